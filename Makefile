@@ -1,0 +1,124 @@
+# acidb — one Makefile, top to bottom: variables, then targets in the order a newcomer needs them.
+#
+#   make deps    install missing Debian packages (apt-get, as root or through sudo)
+#   make         build/libacidb.a, the shell and the bench programs
+#   make run     build and open the shell (until the shell lands: show what is built)
+#   make test    deps + build + every Criterion suite, then again under ASan+UBSan (clang)
+#                and the concurrent suites under TSan
+#   make bench   build the bench programs and run them
+#   make clean   remove build/
+#
+# Variants: BUILD selects the output directory, SANITIZE a -fsanitize= list, so
+# `make test-suites BUILD=build/asan SANITIZE=address,undefined` is one variant.
+
+CC       ?= gcc
+BUILD    ?= build
+SANITIZE ?=
+OPT      ?= -O2
+
+# Debian packages the build, the tests and the benchmarks need.
+DEPS_PKGS := build-essential pkg-config libxxhash-dev libcriterion-dev libreadline-dev \
+             libsqlite3-dev clang libclang-rt-dev
+
+PKGS     := libxxhash
+CFLAGS   := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -D_GNU_SOURCE -pthread -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+TESTLIBS := $(shell pkg-config --libs criterion 2>/dev/null)
+BENCHLIBS:= $(shell pkg-config --libs sqlite3 2>/dev/null)
+
+ifneq ($(SANITIZE),)
+CFLAGS  += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDLIBS  += -fsanitize=$(SANITIZE)
+endif
+
+# Library modules, dependencies pointing down: engine -> {wal, lockmgr} -> pager.
+LIB_DIRS := pager lockmgr wal engine
+LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB      := $(BUILD)/libacidb.a
+
+# One Criterion binary per folder under tests/ (tests/<suite>/*.c -> build/tests/<suite>).
+SUITES      := $(patsubst tests/%/,%,$(sort $(dir $(wildcard tests/*/*.c))))
+SUITE_BINS  := $(SUITES:%=$(BUILD)/tests/%)
+# Suites that exercise threads and therefore also run under ThreadSanitizer.
+TSAN_SUITES ?= $(filter lockmgr pager,$(SUITES))
+
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+SHELL_SRCS := $(wildcard shell/*.c)
+SHELL_BIN  := $(if $(SHELL_SRCS),$(BUILD)/acidb)
+
+.PHONY: deps all run test test-suites test-tsan bench clean
+.DEFAULT_GOAL := all
+
+# Installs only what is missing; prints nothing and changes nothing when all is present.
+deps:
+	@missing=""; for p in $(DEPS_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  echo "deps: installing$$missing"; \
+	  $$sudo apt-get update -q && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+all: $(LIB) $(SHELL_BIN) $(BENCH_BINS) $(SUITE_BINS)
+
+run: deps all
+	@if [ -n "$(SHELL_BIN)" ]; then $(SHELL_BIN) bank.db; else \
+	  echo "acidb: the shell has not landed yet. Built:"; ls -l $(LIB) $(BENCH_BINS) $(SUITE_BINS); fi
+
+# The README's test command: plain build (gcc), then ASan+UBSan (clang), then TSan on the
+# concurrent suites. Each step stops the target on the first failing suite.
+test: deps
+	$(MAKE) --no-print-directory test-suites
+	$(MAKE) --no-print-directory test-suites BUILD=build/asan SANITIZE=address,undefined CC=clang
+	$(MAKE) --no-print-directory test-tsan BUILD=build/tsan SANITIZE=thread
+
+test-suites: $(SUITE_BINS)
+	@set -e; for s in $(SUITES); do \
+	  echo "== suite $$s ($(if $(SANITIZE),$(SANITIZE),plain) build, $(CC))"; \
+	  ASAN_OPTIONS=detect_leaks=1 $(BUILD)/tests/$$s --jobs 2; \
+	done
+
+test-tsan: $(TSAN_SUITES:%=$(BUILD)/tests/%)
+	@set -e; for s in $(TSAN_SUITES); do \
+	  echo "== suite $$s (TSan)"; \
+	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(BUILD)/tests/$$s --jobs 2; \
+	done
+
+bench: deps $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+
+clean:
+	rm -rf build
+
+# --- rules -----------------------------------------------------------------------------------
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+.SECONDEXPANSION:
+$(BUILD)/tests/%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard tests/$$*/*.c)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ -o $@ $(TESTLIBS) $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ -o $@ $(BENCHLIBS) $(LDLIBS)
+
+$(BUILD)/acidb: $(SHELL_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ -o $@ $(shell pkg-config --libs readline 2>/dev/null) $(LDLIBS)
+
+-include $(LIB_OBJS:.o=.d) $(wildcard $(BUILD)/obj/tests/*/*.d) $(wildcard $(BUILD)/obj/bench/*.d)

@@ -1,0 +1,167 @@
+/*
+ * pager.h — the database file and its buffer pool.
+ *
+ * A pager owns one database file: page 0 (the file header) and pages 1..page_count-1, each
+ * `page_size` bytes. Pages are reached only through the buffer pool: pgr_get() pins a page in a
+ * frame and latches it; pgr_release() unlatches and unpins. The on-disk format, the latch
+ * protocol and the eviction policy are in pager/README.md.
+ *
+ * Every page starts with the common header and ends with the checksum trailer:
+ *
+ *   offset        size  field
+ *   0             8     page LSN (little-endian u64; 0 until the WAL writes one)
+ *   8             1     page type (PGR_T_*)
+ *   9             7     type-specific
+ *   ...
+ *   page_size-8   8     XXH3-64 of bytes [0, page_size-8), seeded with the page number
+ *
+ * The checksum is computed by the pager when the page is written and verified when it is read
+ * from the file; modules never touch the trailer. A mismatch is ST_ECORRUPT naming file and page.
+ *
+ * Threading: a pgr is shared by all threads. A pgr_page handle belongs to the thread that got
+ * it until pgr_release(). Latches are per page (shared or exclusive, see pgr_latch); a thread
+ * never waits for I/O while holding the pool mutex.
+ */
+#ifndef ACIDB_PAGER_H
+#define ACIDB_PAGER_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pager/os.h"
+
+#define PGR_FORMAT_VERSION 1u
+#define PGR_MAGIC "acidb format\0\0\0\0" /* 16 bytes at offset 16 of page 0 */
+#define PGR_MIN_PAGE 512u
+#define PGR_MAX_PAGE 65536u
+#define PGR_DEFAULT_PAGE 4096u
+#define PGR_DEFAULT_CACHE (16u << 20)
+#define PGR_HDR_SIZE 16u     /* common page header: LSN + type + 7 type-specific bytes */
+#define PGR_TRAILER_SIZE 8u  /* checksum */
+
+/* Page types (byte 8 of every page). 0 is never valid on disk: a zeroed page is corrupt. */
+enum pgr_type {
+    PGR_T_HEADER = 1,
+    PGR_T_FREE = 2,
+    PGR_T_TABLE_LEAF = 3,
+    PGR_T_TABLE_INTERNAL = 4,
+    PGR_T_INDEX_LEAF = 5,
+    PGR_T_INDEX_INTERNAL = 6,
+    PGR_T_OVERFLOW = 7,
+};
+
+typedef struct pgr pgr;
+typedef struct pgr_page pgr_page;
+
+/* Called before a dirty page is written to the file, with the page's LSN. The WAL forces its
+ * log to at least that LSN here (WAL rule, wal/README.md). Non-zero return aborts the write and
+ * is returned to whoever caused it (eviction or flush). */
+typedef int (*pgr_before_write_fn)(void *ctx, uint64_t pgno, uint64_t page_lsn);
+
+typedef struct pgr_options {
+    os_vfs *vfs;              /* NULL: os_posix() */
+    size_t cache_bytes;       /* buffer pool capacity in bytes; 0: PGR_DEFAULT_CACHE */
+    uint32_t page_size;       /* for a new file; 0: PGR_DEFAULT_PAGE; ignored when opening */
+    int create;               /* create the file if it does not exist */
+    int readonly;             /* open read-only: every write is refused with ST_EREADONLY */
+    pgr_before_write_fn before_write;
+    void *before_write_ctx;
+} pgr_options;
+
+/* Opens (or creates) the database at `path`. Validates the header before anything is written:
+ * ST_EEMPTY, ST_ENOTDB, ST_EVERSION, ST_ECORRUPT (bad checksum, bad page size, truncated file),
+ * ST_EBUSY ("database is in use by process N", or already open in this process),
+ * ST_ECANTOPEN. A new file is created with mode 0600, its header written and synced, and the
+ * directory synced. On success *out is owned by the caller: pgr_close() it. */
+int pgr_open(const char *path, const pgr_options *opts, pgr **out);
+
+/* Writes every dirty page (before_write hook first), syncs the file, frees everything.
+ * Fails with ST_EINVAL if pages are still pinned (nothing is freed then). */
+int pgr_close(pgr *p);
+
+/* Writes every dirty page and fdatasyncs the file. Page 0 is written last so that a file is
+ * never shorter than its header says. Safe while other threads work. */
+int pgr_flush(pgr *p);
+
+/* Drops the pager without writing anything (simulated crash in tests; error paths). */
+void pgr_abandon(pgr *p);
+
+enum pgr_latch { PGR_SHARED = 1, PGR_EXCL = 2 };
+
+/* Pins page `pgno` (reading and verifying it if not cached) and latches it in `mode`.
+ * Page 0 (the header) is reachable like any other page. pgno >= page count is ST_ECORRUPT
+ * ("page N beyond end of file (M pages)"); a checksum mismatch is ST_ECORRUPT naming file and
+ * page; ST_EFULL if every frame is pinned (an error, never a hang). */
+int pgr_get(pgr *p, uint64_t pgno, int mode, pgr_page **out);
+
+/* Unlatches and unpins. The handle is invalid afterwards. */
+void pgr_release(pgr_page *pg);
+
+/* The page bytes (page_size of them, trailer included). Writable only under PGR_EXCL, and
+ * only after pgr_mark_dirty (or before: the order does not matter while the latch is held). */
+uint8_t *pgr_data(pgr_page *pg);
+uint64_t pgr_pgno(const pgr_page *pg);
+
+/* Records that the caller (holding PGR_EXCL) changed the page; bumps its version. */
+void pgr_mark_dirty(pgr_page *pg);
+
+/* A number that changes whenever the page's content may have changed (modification or
+ * eviction and reload). Cursors compare it to decide whether a saved position is still valid. */
+uint64_t pgr_version(const pgr_page *pg);
+
+/* Allocates a page (from the free list, else by growing the file), zeroes it, sets its type,
+ * and returns it pinned, PGR_EXCL-latched and dirty. */
+int pgr_alloc(pgr *p, int type, pgr_page **out);
+
+/* Returns an EXCL-latched page to the free list and releases the handle. */
+int pgr_free(pgr *p, pgr_page *pg);
+
+/* Header fields (read under the header page latch). */
+uint32_t pgr_page_size(const pgr *p);
+uint64_t pgr_page_count(pgr *p);
+uint64_t pgr_free_count(pgr *p);
+uint64_t pgr_free_head(pgr *p);
+uint64_t pgr_catalog_root(pgr *p);
+int pgr_set_catalog_root(pgr *p, uint64_t root);
+uint64_t pgr_checkpoint_lsn(pgr *p);
+int pgr_set_checkpoint_lsn(pgr *p, uint64_t lsn);
+void pgr_db_id(pgr *p, uint8_t id[16]);
+const char *pgr_path(const pgr *p);
+
+/* Usable bytes of a page for content below the trailer. */
+static inline uint32_t pgr_usable(const pgr *p) { return pgr_page_size(p) - PGR_TRAILER_SIZE; }
+
+/* A reader-writer latch per B+tree, keyed by root page number, created on first use and kept
+ * until close (their number is bounded by the number of trees). See btree.h for the protocol. */
+pthread_rwlock_t *pgr_tree_latch(pgr *p, uint64_t root);
+
+/* Buffer pool statistics (for tests and benches). */
+typedef struct pgr_stats {
+    uint64_t hits, misses, reads, writes, evictions, syncs;
+    size_t frames;
+} pgr_stats;
+void pgr_get_stats(pgr *p, pgr_stats *out);
+
+/* Reads page `pgno` straight from the file (bypassing the pool) and verifies its checksum.
+ * Used by the integrity check so that on-disk corruption of cached pages is still found;
+ * `buf` must hold page_size bytes. Dirty cached pages are checked from the cache instead. */
+int pgr_read_verify(pgr *p, uint64_t pgno, uint8_t *buf);
+
+/* Little-endian helpers used by every module's on-disk structures. */
+static inline uint16_t get_u16(const uint8_t *b) { return (uint16_t)(b[0] | b[1] << 8); }
+static inline uint32_t get_u32(const uint8_t *b)
+{ return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24; }
+static inline uint64_t get_u64(const uint8_t *b)
+{ return (uint64_t)get_u32(b) | (uint64_t)get_u32(b + 4) << 32; }
+static inline void put_u16(uint8_t *b, uint16_t v) { b[0] = (uint8_t)v; b[1] = (uint8_t)(v >> 8); }
+static inline void put_u32(uint8_t *b, uint32_t v)
+{ b[0] = (uint8_t)v; b[1] = (uint8_t)(v >> 8); b[2] = (uint8_t)(v >> 16); b[3] = (uint8_t)(v >> 24); }
+static inline void put_u64(uint8_t *b, uint64_t v) { put_u32(b, (uint32_t)v); put_u32(b + 4, (uint32_t)(v >> 32)); }
+
+/* Page LSN and type accessors on raw page bytes. */
+static inline uint64_t pgr_page_lsn(const uint8_t *page) { return get_u64(page); }
+static inline void pgr_set_page_lsn(uint8_t *page, uint64_t lsn) { put_u64(page, lsn); }
+static inline int pgr_page_type(const uint8_t *page) { return page[8]; }
+
+#endif
