@@ -11,7 +11,9 @@
 # Variants: BUILD selects the output directory, SANITIZE a -fsanitize= list, so
 # `make test-suites BUILD=build/asan SANITIZE=address,undefined` is one variant.
 
-CC       ?= gcc
+ifeq ($(origin CC),default)
+CC       := gcc
+endif
 BUILD    ?= build
 SANITIZE ?=
 OPT      ?= -O2

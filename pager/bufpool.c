@@ -1,0 +1,406 @@
+/*
+ * bufpool.c — the buffer pool: frames, page table, GCLOCK eviction, write-back.
+ *
+ * Design (pager/README.md, "Buffer pool"): a fixed array of frames allocated at open, a chained
+ * hash page table keyed by page number (XXH3), and a clock-sweep hand with usage counts capped
+ * at USAGE_MAX. The pool mutex protects the table, pins, usage counts and the hand, and is
+ * never held across I/O or while waiting for a page latch: a miss installs the frame as
+ * FR_LOADING, drops the mutex, reads and verifies, then publishes it; a dirty victim is pinned,
+ * written with only its page latch (shared) held, and re-examined.
+ */
+#include "pager/pager_int.h"
+#include "pager/status.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+uint64_t bp_checksum(const uint8_t *page, uint32_t page_size, uint64_t pgno)
+{
+    return XXH3_64bits_withSeed(page, page_size - PGR_TRAILER_SIZE, pgno);
+}
+
+static size_t bucket_of(const pgr *p, uint64_t pgno)
+{
+    return (size_t)XXH3_64bits(&pgno, sizeof pgno) & (p->nbuckets - 1);
+}
+
+/* Page table operations; pool mutex held. */
+static struct pgr_page *table_find(pgr *p, uint64_t pgno)
+{
+    for (int32_t i = p->buckets[bucket_of(p, pgno)]; i >= 0; i = p->frames[i].hnext)
+        if (p->frames[i].pgno == pgno && p->frames[i].state != FR_EMPTY)
+            return &p->frames[i];
+    return NULL;
+}
+
+static void table_insert(pgr *p, struct pgr_page *f)
+{
+    size_t b = bucket_of(p, f->pgno);
+    f->hnext = p->buckets[b];
+    p->buckets[b] = (int32_t)(f - p->frames);
+}
+
+static void table_remove(pgr *p, struct pgr_page *f)
+{
+    int32_t idx = (int32_t)(f - p->frames);
+    for (int32_t *link = &p->buckets[bucket_of(p, f->pgno)]; *link >= 0;
+         link = &p->frames[*link].hnext) {
+        if (*link == idx) {
+            *link = f->hnext;
+            f->hnext = -1;
+            return;
+        }
+    }
+}
+
+int bp_init(pgr *p, size_t cache_bytes)
+{
+    size_t n = cache_bytes / p->page_size;
+    if (n < 8)
+        n = 8;
+    p->nframes = n;
+    p->nbuckets = 16;
+    while (p->nbuckets < 2 * n)
+        p->nbuckets <<= 1;
+    p->frames = calloc(n, sizeof *p->frames);
+    p->buckets = malloc(p->nbuckets * sizeof *p->buckets);
+    if (posix_memalign((void **)&p->arena, 4096, n * p->page_size) != 0)
+        p->arena = NULL;
+    if (p->frames == NULL || p->buckets == NULL || p->arena == NULL) {
+        free(p->frames);
+        free(p->buckets);
+        free(p->arena);
+        p->frames = NULL;
+        p->buckets = NULL;
+        p->arena = NULL;
+        return st_set(ST_ENOMEM, "cannot allocate a buffer pool of %zu pages of %u bytes", n,
+                      p->page_size);
+    }
+    memset(p->buckets, 0xff, p->nbuckets * sizeof *p->buckets); /* all -1 */
+    for (size_t i = 0; i < n; i++) {
+        struct pgr_page *f = &p->frames[i];
+        f->pager = p;
+        f->data = p->arena + i * p->page_size;
+        f->hnext = -1;
+        pthread_rwlock_init(&f->latch, NULL);
+    }
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->io_cv, NULL);
+    return ST_OK;
+}
+
+void bp_destroy(pgr *p)
+{
+    if (p->frames == NULL)
+        return;
+    for (size_t i = 0; i < p->nframes; i++)
+        pthread_rwlock_destroy(&p->frames[i].latch);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->io_cv);
+    free(p->frames);
+    free(p->buckets);
+    free(p->arena);
+    p->frames = NULL;
+}
+
+/*
+ * Writes frame f if dirty. Caller holds a pin on f and not the pool mutex.
+ * The shared latch is held for the whole write so that two writers of one frame (a flush and
+ * an eviction) cannot reorder an old copy after a newer one, and no change lands between the
+ * copy and clearing the dirty bit. The WAL hook runs first (WAL rule, wal/README.md).
+ */
+static int write_frame(pgr *p, struct pgr_page *f)
+{
+    if (!atomic_load(&f->dirty))
+        return ST_OK;
+    uint8_t *buf = malloc(p->page_size);
+    if (buf == NULL)
+        return st_set(ST_ENOMEM, "out of memory writing page %llu of %s",
+                      (unsigned long long)f->pgno, p->path);
+    int rc = ST_OK;
+    pthread_rwlock_rdlock(&f->latch);
+    if (atomic_exchange(&f->dirty, false)) {
+        memcpy(buf, f->data, p->page_size);
+        if (p->before_write)
+            rc = p->before_write(p->before_write_ctx, f->pgno, pgr_page_lsn(buf));
+        if (rc == ST_OK) {
+            put_u64(buf + p->page_size - PGR_TRAILER_SIZE, bp_checksum(buf, p->page_size, f->pgno));
+            rc = os_write(p->file, buf, p->page_size, f->pgno * p->page_size);
+        }
+        if (rc != ST_OK)
+            atomic_store(&f->dirty, true); /* not written: keep it dirty, lose nothing */
+        else
+            atomic_fetch_add(&p->st_writes, 1);
+    }
+    pthread_rwlock_unlock(&f->latch);
+    free(buf);
+    return rc;
+}
+
+/*
+ * Finds a frame to reuse: empty, or unpinned with usage 0 and clean (dirty ones are written
+ * first, with the mutex dropped). Pool mutex held on entry and exit. On success the frame is
+ * still in the page table under its old page number (the caller removes it). ST_EFULL when a
+ * bounded number of sweeps finds nothing unpinned: every frame is pinned.
+ */
+static int find_victim(pgr *p, struct pgr_page **out)
+{
+    size_t budget = p->nframes * (USAGE_MAX + 2);
+    while (budget-- > 0) {
+        struct pgr_page *f = &p->frames[p->hand];
+        p->hand = (p->hand + 1) % p->nframes;
+        if (f->state == FR_EMPTY) {
+            *out = f;
+            return ST_OK;
+        }
+        if (f->state != FR_READY || f->pin > 0)
+            continue;
+        if (f->usage > 0) {
+            f->usage--;
+            continue;
+        }
+        if (atomic_load(&f->dirty)) {
+            f->pin++;
+            pthread_mutex_unlock(&p->mu);
+            int rc = write_frame(p, f);
+            pthread_mutex_lock(&p->mu);
+            f->pin--;
+            if (rc != ST_OK)
+                return rc;
+            /* Someone may have pinned or dirtied it meanwhile; take it only if still idle. */
+            if (f->pin > 0 || atomic_load(&f->dirty) || f->usage > 0)
+                continue;
+        }
+        atomic_fetch_add(&p->st_evictions, 1);
+        *out = f;
+        return ST_OK;
+    }
+    return st_set(ST_EFULL, "buffer pool of %s exhausted: all %zu frames are pinned", p->path,
+                  p->nframes);
+}
+
+/* Claims a frame for pgno (mutex held): returns it pinned, FR_LOADING, in the table. If the
+ * page appeared in the table while a victim was being written, returns ST_EEXISTS and the
+ * caller retries the lookup. */
+static int claim_frame(pgr *p, uint64_t pgno, struct pgr_page **out)
+{
+    struct pgr_page *f = NULL;
+    int rc = find_victim(p, &f);
+    if (rc != ST_OK)
+        return rc;
+    if (table_find(p, pgno) != NULL)
+        return ST_EEXISTS;
+    if (f->state != FR_EMPTY)
+        table_remove(p, f);
+    f->pgno = pgno;
+    f->state = FR_LOADING;
+    f->pin = 1;
+    f->usage = 1;
+    atomic_store(&f->dirty, false);
+    table_insert(p, f);
+    *out = f;
+    return ST_OK;
+}
+
+/* Publishes a loaded frame (or drops it on error) and wakes waiters. Mutex not held. */
+static void finish_load(pgr *p, struct pgr_page *f, int rc)
+{
+    pthread_mutex_lock(&p->mu);
+    if (rc == ST_OK) {
+        f->state = FR_READY;
+        atomic_store(&f->version, atomic_fetch_add(&p->vclock, 1) + 1);
+    } else {
+        table_remove(p, f);
+        f->state = FR_EMPTY;
+        f->pin = 0;
+    }
+    pthread_cond_broadcast(&p->io_cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static int read_page(pgr *p, uint64_t pgno, uint8_t *buf)
+{
+    size_t got = 0;
+    int rc = os_read(p->file, buf, p->page_size, pgno * p->page_size, &got);
+    atomic_fetch_add(&p->st_reads, 1);
+    if (rc != ST_OK)
+        return rc;
+    if (got < p->page_size)
+        return st_set(ST_ECORRUPT, "%s: page %llu is beyond the end of the file (short read of "
+                      "%zu bytes)", p->path, (unsigned long long)pgno, got);
+    uint64_t want = get_u64(buf + p->page_size - PGR_TRAILER_SIZE);
+    if (bp_checksum(buf, p->page_size, pgno) != want)
+        return st_set(ST_ECORRUPT, "%s: checksum mismatch on page %llu", p->path,
+                      (unsigned long long)pgno);
+    return ST_OK;
+}
+
+static void latch(struct pgr_page *f, int mode)
+{
+    if (mode == PGR_EXCL)
+        pthread_rwlock_wrlock(&f->latch);
+    else
+        pthread_rwlock_rdlock(&f->latch);
+}
+
+int pgr_get(pgr *p, uint64_t pgno, int mode, pgr_page **out)
+{
+    if (mode != PGR_SHARED && mode != PGR_EXCL)
+        return st_set(ST_EINVAL, "pgr_get: bad latch mode %d", mode);
+    if (mode == PGR_EXCL && p->readonly)
+        return st_set(ST_EREADONLY, "%s is open read-only", p->path);
+    uint64_t n = atomic_load(&p->npages);
+    if (pgno >= n)
+        return st_set(ST_ECORRUPT, "%s: page %llu is beyond the end of the database (%llu pages)",
+                      p->path, (unsigned long long)pgno, (unsigned long long)n);
+
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        struct pgr_page *f = table_find(p, pgno);
+        if (f != NULL) {
+            if (f->state == FR_LOADING) {
+                pthread_cond_wait(&p->io_cv, &p->mu);
+                continue;
+            }
+            f->pin++;
+            if (f->usage < USAGE_MAX)
+                f->usage++;
+            pthread_mutex_unlock(&p->mu);
+            atomic_fetch_add(&p->st_hits, 1);
+            latch(f, mode);
+            *out = f;
+            return ST_OK;
+        }
+        int rc = claim_frame(p, pgno, &f);
+        if (rc == ST_EEXISTS)
+            continue;
+        pthread_mutex_unlock(&p->mu);
+        if (rc != ST_OK)
+            return rc;
+        atomic_fetch_add(&p->st_misses, 1);
+        /* FR_LOADING: nobody else touches f->data until finish_load publishes it. */
+        rc = read_page(p, pgno, f->data);
+        finish_load(p, f, rc);
+        if (rc != ST_OK)
+            return rc;
+        latch(f, mode);
+        *out = f;
+        return ST_OK;
+    }
+}
+
+int bp_install_new(pgr *p, uint64_t pgno, struct pgr_page **out)
+{
+    struct pgr_page *f = NULL;
+    pthread_mutex_lock(&p->mu);
+    /* pgno is one past the old end of the file, so it cannot be cached (claim_frame would
+     * report ST_EEXISTS); finding it would mean the page count went backwards. */
+    int rc = table_find(p, pgno) != NULL
+                 ? st_set(ST_ECORRUPT, "%s: new page %llu is already cached", p->path,
+                          (unsigned long long)pgno)
+                 : claim_frame(p, pgno, &f);
+    pthread_mutex_unlock(&p->mu);
+    if (rc != ST_OK)
+        return rc;
+    memset(f->data, 0, p->page_size);
+    finish_load(p, f, ST_OK);
+    pthread_rwlock_wrlock(&f->latch);
+    pgr_mark_dirty(f);
+    *out = f;
+    return ST_OK;
+}
+
+void pgr_release(pgr_page *f)
+{
+    pgr *p = f->pager;
+    pthread_rwlock_unlock(&f->latch);
+    pthread_mutex_lock(&p->mu);
+    assert(f->pin > 0);
+    f->pin--;
+    pthread_mutex_unlock(&p->mu);
+}
+
+uint8_t *pgr_data(pgr_page *pg) { return pg->data; }
+uint64_t pgr_pgno(const pgr_page *pg) { return pg->pgno; }
+uint64_t pgr_version(const pgr_page *pg) { return atomic_load(&((pgr_page *)pg)->version); }
+
+void pgr_mark_dirty(pgr_page *pg)
+{
+    atomic_store(&pg->dirty, true);
+    atomic_store(&pg->version, atomic_fetch_add(&pg->pager->vclock, 1) + 1);
+}
+
+bool bp_any_pinned(pgr *p)
+{
+    bool any = false;
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; i < p->nframes; i++)
+        if (&p->frames[i] != p->hdr && p->frames[i].pin > 0)
+            any = true;
+    pthread_mutex_unlock(&p->mu);
+    return any;
+}
+
+/* Writes every dirty page, page 0 last (so the file is never shorter than its header says),
+ * then fdatasyncs. Frames are pinned one at a time, so flushing never exhausts the pool. */
+int bp_flush_all(pgr *p)
+{
+    int rc = ST_OK;
+    for (size_t i = 0; i < p->nframes && rc == ST_OK; i++) {
+        struct pgr_page *f = &p->frames[i];
+        if (f == p->hdr)
+            continue;
+        pthread_mutex_lock(&p->mu);
+        bool take = f->state == FR_READY && atomic_load(&f->dirty);
+        if (take)
+            f->pin++;
+        pthread_mutex_unlock(&p->mu);
+        if (!take)
+            continue;
+        rc = write_frame(p, f);
+        pthread_mutex_lock(&p->mu);
+        f->pin--;
+        pthread_mutex_unlock(&p->mu);
+    }
+    if (rc == ST_OK && p->hdr != NULL)
+        rc = write_frame(p, p->hdr);
+    if (rc == ST_OK && !p->readonly) {
+        rc = os_sync(p->file);
+        atomic_fetch_add(&p->st_syncs, 1);
+    }
+    return rc;
+}
+
+int pgr_read_verify(pgr *p, uint64_t pgno, uint8_t *buf)
+{
+    if (pgno >= atomic_load(&p->npages))
+        return st_set(ST_ECORRUPT, "%s: page %llu is beyond the end of the database",
+                      p->path, (unsigned long long)pgno);
+    /* A dirty cached page is newer than the file: check the cached bytes instead. */
+    pthread_mutex_lock(&p->mu);
+    struct pgr_page *f = table_find(p, pgno);
+    bool cached_dirty = f != NULL && f->state == FR_READY && atomic_load(&f->dirty);
+    if (cached_dirty)
+        f->pin++;
+    pthread_mutex_unlock(&p->mu);
+    if (cached_dirty) {
+        pthread_rwlock_rdlock(&f->latch);
+        memcpy(buf, f->data, p->page_size);
+        pgr_release(f);
+        return ST_OK;
+    }
+    return read_page(p, pgno, buf);
+}
+
+void pgr_get_stats(pgr *p, pgr_stats *out)
+{
+    out->hits = atomic_load(&p->st_hits);
+    out->misses = atomic_load(&p->st_misses);
+    out->reads = atomic_load(&p->st_reads);
+    out->writes = atomic_load(&p->st_writes);
+    out->evictions = atomic_load(&p->st_evictions);
+    out->syncs = atomic_load(&p->st_syncs);
+    out->frames = p->nframes;
+}

@@ -1,0 +1,256 @@
+/*
+ * os_posix.c — the real OS layer: positional I/O, fdatasync and fcntl record locks.
+ *
+ * Why fcntl locks and not flock: F_GETLK reports the pid of the process holding a conflicting
+ * lock, which lets the error say "in use by process N". Their one trap — closing *any*
+ * descriptor of the file drops the process's locks — is why the pager refuses a second open of
+ * the same file in one process (pager/README.md, "One file, one owner").
+ */
+#include "pager/os.h"
+#include "pager/status.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct posix_file {
+    os_vfs *vfs; /* must be first: see struct os_file_base */
+    int fd;
+    int readonly;
+    char *path;
+} posix_file;
+
+static int open_error(const char *path, int err)
+{
+    switch (err) {
+    case ENOENT:
+        return st_set(ST_ECANTOPEN, "cannot open %s: no such file", path);
+    case EACCES:
+    case EPERM:
+        return st_set(ST_ECANTOPEN, "cannot open %s: permission denied", path);
+    case EISDIR:
+        return st_set(ST_ECANTOPEN, "cannot open %s: is a directory", path);
+    case EROFS:
+        return st_set(ST_ECANTOPEN, "cannot open %s for writing: read-only file system", path);
+    case EEXIST:
+        return st_set(ST_EEXISTS, "cannot create %s: file exists", path);
+    case ENOMEM:
+        return st_set(ST_ENOMEM, "cannot open %s: out of memory", path);
+    default:
+        return st_set(ST_ECANTOPEN, "cannot open %s: %s", path, strerror(err));
+    }
+}
+
+static int px_open(os_vfs *vfs, const char *path, int flags, os_file **out)
+{
+    int oflags = O_CLOEXEC | ((flags & OS_OPEN_READONLY) ? O_RDONLY : O_RDWR);
+    if (flags & OS_OPEN_CREATE)
+        oflags |= O_CREAT | ((flags & OS_OPEN_EXCL) ? O_EXCL : 0);
+    int fd;
+    do
+        fd = open(path, oflags, 0600);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return open_error(path, errno);
+
+    /* A directory opened read-only succeeds at open(2); refuse anything but a regular file. */
+    struct stat stbuf;
+    if (fstat(fd, &stbuf) != 0 || !S_ISREG(stbuf.st_mode)) {
+        int err = S_ISDIR(stbuf.st_mode) ? EISDIR : EINVAL;
+        close(fd);
+        if (err == EINVAL)
+            return st_set(ST_ECANTOPEN, "cannot open %s: not a regular file", path);
+        return open_error(path, err);
+    }
+
+    posix_file *f = calloc(1, sizeof *f);
+    char *copy = strdup(path);
+    if (f == NULL || copy == NULL) {
+        free(f);
+        free(copy);
+        close(fd);
+        return st_set(ST_ENOMEM, "cannot open %s: out of memory", path);
+    }
+    f->vfs = vfs;
+    f->fd = fd;
+    f->readonly = (flags & OS_OPEN_READONLY) != 0;
+    f->path = copy;
+    *out = (os_file *)f;
+    return ST_OK;
+}
+
+static int px_read(os_file *of, void *buf, size_t n, uint64_t off, size_t *got)
+{
+    posix_file *f = (posix_file *)of;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t r = pread(f->fd, (char *)buf + done, n - done, (off_t)(off + done));
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return st_set(ST_EIO, "read of %zu bytes at offset %llu of %s failed: %s", n,
+                          (unsigned long long)off, f->path, strerror(errno));
+        }
+        if (r == 0)
+            break; /* end of file */
+        done += (size_t)r;
+    }
+    if (done < n)
+        memset((char *)buf + done, 0, n - done);
+    if (got)
+        *got = done;
+    return ST_OK;
+}
+
+static int px_write(os_file *of, const void *buf, size_t n, uint64_t off)
+{
+    posix_file *f = (posix_file *)of;
+    if (f->readonly)
+        return st_set(ST_EREADONLY, "write to %s refused: opened read-only", f->path);
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = pwrite(f->fd, (const char *)buf + done, n - done, (off_t)(off + done));
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return st_set(ST_EIO, "write of %zu bytes at offset %llu of %s failed: %s", n,
+                          (unsigned long long)off, f->path, strerror(errno));
+        }
+        if (w == 0)
+            return st_set(ST_EIO, "short write at offset %llu of %s",
+                          (unsigned long long)(off + done), f->path);
+        done += (size_t)w;
+    }
+    return ST_OK;
+}
+
+static int px_sync(os_file *of)
+{
+    posix_file *f = (posix_file *)of;
+    if (f->readonly)
+        return ST_OK; /* nothing of ours can be dirty */
+    /* Never retried: after a failed fsync the kernel may have dropped the dirty pages, so a
+     * second, successful call would prove nothing (wal/README.md, "fsyncgate"). */
+    if (fdatasync(f->fd) != 0)
+        return st_set(ST_EIO, "fdatasync of %s failed: %s", f->path, strerror(errno));
+    return ST_OK;
+}
+
+static int px_truncate(os_file *of, uint64_t size)
+{
+    posix_file *f = (posix_file *)of;
+    if (f->readonly)
+        return st_set(ST_EREADONLY, "truncate of %s refused: opened read-only", f->path);
+    if (ftruncate(f->fd, (off_t)size) != 0)
+        return st_set(ST_EIO, "truncate of %s to %llu bytes failed: %s", f->path,
+                      (unsigned long long)size, strerror(errno));
+    return ST_OK;
+}
+
+static int px_size(os_file *of, uint64_t *out)
+{
+    posix_file *f = (posix_file *)of;
+    struct stat stbuf;
+    if (fstat(f->fd, &stbuf) != 0)
+        return st_set(ST_EIO, "fstat of %s failed: %s", f->path, strerror(errno));
+    *out = (uint64_t)stbuf.st_size;
+    return ST_OK;
+}
+
+/* Exclusive lock for read-write handles; a shared one for read-only handles, so several
+ * readers may look at a database nobody is writing, and a writer excludes them all. */
+static int px_lock(os_file *of, long *holder_pid)
+{
+    posix_file *f = (posix_file *)of;
+    struct flock fl = {.l_type = f->readonly ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET};
+    if (holder_pid)
+        *holder_pid = 0;
+    if (fcntl(f->fd, F_SETLK, &fl) == 0)
+        return ST_OK;
+    if (errno != EACCES && errno != EAGAIN)
+        return st_set(ST_EIO, "cannot lock %s: %s", f->path, strerror(errno));
+    struct flock probe = {.l_type = fl.l_type, .l_whence = SEEK_SET};
+    long pid = 0;
+    if (fcntl(f->fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK)
+        pid = (long)probe.l_pid;
+    if (holder_pid)
+        *holder_pid = pid;
+    if (pid > 0)
+        return st_set(ST_EBUSY, "database %s is in use by process %ld", f->path, pid);
+    return st_set(ST_EBUSY, "database %s is in use by another process", f->path);
+}
+
+static int px_close(os_file *of)
+{
+    posix_file *f = (posix_file *)of;
+    int rc = ST_OK;
+    if (close(f->fd) != 0 && errno != EINTR)
+        rc = st_set(ST_EIO, "close of %s failed: %s", f->path, strerror(errno));
+    free(f->path);
+    free(f);
+    return rc;
+}
+
+static int px_remove(os_vfs *vfs, const char *path)
+{
+    (void)vfs;
+    if (unlink(path) != 0) {
+        if (errno == ENOENT)
+            return st_set(ST_ENOTFOUND, "cannot remove %s: no such file", path);
+        return st_set(ST_EIO, "cannot remove %s: %s", path, strerror(errno));
+    }
+    return ST_OK;
+}
+
+static int px_sync_dir(os_vfs *vfs, const char *path)
+{
+    (void)vfs;
+    char *copy = strdup(path);
+    if (copy == NULL)
+        return st_set(ST_ENOMEM, "out of memory");
+    const char *dir = dirname(copy); /* may point into copy or at a static "." */
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = ST_OK;
+    if (fd < 0) {
+        rc = st_set(ST_EIO, "cannot open directory %s to sync it: %s", dir, strerror(errno));
+    } else {
+        if (fsync(fd) != 0)
+            rc = st_set(ST_EIO, "fsync of directory %s failed: %s", dir, strerror(errno));
+        close(fd);
+    }
+    free(copy);
+    return rc;
+}
+
+static int px_file_id(os_file *of, uint64_t *dev, uint64_t *ino)
+{
+    posix_file *f = (posix_file *)of;
+    struct stat stbuf;
+    if (fstat(f->fd, &stbuf) != 0)
+        return st_set(ST_EIO, "fstat of %s failed: %s", f->path, strerror(errno));
+    *dev = (uint64_t)stbuf.st_dev;
+    *ino = (uint64_t)stbuf.st_ino;
+    return ST_OK;
+}
+
+static os_vfs posix_vfs = {
+    .name = "posix",
+    .ctx = NULL,
+    .open = px_open,
+    .read = px_read,
+    .write = px_write,
+    .sync = px_sync,
+    .truncate = px_truncate,
+    .size = px_size,
+    .lock = px_lock,
+    .close = px_close,
+    .remove = px_remove,
+    .sync_dir = px_sync_dir,
+    .file_id = px_file_id,
+};
+
+os_vfs *os_posix(void) { return &posix_vfs; }

@@ -1,0 +1,423 @@
+/*
+ * pager.c — the database file: open/validate/create, the header page, the free list, close.
+ *
+ * Validation order on open is part of the contract (pager/README.md): nothing is written to a
+ * file until it has passed every check, so a wrong path handed to acidb never damages anything.
+ * Page 0 stays pinned in the pool for the pager's life; header fields are read and written
+ * under its latch, which is the last latch in the lock order (pager/README.md, "Latches").
+ */
+#include "pager/pager_int.h"
+#include "pager/status.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+/* ---- in-process registry: one pager per file per process --------------------------------- */
+
+typedef struct open_file {
+    uint64_t dev, ino;
+    struct open_file *next;
+} open_file;
+
+static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+static open_file *registry;
+
+static int registry_add(pgr *p)
+{
+    int rc = ST_OK;
+    pthread_mutex_lock(&registry_mu);
+    for (open_file *o = registry; o != NULL; o = o->next)
+        if (o->dev == p->dev && o->ino == p->ino)
+            rc = st_set(ST_EBUSY, "database %s is already open in this process", p->path);
+    if (rc == ST_OK) {
+        open_file *o = malloc(sizeof *o);
+        if (o == NULL) {
+            rc = st_set(ST_ENOMEM, "out of memory opening %s", p->path);
+        } else {
+            o->dev = p->dev;
+            o->ino = p->ino;
+            o->next = registry;
+            registry = o;
+        }
+    }
+    pthread_mutex_unlock(&registry_mu);
+    return rc;
+}
+
+static void registry_remove(pgr *p)
+{
+    pthread_mutex_lock(&registry_mu);
+    for (open_file **link = &registry; *link != NULL; link = &(*link)->next) {
+        if ((*link)->dev == p->dev && (*link)->ino == p->ino) {
+            open_file *o = *link;
+            *link = o->next;
+            free(o);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&registry_mu);
+}
+
+/* ---- header ------------------------------------------------------------------------------ */
+
+static int valid_page_size(uint32_t ps)
+{
+    return ps >= PGR_MIN_PAGE && ps <= PGR_MAX_PAGE && (ps & (ps - 1)) == 0;
+}
+
+/* Builds a fresh header page into buf (page_size bytes, checksum included). */
+static int build_header(uint8_t *buf, uint32_t ps)
+{
+    memset(buf, 0, ps);
+    buf[8] = PGR_T_HEADER;
+    memcpy(buf + HDR_MAGIC, PGR_MAGIC, 16);
+    put_u32(buf + HDR_VERSION, PGR_FORMAT_VERSION);
+    put_u32(buf + HDR_PAGE_SIZE, ps);
+    put_u64(buf + HDR_PAGE_COUNT, 1);
+    uint8_t id[16];
+    size_t got = 0;
+    while (got < sizeof id) {
+        ssize_t r = getrandom(id + got, sizeof id - got, 0);
+        if (r < 0)
+            return st_set(ST_EIO, "getrandom failed while creating a database id");
+        got += (size_t)r;
+    }
+    memcpy(buf + HDR_DB_ID, id, 16);
+    put_u64(buf + ps - PGR_TRAILER_SIZE, bp_checksum(buf, ps, 0));
+    return ST_OK;
+}
+
+/* Creates the file's first page and makes the creation durable: data, then directory. */
+static int create_file(pgr *p, uint32_t ps)
+{
+    uint8_t *buf = malloc(ps);
+    if (buf == NULL)
+        return st_set(ST_ENOMEM, "out of memory creating %s", p->path);
+    int rc = build_header(buf, ps);
+    if (rc == ST_OK)
+        rc = os_write(p->file, buf, ps, 0);
+    if (rc == ST_OK)
+        rc = os_sync(p->file);
+    if (rc == ST_OK)
+        rc = p->vfs->sync_dir(p->vfs, p->path);
+    free(buf);
+    return rc;
+}
+
+/* Checks an existing file's header without writing anything; sets p->page_size. */
+static int validate_file(pgr *p)
+{
+    uint64_t size;
+    int rc = os_size(p->file, &size);
+    if (rc != ST_OK)
+        return rc;
+    if (size == 0)
+        return st_set(ST_EEMPTY, "%s is an empty file, not an acidb database (remove it to "
+                      "create a new database there)", p->path);
+
+    uint8_t first[PGR_MIN_PAGE];
+    size_t got = 0;
+    rc = os_read(p->file, first, sizeof first, 0, &got);
+    if (rc != ST_OK)
+        return rc;
+    if (got < HDR_MAGIC + 16 || memcmp(first + HDR_MAGIC, PGR_MAGIC, 16) != 0)
+        return st_set(ST_ENOTDB, "%s is not an acidb database (no acidb header)", p->path);
+    uint32_t version = get_u32(first + HDR_VERSION);
+    if (version > PGR_FORMAT_VERSION)
+        return st_set(ST_EVERSION, "%s was written in acidb format version %u; this build "
+                      "reads format version %u and older", p->path, version, PGR_FORMAT_VERSION);
+    if (version == 0)
+        return st_set(ST_ECORRUPT, "%s: header format version is 0", p->path);
+    uint32_t ps = get_u32(first + HDR_PAGE_SIZE);
+    if (!valid_page_size(ps))
+        return st_set(ST_ECORRUPT, "%s: header names an invalid page size %u", p->path, ps);
+    if (size < ps)
+        return st_set(ST_ECORRUPT, "%s is truncated: %llu bytes, shorter than its first page "
+                      "(%u bytes)", p->path, (unsigned long long)size, ps);
+
+    uint8_t *page = malloc(ps);
+    if (page == NULL)
+        return st_set(ST_ENOMEM, "out of memory opening %s", p->path);
+    rc = os_read(p->file, page, ps, 0, &got);
+    if (rc == ST_OK && bp_checksum(page, ps, 0) != get_u64(page + ps - PGR_TRAILER_SIZE))
+        rc = st_set(ST_ECORRUPT, "%s: checksum mismatch on page 0 (the file header)", p->path);
+    if (rc == ST_OK && page[8] != PGR_T_HEADER)
+        rc = st_set(ST_ECORRUPT, "%s: page 0 has type %u, not the header type", p->path, page[8]);
+    uint64_t count = get_u64(page + HDR_PAGE_COUNT);
+    uint64_t free_head = get_u64(page + HDR_FREE_HEAD);
+    uint64_t free_count = get_u64(page + HDR_FREE_COUNT);
+    uint64_t catalog = get_u64(page + HDR_CATALOG);
+    free(page);
+    if (rc != ST_OK)
+        return rc;
+    if (count == 0 || count > UINT64_MAX / ps)
+        return st_set(ST_ECORRUPT, "%s: header page count %llu is impossible", p->path,
+                      (unsigned long long)count);
+    if (size < count * ps)
+        return st_set(ST_ECORRUPT, "%s is truncated: the header says %llu pages (%llu bytes) "
+                      "but the file has %llu bytes", p->path, (unsigned long long)count,
+                      (unsigned long long)(count * ps), (unsigned long long)size);
+    if (free_head >= count || free_count >= count || catalog >= count ||
+        (free_head == 0) != (free_count == 0))
+        return st_set(ST_ECORRUPT, "%s: header fields out of range (free list head %llu, "
+                      "free count %llu, catalog root %llu, %llu pages)", p->path,
+                      (unsigned long long)free_head, (unsigned long long)free_count,
+                      (unsigned long long)catalog, (unsigned long long)count);
+    p->page_size = ps;
+    return ST_OK;
+}
+
+/* Opens the file: create it (exclusively, so an existing empty file is never mistaken for one
+ * we just made), or open the existing one. *created tells which. */
+static int open_file_handle(pgr *p, const pgr_options *o, int *created)
+{
+    *created = 0;
+    if (o->create && !o->readonly) {
+        int rc = p->vfs->open(p->vfs, p->path, OS_OPEN_CREATE | OS_OPEN_EXCL, &p->file);
+        if (rc == ST_OK) {
+            *created = 1;
+            return ST_OK;
+        }
+        if (rc != ST_EEXISTS)
+            return rc;
+    }
+    return p->vfs->open(p->vfs, p->path, o->readonly ? OS_OPEN_READONLY : 0, &p->file);
+}
+
+int pgr_open(const char *path, const pgr_options *opts, pgr **out)
+{
+    pgr_options defaults = {0};
+    const pgr_options *o = opts ? opts : &defaults;
+    uint32_t new_ps = o->page_size ? o->page_size : PGR_DEFAULT_PAGE;
+    if (o->create && !valid_page_size(new_ps))
+        return st_set(ST_EINVAL, "page size %u is invalid: it must be a power of two from %u to "
+                      "%u", new_ps, PGR_MIN_PAGE, PGR_MAX_PAGE);
+
+    pgr *p = calloc(1, sizeof *p);
+    if (p == NULL || (p->path = strdup(path)) == NULL) {
+        free(p);
+        return st_set(ST_ENOMEM, "out of memory opening %s", path);
+    }
+    p->vfs = o->vfs ? o->vfs : os_posix();
+    p->readonly = o->readonly;
+    p->before_write = o->before_write;
+    p->before_write_ctx = o->before_write_ctx;
+    pthread_mutex_init(&p->tree_mu, NULL);
+
+    int created = 0, registered = 0;
+    int rc = open_file_handle(p, o, &created);
+    if (rc == ST_OK)
+        rc = os_lock(p->file, NULL);
+    if (rc == ST_OK)
+        rc = os_file_id(p->file, &p->dev, &p->ino);
+    if (rc == ST_OK && (rc = registry_add(p)) == ST_OK)
+        registered = 1;
+    if (rc == ST_OK) {
+        if (created) {
+            p->page_size = new_ps;
+            rc = create_file(p, new_ps);
+        } else {
+            rc = validate_file(p);
+        }
+    }
+    if (rc == ST_OK)
+        rc = bp_init(p, o->cache_bytes ? o->cache_bytes : PGR_DEFAULT_CACHE);
+    if (rc == ST_OK) {
+        atomic_store(&p->npages, 1); /* enough to read page 0 */
+        rc = pgr_get(p, 0, PGR_SHARED, &p->hdr);
+        if (rc == ST_OK) {
+            atomic_store(&p->npages, get_u64(p->hdr->data + HDR_PAGE_COUNT));
+            pthread_rwlock_unlock(&p->hdr->latch); /* keep the pin, drop the latch */
+        }
+    }
+    if (rc != ST_OK) {
+        /* A failed creation leaves nothing behind: remove the file we made. */
+        if (p->file)
+            os_close(p->file);
+        if (created)
+            p->vfs->remove(p->vfs, p->path);
+        if (registered)
+            registry_remove(p);
+        bp_destroy(p);
+        pthread_mutex_destroy(&p->tree_mu);
+        free(p->path);
+        free(p);
+        return rc;
+    }
+    *out = p;
+    return ST_OK;
+}
+
+static void free_pager(pgr *p)
+{
+    registry_remove(p);
+    bp_destroy(p);
+    for (tree_latch *t = p->trees, *next; t != NULL; t = next) {
+        next = t->next;
+        pthread_rwlock_destroy(&t->lock);
+        free(t);
+    }
+    pthread_mutex_destroy(&p->tree_mu);
+    free(p->path);
+    free(p);
+}
+
+int pgr_close(pgr *p)
+{
+    if (p == NULL)
+        return ST_OK;
+    if (bp_any_pinned(p))
+        return st_set(ST_EINVAL, "cannot close %s: pages are still pinned", p->path);
+    int rc = p->readonly ? ST_OK : bp_flush_all(p);
+    int crc = os_close(p->file);
+    free_pager(p);
+    return rc != ST_OK ? rc : crc;
+}
+
+void pgr_abandon(pgr *p)
+{
+    if (p == NULL)
+        return;
+    os_close(p->file);
+    free_pager(p);
+}
+
+int pgr_flush(pgr *p)
+{
+    if (p->readonly)
+        return ST_OK;
+    return bp_flush_all(p);
+}
+
+/* ---- header fields ----------------------------------------------------------------------- */
+
+static uint64_t hdr_get(pgr *p, int off)
+{
+    pthread_rwlock_rdlock(&p->hdr->latch);
+    uint64_t v = get_u64(p->hdr->data + off);
+    pthread_rwlock_unlock(&p->hdr->latch);
+    return v;
+}
+
+static int hdr_set(pgr *p, int off, uint64_t v)
+{
+    if (p->readonly)
+        return st_set(ST_EREADONLY, "%s is open read-only", p->path);
+    pthread_rwlock_wrlock(&p->hdr->latch);
+    put_u64(p->hdr->data + off, v);
+    pgr_mark_dirty(p->hdr);
+    pthread_rwlock_unlock(&p->hdr->latch);
+    return ST_OK;
+}
+
+uint32_t pgr_page_size(const pgr *p) { return p->page_size; }
+uint64_t pgr_page_count(pgr *p) { return atomic_load(&p->npages); }
+uint64_t pgr_free_count(pgr *p) { return hdr_get(p, HDR_FREE_COUNT); }
+uint64_t pgr_free_head(pgr *p) { return hdr_get(p, HDR_FREE_HEAD); }
+uint64_t pgr_catalog_root(pgr *p) { return hdr_get(p, HDR_CATALOG); }
+int pgr_set_catalog_root(pgr *p, uint64_t root) { return hdr_set(p, HDR_CATALOG, root); }
+uint64_t pgr_checkpoint_lsn(pgr *p) { return hdr_get(p, HDR_CKPT_LSN); }
+int pgr_set_checkpoint_lsn(pgr *p, uint64_t lsn) { return hdr_set(p, HDR_CKPT_LSN, lsn); }
+const char *pgr_path(const pgr *p) { return p->path; }
+
+void pgr_db_id(pgr *p, uint8_t id[16])
+{
+    pthread_rwlock_rdlock(&p->hdr->latch);
+    memcpy(id, p->hdr->data + HDR_DB_ID, 16);
+    pthread_rwlock_unlock(&p->hdr->latch);
+}
+
+/* ---- free list --------------------------------------------------------------------------- */
+
+int pgr_alloc(pgr *p, int type, pgr_page **out)
+{
+    if (p->readonly)
+        return st_set(ST_EREADONLY, "%s is open read-only", p->path);
+    /* Header latch last in the lock order: callers may hold tree and page latches. */
+    pthread_rwlock_wrlock(&p->hdr->latch);
+    uint8_t *h = p->hdr->data;
+    uint64_t head = get_u64(h + HDR_FREE_HEAD);
+    pgr_page *pg = NULL;
+    int rc;
+    if (head != 0) {
+        rc = pgr_get(p, head, PGR_EXCL, &pg);
+        if (rc == ST_OK && pg->data[8] != PGR_T_FREE) {
+            rc = st_set(ST_ECORRUPT, "%s: free-list page %llu has type %u, not free", p->path,
+                        (unsigned long long)head, pg->data[8]);
+            pgr_release(pg);
+        }
+        if (rc == ST_OK) {
+            uint64_t next = get_u64(pg->data + FREE_NEXT);
+            uint64_t count = get_u64(h + HDR_FREE_COUNT);
+            if (next >= atomic_load(&p->npages) || count == 0) {
+                rc = st_set(ST_ECORRUPT, "%s: free-list page %llu points to page %llu (free "
+                            "count %llu)", p->path, (unsigned long long)head,
+                            (unsigned long long)next, (unsigned long long)count);
+                pgr_release(pg);
+            } else {
+                put_u64(h + HDR_FREE_HEAD, next);
+                put_u64(h + HDR_FREE_COUNT, count - 1);
+                memset(pg->data, 0, p->page_size);
+            }
+        }
+    } else {
+        uint64_t pgno = get_u64(h + HDR_PAGE_COUNT);
+        rc = bp_install_new(p, pgno, &pg);
+        if (rc == ST_OK) {
+            put_u64(h + HDR_PAGE_COUNT, pgno + 1);
+            atomic_store(&p->npages, pgno + 1);
+        }
+    }
+    if (rc == ST_OK) {
+        pgr_mark_dirty(p->hdr);
+        pg->data[8] = (uint8_t)type;
+        pgr_mark_dirty(pg);
+        *out = pg;
+    }
+    pthread_rwlock_unlock(&p->hdr->latch);
+    return rc;
+}
+
+int pgr_free(pgr *p, pgr_page *pg)
+{
+    if (pg->pgno == 0) {
+        pgr_release(pg);
+        return st_set(ST_EINVAL, "%s: page 0 cannot be freed", p->path);
+    }
+    pthread_rwlock_wrlock(&p->hdr->latch);
+    uint8_t *h = p->hdr->data;
+    uint64_t lsn = pgr_page_lsn(pg->data); /* the page keeps its LSN: recovery compares it */
+    memset(pg->data, 0, p->page_size);
+    pgr_set_page_lsn(pg->data, lsn);
+    pg->data[8] = PGR_T_FREE;
+    put_u64(pg->data + FREE_NEXT, get_u64(h + HDR_FREE_HEAD));
+    pgr_mark_dirty(pg);
+    put_u64(h + HDR_FREE_HEAD, pg->pgno);
+    put_u64(h + HDR_FREE_COUNT, get_u64(h + HDR_FREE_COUNT) + 1);
+    pgr_mark_dirty(p->hdr);
+    pthread_rwlock_unlock(&p->hdr->latch);
+    pgr_release(pg);
+    return ST_OK;
+}
+
+/* ---- tree latches ------------------------------------------------------------------------ */
+
+pthread_rwlock_t *pgr_tree_latch(pgr *p, uint64_t root)
+{
+    pthread_mutex_lock(&p->tree_mu);
+    tree_latch *t = p->trees;
+    while (t != NULL && t->root != root)
+        t = t->next;
+    if (t == NULL) {
+        t = calloc(1, sizeof *t);
+        if (t != NULL) {
+            t->root = root;
+            pthread_rwlock_init(&t->lock, NULL);
+            t->next = p->trees;
+            p->trees = t;
+        }
+    }
+    pthread_mutex_unlock(&p->tree_mu);
+    return t ? &t->lock : NULL;
+}
