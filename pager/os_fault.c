@@ -1,0 +1,448 @@
+/*
+ * os_fault.c — fault-injecting OS layer (see os_fault.h for the model).
+ *
+ * State per file path (so a reopen after a power cut finds the same file): the ordered list of
+ * writes not yet synced. Handles carry the power epoch they were opened in; a cut bumps the
+ * epoch and every older handle answers ST_EIO.
+ */
+#include "pager/os_fault.h"
+#include "pager/status.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SECTOR 512u
+
+typedef struct pending {
+    uint64_t off;
+    size_t len;
+    uint8_t *data;
+} pending;
+
+typedef struct fstate {
+    char *path;
+    pending *w;
+    size_t nw, cap;
+    struct fstate *next;
+} fstate;
+
+struct os_fault {
+    os_vfs vfs; /* handed out by os_fault_vfs; vfs.ctx points back here */
+    os_vfs *base;
+    pthread_mutex_t mu;
+    uint64_t rng;
+    uint64_t epoch;
+    int powered_off;
+    fstate *files;
+    /* the injection rule */
+    int rule_ops, rule_kind, rule_sticky;
+    uint64_t rule_countdown; /* 0 = no rule armed */
+    os_fault_counts counts;
+};
+
+typedef struct ffile {
+    os_vfs *vfs; /* must be first: see struct os_file_base */
+    os_file *base;
+    fstate *st;
+    uint64_t epoch;
+} ffile;
+
+static uint64_t rnd(os_fault *f)
+{
+    /* xorshift64*: deterministic from the seed, good enough for choosing fates. */
+    f->rng ^= f->rng >> 12;
+    f->rng ^= f->rng << 25;
+    f->rng ^= f->rng >> 27;
+    return f->rng * 2685821657736338717ull;
+}
+
+static os_fault *of(os_vfs *vfs) { return (os_fault *)vfs->ctx; }
+static os_fault *off_of(os_file *fl) { return of(((ffile *)fl)->vfs); }
+
+/* Decides whether this operation is the injected failure. Mutex held. Returns 0 or the kind. */
+static int should_fail(os_fault *f, int op)
+{
+    if (f->rule_countdown == 0 || !(f->rule_ops & op))
+        return 0;
+    if (f->rule_countdown > 1) {
+        f->rule_countdown--;
+        return 0;
+    }
+    if (!f->rule_sticky)
+        f->rule_countdown = 0;
+    f->counts.injected++;
+    return f->rule_kind;
+}
+
+static int check_alive(os_fault *f, ffile *h)
+{
+    if (h->epoch != f->epoch || f->powered_off)
+        return st_set(ST_EIO, "%s: I/O error (power lost)", h->st->path);
+    return ST_OK;
+}
+
+static void drop_pending(fstate *s)
+{
+    for (size_t i = 0; i < s->nw; i++)
+        free(s->w[i].data);
+    s->nw = 0;
+}
+
+/* Applies pending writes [all] to the base file in order. Mutex held. */
+static int apply_pending(ffile *h)
+{
+    fstate *s = h->st;
+    int rc = ST_OK;
+    for (size_t i = 0; i < s->nw && rc == ST_OK; i++)
+        rc = os_write(h->base, s->w[i].data, s->w[i].len, s->w[i].off);
+    drop_pending(s);
+    return rc;
+}
+
+static fstate *state_for(os_fault *f, const char *path)
+{
+    for (fstate *s = f->files; s != NULL; s = s->next)
+        if (strcmp(s->path, path) == 0)
+            return s;
+    fstate *s = calloc(1, sizeof *s);
+    if (s == NULL || (s->path = strdup(path)) == NULL) {
+        free(s);
+        return NULL;
+    }
+    s->next = f->files;
+    f->files = s;
+    return s;
+}
+
+static int fv_open(os_vfs *vfs, const char *path, int flags, os_file **out)
+{
+    os_fault *f = of(vfs);
+    pthread_mutex_lock(&f->mu);
+    int rc = ST_OK;
+    f->counts.opens++;
+    if (f->powered_off)
+        rc = st_set(ST_EIO, "cannot open %s: power is off", path);
+    else if (should_fail(f, OSF_OPEN))
+        rc = st_set(ST_EIO, "cannot open %s: injected I/O error", path);
+    ffile *h = NULL;
+    if (rc == ST_OK) {
+        h = calloc(1, sizeof *h);
+        if (h != NULL)
+            h->st = state_for(f, path);
+        if (h == NULL || h->st == NULL)
+            rc = st_set(ST_ENOMEM, "out of memory opening %s", path);
+    }
+    if (rc == ST_OK)
+        rc = f->base->open(f->base, path, flags, &h->base);
+    if (rc != ST_OK) {
+        free(h);
+    } else {
+        h->vfs = vfs;
+        h->epoch = f->epoch;
+        *out = (os_file *)h;
+    }
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+static int fv_read(os_file *fl, void *buf, size_t n, uint64_t off, size_t *got)
+{
+    ffile *h = (ffile *)fl;
+    os_fault *f = off_of(fl);
+    pthread_mutex_lock(&f->mu);
+    f->counts.reads++;
+    int rc = check_alive(f, h);
+    if (rc == ST_OK && should_fail(f, OSF_READ))
+        rc = st_set(ST_EIO, "read of %s at offset %llu: injected I/O error", h->st->path,
+                    (unsigned long long)off);
+    size_t have = 0;
+    if (rc == ST_OK)
+        rc = os_read(h->base, buf, n, off, &have);
+    /* Overlay the volatile cache, oldest first, so the newest bytes win. */
+    for (size_t i = 0; rc == ST_OK && i < h->st->nw; i++) {
+        pending *w = &h->st->w[i];
+        uint64_t lo = w->off > off ? w->off : off;
+        uint64_t hi = w->off + w->len < off + n ? w->off + w->len : off + n;
+        if (lo >= hi)
+            continue;
+        memcpy((uint8_t *)buf + (lo - off), w->data + (lo - w->off), hi - lo);
+        if (hi - off > have)
+            have = (size_t)(hi - off);
+    }
+    if (rc == ST_OK && got)
+        *got = have;
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+static int fv_write(os_file *fl, const void *buf, size_t n, uint64_t off)
+{
+    ffile *h = (ffile *)fl;
+    os_fault *f = off_of(fl);
+    pthread_mutex_lock(&f->mu);
+    f->counts.writes++;
+    int rc = check_alive(f, h);
+    int kind = rc == ST_OK ? should_fail(f, OSF_WRITE) : 0;
+    size_t land = n;
+    if (kind == OSF_EIO || kind == OSF_ENOSPC)
+        land = 0;
+    else if (kind == OSF_SHORT)
+        land = n > 1 ? (size_t)(rnd(f) % (n - 1)) + 1 : 0;
+    fstate *s = h->st;
+    if (rc == ST_OK && land > 0) {
+        if (s->nw == s->cap) {
+            size_t cap = s->cap ? 2 * s->cap : 16;
+            pending *w = realloc(s->w, cap * sizeof *w);
+            if (w == NULL)
+                rc = st_set(ST_ENOMEM, "out of memory in fault vfs");
+            else {
+                s->w = w;
+                s->cap = cap;
+            }
+        }
+        uint8_t *copy = rc == ST_OK ? malloc(land) : NULL;
+        if (rc == ST_OK && copy == NULL)
+            rc = st_set(ST_ENOMEM, "out of memory in fault vfs");
+        if (rc == ST_OK) {
+            memcpy(copy, buf, land);
+            s->w[s->nw++] = (pending){off, land, copy};
+        }
+    }
+    if (rc == ST_OK && kind == OSF_ENOSPC)
+        rc = st_set(ST_EIO, "write of %zu bytes at offset %llu of %s failed: No space left on "
+                    "device (injected)", n, (unsigned long long)off, s->path);
+    else if (rc == ST_OK && kind != 0)
+        rc = st_set(ST_EIO, "write of %zu bytes at offset %llu of %s failed: %s (injected)", n,
+                    (unsigned long long)off, s->path,
+                    kind == OSF_SHORT ? "short write" : "Input/output error");
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+static int fv_sync(os_file *fl)
+{
+    ffile *h = (ffile *)fl;
+    os_fault *f = off_of(fl);
+    pthread_mutex_lock(&f->mu);
+    f->counts.syncs++;
+    int rc = check_alive(f, h);
+    if (rc == ST_OK && should_fail(f, OSF_SYNC)) {
+        /* Linux may drop the dirty pages after a failed writeback: so do we. */
+        drop_pending(h->st);
+        rc = st_set(ST_EIO, "fdatasync of %s failed: Input/output error (injected)", h->st->path);
+    }
+    if (rc == ST_OK)
+        rc = apply_pending(h);
+    if (rc == ST_OK)
+        rc = os_sync(h->base);
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+static int fv_truncate(os_file *fl, uint64_t size)
+{
+    ffile *h = (ffile *)fl;
+    os_fault *f = off_of(fl);
+    pthread_mutex_lock(&f->mu);
+    f->counts.truncates++;
+    int rc = check_alive(f, h);
+    if (rc == ST_OK && should_fail(f, OSF_TRUNCATE))
+        rc = st_set(ST_EIO, "truncate of %s failed: injected I/O error", h->st->path);
+    if (rc == ST_OK)
+        rc = apply_pending(h);
+    if (rc == ST_OK)
+        rc = os_truncate(h->base, size);
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+static int fv_size(os_file *fl, uint64_t *out)
+{
+    ffile *h = (ffile *)fl;
+    os_fault *f = off_of(fl);
+    pthread_mutex_lock(&f->mu);
+    int rc = check_alive(f, h);
+    uint64_t size = 0;
+    if (rc == ST_OK)
+        rc = os_size(h->base, &size);
+    for (size_t i = 0; rc == ST_OK && i < h->st->nw; i++)
+        if (h->st->w[i].off + h->st->w[i].len > size)
+            size = h->st->w[i].off + h->st->w[i].len;
+    if (rc == ST_OK)
+        *out = size;
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+static int fv_lock(os_file *fl, long *holder)
+{
+    ffile *h = (ffile *)fl;
+    return os_lock(h->base, holder);
+}
+
+static int fv_close(os_file *fl)
+{
+    /* Closing does not sync: pending writes stay in the (shared, per path) volatile cache, as
+     * they would in a page cache after close(2). */
+    ffile *h = (ffile *)fl;
+    int rc = os_close(h->base);
+    free(h);
+    return rc;
+}
+
+static int fv_remove(os_vfs *vfs, const char *path)
+{
+    os_fault *f = of(vfs);
+    pthread_mutex_lock(&f->mu);
+    for (fstate *s = f->files; s != NULL; s = s->next)
+        if (strcmp(s->path, path) == 0)
+            drop_pending(s);
+    int rc = f->base->remove(f->base, path);
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+static int fv_sync_dir(os_vfs *vfs, const char *path)
+{
+    os_fault *f = of(vfs);
+    pthread_mutex_lock(&f->mu);
+    f->counts.dir_syncs++;
+    int rc = f->powered_off ? st_set(ST_EIO, "power is off") : ST_OK;
+    pthread_mutex_unlock(&f->mu);
+    return rc == ST_OK ? f->base->sync_dir(f->base, path) : rc;
+}
+
+static int fv_file_id(os_file *fl, uint64_t *dev, uint64_t *ino)
+{
+    return os_file_id(((ffile *)fl)->base, dev, ino);
+}
+
+int os_fault_new(os_vfs *base, uint64_t seed, os_fault **out)
+{
+    os_fault *f = calloc(1, sizeof *f);
+    if (f == NULL)
+        return st_set(ST_ENOMEM, "out of memory creating the fault vfs");
+    f->base = base ? base : os_posix();
+    f->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
+    f->epoch = 1;
+    pthread_mutex_init(&f->mu, NULL);
+    f->vfs = (os_vfs){
+        .name = "fault",
+        .ctx = f,
+        .open = fv_open,
+        .read = fv_read,
+        .write = fv_write,
+        .sync = fv_sync,
+        .truncate = fv_truncate,
+        .size = fv_size,
+        .lock = fv_lock,
+        .close = fv_close,
+        .remove = fv_remove,
+        .sync_dir = fv_sync_dir,
+        .file_id = fv_file_id,
+    };
+    *out = f;
+    return ST_OK;
+}
+
+void os_fault_free(os_fault *f)
+{
+    if (f == NULL)
+        return;
+    for (fstate *s = f->files, *next; s != NULL; s = next) {
+        next = s->next;
+        drop_pending(s);
+        free(s->w);
+        free(s->path);
+        free(s);
+    }
+    pthread_mutex_destroy(&f->mu);
+    free(f);
+}
+
+os_vfs *os_fault_vfs(os_fault *f) { return &f->vfs; }
+
+void os_fault_inject(os_fault *f, int ops, uint64_t nth, int kind, int sticky)
+{
+    pthread_mutex_lock(&f->mu);
+    f->rule_ops = ops;
+    f->rule_countdown = nth ? nth : 1;
+    f->rule_kind = kind;
+    f->rule_sticky = sticky;
+    pthread_mutex_unlock(&f->mu);
+}
+
+void os_fault_clear(os_fault *f)
+{
+    pthread_mutex_lock(&f->mu);
+    f->rule_countdown = 0;
+    pthread_mutex_unlock(&f->mu);
+}
+
+/* Writes the sectors of w chosen by the generator straight to the file at `path`. */
+static void tear(os_fault *f, const char *path, const pending *w)
+{
+    os_file *fl;
+    if (f->base->open(f->base, path, 0, &fl) != ST_OK)
+        return;
+    for (uint64_t pos = w->off; pos < w->off + w->len;) {
+        uint64_t end = (pos / SECTOR + 1) * SECTOR;
+        if (end > w->off + w->len)
+            end = w->off + w->len;
+        if (rnd(f) & 1)
+            os_write(fl, w->data + (pos - w->off), (size_t)(end - pos), pos);
+        pos = end;
+    }
+    os_sync(fl);
+    os_close(fl);
+}
+
+uint64_t os_fault_power_loss(os_fault *f)
+{
+    pthread_mutex_lock(&f->mu);
+    uint64_t lost = 0;
+    for (fstate *s = f->files; s != NULL; s = s->next) {
+        for (size_t i = 0; i < s->nw; i++) {
+            pending *w = &s->w[i];
+            switch (rnd(f) % 3) {
+            case 0: { /* kept */
+                pending whole = *w;
+                os_file *fl;
+                if (f->base->open(f->base, s->path, 0, &fl) == ST_OK) {
+                    os_write(fl, whole.data, whole.len, whole.off);
+                    os_sync(fl);
+                    os_close(fl);
+                }
+                break;
+            }
+            case 1: /* dropped */
+                lost++;
+                break;
+            default: /* torn */
+                tear(f, s->path, w);
+                lost++;
+                break;
+            }
+        }
+        drop_pending(s);
+    }
+    f->epoch++;
+    f->powered_off = 1;
+    pthread_mutex_unlock(&f->mu);
+    return lost;
+}
+
+void os_fault_reset_power(os_fault *f)
+{
+    pthread_mutex_lock(&f->mu);
+    f->powered_off = 0;
+    pthread_mutex_unlock(&f->mu);
+}
+
+void os_fault_counts_get(os_fault *f, os_fault_counts *out)
+{
+    pthread_mutex_lock(&f->mu);
+    *out = f->counts;
+    pthread_mutex_unlock(&f->mu);
+}

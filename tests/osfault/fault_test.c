@@ -1,0 +1,283 @@
+/*
+ * fault_test.c — the fault-injecting OS layer behaves like a page cache in front of a disk
+ * that can lose power or fail, and the pager reports such failures without losing data.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "pager/os_fault.h"
+#include "pager/pager.h"
+#include "pager/status.h"
+
+static char dir[64];
+static char path[128];
+
+static void setup(void)
+{
+    strcpy(dir, "/tmp/acidb-fault-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/f", dir);
+}
+
+static void teardown(void)
+{
+    char db_path[160];
+    snprintf(db_path, sizeof db_path, "%s/db", dir);
+    unlink(path);
+    unlink(db_path);
+    rmdir(dir);
+}
+
+/* Reads the real file, bypassing any volatile cache. */
+static size_t read_disk(const char *p, uint8_t *buf, size_t n)
+{
+    FILE *fp = fopen(p, "rb");
+    if (fp == NULL)
+        return 0;
+    size_t got = fread(buf, 1, n, fp);
+    fclose(fp);
+    return got;
+}
+
+static uint64_t env_seed(void)
+{
+    const char *s = getenv("ACIDB_SEED");
+    return s ? strtoull(s, NULL, 0) : 0x5eed;
+}
+
+TestSuite(fault, .init = setup, .fini = teardown);
+
+Test(fault, unsynced_writes_are_visible_but_not_on_disk_until_sync)
+{
+    os_fault *f;
+    cr_assert_eq(os_fault_new(NULL, 1, &f), ST_OK);
+    os_vfs *v = os_fault_vfs(f);
+    os_file *fl;
+    cr_assert_eq(v->open(v, path, OS_OPEN_CREATE, &fl), ST_OK, "%s", st_msg());
+    cr_assert_eq(os_write(fl, "hello", 5, 100), ST_OK);
+    char buf[8] = {0};
+    size_t got = 0;
+    cr_assert_eq(os_read(fl, buf, 5, 100, &got), ST_OK);
+    cr_assert_eq(got, 5);
+    cr_assert_eq(memcmp(buf, "hello", 5), 0);
+    uint64_t size = 0;
+    cr_assert_eq(os_size(fl, &size), ST_OK);
+    cr_assert_eq(size, 105);
+    uint8_t disk[128];
+    cr_assert_eq(read_disk(path, disk, sizeof disk), 0, "nothing may reach the disk before sync");
+    cr_assert_eq(os_sync(fl), ST_OK);
+    cr_assert_eq(read_disk(path, disk, sizeof disk), 105);
+    cr_assert_eq(memcmp(disk + 100, "hello", 5), 0);
+    os_fault_counts c;
+    os_fault_counts_get(f, &c);
+    cr_assert_eq(c.syncs, 1);
+    cr_assert_eq(c.writes, 1);
+    os_close(fl);
+    os_fault_free(f);
+}
+
+/* After a cut, every sector of every unsynced write holds either its old or its new bytes, and
+ * synced data is untouched. Over many seeds all three fates (kept, dropped, torn) occur. */
+Test(fault, power_loss_keeps_drops_or_tears_each_unsynced_write)
+{
+    enum { W = 8, LEN = 2048, FILE_LEN = W * LEN };
+    int saw_old = 0, saw_new = 0, saw_mixed = 0;
+    for (uint64_t seed = env_seed(); seed < env_seed() + 40; seed++) {
+        os_fault *f;
+        cr_assert_eq(os_fault_new(NULL, seed, &f), ST_OK);
+        os_vfs *v = os_fault_vfs(f);
+        os_file *fl;
+        unlink(path);
+        cr_assert_eq(v->open(v, path, OS_OPEN_CREATE, &fl), ST_OK);
+        static uint8_t old[FILE_LEN], new[FILE_LEN], disk[FILE_LEN];
+        memset(old, 'o', sizeof old);
+        memset(new, 'n', sizeof new);
+        cr_assert_eq(os_write(fl, old, sizeof old, 0), ST_OK);
+        cr_assert_eq(os_sync(fl), ST_OK);
+        for (int i = 0; i < W; i++)
+            cr_assert_eq(os_write(fl, new + i * LEN, LEN, (uint64_t)i * LEN), ST_OK);
+        os_fault_power_loss(f);
+        char c;
+        cr_assert_eq(os_read(fl, &c, 1, 0, NULL), ST_EIO, "handles die with the power");
+        cr_assert_eq(v->open(v, path, 0, &fl) , ST_EIO, "no opens while the power is off");
+        os_close(fl);
+        cr_assert_eq(read_disk(path, disk, sizeof disk), (size_t)FILE_LEN, "seed %llu",
+                     (unsigned long long)seed);
+        for (int i = 0; i < W; i++) {
+            int n_new = 0;
+            for (int s = 0; s < LEN / 512; s++) {
+                const uint8_t *sec = disk + i * LEN + s * 512;
+                int all_new = memcmp(sec, new, 512) == 0, all_old = memcmp(sec, old, 512) == 0;
+                cr_assert(all_new || all_old, "seed %llu: write %d sector %d is neither old nor new",
+                          (unsigned long long)seed, i, s);
+                n_new += all_new;
+            }
+            if (n_new == 0)
+                saw_old = 1;
+            else if (n_new == LEN / 512)
+                saw_new = 1;
+            else
+                saw_mixed = 1;
+        }
+        os_fault_free(f);
+    }
+    cr_assert(saw_old && saw_new && saw_mixed, "fates seen: dropped %d kept %d torn %d",
+              saw_old, saw_new, saw_mixed);
+}
+
+Test(fault, injected_write_errors)
+{
+    os_fault *f;
+    cr_assert_eq(os_fault_new(NULL, 7, &f), ST_OK);
+    os_vfs *v = os_fault_vfs(f);
+    os_file *fl;
+    cr_assert_eq(v->open(v, path, OS_OPEN_CREATE, &fl), ST_OK);
+    os_fault_inject(f, OSF_WRITE, 2, OSF_ENOSPC, 0);
+    cr_assert_eq(os_write(fl, "a", 1, 0), ST_OK);
+    cr_assert_eq(os_write(fl, "b", 1, 1), ST_EIO);
+    cr_assert(strstr(st_msg(), "No space left on device") != NULL, "%s", st_msg());
+    cr_assert_eq(os_write(fl, "c", 1, 2), ST_OK, "a non-sticky rule fires once");
+    uint64_t size;
+    cr_assert_eq(os_size(fl, &size), ST_OK);
+    cr_assert_eq(size, 3);
+    char buf[3];
+    cr_assert_eq(os_read(fl, buf, 3, 0, NULL), ST_OK);
+    cr_assert_eq(buf[1], 0, "the failed write must not land");
+
+    os_fault_inject(f, OSF_WRITE | OSF_SYNC, 1, OSF_EIO, 1);
+    cr_assert_eq(os_write(fl, "d", 1, 3), ST_EIO);
+    cr_assert_eq(os_sync(fl), ST_EIO, "sticky: every later matching operation fails");
+    os_fault_clear(f);
+    cr_assert_eq(os_write(fl, "d", 1, 3), ST_OK);
+
+    os_fault_inject(f, OSF_WRITE, 1, OSF_SHORT, 0);
+    uint8_t big[4096];
+    memset(big, 'x', sizeof big);
+    cr_assert_eq(os_write(fl, big, sizeof big, 4096), ST_EIO);
+    cr_assert(strstr(st_msg(), "short write") != NULL, "%s", st_msg());
+    cr_assert_eq(os_size(fl, &size), ST_OK);
+    cr_assert(size > 4096 && size < 8192, "a short write lands a strict prefix (size %llu)",
+              (unsigned long long)size);
+    os_close(fl);
+    os_fault_free(f);
+}
+
+/* Linux may forget dirty pages after a failed fsync ("fsyncgate"); the fault layer does too,
+ * so a caller that retried the sync and trusted it would be caught. */
+Test(fault, failed_sync_drops_the_pending_writes)
+{
+    os_fault *f;
+    cr_assert_eq(os_fault_new(NULL, 3, &f), ST_OK);
+    os_vfs *v = os_fault_vfs(f);
+    os_file *fl;
+    cr_assert_eq(v->open(v, path, OS_OPEN_CREATE, &fl), ST_OK);
+    cr_assert_eq(os_write(fl, "lost", 4, 0), ST_OK);
+    os_fault_inject(f, OSF_SYNC, 1, OSF_EIO, 0);
+    cr_assert_eq(os_sync(fl), ST_EIO);
+    cr_assert_eq(os_sync(fl), ST_OK, "the retry succeeds ...");
+    uint8_t disk[8];
+    cr_assert_eq(read_disk(path, disk, sizeof disk), 0, "... yet the data never reached the disk");
+    os_close(fl);
+    os_fault_free(f);
+}
+
+/* The pager turns a failed write-back into an error and keeps the page dirty, so a later
+ * successful flush still writes it; after a power cut the flushed data is all there. */
+Test(fault, pager_flush_error_loses_nothing)
+{
+    char db_path[160];
+    snprintf(db_path, sizeof db_path, "%s/db", dir);
+    os_fault *f;
+    cr_assert_eq(os_fault_new(NULL, env_seed(), &f), ST_OK);
+    pgr_options o = {.vfs = os_fault_vfs(f), .create = 1, .page_size = 512,
+                     .cache_bytes = 64 * 512};
+    pgr *p;
+    cr_assert_eq(pgr_open(db_path, &o, &p), ST_OK, "%s", st_msg());
+    uint64_t pages[20];
+    for (int i = 0; i < 20; i++) {
+        pgr_page *pg;
+        cr_assert_eq(pgr_alloc(p, PGR_T_OVERFLOW, &pg), ST_OK, "%s", st_msg());
+        memset(pgr_data(pg) + 24, 'A' + i, 100);
+        pages[i] = pgr_pgno(pg);
+        pgr_release(pg);
+    }
+    os_fault_inject(f, OSF_WRITE, 5, OSF_EIO, 0);
+    cr_assert_eq(pgr_flush(p), ST_EIO);
+    cr_assert(strstr(st_msg(), "injected") != NULL, "%s", st_msg());
+    cr_assert_eq(pgr_flush(p), ST_OK, "%s", st_msg());
+    os_fault_power_loss(f);
+    pgr_abandon(p);
+    os_fault_reset_power(f);
+    cr_assert_eq(pgr_open(db_path, &o, &p), ST_OK, "%s", st_msg());
+    for (int i = 0; i < 20; i++) {
+        pgr_page *pg;
+        cr_assert_eq(pgr_get(p, pages[i], PGR_SHARED, &pg), ST_OK, "page %llu: %s",
+                     (unsigned long long)pages[i], st_msg());
+        cr_assert_eq(pgr_data(pg)[24 + 99], 'A' + i);
+        pgr_release(pg);
+    }
+    cr_assert_eq(pgr_close(p), ST_OK);
+    os_fault_free(f);
+}
+
+/* A page write torn by a power cut is caught by the checksum, never returned as data: after
+ * the cut the page reads as the old version, the new version, or ST_ECORRUPT naming it. */
+Test(fault, torn_page_is_detected_by_checksum)
+{
+    char db_path[160];
+    snprintf(db_path, sizeof db_path, "%s/db", dir);
+    int outcomes[3] = {0}; /* old, new, detected */
+    for (uint64_t seed = env_seed(); seed < env_seed() + 30; seed++) {
+        unlink(db_path);
+        os_fault *f;
+        cr_assert_eq(os_fault_new(NULL, seed, &f), ST_OK);
+        pgr_options o = {.vfs = os_fault_vfs(f), .create = 1, .page_size = 4096};
+        pgr *p;
+        cr_assert_eq(pgr_open(db_path, &o, &p), ST_OK, "%s", st_msg());
+        pgr_page *pg;
+        cr_assert_eq(pgr_alloc(p, PGR_T_OVERFLOW, &pg), ST_OK);
+        uint64_t no = pgr_pgno(pg);
+        memset(pgr_data(pg) + 24, 1, 4000);
+        pgr_release(pg);
+        cr_assert_eq(pgr_close(p), ST_OK, "%s", st_msg());
+
+        /* A new, valid version of the page, written but not synced when the power fails. */
+        os_vfs *v = os_fault_vfs(f);
+        os_file *fl;
+        cr_assert_eq(v->open(v, db_path, 0, &fl), ST_OK);
+        uint8_t page[4096];
+        cr_assert_eq(os_read(fl, page, sizeof page, no * 4096, NULL), ST_OK);
+        memset(page + 24, 2, 4000);
+        put_u64(page + 4096 - 8, XXH3_64bits_withSeed(page, 4096 - 8, no));
+        cr_assert_eq(os_write(fl, page, sizeof page, no * 4096), ST_OK);
+        os_close(fl);
+        os_fault_power_loss(f);
+        os_fault_reset_power(f);
+
+        cr_assert_eq(pgr_open(db_path, &o, &p), ST_OK, "%s", st_msg());
+        int rc = pgr_get(p, no, PGR_SHARED, &pg);
+        if (rc == ST_OK) {
+            uint8_t b = pgr_data(pg)[24], e = pgr_data(pg)[24 + 3999];
+            cr_assert(b == e && (b == 1 || b == 2), "seed %llu: page mixes versions yet passed "
+                      "its checksum", (unsigned long long)seed);
+            outcomes[b - 1]++;
+            pgr_release(pg);
+        } else {
+            cr_assert_eq(rc, ST_ECORRUPT, "seed %llu: %s", (unsigned long long)seed, st_msg());
+            char want[64];
+            snprintf(want, sizeof want, "page %llu", (unsigned long long)no);
+            cr_assert(strstr(st_msg(), want) != NULL, "%s", st_msg());
+            outcomes[2]++;
+        }
+        cr_assert_eq(pgr_close(p), ST_OK);
+        os_fault_free(f);
+    }
+    cr_assert(outcomes[0] && outcomes[1] && outcomes[2],
+              "over 30 seeds expected every fate: old %d new %d torn %d", outcomes[0],
+              outcomes[1], outcomes[2]);
+}
