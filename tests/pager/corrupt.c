@@ -46,7 +46,7 @@ static void poke(const char *path, uint64_t off, uint8_t v)
 static void expect_page_corrupt(const char *path, uint64_t pgno, const char *what)
 {
     pgr *p;
-    OK(t_open(path, 0, 0, 0, &p));
+    OK(t_open(path, 0, 64 << 10, 0, &p)); /* a small pool: this runs thousands of times */
     pgr_page *pg = NULL;
     int rc = pgr_get(p, pgno, PGR_SHARED, &pg);
     if (rc == ST_OK)
@@ -68,17 +68,17 @@ static void expect_page_corrupt(const char *path, uint64_t pgno, const char *wha
 /* Flips byte `off` of the file, expects the page (or, for page 0, the open) to fail, checks
  * the file was not written, then restores the byte. */
 static void flip_and_check(const char *path, const uint8_t *orig, size_t len, uint32_t ps,
-                           uint64_t off, uint8_t mask)
+                           uint64_t off, uint8_t mask, const char *ctx)
 {
     uint64_t pgno = off / ps;
     uint32_t in = (uint32_t)(off % ps);
-    char what[96];
-    snprintf(what, sizeof what, "byte %u of page %llu ^ 0x%02x", in, (unsigned long long)pgno,
-             mask);
+    char what[160];
+    snprintf(what, sizeof what, "%sbyte %u of page %llu ^ 0x%02x", ctx, in,
+             (unsigned long long)pgno, mask);
     poke(path, off, orig[off] ^ mask);
     if (pgno == 0) {
         pgr *p;
-        int rc = t_open(path, 0, 0, 0, &p);
+        int rc = t_open(path, 0, 64 << 10, 0, &p);
         int want = in >= 16 && in < 32 ? ST_ENOTDB : in >= 32 && in < 36 ? ST_EVERSION
                                                                           : ST_ECORRUPT;
         if (rc == ST_OK)
@@ -105,11 +105,11 @@ Test(pager, flipping_any_byte_of_any_page_is_caught)
     uint8_t *orig = make_db(t_path("db"), ps, 7, &len);
     cr_assert_eq(len, 8 * ps);
     for (uint64_t off = 0; off < len; off++)
-        flip_and_check(t_path("db"), orig, len, ps, off, 0xFF);
+        flip_and_check(t_path("db"), orig, len, ps, off, 0xFF, "");
     /* Single-bit flips on a few bytes of each page, too. */
     for (uint64_t off = 5; off < len; off += 61)
         for (int bit = 0; bit < 8; bit++)
-            flip_and_check(t_path("db"), orig, len, ps, off, (uint8_t)(1u << bit));
+            flip_and_check(t_path("db"), orig, len, ps, off, (uint8_t)(1u << bit), "");
     free(orig);
 }
 
@@ -121,11 +121,12 @@ Test(pager, flipping_sampled_bytes_of_large_pages_is_caught)
     uint64_t seed = t_seed(20261126);
     uint64_t s = seed;
     uint64_t samples = t_scaled(1500, 200);
+    char ctx[64]; /* replay: ACIDB_TEST_SEED=<seed> */
+    snprintf(ctx, sizeof ctx, "seed %llu: ", (unsigned long long)seed);
     for (uint64_t i = 0; i < samples; i++) {
         uint64_t off = t_below(&s, len);
         uint8_t mask = (uint8_t)(1 + t_below(&s, 255));
-        cr_log_info("seed %llu", (unsigned long long)seed);
-        flip_and_check(t_path("db"), orig, len, ps, off, mask);
+        flip_and_check(t_path("db"), orig, len, ps, off, mask, ctx);
     }
     free(orig);
 }
