@@ -1,0 +1,150 @@
+/*
+ * lk_grant.c — the grant rule and the wait queue of one lock (always under its partition mutex).
+ *
+ * Grant rule (README.md, "Grant rule and fairness"), for a request r of transaction T asking
+ * for mode M on lock L:
+ *   G1  M must be compatible with every mode granted on L to other transactions (T's own held
+ *       mode does not count: an upgrade competes only with the others).
+ *   G2  A new (non-upgrade) request must also be compatible with the wanted mode of every
+ *       request already waiting on L: nobody overtakes a conflicting waiter, so a queued X is
+ *       never starved by a stream of S requests.
+ *   G3  An upgrade must be compatible with the wanted modes of the upgrades waiting ahead of it
+ *       (upgrades queue in arrival order ahead of all new requests: priority, section U).
+ * When a lock is released or a waiter leaves, lk_wakeup walks the queue in order and grants
+ * every waiter that passes G1 and is compatible with all waiters still queued ahead of it.
+ * The wait-for graph in lk_deadlock.c follows exactly these rules: a waiter's edges go to the
+ * holders that fail G1 (hard edges) and to the waiters ahead of it that fail G2/G3 (soft edges).
+ */
+#include "lockmgr/lk_int.h"
+
+#include <assert.h>
+
+/* The modes granted to transactions other than r's, as a bitmask. */
+static unsigned others_granted_mask(const struct lk_lock *l, const struct lk_req *r)
+{
+    unsigned mask = 0;
+    for (unsigned m = 1; m < LK_NMODES; m++) {
+        uint32_t c = l->granted_cnt[m] - (r->held == m ? 1u : 0u);
+        if (c)
+            mask |= 1u << m;
+    }
+    return mask;
+}
+
+bool lk_grantable(const struct lk_lock *l, const struct lk_req *r, unsigned mode)
+{
+    if (lk_conflicts[mode] & others_granted_mask(l, r))           /* G1 */
+        return false;
+    if (r->held == LK_NONE) {                                      /* G2 */
+        for (unsigned m = 1; m < LK_NMODES; m++)
+            if (l->wait_cnt[m] && lk_conflict(mode, m))
+                return false;
+        return true;
+    }
+    for (const struct lk_req *w = l->whead; w && w->upgrade; w = w->wnext) /* G3 */
+        if (w != r && lk_conflict(mode, w->want))
+            return false;
+    return true;
+}
+
+void lk_grant(struct lk_lock *l, struct lk_req *r, unsigned mode)
+{
+    if (r->held == LK_NONE) {
+        r->gprev = NULL;
+        r->gnext = l->granted;
+        if (l->granted)
+            l->granted->gprev = r;
+        l->granted = r;
+    } else {
+        assert(l->granted_cnt[r->held] > 0);
+        l->granted_cnt[r->held]--;
+    }
+    r->held = (uint8_t)mode;
+    l->granted_cnt[mode]++;
+}
+
+void lk_ungrant(struct lk_lock *l, struct lk_req *r)
+{
+    assert(r->held != LK_NONE && r->status != LK_REQ_WAITING);
+    l->granted_cnt[r->held]--;
+    if (r->gprev)
+        r->gprev->gnext = r->gnext;
+    else
+        l->granted = r->gnext;
+    if (r->gnext)
+        r->gnext->gprev = r->gprev;
+    r->gprev = r->gnext = NULL;
+    r->held = LK_NONE;
+}
+
+void lk_enqueue(struct lk_lock *l, struct lk_req *r, unsigned mode)
+{
+    r->want = (uint8_t)mode;
+    r->status = LK_REQ_WAITING;
+    r->upgrade = r->held != LK_NONE;
+    l->wait_cnt[mode]++;
+    struct lk_req *after = NULL; /* insert after this one; NULL = at the head */
+    if (r->upgrade) {
+        /* U: after the upgrades already waiting, ahead of every new request. */
+        for (struct lk_req *w = l->whead; w && w->upgrade; w = w->wnext)
+            after = w;
+    } else {
+        after = l->wtail;
+    }
+    r->wprev = after;
+    r->wnext = after ? after->wnext : l->whead;
+    if (r->wnext)
+        r->wnext->wprev = r;
+    else
+        l->wtail = r;
+    if (after)
+        after->wnext = r;
+    else
+        l->whead = r;
+}
+
+static void unlink_waiter(struct lk_lock *l, struct lk_req *r)
+{
+    if (r->wprev)
+        r->wprev->wnext = r->wnext;
+    else
+        l->whead = r->wnext;
+    if (r->wnext)
+        r->wnext->wprev = r->wprev;
+    else
+        l->wtail = r->wprev;
+    r->wprev = r->wnext = NULL;
+    assert(l->wait_cnt[r->want] > 0);
+    l->wait_cnt[r->want]--;
+    r->txn->wait_req = NULL;
+}
+
+void lk_wakeup(struct lk_lock *l)
+{
+    unsigned ahead = 0; /* wanted modes of the waiters left in the queue so far */
+    for (struct lk_req *w = l->whead, *n; w; w = n) {
+        n = w->wnext;
+        if (!(lk_conflicts[w->want] & (ahead | others_granted_mask(l, w)))) {
+            unsigned mode = w->want;
+            unlink_waiter(l, w);
+            lk_grant(l, w, mode);
+            w->since_ns = lk_coarse_ns();
+            w->status = LK_REQ_GRANTED;
+            pthread_cond_signal(&w->txn->cv);
+        } else {
+            ahead |= 1u << w->want;
+        }
+    }
+}
+
+void lk_dequeue(struct lk_lock *l, struct lk_req *r, unsigned status)
+{
+    assert(r->status == LK_REQ_WAITING);
+    unlink_waiter(l, r);
+    r->status = (uint8_t)status;
+    if (status != LK_REQ_IDLE)
+        pthread_cond_signal(&r->txn->cv);
+    /* The leaver may have been the only thing holding back the waiters behind it. */
+    if (l->whead)
+        lk_wakeup(l);
+}
