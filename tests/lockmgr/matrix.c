@@ -107,7 +107,7 @@ Test(matrix, upgrades_exhaustive)
                 lk_release_all(t2);
                 checked++;
             }
-    cr_expect_gt(checked, 60);
+    cr_assert_gt(checked, 60);
     lk_txn_destroy(t1);
     lk_txn_destroy(t2);
     lk_mgr_destroy(m);
@@ -289,12 +289,12 @@ Test(matrix, misuse_is_einval)
 
 Test(matrix, sqlstates)
 {
-    cr_expect_str_eq(lk_sqlstate(LK_OK), "00000");
-    cr_expect_str_eq(lk_sqlstate(LK_NOT_GRANTED), "00000");
-    cr_expect_str_eq(lk_sqlstate(LK_UNAVAILABLE), "55P03");
-    cr_expect_str_eq(lk_sqlstate(LK_TIMEOUT), "55P03");
-    cr_expect_str_eq(lk_sqlstate(LK_DEADLOCK), "40P01");
-    cr_expect_str_eq(lk_sqlstate(LK_NOMEM), "53200");
-    cr_expect_str_eq(lk_sqlstate(LK_EINVAL), "22023");
-    cr_expect_str_eq(lk_strerror(LK_DEADLOCK), "deadlock detected");
+    cr_assert_str_eq(lk_sqlstate(LK_OK), "00000");
+    cr_assert_str_eq(lk_sqlstate(LK_NOT_GRANTED), "00000");
+    cr_assert_str_eq(lk_sqlstate(LK_UNAVAILABLE), "55P03");
+    cr_assert_str_eq(lk_sqlstate(LK_TIMEOUT), "55P03");
+    cr_assert_str_eq(lk_sqlstate(LK_DEADLOCK), "40P01");
+    cr_assert_str_eq(lk_sqlstate(LK_NOMEM), "53200");
+    cr_assert_str_eq(lk_sqlstate(LK_EINVAL), "22023");
+    cr_assert_str_eq(lk_strerror(LK_DEADLOCK), "deadlock detected");
 }
