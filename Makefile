@@ -52,7 +52,7 @@ LIB      := $(BUILD)/libacidb.a
 SUITES      := $(filter-out shim,$(patsubst tests/%/,%,$(sort $(dir $(wildcard tests/*/*.c)))))
 SUITE_BINS  := $(SUITES:%=$(BUILD)/tests/%)
 # Suites that exercise threads and therefore also run under ThreadSanitizer.
-TSAN_SUITES ?= $(filter lockmgr pager osfault,$(SUITES))
+TSAN_SUITES ?= $(filter lockmgr pager osfault wal,$(SUITES))
 
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)

@@ -1,0 +1,411 @@
+/*
+ * log.c — the log file: header, appending, group commit, restart, close (see log.h).
+ *
+ * Layout (wal/README.md, "Log file format"): a 512-byte header, then the record stream from
+ * base_lsn at file offset WAL_HDR_SIZE. Appends go to an in-memory buffer under `mu`; a flush
+ * leader swaps that buffer for the spare one, drops the mutex, writes and syncs, and publishes
+ * the new durable LSN. Only one flush is in flight at a time (`flushing`), so writes to the file
+ * happen in LSN order and the durable LSN only grows.
+ */
+#include "wal/log_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define APPEND_FLUSH_AT (4u << 20) /* a buffer this big is flushed by the appender itself */
+#define ZERO_CHUNK (1u << 20)
+
+uint64_t wal_seed(const uint8_t db_id[16]) { return XXH3_64bits(db_id, 16); }
+
+/* ---- header ------------------------------------------------------------------------------ */
+
+/* The header is two 256-byte slots (wal/README.md, "Log file header"). A restart writes the
+ * slot that does not hold the current header, with the next sequence number, so a torn header
+ * write can only damage the older copy: open picks the valid slot with the highest sequence. */
+static void build_slot(uint8_t *h, const uint8_t db_id[16], uint64_t base, uint64_t seq)
+{
+    memset(h, 0, WAL_SLOT_SIZE);
+    memcpy(h + WH_MAGIC, WAL_MAGIC, 16);
+    put_u32(h + WH_VERSION, WAL_FORMAT_VERSION);
+    put_u32(h + WH_HDR_SIZE, WAL_HDR_SIZE);
+    memcpy(h + WH_DB_ID, db_id, 16);
+    put_u64(h + WH_BASE, base);
+    put_u64(h + WH_SEQ, seq);
+    put_u64(h + WAL_SLOT_SIZE - 8, XXH3_64bits(h, WAL_SLOT_SIZE - 8));
+}
+
+static int write_header(wal *w, uint64_t base, uint64_t seq)
+{
+    uint8_t h[WAL_SLOT_SIZE];
+    build_slot(h, w->db_id, base, seq);
+    int rc = os_write(w->file, h, sizeof h, (seq % 2) * WAL_SLOT_SIZE);
+    if (rc == ST_OK && w->durable)
+        rc = os_sync(w->file);
+    return rc;
+}
+
+/* Validates one slot; returns 1 if usable (and fills base/seq), 0 if not, or an error code
+ * through *rc for problems that must stop the open (another database, newer version). */
+static int check_slot(wal *w, const uint8_t *h, const uint8_t db_id[16], uint64_t *base,
+                      uint64_t *seq, int *rc)
+{
+    if (memcmp(h + WH_MAGIC, WAL_MAGIC, 16) != 0)
+        return 0;
+    if (get_u64(h + WAL_SLOT_SIZE - 8) != XXH3_64bits(h, WAL_SLOT_SIZE - 8))
+        return 0;
+    uint32_t version = get_u32(h + WH_VERSION);
+    if (version > WAL_FORMAT_VERSION) {
+        *rc = st_set(ST_EVERSION, "log %s has format version %u; this build reads %u and older",
+                     w->path, version, WAL_FORMAT_VERSION);
+        return 0;
+    }
+    if (memcmp(h + WH_DB_ID, db_id, 16) != 0) {
+        *rc = st_set(ST_ENOTDB, "log file %s belongs to another database (its database id "
+                     "differs from the database file's)", w->path);
+        return 0;
+    }
+    *base = get_u64(h + WH_BASE);
+    *seq = get_u64(h + WH_SEQ);
+    return *base >= WAL_HDR_SIZE && *seq > 0;
+}
+
+static int read_header(wal *w, const uint8_t db_id[16])
+{
+    uint8_t h[WAL_HDR_SIZE];
+    size_t got = 0;
+    int rc = os_read(w->file, h, sizeof h, 0, &got);
+    if (rc != ST_OK)
+        return rc;
+    if (memcmp(h + WH_MAGIC, WAL_MAGIC, 16) != 0 &&
+        memcmp(h + WAL_SLOT_SIZE + WH_MAGIC, WAL_MAGIC, 16) != 0)
+        return st_set(ST_ENOTDB, "%s is not an acidb log file", w->path);
+    uint64_t base[2] = {0, 0}, seq[2] = {0, 0};
+    int ok[2];
+    for (int i = 0; i < 2; i++) {
+        ok[i] = check_slot(w, h + i * WAL_SLOT_SIZE, db_id, &base[i], &seq[i], &rc);
+        if (rc != ST_OK)
+            return rc;
+    }
+    if (!ok[0] && !ok[1])
+        return st_set(ST_ECORRUPT, "log %s: both header copies are damaged", w->path);
+    int best = ok[0] && ok[1] ? (seq[1] > seq[0]) : ok[1];
+    w->base = base[best];
+    w->seq = seq[best];
+    return ST_OK;
+}
+
+/* ---- open / close ------------------------------------------------------------------------ */
+
+/* Overwrites [from, to) of the file with zeros: destroys whatever a crash left beyond the end
+ * of the valid log, so no stale record can ever be mistaken for a new one (wal/README.md L6). */
+static int zero_range(wal *w, uint64_t from, uint64_t to)
+{
+    if (from >= to)
+        return ST_OK;
+    uint8_t *z = calloc(1, ZERO_CHUNK);
+    if (z == NULL)
+        return st_set(ST_ENOMEM, "out of memory zeroing the log tail");
+    int rc = ST_OK;
+    for (uint64_t off = from; off < to && rc == ST_OK;) {
+        size_t n = to - off < ZERO_CHUNK ? (size_t)(to - off) : ZERO_CHUNK;
+        rc = os_write(w->file, z, n, off);
+        off += n;
+    }
+    free(z);
+    return rc;
+}
+
+static void wal_free(wal *w)
+{
+    if (w == NULL)
+        return;
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w->buf.data);
+    free(w->spare.data);
+    free(w->path);
+    free(w);
+}
+
+int wal_open(const char *db_path, const uint8_t db_id[16], const wal_options *opts, wal **out)
+{
+    wal_options defaults = {.durable = 1};
+    const wal_options *o = opts ? opts : &defaults;
+    wal *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return st_set(ST_ENOMEM, "out of memory opening the log of %s", db_path);
+    size_t plen = strlen(db_path) + 5;
+    w->path = malloc(plen);
+    if (w->path == NULL) {
+        free(w);
+        return st_set(ST_ENOMEM, "out of memory opening the log of %s", db_path);
+    }
+    snprintf(w->path, plen, "%s-wal", db_path);
+    w->vfs = o->vfs ? o->vfs : os_posix();
+    w->durable = o->durable;
+    w->prealloc = o->prealloc ? o->prealloc : (16u << 20);
+    w->seed = wal_seed(db_id);
+    memcpy(w->db_id, db_id, 16);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+
+    int created = 0;
+    int rc = w->vfs->open(w->vfs, w->path, OS_OPEN_CREATE | OS_OPEN_EXCL, &w->file);
+    if (rc == ST_OK) {
+        created = 1;
+        w->base = WAL_HDR_SIZE; /* so a fresh log's LSNs equal file offsets */
+        w->seq = 1;
+        rc = write_header(w, w->base, w->seq);
+        if (rc == ST_OK)
+            rc = os_sync(w->file); /* the header exists even when durable == 0 */
+        if (rc == ST_OK)
+            rc = w->vfs->sync_dir(w->vfs, w->path);
+        w->end = w->base;
+    } else if (rc == ST_EEXISTS) {
+        rc = w->vfs->open(w->vfs, w->path, 0, &w->file);
+        if (rc == ST_OK)
+            rc = read_header(w, db_id);
+        if (rc == ST_OK)
+            rc = wal_scan_end(w, &w->end);
+        uint64_t size = 0;
+        if (rc == ST_OK)
+            rc = os_size(w->file, &size);
+        if (rc == ST_OK && size > wal_offset(w, w->end)) {
+            rc = zero_range(w, wal_offset(w, w->end), size);
+            if (rc == ST_OK)
+                rc = os_sync(w->file);
+        }
+        w->alloc_end = size;
+    }
+    if (rc != ST_OK) {
+        if (w->file)
+            os_close(w->file);
+        if (created)
+            w->vfs->remove(w->vfs, w->path);
+        wal_free(w);
+        return rc;
+    }
+    if (created) {
+        uint64_t size = 0;
+        os_size(w->file, &size);
+        w->alloc_end = size;
+    }
+    w->durable_lsn = w->end;
+    w->buf.start = w->end;
+    *out = w;
+    return ST_OK;
+}
+
+int wal_close(wal *w)
+{
+    if (w == NULL)
+        return ST_OK;
+    int rc = w->failed ? ST_OK : wal_flush_to(w, wal_end_lsn(w));
+    int crc = os_close(w->file);
+    wal_free(w);
+    return rc != ST_OK ? rc : crc;
+}
+
+int wal_close_and_remove(wal *w)
+{
+    int rc = wal_flush_to(w, wal_end_lsn(w));
+    os_vfs *vfs = w->vfs;
+    char *path = strdup(w->path);
+    int crc = os_close(w->file);
+    wal_free(w);
+    if (path == NULL)
+        return st_set(ST_ENOMEM, "out of memory removing the log");
+    if (rc == ST_OK)
+        rc = crc;
+    /* Remove only after everything it held is in the database file (the caller's checkpoint);
+     * the directory sync makes the removal durable, so a reopen never finds half a log. */
+    if (rc == ST_OK)
+        rc = vfs->remove(vfs, path);
+    if (rc == ST_OK)
+        rc = vfs->sync_dir(vfs, path);
+    free(path);
+    return rc;
+}
+
+/* ---- appending --------------------------------------------------------------------------- */
+
+static int buf_reserve(wal_buf *b, size_t more)
+{
+    if (b->len + more <= b->cap)
+        return ST_OK;
+    size_t cap = b->cap ? b->cap : 64 * 1024;
+    while (cap < b->len + more)
+        cap *= 2;
+    uint8_t *d = realloc(b->data, cap);
+    if (d == NULL)
+        return st_set(ST_ENOMEM, "out of memory growing the log buffer to %zu bytes", cap);
+    b->data = d;
+    b->cap = cap;
+    return ST_OK;
+}
+
+static int failed_error(wal *w)
+{
+    return st_set(ST_EIO, "log %s is in a failed state after an earlier I/O error; no further "
+                  "writes are accepted until the database is reopened (which runs recovery)",
+                  w->path);
+}
+
+int wal_append(wal *w, wal_rec *rec)
+{
+    if (rec->type == 0 || rec->type > WAL_TYPE_MAX)
+        return st_set(ST_EINVAL, "log record type %u is not valid", rec->type);
+    if ((uint64_t)rec->redo_len + rec->undo_len > WAL_MAX_REC)
+        return st_set(ST_ETOOBIG, "log record of %llu bytes exceeds the limit of %u bytes",
+                      (unsigned long long)rec->redo_len + rec->undo_len, WAL_MAX_REC);
+    size_t len = wal_rec_size(rec->redo_len, rec->undo_len);
+    pthread_mutex_lock(&w->mu);
+    int rc = w->failed ? failed_error(w) : buf_reserve(&w->buf, len);
+    if (rc == ST_OK) {
+        rec->lsn = w->end;
+        wal_encode(rec, w->seed, w->buf.data + w->buf.len, len);
+        w->buf.len += len;
+        w->end += len;
+        w->st.appends++;
+        w->st.bytes += len;
+    }
+    bool big = w->buf.len >= APPEND_FLUSH_AT;
+    uint64_t end = w->end;
+    pthread_mutex_unlock(&w->mu);
+    /* Bound the buffer: a giant transaction streams its log out instead of holding it all. */
+    if (rc == ST_OK && big)
+        rc = wal_flush_to(w, end);
+    return rc;
+}
+
+/* ---- group commit ------------------------------------------------------------------------ */
+
+/* Grows the file with zeros ahead of the writes, in prealloc steps, so a commit's fdatasync
+ * finds the size unchanged and flushes data only (wal/README.md, "Group commit"). */
+static int preallocate(wal *w, uint64_t need)
+{
+    if (need <= w->alloc_end)
+        return ST_OK;
+    uint64_t target = (need + w->prealloc - 1) / w->prealloc * w->prealloc;
+    int rc = zero_range(w, w->alloc_end, target);
+    if (rc == ST_OK)
+        w->alloc_end = target;
+    return rc;
+}
+
+/* The leader's I/O, mutex not held: write `b` where it belongs, then sync. */
+static int leader_write(wal *w, const wal_buf *b)
+{
+    uint64_t off = wal_offset(w, b->start);
+    int rc = preallocate(w, off + b->len);
+    if (rc == ST_OK && b->len > 0)
+        rc = os_write(w->file, b->data, b->len, off);
+    if (rc == ST_OK && w->durable)
+        rc = os_sync(w->file);
+    return rc;
+}
+
+int wal_flush_to(wal *w, uint64_t lsn)
+{
+    pthread_mutex_lock(&w->mu);
+    int rc = ST_OK;
+    bool waited = false;
+    while (rc == ST_OK && w->durable_lsn < lsn && w->durable_lsn < w->end) {
+        if (w->failed) {
+            rc = failed_error(w);
+            break;
+        }
+        if (w->flushing) {
+            /* Follower: the flush in flight may cover us; if not, we lead the next one. */
+            waited = true;
+            pthread_cond_wait(&w->cv, &w->mu);
+            continue;
+        }
+        /* Leader: take everything appended so far. */
+        w->flushing = true;
+        wal_buf out = w->buf;
+        w->buf = w->spare;
+        w->buf.len = 0;
+        w->buf.start = w->end;
+        uint64_t target = w->end;
+        pthread_mutex_unlock(&w->mu);
+
+        rc = leader_write(w, &out);
+
+        pthread_mutex_lock(&w->mu);
+        out.len = 0;
+        w->spare = out;
+        w->flushing = false;
+        if (rc == ST_OK) {
+            w->durable_lsn = target;
+            w->st.flushes++;
+            w->st.syncs += w->durable ? 1 : 0;
+        } else {
+            /* Never retried and reported as success (fsyncgate): fail the log for good. */
+            w->failed = true;
+        }
+        pthread_cond_broadcast(&w->cv);
+    }
+    if (rc == ST_OK && w->failed && w->durable_lsn < lsn)
+        rc = failed_error(w);
+    if (waited && rc == ST_OK)
+        w->st.group_waits++;
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+uint64_t wal_end_lsn(wal *w)
+{
+    pthread_mutex_lock(&w->mu);
+    uint64_t v = w->end;
+    pthread_mutex_unlock(&w->mu);
+    return v;
+}
+
+uint64_t wal_durable_lsn(wal *w)
+{
+    pthread_mutex_lock(&w->mu);
+    uint64_t v = w->durable_lsn;
+    pthread_mutex_unlock(&w->mu);
+    return v;
+}
+
+uint64_t wal_base_lsn(wal *w)
+{
+    pthread_mutex_lock(&w->mu);
+    uint64_t v = w->base;
+    pthread_mutex_unlock(&w->mu);
+    return v;
+}
+
+int wal_restart(wal *w)
+{
+    pthread_mutex_lock(&w->mu);
+    int rc = ST_OK;
+    if (w->failed)
+        rc = failed_error(w);
+    else if (w->flushing || w->buf.len != 0 || w->durable_lsn != w->end)
+        rc = st_set(ST_EINVAL, "log %s: restart needs a fully flushed, idle log", w->path);
+    if (rc == ST_OK) {
+        /* New base = current end: every old record now maps to an LSN below the base, and any
+         * old record left in the reused space carries an LSN that no longer matches its
+         * position, so readers stop there. */
+        rc = write_header(w, w->end, w->seq + 1);
+        if (rc == ST_OK) {
+            w->base = w->end;
+            w->seq++;
+        } else {
+            w->failed = true;
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+void wal_get_stats(wal *w, wal_stats *out)
+{
+    pthread_mutex_lock(&w->mu);
+    *out = w->st;
+    pthread_mutex_unlock(&w->mu);
+}

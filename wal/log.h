@@ -1,0 +1,120 @@
+/*
+ * log.h — the write-ahead log file: records, LSNs, group commit, and reading it back.
+ *
+ * This is the log *device* of wal/README.md: it stores and returns records and makes them
+ * durable, and knows nothing of pages, trees or transactions beyond the header fields every
+ * record carries. Transactions, the WAL rule hook into the buffer pool, checkpoints and
+ * recovery are built on it (wal/README.md says which of those exist yet).
+ *
+ * LSNs are byte positions in the log stream: a record's LSN is the position of its first byte,
+ * and the next record starts at lsn + length. LSN 0 is never a record ("none"). The file maps
+ * the stream from `base_lsn` at file offset WAL_HDR_SIZE; records past the end of what was
+ * written are recognised by their checksum or LSN not matching (torn or stale tail).
+ *
+ * Durability (wal/README.md, rules L1-L4): wal_append only buffers; a record is durable once
+ * wal_flush_to(lsn >= its end) has returned ST_OK. Concurrent flushers share fdatasync calls
+ * (group commit): whoever finds no flush in flight becomes the leader and writes and syncs
+ * everything appended so far; the others wait and return when a flush covering them is done.
+ * A caller therefore waits for at most the sync in flight plus one more.
+ *
+ * A failed write or sync puts the log in a failed state: every later append or flush returns
+ * ST_EIO without touching the file, because after a failed fsync the kernel may have dropped
+ * the data ("fsyncgate") and nothing written since can be trusted. Reopening runs recovery.
+ *
+ * Threading: all functions are thread-safe; wal_reader is used by one thread.
+ */
+#ifndef ACIDB_WAL_LOG_H
+#define ACIDB_WAL_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pager/os.h"
+
+#define WAL_FORMAT_VERSION 1u
+#define WAL_MAGIC "acidb wal\0\0\0\0\0\0" /* 16 bytes */
+#define WAL_HDR_SIZE 512u                 /* the file header, one sector */
+#define WAL_REC_HDR 64u                   /* fixed part of every record */
+#define WAL_REC_TRAILER 8u                /* checksum */
+#define WAL_MAX_REC (64u << 20)           /* redo + undo of one record */
+
+/* Record types. The log stores any of them; their meaning is wal/README.md's. */
+enum wal_type {
+    WAL_UPDATE = 1,      /* physiological redo + logical undo of one change           */
+    WAL_CLR = 2,         /* compensation: redo of an undo step; undo_next says where on */
+    WAL_COMMIT = 3,
+    WAL_ABORT = 4,
+    WAL_END = 5,         /* transaction fully finished (after commit or undo)          */
+    WAL_CKPT_BEGIN = 6,
+    WAL_CKPT_END = 7,    /* redo = transaction table + dirty page table                */
+    WAL_FULL_PAGE = 8,   /* redo = a whole page image (torn-page protection)           */
+    WAL_SMO = 9,         /* structure modification, redo-only nested top action        */
+    WAL_TYPE_MAX = 9,
+};
+
+typedef struct wal_rec {
+    uint8_t type;
+    uint64_t lsn;        /* set by wal_append / the reader */
+    uint64_t txn;        /* 0 for records of no transaction (checkpoints) */
+    uint64_t prev_lsn;   /* previous record of the same transaction, 0 = none */
+    uint64_t pgno;       /* page concerned, 0 = none */
+    uint64_t root;       /* tree concerned (its root page), 0 = none */
+    uint64_t undo_next;  /* CLR: next LSN of this transaction to undo */
+    const void *redo;
+    uint32_t redo_len;
+    const void *undo;
+    uint32_t undo_len;
+} wal_rec;
+
+typedef struct wal wal;
+
+typedef struct wal_options {
+    os_vfs *vfs;          /* NULL: os_posix() */
+    int durable;          /* 1 (default when opts is NULL): fdatasync in flush; 0: never sync */
+    size_t prealloc;      /* grow the file in steps of this many bytes (0: 16 MiB) */
+} wal_options;
+
+/* Opens `<db_path>-wal`, creating it (mode 0600, directory synced) if missing, for the
+ * database whose header id is `db_id`. An existing log of another database is ST_ENOTDB
+ * ("log file X belongs to another database"); a newer log format is ST_EVERSION; a corrupt
+ * header is ST_ECORRUPT. The log's end is found by scanning: it is the first position whose
+ * record does not verify. *out is owned by the caller: wal_close. */
+int wal_open(const char *db_path, const uint8_t db_id[16], const wal_options *opts, wal **out);
+
+/* Flushes what is buffered (durably if the log is durable) and closes. */
+int wal_close(wal *w);
+
+/* Appends a record; sets rec->lsn. Buffered only: see wal_flush_to. ST_ETOOBIG if redo+undo
+ * exceed WAL_MAX_REC; ST_EIO in the failed state. */
+int wal_append(wal *w, wal_rec *rec);
+
+/* Returns once every record that starts before `lsn` is durable (written and, if the log is
+ * durable, fdatasync'd). Group commit: see above. Passing wal_end_lsn() flushes everything. */
+int wal_flush_to(wal *w, uint64_t lsn);
+
+uint64_t wal_end_lsn(wal *w);      /* LSN the next record will get */
+uint64_t wal_durable_lsn(wal *w);  /* everything before this is durable */
+uint64_t wal_base_lsn(wal *w);     /* oldest LSN still in the file */
+
+/* Discards the log before `lsn` (no longer needed after a checkpoint) by restarting the file:
+ * writes a new header with base = the current end, so the file's space is reused from the
+ * start. Only allowed when everything is flushed and lsn == wal_end_lsn(). */
+int wal_restart(wal *w);
+
+/* Removes the log file (clean close: the database is one file again) and frees the handle. */
+int wal_close_and_remove(wal *w);
+
+typedef struct wal_stats {
+    uint64_t appends, bytes, flushes, syncs, group_waits;
+} wal_stats;
+void wal_get_stats(wal *w, wal_stats *out);
+
+/* Reading: records from `from_lsn` (0: the oldest in the file) in order. wal_next returns
+ * ST_OK with *rec filled (redo/undo point into the reader's buffer, valid until the next call)
+ * or ST_ENOTFOUND at the end of the valid log. Only durable (flushed) records are read. */
+typedef struct wal_reader wal_reader;
+int wal_reader_open(wal *w, uint64_t from_lsn, wal_reader **out);
+int wal_next(wal_reader *r, wal_rec *rec);
+void wal_reader_close(wal_reader *r);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * log_int.h — private structures of the log (log.c, log_read.c). Not for other modules.
+ */
+#ifndef ACIDB_WAL_LOG_INT_H
+#define ACIDB_WAL_LOG_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <xxhash.h>
+
+#include "pager/pager.h" /* get_u32/put_u64 ... */
+#include "pager/status.h"
+#include "wal/log.h"
+
+/* Header slot fields (two slots of WAL_SLOT_SIZE at offsets 0 and 256). */
+#define WAL_SLOT_SIZE 256u
+#define WH_MAGIC 0
+#define WH_VERSION 16
+#define WH_HDR_SIZE 20
+#define WH_DB_ID 24
+#define WH_BASE 40
+#define WH_SEQ 48
+
+/* Record fields (wal/README.md, "Records"). */
+#define WR_LEN 0
+#define WR_TYPE 4
+#define WR_LSN 8
+#define WR_TXN 16
+#define WR_PREV 24
+#define WR_PGNO 32
+#define WR_ROOT 40
+#define WR_UNDO_NEXT 48
+#define WR_REDO_LEN 56
+#define WR_UNDO_LEN 60
+
+/* A contiguous piece of the record stream held in memory, starting at LSN `start`. */
+typedef struct wal_buf {
+    uint8_t *data;
+    size_t len, cap;
+    uint64_t start;
+} wal_buf;
+
+struct wal {
+    char *path;
+    os_vfs *vfs;
+    os_file *file;
+    uint8_t db_id[16];
+    uint64_t seed;       /* checksum seed derived from the database id */
+    int durable;
+    size_t prealloc;
+
+    pthread_mutex_t mu;  /* protects everything below */
+    pthread_cond_t cv;   /* broadcast when a flush finishes */
+    uint64_t base;       /* LSN at file offset WAL_HDR_SIZE */
+    uint64_t seq;        /* header sequence number (which slot is current) */
+    uint64_t end;        /* next LSN to assign */
+    uint64_t durable_lsn;/* everything before is durable */
+    uint64_t alloc_end;  /* file size reached by preallocation (leader only while flushing) */
+    bool flushing;       /* a leader is writing */
+    bool failed;         /* an I/O error happened: refuse everything */
+    wal_buf buf;         /* records appended since the last flush began */
+    wal_buf spare;       /* the other buffer, written by the leader while flushing */
+    wal_stats st;
+};
+
+static inline uint64_t wal_offset(const wal *w, uint64_t lsn) { return WAL_HDR_SIZE + (lsn - w->base); }
+
+static inline size_t wal_rec_size(uint32_t redo_len, uint32_t undo_len)
+{
+    size_t n = WAL_REC_HDR + (size_t)redo_len + undo_len + WAL_REC_TRAILER;
+    return (n + 7) & ~(size_t)7;
+}
+
+uint64_t wal_seed(const uint8_t db_id[16]);
+void wal_encode(const wal_rec *rec, uint64_t seed, uint8_t *out, size_t len);
+/* Verifies the record at `p` (avail bytes readable) expected at `lsn`. Returns its length, or
+ * 0 if it is not a valid record there (end of log). Sets *need > avail when more bytes are
+ * needed to decide. */
+size_t wal_verify(const uint8_t *p, size_t avail, uint64_t lsn, uint64_t seed, size_t *need);
+void wal_decode(const uint8_t *p, wal_rec *rec);
+int wal_scan_end(wal *w, uint64_t *end);
+
+#endif
