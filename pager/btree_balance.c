@@ -85,16 +85,17 @@ static uint64_t span(const bt_tree *t, unsigned a, unsigned b)
 }
 
 /* Chooses the split point m of N gathered cells. Leaf: [0,m) left, [m,N) right. Internal:
- * [0,m) left, cell m moves up, (m,N) right. `bias` (appending at the right edge of the tree)
- * keeps the left page full and starts the right one with the new cell alone, so ascending
- * inserts fill pages nearly completely instead of half. */
+ * [0,m) left, cell m moves up, (m,N) right. `bias` > 0 (appending at the right edge of the
+ * tree) keeps the left page full and starts the right one with the new cell alone, so
+ * ascending inserts fill pages nearly completely instead of half; `bias` < 0 is the mirror
+ * image for descending inserts at the left edge. */
 static unsigned choose_split(const bt_tree *t, unsigned N, int leaf, int bias)
 {
     uint64_t S = span(t, 0, N), space = t->g.space;
     unsigned lo = 1, hi = leaf ? N - 1 : N - 2, m;
     assert(N >= (leaf ? 2u : 3u));
     if (bias) {
-        m = hi;
+        m = bias > 0 ? hi : lo;
     } else {
         uint64_t acc = 0;
         m = 0;
@@ -184,11 +185,12 @@ static int relink_left(bt_tree *t, uint64_t pgno, uint64_t new_left)
     return ST_OK;
 }
 
-/* Whether the page at level lvl lies on the right edge of the tree (every step rightmost). */
-static int on_right_edge(const bt_path *path, int lvl)
+/* Whether the page at level lvl lies on the right (every step rightmost) or left (every step
+ * leftmost) edge of the tree. */
+static int on_edge(const bt_path *path, int lvl, int right)
 {
     for (int j = 0; j < lvl; j++)
-        if (path->idx[j] != path->nc[j])
+        if (path->idx[j] != (right ? path->nc[j] : 0))
             return 0;
     return 1;
 }
@@ -256,7 +258,11 @@ static int split(bt_tree *t, bt_path *path, int lvl, bt_node *nd, unsigned idx,
     if (idx == n)
         gather_one(t, cell, size, &k);
     assert(k == N);
-    int bias = idx == n && (leaf ? bt_right(d) == 0 : 1) && on_right_edge(path, lvl);
+    int bias = 0;
+    if (idx == n && (leaf ? bt_right(d) == 0 : 1) && on_edge(path, lvl, 1))
+        bias = 1;
+    else if (idx == 0 && (leaf ? bt_left(d) == 0 : 1) && on_edge(path, lvl, 0))
+        bias = -1;
     unsigned m = choose_split(t, N, leaf, bias);
     bt_node nn;
     rc = pgr_alloc(t->p, d[8], &nn.pg);
