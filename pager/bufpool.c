@@ -12,6 +12,7 @@
 #include "pager/status.h"
 
 #include <assert.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -237,13 +238,25 @@ static int read_page(pgr *p, uint64_t pgno, uint8_t *buf)
     return ST_OK;
 }
 
+/* LATCH_UNREACHABLE: an exclusive latch on a page nobody else can reach (a free page being
+ * allocated, a brand-new page) taken while the header latch is held. It cannot block for
+ * long — at most behind an evictor's shared latch during a write — so it spins on trywrlock
+ * instead of waiting: the header latch stays "last" in the lock order (pager/README.md) and
+ * no header -> page ordering edge is created. */
+#define LATCH_UNREACHABLE 3
+
 static void latch(struct pgr_page *f, int mode)
 {
     if (mode == PGR_EXCL)
         pthread_rwlock_wrlock(&f->latch);
-    else
+    else if (mode == PGR_SHARED)
         pthread_rwlock_rdlock(&f->latch);
+    else
+        while (pthread_rwlock_trywrlock(&f->latch) != 0)
+            sched_yield();
 }
+
+static int get_page(pgr *p, uint64_t pgno, int mode, pgr_page **out);
 
 int pgr_get(pgr *p, uint64_t pgno, int mode, pgr_page **out)
 {
@@ -251,6 +264,11 @@ int pgr_get(pgr *p, uint64_t pgno, int mode, pgr_page **out)
         return st_set(ST_EINVAL, "pgr_get: bad latch mode %d", mode);
     if (mode == PGR_EXCL && p->readonly)
         return st_set(ST_EREADONLY, "%s is open read-only", p->path);
+    return get_page(p, pgno, mode, out);
+}
+
+static int get_page(pgr *p, uint64_t pgno, int mode, pgr_page **out)
+{
     uint64_t n = atomic_load(&p->npages);
     if (pgno >= n)
         return st_set(ST_ECORRUPT, "%s: page %llu is beyond the end of the database (%llu pages)",
@@ -291,24 +309,67 @@ int pgr_get(pgr *p, uint64_t pgno, int mode, pgr_page **out)
     }
 }
 
-int bp_install_new(pgr *p, uint64_t pgno, struct pgr_page **out)
+int bp_reserve(pgr *p, struct pgr_page **out)
 {
-    struct pgr_page *f = NULL;
     pthread_mutex_lock(&p->mu);
-    /* pgno is one past the old end of the file, so it cannot be cached (claim_frame would
-     * report ST_EEXISTS); finding it would mean the page count went backwards. */
-    int rc = table_find(p, pgno) != NULL
-                 ? st_set(ST_ECORRUPT, "%s: new page %llu is already cached", p->path,
-                          (unsigned long long)pgno)
-                 : claim_frame(p, pgno, &f);
+    struct pgr_page *f = NULL;
+    int rc = find_victim(p, &f);
+    if (rc == ST_OK) {
+        if (f->state != FR_EMPTY)
+            table_remove(p, f);
+        f->state = FR_RESERVED;
+        f->pin = 1;
+        atomic_store(&f->dirty, false);
+        *out = f;
+    }
     pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+/* Drops a reservation; mutex held. */
+static void unreserve(struct pgr_page *f)
+{
+    f->state = FR_EMPTY;
+    f->pin = 0;
+}
+
+int bp_take_reserved(pgr *p, struct pgr_page *spare, uint64_t pgno, bool read,
+                     struct pgr_page **out)
+{
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        struct pgr_page *cached = table_find(p, pgno);
+        if (cached == NULL)
+            break;
+        if (cached->state == FR_LOADING) {
+            pthread_cond_wait(&p->io_cv, &p->mu);
+            continue;
+        }
+        /* A freed page still in the pool: use it; the reservation is not needed. */
+        cached->pin++;
+        unreserve(spare);
+        pthread_mutex_unlock(&p->mu);
+        latch(cached, LATCH_UNREACHABLE);
+        *out = cached;
+        return ST_OK;
+    }
+    spare->pgno = pgno;
+    spare->state = FR_LOADING;
+    spare->usage = 1;
+    table_insert(p, spare);
+    pthread_mutex_unlock(&p->mu);
+    int rc = ST_OK;
+    if (read) {
+        atomic_fetch_add(&p->st_misses, 1);
+        rc = read_page(p, pgno, spare->data);
+    } else {
+        memset(spare->data, 0, p->page_size);
+    }
+    finish_load(p, spare, rc);
     if (rc != ST_OK)
         return rc;
-    memset(f->data, 0, p->page_size);
-    finish_load(p, f, ST_OK);
-    pthread_rwlock_wrlock(&f->latch);
-    pgr_mark_dirty(f);
-    *out = f;
+    latch(spare, LATCH_UNREACHABLE);
+    *out = spare;
     return ST_OK;
 }
 

@@ -334,14 +334,19 @@ int pgr_alloc(pgr *p, int type, pgr_page **out)
 {
     if (p->readonly)
         return st_set(ST_EREADONLY, "%s is open read-only", p->path);
-    /* Header latch last in the lock order: callers may hold tree and page latches. */
+    /* Header latch last in the lock order: callers may hold tree and page latches. The frame
+     * for the page is reserved first, because finding one may mean writing a victim under its
+     * latch, which must never happen while the header latch is held (pager/README.md). */
+    pgr_page *spare;
+    int rc = bp_reserve(p, &spare);
+    if (rc != ST_OK)
+        return rc;
     pthread_rwlock_wrlock(&p->hdr->latch);
     uint8_t *h = p->hdr->data;
     uint64_t head = get_u64(h + HDR_FREE_HEAD);
     pgr_page *pg = NULL;
-    int rc;
     if (head != 0) {
-        rc = pgr_get(p, head, PGR_EXCL, &pg);
+        rc = bp_take_reserved(p, spare, head, true, &pg);
         if (rc == ST_OK && pg->data[8] != PGR_T_FREE) {
             rc = st_set(ST_ECORRUPT, "%s: free-list page %llu has type %u, not free", p->path,
                         (unsigned long long)head, pg->data[8]);
@@ -363,7 +368,7 @@ int pgr_alloc(pgr *p, int type, pgr_page **out)
         }
     } else {
         uint64_t pgno = get_u64(h + HDR_PAGE_COUNT);
-        rc = bp_install_new(p, pgno, &pg);
+        rc = bp_take_reserved(p, spare, pgno, false, &pg);
         if (rc == ST_OK) {
             put_u64(h + HDR_PAGE_COUNT, pgno + 1);
             atomic_store(&p->npages, pgno + 1);

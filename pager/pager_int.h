@@ -25,7 +25,9 @@
 
 #define USAGE_MAX 5 /* GCLOCK cap: a page hit five times survives five sweeps */
 
-enum frame_state { FR_EMPTY = 0, FR_LOADING, FR_READY };
+/* FR_RESERVED: claimed by pgr_alloc before it takes the header latch, so that no eviction
+ * (which may wait for a page latch) ever happens while the header latch is held. */
+enum frame_state { FR_EMPTY = 0, FR_LOADING, FR_READY, FR_RESERVED };
 
 /* One buffer frame. `pin`, `usage`, `state`, `pgno` and `hnext` are protected by the pool
  * mutex; the page bytes by `latch`; `dirty` and `version` are atomics because they are set under
@@ -85,9 +87,14 @@ struct pgr {
 /* bufpool.c */
 int bp_init(pgr *p, size_t cache_bytes);
 void bp_destroy(pgr *p);
-/* Installs `pgno` in a frame without reading it (a page new to the file or just popped from
- * the free list), zeroed, pinned and EXCL-latched. */
-int bp_install_new(pgr *p, uint64_t pgno, struct pgr_page **out);
+/* Frame reservation for pgr_alloc: bp_reserve claims an unpinned frame (evicting, and perhaps
+ * writing, a victim) while the caller holds no header latch; bp_take_reserved, called under the
+ * header latch, puts `pgno` in it (read from disk if `read`, else zeroed) — or uses the page's
+ * cached frame and drops the reservation — and returns it pinned and EXCL-latched. The
+ * reservation is consumed either way. */
+int bp_reserve(pgr *p, struct pgr_page **out);
+int bp_take_reserved(pgr *p, struct pgr_page *spare, uint64_t pgno, bool read,
+                     struct pgr_page **out);
 int bp_flush_all(pgr *p);
 bool bp_any_pinned(pgr *p);
 uint64_t bp_checksum(const uint8_t *page, uint32_t page_size, uint64_t pgno);
