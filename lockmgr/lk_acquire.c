@@ -110,8 +110,11 @@ static int wait_granted(struct lk_txn *t, struct lk_part *p, struct lk_lock *l, 
             (void)e;
         }
     }
-    if (rc == LK_OK && r->status == LK_REQ_VICTIM)
+    if (rc == LK_OK && r->status == LK_REQ_VICTIM) {
         rc = LK_DEADLOCK; /* message and counter written by the deadlock search */
+        assert(l->pins > 0);
+        l->pins--;
+    }
     assert(rc != LK_OK || r->status == LK_REQ_GRANTED);
     r->status = LK_REQ_IDLE;
     r->upgrade = false;

@@ -168,6 +168,7 @@ void lk_deadlock_check(struct lk_txn *t)
             break;
         struct lk_req *vr = s.victim->wait_req;
         lk_part_of(m, vr->hash)->stats.deadlocks++;
+        vr->lock->pins++; /* the victim still has to wake up and look at its lock */
         lk_dequeue(vr->lock, vr, LK_REQ_VICTIM);
         if (s.victim == t)
             break;

@@ -62,6 +62,8 @@ struct lk_lock {
     uint32_t wait_cnt[LK_NMODES];  /* P: number of waiting requests per wanted mode          */
     struct lk_req *granted;        /* P: granted requests, unordered                         */
     struct lk_req *whead, *wtail;  /* P: wait queue: upgrades first, then arrival order      */
+    uint32_t pins;                 /* P: deadlock victims taken off the queue that have not  */
+                                   /*    woken up yet; they still point here                 */
     unsigned char key_inline[LK_INLINE_KEY];
 };
 

@@ -39,7 +39,7 @@ lk_config_t lk_config_default(void)
         .lock_timeout_ms = 10000,
         .deadlock_delay_ms = 0,
         .escalation_threshold = 5000,
-        .partitions = 64,
+        .partitions = 32,
     };
 }
 
@@ -195,7 +195,7 @@ struct lk_lock *lk_lock_get(struct lk_part *p, const lk_res_t *r, uint64_t h)
 
 void lk_lock_put_if_unused(struct lk_part *p, struct lk_lock *l)
 {
-    if (l->granted || l->whead)
+    if (l->granted || l->whead || l->pins)
         return;
     struct lk_lock **pp = &p->buckets[l->hash & (p->nbuckets - 1)];
     while (*pp != l)

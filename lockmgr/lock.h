@@ -149,7 +149,8 @@ typedef struct lk_config {
      * them for one table lock (S if all are S, else X). 0 disables escalation. Default 5000. */
     unsigned escalation_threshold;
     /* Number of hash partitions (each with its own mutex); rounded up to a power of two,
-     * 1..4096. Default 64. */
+     * 1..4096. Default 32. (ThreadSanitizer tracks at most 64 mutexes held by one thread, and
+     * the deadlock search holds all of them: keep it at 32 or less in TSan builds.) */
     unsigned partitions;
     /* Optional: a table id -> name mapping for messages; NULL result falls back to "table N".
      * Runs with internal mutexes held (see threading rules). */
