@@ -112,7 +112,7 @@ void bp_destroy(pgr *p)
  * an eviction) cannot reorder an old copy after a newer one, and no change lands between the
  * copy and clearing the dirty bit. The WAL hook runs first (WAL rule, wal/README.md).
  */
-static int write_frame(pgr *p, struct pgr_page *f)
+static int write_frame(pgr *p, struct pgr_page *f, bool wait)
 {
     if (!atomic_load(&f->dirty))
         return ST_OK;
@@ -121,7 +121,15 @@ static int write_frame(pgr *p, struct pgr_page *f)
         return st_set(ST_ENOMEM, "out of memory writing page %llu of %s",
                       (unsigned long long)f->pgno, p->path);
     int rc = ST_OK;
-    pthread_rwlock_rdlock(&f->latch);
+    if (wait) {
+        pthread_rwlock_rdlock(&f->latch);
+    } else if (pthread_rwlock_tryrdlock(&f->latch) != 0) {
+        /* Latched exclusively by a thread that pinned it after we chose it: not a victim
+         * after all. Never wait here — the evicting thread may hold latches that thread
+         * needs (pager/README.md, "Latches"). */
+        free(buf);
+        return ST_ELOCKED;
+    }
     if (atomic_exchange(&f->dirty, false)) {
         memcpy(buf, f->data, p->page_size);
         if (p->before_write)
@@ -165,9 +173,11 @@ static int find_victim(pgr *p, struct pgr_page **out)
         if (atomic_load(&f->dirty)) {
             f->pin++;
             pthread_mutex_unlock(&p->mu);
-            int rc = write_frame(p, f);
+            int rc = write_frame(p, f, false);
             pthread_mutex_lock(&p->mu);
             f->pin--;
+            if (rc == ST_ELOCKED)
+                continue;
             if (rc != ST_OK)
                 return rc;
             /* Someone may have pinned or dirtied it meanwhile; take it only if still idle. */
@@ -420,13 +430,13 @@ int bp_flush_all(pgr *p)
         pthread_mutex_unlock(&p->mu);
         if (!take)
             continue;
-        rc = write_frame(p, f);
+        rc = write_frame(p, f, true);
         pthread_mutex_lock(&p->mu);
         f->pin--;
         pthread_mutex_unlock(&p->mu);
     }
     if (rc == ST_OK && p->hdr != NULL)
-        rc = write_frame(p, p->hdr);
+        rc = write_frame(p, p->hdr, true);
     if (rc == ST_OK && !p->readonly) {
         rc = os_sync(p->file);
         atomic_fetch_add(&p->st_syncs, 1);
