@@ -167,11 +167,15 @@ static void distribute(bt_tree *t, unsigned N, unsigned m, int leaf, bt_node *L,
     bt_page_put_image(R, g, ri);
 }
 
-/* Fixes the left-sibling pointer of the leaf to the right of a changed pair. */
-static int relink_left(bt_tree *t, uint64_t pgno, uint64_t new_left)
+/* Fixes the left-sibling pointer of the leaf to the right of a changed pair. `held` is a page
+ * the caller still holds (0: none); a sibling pointer to it is corruption, and latching it
+ * again would deadlock. */
+static int relink_left(bt_tree *t, uint64_t pgno, uint64_t new_left, uint64_t held)
 {
     if (pgno == 0)
         return ST_OK;
+    if (pgno == held || pgno == new_left)
+        return bt_corrupt(t, new_left, "leaf sibling pointer into its own part of the tree");
     bt_node nd;
     int rc = bt_node_get(t, pgno, PGR_EXCL, 0, &nd);
     if (rc != ST_OK)
@@ -277,7 +281,7 @@ static int split(bt_tree *t, bt_path *path, int lvl, bt_node *nd, unsigned idx,
     *newpg = nn.pgno;
     bt_node_release(nd);
     bt_node_release(&nn);
-    return leaf ? relink_left(t, old_right, *newpg) : ST_OK;
+    return leaf ? relink_left(t, old_right, *newpg, 0) : ST_OK;
 }
 
 int bt_insert_up(bt_tree *t, bt_path *path, int lvl, bt_node *nd, unsigned idx,
@@ -330,7 +334,7 @@ static int collapse_root(bt_tree *t, bt_node *root)
     int rc = ST_OK;
     for (int guard = 0; !bt_is_leaf(g, root->d) && bt_ncells(root->d) == 0; guard++) {
         uint64_t cp = bt_right(root->d);
-        if (guard > BT_MAX_DEPTH) {
+        if (guard > BT_MAX_DEPTH || cp == root->pgno) {
             rc = bt_corrupt(t, root->pgno, "root collapse does not end (a cycle?)");
             break;
         }
@@ -399,6 +403,12 @@ int bt_rebalance(bt_tree *t, bt_path *path, int lvl, bt_node *nd)
             bt_node_release(&par);
             return bt_corrupt(t, par.pgno, why);
         }
+        /* A page latched twice by this thread would deadlock: refuse such corruption. */
+        if (lp == rp || lp == par.pgno || rp == par.pgno) {
+            bt_node_release(&par);
+            return bt_corrupt(t, path->pg[lvl - 1], "child pointer repeated or pointing to "
+                              "its own page");
+        }
         rc = bt_node_get(t, lp, PGR_EXCL, 1, &L);
         if (rc == ST_OK)
             rc = bt_node_get(t, rp, PGR_EXCL, 1, &R);
@@ -436,7 +446,7 @@ int bt_rebalance(bt_tree *t, bt_path *path, int lvl, bt_node *nd)
             bt_node_release(&L);
             rc = pgr_free(t->p, R.pg);
             if (rc == ST_OK && leaf)
-                rc = relink_left(t, rr, lp);
+                rc = relink_left(t, rr, lp, par.pgno);
             if (rc != ST_OK) {
                 bt_node_release(&par);
                 return rc;

@@ -109,6 +109,8 @@ int bt_ovf_free(pgr *p, const bt_geom *g, uint64_t leaf, uint64_t first, size_t 
     for (uint64_t i = 0; i < pages; i++) {
         if (pgno == 0)
             return ovf_corrupt(p, leaf, first, "chain ends before the value does");
+        if (pgno == leaf) /* the caller may hold the leaf: latching it again would deadlock */
+            return ovf_corrupt(p, leaf, pgno, "chain runs into its own leaf page");
         pgr_page *pg;
         int rc = pgr_get(p, pgno, PGR_EXCL, &pg);
         if (rc != ST_OK)
