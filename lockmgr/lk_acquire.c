@@ -48,8 +48,8 @@ int lk_describe_blockers(const struct lk_lock *l, const struct lk_req *r, unsign
     }
     int queued = 0;
     for (const struct lk_req *w = l->whead; w && w != r; w = w->wnext) {
-        if (r->held != LK_NONE && !w->upgrade)
-            break; /* an upgrade is only held back by the upgrades ahead of it (G3) */
+        if (r->status != LK_REQ_WAITING && r->held != LK_NONE && lk_conflict(r->held, w->want))
+            break; /* an upgrade would queue before this one (rule U of lk_grant.c) */
         if (!lk_conflict(want, w->want))
             continue;
         if (queued == 4) {

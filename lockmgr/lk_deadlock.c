@@ -5,7 +5,7 @@
  * whose request r waits on lock L for mode M has an edge to
  *   - every other transaction holding L in a mode that conflicts with M   (hard edge, rule G1);
  *   - every transaction whose request waits ahead of r in L's queue for a mode conflicting
- *     with M — for an upgrade only the upgrades ahead of it                (soft edge, G2/G3).
+ *     with M                                                               (soft edge, G2).
  * These are exactly the reasons the grant rule (lk_grant.c) keeps r waiting, so a cycle is a
  * deadlock: nobody on it can be granted until somebody else on it moves, and nobody moves.
  *

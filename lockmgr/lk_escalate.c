@@ -6,7 +6,7 @@
  * join of the intention mode it holds and that mode, so IX with only S children becomes SIX.
  * The attempt never waits: escalation is an optimisation the caller did not ask for, and
  * waiting here could create a deadlock that the transaction's own statements would never
- * have caused. If the table lock is not grantable right now (rule G1/G3 of lk_grant.c), the
+ * have caused. If the table lock is not grantable right now (rules G1, G2 and U of lk_grant.c), the
  * transaction keeps its row locks and tries again after another `threshold` row locks. When
  * it succeeds, every row/key lock under the table is released: the table lock covers them, and
  * lk_acquire grants later row requests on that table without locks of their own. Strict 2PL is

@@ -5,15 +5,18 @@
  * for mode M on lock L:
  *   G1  M must be compatible with every mode granted on L to other transactions (T's own held
  *       mode does not count: an upgrade competes only with the others).
- *   G2  A new (non-upgrade) request must also be compatible with the wanted mode of every
- *       request already waiting on L: nobody overtakes a conflicting waiter, so a queued X is
- *       never starved by a stream of S requests.
- *   G3  An upgrade must be compatible with the wanted modes of the upgrades waiting ahead of it
- *       (upgrades queue in arrival order ahead of all new requests: priority, section U).
+ *   G2  M must also be compatible with the wanted mode of every request that waits ahead of r:
+ *       nobody overtakes a conflicting waiter, so a queued X is never starved by a stream of S
+ *       requests. For a new request, every queued request is ahead of it.
+ *   U   An upgrade is queued (and judged by G2) just before the first waiter whose wanted mode
+ *       conflicts with the mode T already holds — that waiter cannot be granted before T is
+ *       done anyway, so going first costs it nothing and avoids a needless deadlock — or at the
+ *       tail if there is none. This is the upgrade priority; because an upgrade only jumps
+ *       waiters that already wait for it, it cannot starve anybody (README, fairness rule).
  * When a lock is released or a waiter leaves, lk_wakeup walks the queue in order and grants
  * every waiter that passes G1 and is compatible with all waiters still queued ahead of it.
  * The wait-for graph in lk_deadlock.c follows exactly these rules: a waiter's edges go to the
- * holders that fail G1 (hard edges) and to the waiters ahead of it that fail G2/G3 (soft edges).
+ * holders that fail G1 (hard edges) and to the waiters ahead of it that fail G2 (soft edges).
  */
 #include "lockmgr/lk_int.h"
 
@@ -31,17 +34,28 @@ static unsigned others_granted_mask(const struct lk_lock *l, const struct lk_req
     return mask;
 }
 
+/* Where an upgrade by r would queue (rule U): the first waiter whose wanted mode conflicts
+ * with r's held mode; NULL for the tail. */
+static struct lk_req *upgrade_slot(const struct lk_lock *l, const struct lk_req *r)
+{
+    for (struct lk_req *w = l->whead; w; w = w->wnext)
+        if (w != r && lk_conflict(r->held, w->want))
+            return w;
+    return NULL;
+}
+
 bool lk_grantable(const struct lk_lock *l, const struct lk_req *r, unsigned mode)
 {
     if (lk_conflicts[mode] & others_granted_mask(l, r))           /* G1 */
         return false;
-    if (r->held == LK_NONE) {                                      /* G2 */
+    if (r->held == LK_NONE) {                                      /* G2, all waiters */
         for (unsigned m = 1; m < LK_NMODES; m++)
             if (l->wait_cnt[m] && lk_conflict(mode, m))
                 return false;
         return true;
     }
-    for (const struct lk_req *w = l->whead; w && w->upgrade; w = w->wnext) /* G3 */
+    const struct lk_req *slot = upgrade_slot(l, r);                /* G2 + U */
+    for (const struct lk_req *w = l->whead; w != slot; w = w->wnext)
         if (w != r && lk_conflict(mode, w->want))
             return false;
     return true;
@@ -83,24 +97,17 @@ void lk_enqueue(struct lk_lock *l, struct lk_req *r, unsigned mode)
     r->status = LK_REQ_WAITING;
     r->upgrade = r->held != LK_NONE;
     l->wait_cnt[mode]++;
-    struct lk_req *after = NULL; /* insert after this one; NULL = at the head */
-    if (r->upgrade) {
-        /* U: after the upgrades already waiting, ahead of every new request. */
-        for (struct lk_req *w = l->whead; w && w->upgrade; w = w->wnext)
-            after = w;
-    } else {
-        after = l->wtail;
-    }
-    r->wprev = after;
-    r->wnext = after ? after->wnext : l->whead;
-    if (r->wnext)
-        r->wnext->wprev = r;
-    else
-        l->wtail = r;
-    if (after)
-        after->wnext = r;
+    struct lk_req *before = r->upgrade ? upgrade_slot(l, r) : NULL; /* NULL = at the tail */
+    r->wnext = before;
+    r->wprev = before ? before->wprev : l->wtail;
+    if (r->wprev)
+        r->wprev->wnext = r;
     else
         l->whead = r;
+    if (before)
+        before->wprev = r;
+    else
+        l->wtail = r;
 }
 
 static void unlink_waiter(struct lk_lock *l, struct lk_req *r)

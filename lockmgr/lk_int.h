@@ -43,7 +43,7 @@ struct lk_req {
     uint8_t held;                  /* P (readable by O when not waiting): mode granted       */
     uint8_t want;                  /* P: mode waited for                                     */
     uint8_t status;                /* P: enum lk_req_status                                  */
-    bool upgrade;                  /* P: waiting while holding (queued ahead of new ones)    */
+    bool upgrade;                  /* P: waiting while holding (queued by rule U)            */
     uint64_t since_ns;             /* P: time of the (last) grant                            */
     uint64_t wait_since_ns;        /* P: start of the current wait                           */
     struct lk_req *tprev, *tnext;  /* O: the transaction's list of requests                  */
@@ -61,7 +61,7 @@ struct lk_lock {
     uint32_t granted_cnt[LK_NMODES]; /* P: number of granted requests per held mode          */
     uint32_t wait_cnt[LK_NMODES];  /* P: number of waiting requests per wanted mode          */
     struct lk_req *granted;        /* P: granted requests, unordered                         */
-    struct lk_req *whead, *wtail;  /* P: wait queue: upgrades first, then arrival order      */
+    struct lk_req *whead, *wtail;  /* P: wait queue, arrival order except upgrades (rule U)   */
     uint32_t pins;                 /* P: deadlock victims taken off the queue that have not  */
                                    /*    woken up yet; they still point here                 */
     unsigned char key_inline[LK_INLINE_KEY];
@@ -125,7 +125,7 @@ bool lk_grantable(const struct lk_lock *l, const struct lk_req *r, unsigned mode
 void lk_grant(struct lk_lock *l, struct lk_req *r, unsigned mode);
 /* Removes r's granted mode from l (r must not be waiting). */
 void lk_ungrant(struct lk_lock *l, struct lk_req *r);
-/* Queues r for `mode` (upgrades after existing upgrades, others at the tail). */
+/* Queues r for `mode` (upgrades by rule U of lk_grant.c, others at the tail). */
 void lk_enqueue(struct lk_lock *l, struct lk_req *r, unsigned mode);
 /* Takes r out of the wait queue with the given final status, signalling its owner if the
  * status is not LK_REQ_IDLE (the owner itself removes with IDLE). Then grants whatever has

@@ -212,11 +212,13 @@ typedef enum lk_policy {
  * granted without a lock of its own.
  *
  * Re-requesting a mode already held (or a weaker one) returns LK_OK without touching shared
- * state. A stronger request is an upgrade to lk_mode_sup(held, mode): granted at once if
- * compatible with every other holder, otherwise it waits ahead of every non-upgrade waiter.
+ * state. A stronger request is an upgrade to lk_mode_sup(held, mode). Upgrades have priority:
+ * an upgrade queues ahead of every waiter that conflicts with the mode already held (those
+ * wait for this transaction anyway), so S -> X goes before queued X requests.
  *
- * A new request is granted at once only if it is compatible with every holder and every
- * queued waiter (no overtaking of a conflicting waiter: FIFO fairness, see README). Otherwise
+ * A request is granted at once only if it is compatible with every other holder and with every
+ * request queued ahead of it (no overtaking of a conflicting waiter: FIFO fairness, no
+ * starvation; see README). Otherwise
  * LK_NOWAIT returns LK_UNAVAILABLE, LK_SKIP_LOCKED returns LK_NOT_GRANTED, and LK_WAIT sleeps
  * until granted (LK_OK), the lock timeout expires (LK_TIMEOUT), or this transaction is chosen
  * as a deadlock victim (LK_DEADLOCK). After a failed upgrade the weaker mode is still held.

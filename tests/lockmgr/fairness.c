@@ -4,6 +4,7 @@
  * readers.
  */
 #include <stdatomic.h>
+#include <string.h>
 
 #include "tests/lockmgr/lk_test.h"
 
@@ -166,7 +167,8 @@ Test(fairness, fifo_order_and_compatible_batches)
 }
 
 /* FIFO is about conflicts only: IS is compatible with the IX holder and with the queued S, so it
- * is granted at once instead of queueing behind S (PostgreSQL's rule). */
+ * is granted at once instead of queueing behind S (PostgreSQL's rule). But its upgrade to IX
+ * conflicts with the queued S, which does not wait for it: the upgrade queues behind S. */
 Test(fairness, compatible_newcomer_is_not_held_back_by_unrelated_waiter)
 {
     lk_mgr *m = mgr_with(0, 0, 0);
@@ -179,13 +181,81 @@ Test(fairness, compatible_newcomer_is_not_held_back_by_unrelated_waiter)
     actor_submit(&t2, tab, LK_S, LK_WAIT);
     wait_blocked(m, 2);
     cr_assert_eq(actor_acquire(&t3, tab, LK_IS, LK_NOWAIT), LK_OK);
-    cr_assert_eq(actor_acquire(&t3, lk_res_table(3), LK_IX, LK_NOWAIT), LK_OK,
-                 "an upgrade only waits for upgrades, not for the queued S");
+    cr_assert_eq(actor_acquire(&t3, tab, LK_IX, LK_NOWAIT), LK_UNAVAILABLE,
+                 "the upgrade would overtake S, which does not wait for t3");
+    cr_assert(strstr(lk_txn_errmsg(t3.t), "queued behind transaction 2 (S)"), "%s",
+              lk_txn_errmsg(t3.t));
     actor_release(&t3, 0);
     actor_release(&t1, 0);
     cr_assert_eq(actor_result(&t2, 2000), LK_OK);
     actor_stop(&t1);
     actor_stop(&t2);
     actor_stop(&t3);
+    lk_mgr_destroy(m);
+}
+
+/* No starvation through upgrades: a table S request waits for an IX holder while a stream of
+ * transactions each take IS (compatible with everything) and then upgrade to IX — read a row,
+ * then write one. If upgrades could always jump the queue, the S request would wait for ever;
+ * the upgrades that do not hold anything it waits for must queue behind it. */
+struct rw_arg {
+    lk_mgr *m;
+    uint64_t id0;
+    atomic_bool *stop;
+    atomic_int *txns;
+};
+
+static void *read_then_write(void *p)
+{
+    struct rw_arg *a = p;
+    lk_txn *t;
+    cr_assert_eq(lk_txn_create(a->m, &t), LK_OK);
+    uint64_t id = a->id0;
+    while (!atomic_load(a->stop)) {
+        lk_txn_begin(t, id);
+        id += 10;
+        lk_res_t r1 = lk_res_row(8, id % 100), r2 = lk_res_row(8, 100 + id % 100);
+        if (lk_acquire(t, &r1, LK_S, LK_WAIT) == LK_OK &&
+            lk_acquire(t, &r2, LK_X, LK_WAIT) == LK_OK) {
+            atomic_fetch_add(a->txns, 1);
+            tsleep_ms(2);
+        }
+        lk_release_all(t);
+    }
+    lk_txn_destroy(t);
+    return NULL;
+}
+
+Test(fairness, table_reader_is_not_starved_by_upgrading_writers)
+{
+    lk_mgr *m = mgr_with(0, 0, 0);
+    atomic_bool stop = false;
+    atomic_int txns = 0;
+    pthread_t th[3];
+    struct rw_arg ra[3];
+    for (int i = 0; i < 3; i++) {
+        ra[i] = (struct rw_arg){m, (uint64_t)i + 1, &stop, &txns};
+        pthread_create(&th[i], NULL, read_then_write, &ra[i]);
+    }
+    while (atomic_load(&txns) < 10)
+        tsleep_ms(1);
+    lk_txn *w;
+    cr_assert_eq(lk_txn_create(m, &w), LK_OK);
+    lk_txn_begin(w, 1000000);
+    lk_res_t tab = lk_res_table(8);
+    uint64_t t0 = tnow_ms();
+    int rc = lk_acquire(w, &tab, LK_S, LK_WAIT);
+    uint64_t took = tnow_ms() - t0;
+    int seen = atomic_load(&txns);
+    cr_assert_eq(rc, LK_OK);
+    tsleep_ms(20);
+    cr_assert_eq(atomic_load(&txns), seen, "a writer committed while the table was S-locked");
+    lk_release_all(w);
+    cr_assert_lt(took, 1000, "table S waited %llu ms behind upgrading writers",
+                 (unsigned long long)took);
+    atomic_store(&stop, true);
+    for (int i = 0; i < 3; i++)
+        pthread_join(th[i], NULL);
+    lk_txn_destroy(w);
     lk_mgr_destroy(m);
 }
