@@ -81,9 +81,9 @@ static int wait_granted(struct lk_txn *t, struct lk_part *p, struct lk_lock *l, 
         uint64_t now = lk_now_ns();
         if (now >= check_at) {
             /* Lock order (README L1): dd_mu before partitions, so let go of ours first. */
-            check_at = UINT64_MAX;
             pthread_mutex_unlock(&p->mu);
-            lk_deadlock_check(t);
+            /* An incomplete search (no memory for its path) is retried in 10 ms. */
+            check_at = lk_deadlock_check(t) ? UINT64_MAX : lk_now_ns() + 10000000u;
             pthread_mutex_lock(&p->mu);
             continue;
         }

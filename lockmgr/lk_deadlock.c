@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 void lk_freeze(struct lk_mgr *m)
 {
     pthread_mutex_lock(&m->dd_mu);
@@ -45,133 +46,171 @@ void lk_thaw(struct lk_mgr *m)
     pthread_mutex_unlock(&m->dd_mu);
 }
 
-/* One node on the current DFS path and the edge it is exploring. */
+/* One node on the current DFS path, where it is in its edge lists, and the edge it follows. */
 struct dd_frame {
     struct lk_txn *t;
+    struct lk_req *g, *w;  /* next granted request / next waiter to look at */
     struct lk_txn *to;
     unsigned to_mode;
     bool soft;
-    struct dd_frame *up;
-    size_t depth;
 };
 
-struct dd_search {
-    struct lk_mgr *m;
-    struct lk_txn *start;
-    uint64_t epoch;
-    struct lk_txn *victim; /* set when a cycle was found and handled */
-};
-
-/* Called at the deepest frame of a cycle (whose edge leads back to the start): picks the
- * victim, writes its message and runs the on_deadlock hook. */
-static void cycle_found(struct dd_search *s, struct dd_frame *f)
+/* The DFS path lives in a manager-owned array (under dd_mu), not on the C stack: a wait chain
+ * is as long as the number of waiting transactions, which the application decides. */
+static bool path_reserve(struct lk_mgr *m, size_t n)
 {
-    size_t n = f->depth + 1;
-    struct lk_txn *victim = f->t;
-    for (struct dd_frame *g = f; g; g = g->up)
-        if (g->t->id > victim->id)
-            victim = g->t;
-    s->victim = victim;
+    if (n <= m->dd_cap)
+        return true;
+    size_t cap = m->dd_cap ? m->dd_cap * 2 : 64;
+    while (cap < n)
+        cap *= 2;
+    struct dd_frame *p = realloc(m->dd_path, cap * sizeof *p);
+    lk_cycle_edge_t *e = p ? realloc(m->dd_edges, cap * sizeof *e) : NULL;
+    if (p)
+        m->dd_path = p;
+    if (e)
+        m->dd_edges = e;
+    if (!p || !e)
+        return false;
+    m->dd_cap = cap;
+    return true;
+}
 
-    lk_cycle_edge_t *edges = malloc(n * sizeof *edges);
-    if (edges) {
-        for (struct dd_frame *g = f; g; g = g->up) {
-            struct lk_req *wr = g->t->wait_req;
-            edges[g->depth] = (lk_cycle_edge_t){
-                .waiter = g->t->id,
-                .res = &wr->lock->res,
-                .want = (lk_mode_t)wr->want,
-                .blocker = g->to->id,
-                .blocker_mode = (lk_mode_t)g->to_mode,
-                .soft = g->soft,
-            };
-        }
+/* path[0..n-1] is a cycle (path[n-1] leads back to path[0]): choose the victim, write its
+ * message, run the on_deadlock hook. Returns the victim. */
+static struct lk_txn *cycle_found(struct lk_mgr *m, const struct dd_frame *path, size_t n)
+{
+    struct lk_txn *victim = path[0].t;
+    size_t vi = 0;
+    lk_cycle_edge_t *edges = m->dd_edges;
+    for (size_t i = 0; i < n; i++) {
+        if (path[i].t->id > victim->id)
+            victim = path[i].t, vi = i;
+        const struct lk_req *wr = path[i].t->wait_req;
+        edges[i] = (lk_cycle_edge_t){
+            .waiter = path[i].t->id,
+            .res = &wr->lock->res,
+            .want = (lk_mode_t)wr->want,
+            .blocker = path[i].to->id,
+            .blocker_mode = (lk_mode_t)path[i].to_mode,
+            .soft = path[i].soft,
+        };
     }
 
-    /* The victim's message tells the whole story, starting from the victim. */
+    /* The victim's message tells the story starting from the victim; a long cycle is cut short
+     * with "..." so that the verdict at the end always fits. */
+    char tail[96];
+    int tl = snprintf(tail, sizeof tail, " transaction %llu (youngest of %zu) chosen as victim",
+                      (unsigned long long)victim->id, n);
     char *msg = victim->errmsg;
-    size_t cap = sizeof victim->errmsg, o = 0;
-    int k = snprintf(msg, cap, "deadlock detected:");
-    o = k > 0 ? (size_t)k : 0;
-    if (edges) {
-        size_t vi = 0;
-        for (size_t i = 0; i < n; i++)
-            if (edges[i].waiter == victim->id)
-                vi = i;
-        for (size_t j = 0; j < n && o < cap; j++) {
-            const lk_cycle_edge_t *e = &edges[(vi + j) % n];
-            char what[160];
-            k = snprintf(msg + o, cap - o, " transaction %llu waits for %s on %s, %s transaction %llu (%s);",
-                         (unsigned long long)e->waiter, lk_mode_name(e->want),
-                         lk_res_format(s->m, e->res, what, sizeof what),
-                         e->soft ? "queued behind" : "held by", (unsigned long long)e->blocker,
-                         lk_mode_name(e->blocker_mode));
-            o += k > 0 ? (size_t)k : 0;
+    const size_t cap = sizeof victim->errmsg - (size_t)tl - 5; /* room for " ..." and tail */
+    size_t o = (size_t)snprintf(msg, cap, "deadlock detected:");
+    for (size_t j = 0; j < n; j++) {
+        const lk_cycle_edge_t *e = &edges[(vi + j) % n];
+        char what[160], one[320];
+        size_t len = (size_t)snprintf(one, sizeof one,
+                                      " transaction %llu waits for %s on %s, %s transaction %llu (%s);",
+                                      (unsigned long long)e->waiter, lk_mode_name(e->want),
+                                      lk_res_format(m, e->res, what, sizeof what),
+                                      e->soft ? "queued behind" : "held by",
+                                      (unsigned long long)e->blocker, lk_mode_name(e->blocker_mode));
+        if (o + len >= cap) {
+            memcpy(msg + o, " ...", 4);
+            o += 4;
+            break;
         }
-        if (s->m->cfg.on_deadlock)
-            s->m->cfg.on_deadlock(s->m->cfg.ctx, edges, n, victim->id);
-        free(edges);
+        memcpy(msg + o, one, len);
+        o += len;
     }
-    if (o < cap)
-        snprintf(msg + o, cap - o, " transaction %llu (youngest of %zu) chosen as victim",
-                 (unsigned long long)victim->id, n);
+    memcpy(msg + o, tail, (size_t)tl + 1);
+    if (m->cfg.on_deadlock)
+        m->cfg.on_deadlock(m->cfg.ctx, edges, n, victim->id);
+    return victim;
 }
 
-/* Explores the edges out of f->t. Returns true when a cycle through the start was handled. */
-static bool dd_visit(struct dd_search *s, struct dd_frame *f)
+static void frame_init(struct dd_frame *f, struct lk_txn *t)
 {
-    struct lk_req *wr = f->t->wait_req;
-    struct lk_lock *l = wr->lock;
-    struct lk_req *g = l->granted, *w = l->whead;
-    for (;;) {
-        struct lk_txn *u;
-        unsigned um;
-        bool soft;
-        if (g) {
-            struct lk_req *cur = g;
-            g = g->gnext;
-            if (cur->txn == f->t || !lk_conflict(wr->want, cur->held))
-                continue;
-            u = cur->txn, um = cur->held, soft = false;
-        } else if (w && w != wr) {
-            struct lk_req *cur = w;
-            w = w->wnext;
-            if (!lk_conflict(wr->want, cur->want))
-                continue;
-            u = cur->txn, um = cur->want, soft = true;
-        } else {
-            return false;
-        }
-        f->to = u, f->to_mode = um, f->soft = soft;
-        if (u == s->start) {
-            cycle_found(s, f);
-            return true;
-        }
-        if (u->dd_epoch == s->epoch || !u->wait_req)
-            continue;
-        u->dd_epoch = s->epoch;
-        struct dd_frame next = {.t = u, .up = f, .depth = f->depth + 1};
-        if (dd_visit(s, &next))
-            return true;
-    }
+    f->t = t;
+    f->g = t->wait_req->lock->granted;
+    f->w = t->wait_req->lock->whead;
 }
 
-void lk_deadlock_check(struct lk_txn *t)
+/* The next wait-for edge out of f->t, in f->to/to_mode/soft; false when there is none left. */
+static bool next_edge(struct dd_frame *f)
+{
+    const struct lk_req *wr = f->t->wait_req;
+    while (f->g) {
+        const struct lk_req *cur = f->g;
+        f->g = cur->gnext;
+        if (cur->txn != f->t && lk_conflict(wr->want, cur->held)) {
+            f->to = cur->txn, f->to_mode = cur->held, f->soft = false;
+            return true;
+        }
+    }
+    while (f->w && f->w != wr) {
+        const struct lk_req *cur = f->w;
+        f->w = cur->wnext;
+        if (lk_conflict(wr->want, cur->want)) {
+            f->to = cur->txn, f->to_mode = cur->want, f->soft = true;
+            return true;
+        }
+    }
+    return false;
+}
+
+enum dd_result { DD_NONE, DD_FOUND, DD_NOMEM };
+
+/* Depth-first search from start for a path back to it. */
+static enum dd_result dd_search(struct lk_mgr *m, struct lk_txn *start, struct lk_txn **victim)
+{
+    const uint64_t epoch = ++m->dd_epoch;
+    if (!path_reserve(m, 1))
+        return DD_NOMEM;
+    struct dd_frame *path = m->dd_path;
+    size_t depth = 1;
+    start->dd_epoch = epoch;
+    frame_init(&path[0], start);
+    while (depth) {
+        struct dd_frame *f = &path[depth - 1];
+        if (!next_edge(f)) {
+            depth--;
+            continue;
+        }
+        struct lk_txn *u = f->to;
+        if (u == start) {
+            *victim = cycle_found(m, path, depth);
+            return DD_FOUND;
+        }
+        if (u->dd_epoch == epoch || !u->wait_req)
+            continue;
+        u->dd_epoch = epoch;
+        if (!path_reserve(m, depth + 1))
+            return DD_NOMEM;
+        path = m->dd_path;
+        frame_init(&path[depth++], u);
+    }
+    return DD_NONE;
+}
+
+bool lk_deadlock_check(struct lk_txn *t)
 {
     struct lk_mgr *m = t->mgr;
+    bool complete = true;
     lk_freeze(m);
     while (t->wait_req) {
-        struct dd_search s = {.m = m, .start = t, .epoch = ++m->dd_epoch};
-        t->dd_epoch = s.epoch;
-        struct dd_frame root = {.t = t};
-        if (!dd_visit(&s, &root))
+        struct lk_txn *victim = NULL;
+        enum dd_result r = dd_search(m, t, &victim);
+        if (r != DD_FOUND) {
+            complete = r == DD_NONE;
             break;
-        struct lk_req *vr = s.victim->wait_req;
+        }
+        struct lk_req *vr = victim->wait_req;
         lk_part_of(m, vr->hash)->stats.deadlocks++;
         vr->lock->pins++; /* the victim still has to wake up and look at its lock */
         lk_dequeue(vr->lock, vr, LK_REQ_VICTIM);
-        if (s.victim == t)
+        if (victim == t)
             break;
     }
     lk_thaw(m);
+    return complete;
 }

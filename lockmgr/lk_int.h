@@ -82,6 +82,9 @@ struct lk_mgr {
     struct lk_part *parts;
     pthread_mutex_t dd_mu;         /* D: serialises deadlock searches and snapshots          */
     uint64_t dd_epoch;             /* D */
+    struct dd_frame *dd_path;      /* D: the deadlock search's DFS path (lk_deadlock.c)      */
+    lk_cycle_edge_t *dd_edges;     /* D: a found cycle, for the message and the hook         */
+    size_t dd_cap;                 /* D: capacity of both                                    */
 };
 
 struct lk_txn {
@@ -151,8 +154,10 @@ void lk_txn_seterr(struct lk_txn *t, const char *fmt, ...) __attribute__((format
 /* ---- lk_deadlock.c ----------------------------------------------------------------------- */
 /* Searches the wait-for graph for cycles through t (called by t's owner while t waits, with no
  * mutex held). Chooses one victim per cycle found; returns when no cycle goes through t any
- * more (t is then either still waiting, granted, or itself the victim). */
-void lk_deadlock_check(struct lk_txn *t);
+ * more (t is then either still waiting, granted, or itself the victim). Returns false if the
+ * search could not be completed (out of memory for its path): the caller searches again later;
+ * a deadlock is never reported on a guess. */
+bool lk_deadlock_check(struct lk_txn *t);
 /* Locks dd_mu and every partition in index order / unlocks them. */
 void lk_freeze(struct lk_mgr *m);
 void lk_thaw(struct lk_mgr *m);

@@ -132,6 +132,8 @@ void lk_mgr_destroy(lk_mgr *m)
         pthread_mutex_destroy(&p->mu);
     }
     pthread_mutex_destroy(&m->dd_mu);
+    free(m->dd_path);
+    free(m->dd_edges);
     free(m->parts);
     free(m);
 }
