@@ -22,6 +22,23 @@ uint64_t bp_checksum(const uint8_t *page, uint32_t page_size, uint64_t pgno)
     return XXH3_64bits_withSeed(page, page_size - PGR_TRAILER_SIZE, pgno);
 }
 
+/* ---- change tracking (pager.h, "change tracking") ---------------------------------------- */
+
+static _Thread_local const pgr_tracker *tls_tracker;
+
+void pgr_track(const pgr_tracker *t) { tls_tracker = t; }
+const pgr_tracker *bp_tracker(void) { return tls_tracker; }
+
+struct pgr_page *bp_held(pgr *p, uint64_t pgno)
+{
+    return tls_tracker ? tls_tracker->find(tls_tracker->ctx, p, pgno) : NULL;
+}
+
+int pgr_touch(pgr_page *pg)
+{
+    return tls_tracker ? tls_tracker->touch(tls_tracker->ctx, pg) : ST_OK;
+}
+
 static size_t bucket_of(const pgr *p, uint64_t pgno)
 {
     return (size_t)XXH3_64bits(&pgno, sizeof pgno) & (p->nbuckets - 1);
@@ -131,6 +148,7 @@ static int write_frame(pgr *p, struct pgr_page *f, bool wait)
         return ST_ELOCKED;
     }
     if (atomic_exchange(&f->dirty, false)) {
+        uint64_t rec_lsn = atomic_exchange(&f->rec_lsn, 0);
         memcpy(buf, f->data, p->page_size);
         if (p->before_write)
             rc = p->before_write(p->before_write_ctx, f->pgno, pgr_page_lsn(buf));
@@ -138,9 +156,10 @@ static int write_frame(pgr *p, struct pgr_page *f, bool wait)
             put_u64(buf + p->page_size - PGR_TRAILER_SIZE, bp_checksum(buf, p->page_size, f->pgno));
             rc = os_write(p->file, buf, p->page_size, f->pgno * p->page_size);
         }
-        if (rc != ST_OK)
+        if (rc != ST_OK) {
             atomic_store(&f->dirty, true); /* not written: keep it dirty, lose nothing */
-        else
+            atomic_store(&f->rec_lsn, rec_lsn);
+        } else
             atomic_fetch_add(&p->st_writes, 1);
     }
     pthread_rwlock_unlock(&f->latch);
@@ -279,6 +298,11 @@ int pgr_get(pgr *p, uint64_t pgno, int mode, pgr_page **out)
 
 static int get_page(pgr *p, uint64_t pgno, int mode, pgr_page **out)
 {
+    struct pgr_page *held = bp_held(p, pgno);
+    if (held != NULL) { /* already latched EXCL by this thread's mini-transaction */
+        *out = held;
+        return ST_OK;
+    }
     uint64_t n = atomic_load(&p->npages);
     if (pgno >= n)
         return st_set(ST_ECORRUPT, "%s: page %llu is beyond the end of the database (%llu pages)",
@@ -343,6 +367,13 @@ static void unreserve(struct pgr_page *f)
     f->pin = 0;
 }
 
+void bp_unreserve(pgr *p, struct pgr_page *f)
+{
+    pthread_mutex_lock(&p->mu);
+    unreserve(f);
+    pthread_mutex_unlock(&p->mu);
+}
+
 int bp_take_reserved(pgr *p, struct pgr_page *spare, uint64_t pgno, bool read,
                      struct pgr_page **out)
 {
@@ -385,12 +416,26 @@ int bp_take_reserved(pgr *p, struct pgr_page *spare, uint64_t pgno, bool read,
 
 void pgr_release(pgr_page *f)
 {
+    if (tls_tracker && tls_tracker->holds(tls_tracker->ctx, f))
+        return; /* the mini-transaction releases it at its commit */
+    pgr_release_held(f);
+}
+
+void pgr_release_held(pgr_page *f)
+{
     pgr *p = f->pager;
     pthread_rwlock_unlock(&f->latch);
     pthread_mutex_lock(&p->mu);
     assert(f->pin > 0);
     f->pin--;
     pthread_mutex_unlock(&p->mu);
+}
+
+void bp_pin(struct pgr_page *f)
+{
+    pthread_mutex_lock(&f->pager->mu);
+    f->pin++;
+    pthread_mutex_unlock(&f->pager->mu);
 }
 
 uint8_t *pgr_data(pgr_page *pg) { return pg->data; }
@@ -474,4 +519,100 @@ void pgr_get_stats(pgr *p, pgr_stats *out)
     out->evictions = atomic_load(&p->st_evictions);
     out->syncs = atomic_load(&p->st_syncs);
     out->frames = p->nframes;
+}
+
+void pgr_stamp(pgr_page *pg, uint64_t lsn)
+{
+    pgr_set_page_lsn(pg->data, lsn);
+    uint_fast64_t none = 0;
+    atomic_compare_exchange_strong(&pg->rec_lsn, &none, lsn);
+    pgr_mark_dirty(pg);
+}
+
+void pgr_dirty_pages(pgr *p, pgr_dirty_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; i < p->nframes; i++) {
+        struct pgr_page *f = &p->frames[i];
+        uint64_t r = atomic_load(&f->rec_lsn);
+        if (f->state == FR_READY && atomic_load(&f->dirty) && r != 0)
+            fn(ctx, f->pgno, r);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+int pgr_flush_older(pgr *p, uint64_t lsn)
+{
+    if (p->readonly)
+        return ST_OK;
+    int rc = ST_OK;
+    for (size_t i = 0; i < p->nframes && rc == ST_OK; i++) {
+        struct pgr_page *f = &p->frames[i];
+        pthread_mutex_lock(&p->mu);
+        uint64_t r = atomic_load(&f->rec_lsn);
+        bool take = f->state == FR_READY && atomic_load(&f->dirty) && r != 0 && r < lsn;
+        if (take)
+            f->pin++;
+        pthread_mutex_unlock(&p->mu);
+        if (!take)
+            continue;
+        rc = write_frame(p, f, true);
+        pthread_mutex_lock(&p->mu);
+        f->pin--;
+        pthread_mutex_unlock(&p->mu);
+    }
+    if (rc == ST_OK) {
+        rc = os_sync(p->file);
+        atomic_fetch_add(&p->st_syncs, 1);
+    }
+    return rc;
+}
+
+int pgr_get_for_redo(pgr *p, uint64_t pgno, int overwrite, pgr_page **out)
+{
+    if (p->readonly)
+        return st_set(ST_EREADONLY, "%s is open read-only: it cannot be recovered", p->path);
+    uint64_t n = atomic_load(&p->npages);
+    while (pgno >= n && !atomic_compare_exchange_weak(&p->npages, &n, pgno + 1))
+        ;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        struct pgr_page *f = table_find(p, pgno);
+        if (f != NULL) {
+            if (f->state == FR_LOADING) {
+                pthread_cond_wait(&p->io_cv, &p->mu);
+                continue;
+            }
+            f->pin++;
+            pthread_mutex_unlock(&p->mu);
+            latch(f, PGR_EXCL);
+            *out = f;
+            return ST_OK;
+        }
+        int rc = claim_frame(p, pgno, &f);
+        if (rc == ST_EEXISTS)
+            continue;
+        pthread_mutex_unlock(&p->mu);
+        if (rc != ST_OK)
+            return rc;
+        rc = read_page(p, pgno, f->data);
+        if (rc == ST_ECORRUPT && overwrite) {
+            /* Torn, missing or beyond the end: a full image is about to replace it. */
+            memset(f->data, 0, p->page_size);
+            rc = ST_OK;
+        }
+        finish_load(p, f, rc);
+        if (rc != ST_OK)
+            return rc;
+        latch(f, PGR_EXCL);
+        *out = f;
+        return ST_OK;
+    }
+}
+
+void pgr_redo_done(pgr *p)
+{
+    uint64_t count = get_u64(p->hdr->data + HDR_PAGE_COUNT);
+    if (count > atomic_load(&p->npages))
+        atomic_store(&p->npages, count);
 }

@@ -292,8 +292,30 @@ int pgr_flush(pgr *p)
 
 /* ---- header fields ----------------------------------------------------------------------- */
 
+int pgr_header_get(pgr *p, pgr_page **out)
+{
+    if (p->readonly)
+        return st_set(ST_EREADONLY, "%s is open read-only", p->path);
+    pgr_page *held = bp_held(p, 0);
+    if (held != NULL) {
+        *out = held;
+        return ST_OK;
+    }
+    bp_pin(p->hdr);
+    pthread_rwlock_wrlock(&p->hdr->latch);
+    int rc = pgr_touch(p->hdr);
+    if (rc != ST_OK) {
+        pgr_release_held(p->hdr);
+        return rc;
+    }
+    *out = p->hdr;
+    return ST_OK;
+}
+
 static uint64_t hdr_get(pgr *p, int off)
 {
+    if (bp_held(p, 0) != NULL) /* this thread's mini-transaction holds it exclusively */
+        return get_u64(p->hdr->data + off);
     pthread_rwlock_rdlock(&p->hdr->latch);
     uint64_t v = get_u64(p->hdr->data + off);
     pthread_rwlock_unlock(&p->hdr->latch);
@@ -302,12 +324,13 @@ static uint64_t hdr_get(pgr *p, int off)
 
 static int hdr_set(pgr *p, int off, uint64_t v)
 {
-    if (p->readonly)
-        return st_set(ST_EREADONLY, "%s is open read-only", p->path);
-    pthread_rwlock_wrlock(&p->hdr->latch);
-    put_u64(p->hdr->data + off, v);
-    pgr_mark_dirty(p->hdr);
-    pthread_rwlock_unlock(&p->hdr->latch);
+    pgr_page *h;
+    int rc = pgr_header_get(p, &h);
+    if (rc != ST_OK)
+        return rc;
+    put_u64(h->data + off, v);
+    pgr_mark_dirty(h);
+    pgr_release(h);
     return ST_OK;
 }
 
@@ -323,9 +346,8 @@ const char *pgr_path(const pgr *p) { return p->path; }
 
 void pgr_db_id(pgr *p, uint8_t id[16])
 {
-    pthread_rwlock_rdlock(&p->hdr->latch);
+    /* The id never changes after creation: no latch needed. */
     memcpy(id, p->hdr->data + HDR_DB_ID, 16);
-    pthread_rwlock_unlock(&p->hdr->latch);
 }
 
 /* ---- free list --------------------------------------------------------------------------- */
@@ -335,53 +357,59 @@ int pgr_alloc(pgr *p, int type, pgr_page **out)
     if (p->readonly)
         return st_set(ST_EREADONLY, "%s is open read-only", p->path);
     /* Header latch last in the lock order: callers may hold tree and page latches. The frame
-     * for the page is reserved first, because finding one may mean writing a victim under its
-     * latch, which must never happen while the header latch is held (pager/README.md). */
+     * for the page is reserved first, because finding one may mean writing a victim, which
+     * must not happen while the header latch is held (pager/README.md, "Latches"). */
     pgr_page *spare;
     int rc = bp_reserve(p, &spare);
     if (rc != ST_OK)
         return rc;
-    pthread_rwlock_wrlock(&p->hdr->latch);
-    uint8_t *h = p->hdr->data;
+    pgr_page *hdr;
+    rc = pgr_header_get(p, &hdr);
+    if (rc != ST_OK) {
+        bp_unreserve(p, spare);
+        return rc;
+    }
+    uint8_t *h = hdr->data;
     uint64_t head = get_u64(h + HDR_FREE_HEAD);
+    uint64_t pgno = head != 0 ? head : get_u64(h + HDR_PAGE_COUNT);
     pgr_page *pg = NULL;
-    if (head != 0) {
-        rc = bp_take_reserved(p, spare, head, true, &pg);
-        if (rc == ST_OK && pg->data[8] != PGR_T_FREE) {
+    rc = bp_take_reserved(p, spare, pgno, head != 0, &pg);
+    uint64_t next = 0, count = get_u64(h + HDR_FREE_COUNT);
+    if (rc == ST_OK && head != 0) {
+        next = get_u64(pg->data + FREE_NEXT);
+        if (pg->data[8] != PGR_T_FREE)
             rc = st_set(ST_ECORRUPT, "%s: free-list page %llu has type %u, not free", p->path,
                         (unsigned long long)head, pg->data[8]);
+        else if (next >= atomic_load(&p->npages) || count == 0)
+            rc = st_set(ST_ECORRUPT, "%s: free-list page %llu points to page %llu (free count "
+                        "%llu)", p->path, (unsigned long long)head, (unsigned long long)next,
+                        (unsigned long long)count);
+    }
+    if (rc == ST_OK)
+        rc = pgr_touch(pg);
+    if (rc != ST_OK) {
+        if (pg != NULL)
             pgr_release(pg);
-        }
-        if (rc == ST_OK) {
-            uint64_t next = get_u64(pg->data + FREE_NEXT);
-            uint64_t count = get_u64(h + HDR_FREE_COUNT);
-            if (next >= atomic_load(&p->npages) || count == 0) {
-                rc = st_set(ST_ECORRUPT, "%s: free-list page %llu points to page %llu (free "
-                            "count %llu)", p->path, (unsigned long long)head,
-                            (unsigned long long)next, (unsigned long long)count);
-                pgr_release(pg);
-            } else {
-                put_u64(h + HDR_FREE_HEAD, next);
-                put_u64(h + HDR_FREE_COUNT, count - 1);
-                memset(pg->data, 0, p->page_size);
-            }
-        }
+        pgr_release(hdr);
+        return rc;
+    }
+    /* Both pages touched: change them. */
+    if (head != 0) {
+        put_u64(h + HDR_FREE_HEAD, next);
+        put_u64(h + HDR_FREE_COUNT, count - 1);
     } else {
-        uint64_t pgno = get_u64(h + HDR_PAGE_COUNT);
-        rc = bp_take_reserved(p, spare, pgno, false, &pg);
-        if (rc == ST_OK) {
-            put_u64(h + HDR_PAGE_COUNT, pgno + 1);
-            atomic_store(&p->npages, pgno + 1);
-        }
+        put_u64(h + HDR_PAGE_COUNT, pgno + 1);
+        atomic_store(&p->npages, pgno + 1);
     }
-    if (rc == ST_OK) {
-        pgr_mark_dirty(p->hdr);
-        pg->data[8] = (uint8_t)type;
-        pgr_mark_dirty(pg);
-        *out = pg;
-    }
-    pthread_rwlock_unlock(&p->hdr->latch);
-    return rc;
+    uint64_t lsn = pgr_page_lsn(pg->data); /* page LSNs never go backwards (wal/README.md) */
+    memset(pg->data, 0, p->page_size);
+    pgr_set_page_lsn(pg->data, lsn);
+    pg->data[8] = (uint8_t)type;
+    pgr_mark_dirty(pg);
+    pgr_mark_dirty(hdr);
+    pgr_release(hdr);
+    *out = pg;
+    return ST_OK;
 }
 
 int pgr_free(pgr *p, pgr_page *pg)
@@ -390,8 +418,15 @@ int pgr_free(pgr *p, pgr_page *pg)
         pgr_release(pg);
         return st_set(ST_EINVAL, "%s: page 0 cannot be freed", p->path);
     }
-    pthread_rwlock_wrlock(&p->hdr->latch);
-    uint8_t *h = p->hdr->data;
+    pgr_page *hdr = NULL;
+    int rc = pgr_touch(pg);
+    if (rc == ST_OK)
+        rc = pgr_header_get(p, &hdr);
+    if (rc != ST_OK) {
+        pgr_release(pg);
+        return rc;
+    }
+    uint8_t *h = hdr->data;
     uint64_t lsn = pgr_page_lsn(pg->data); /* the page keeps its LSN: recovery compares it */
     memset(pg->data, 0, p->page_size);
     pgr_set_page_lsn(pg->data, lsn);
@@ -400,8 +435,8 @@ int pgr_free(pgr *p, pgr_page *pg)
     pgr_mark_dirty(pg);
     put_u64(h + HDR_FREE_HEAD, pg->pgno);
     put_u64(h + HDR_FREE_COUNT, get_u64(h + HDR_FREE_COUNT) + 1);
-    pgr_mark_dirty(p->hdr);
-    pthread_rwlock_unlock(&p->hdr->latch);
+    pgr_mark_dirty(hdr);
+    pgr_release(hdr);
     pgr_release(pg);
     return ST_OK;
 }

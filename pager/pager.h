@@ -136,6 +136,51 @@ static inline uint32_t pgr_usable(const pgr *p) { return pgr_page_size(p) - PGR_
  * until close (their number is bounded by the number of trees). See btree.h for the protocol. */
 pthread_rwlock_t *pgr_tree_latch(pgr *p, uint64_t root);
 
+/* ---- change tracking for the log (wal/README.md, "Planned design") -----------------------
+ *
+ * While a thread runs a logged operation (a WAL mini-transaction), it installs a tracker. The
+ * pager then (1) calls touch() before it changes a page itself — page 0 and the allocated page
+ * in pgr_alloc, page 0 and the freed page in pgr_free — and (2) leaves every page the tracker
+ * holds latched: pgr_release() of such a page does nothing, pgr_get() of it returns the held
+ * handle instead of latching again. The tracker releases them all at its commit with
+ * pgr_release_held(), after it has logged the changes and stamped the page LSNs, so page LSN
+ * order equals log order. Modules that change pages call pgr_touch() before each change. */
+typedef struct pgr_tracker {
+    int (*touch)(void *ctx, pgr_page *pg);   /* record the before-image; error: do not change */
+    int (*holds)(void *ctx, const pgr_page *pg);
+    pgr_page *(*find)(void *ctx, const pgr *p, uint64_t pgno);
+    void *ctx;
+} pgr_tracker;
+
+/* Installs (or, with NULL, removes) the calling thread's tracker. */
+void pgr_track(const pgr_tracker *t);
+/* Before changing a PGR_EXCL page: the tracker's touch, or ST_OK when not tracking. */
+int pgr_touch(pgr_page *pg);
+/* The real release of a page the tracker held (page 0 included: it stays pinned). */
+void pgr_release_held(pgr_page *pg);
+/* Page 0 latched PGR_EXCL and touched, for logged header changes (or the held handle). */
+int pgr_header_get(pgr *p, pgr_page **out);
+
+/* Sets the LSN of a page the caller changed (held PGR_EXCL) and marks it dirty. The first LSN
+ * since the page was last written is kept as its rec_lsn (the dirty page table's entry). */
+void pgr_stamp(pgr_page *pg, uint64_t lsn);
+
+/* Calls fn for every dirty page that has a rec_lsn (a snapshot; pages may change meanwhile). */
+typedef void (*pgr_dirty_fn)(void *ctx, uint64_t pgno, uint64_t rec_lsn);
+void pgr_dirty_pages(pgr *p, pgr_dirty_fn fn, void *ctx);
+
+/* Writes every page whose rec_lsn is below `lsn` (the checkpoint's begin LSN): afterwards no
+ * change older than `lsn` exists only in memory. Then fdatasyncs. Pages dirtied later are left
+ * alone; transactions go on meanwhile (a fuzzy checkpoint). */
+int pgr_flush_older(pgr *p, uint64_t lsn);
+
+/* For recovery's redo: page `pgno` latched PGR_EXCL even if it lies beyond the end of the file
+ * (the page count grows to cover it) and — when `overwrite`, because a full image will replace
+ * every byte — even if its bytes on disk are torn or missing: it then comes back zeroed. After
+ * redo, pgr_redo_done() re-reads the page count from the (redone) header. */
+int pgr_get_for_redo(pgr *p, uint64_t pgno, int overwrite, pgr_page **out);
+void pgr_redo_done(pgr *p);
+
 /* Buffer pool statistics (for tests and benches). */
 typedef struct pgr_stats {
     uint64_t hits, misses, reads, writes, evictions, syncs;

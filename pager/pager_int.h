@@ -44,6 +44,9 @@ struct pgr_page {
     int32_t hnext;        /* next frame in the same hash bucket, -1 = end */
     atomic_bool dirty;
     atomic_uint_fast64_t version;
+    /* LSN of the first logged change since the page was last written (0: none). Set by
+     * pgr_stamp under the EXCL latch, cleared by the writer under the shared latch. */
+    atomic_uint_fast64_t rec_lsn;
 };
 
 typedef struct tree_latch {
@@ -93,10 +96,17 @@ void bp_destroy(pgr *p);
  * cached frame and drops the reservation — and returns it pinned and EXCL-latched. The
  * reservation is consumed either way. */
 int bp_reserve(pgr *p, struct pgr_page **out);
+void bp_unreserve(pgr *p, struct pgr_page *f);
 int bp_take_reserved(pgr *p, struct pgr_page *spare, uint64_t pgno, bool read,
                      struct pgr_page **out);
 int bp_flush_all(pgr *p);
 bool bp_any_pinned(pgr *p);
 uint64_t bp_checksum(const uint8_t *page, uint32_t page_size, uint64_t pgno);
+/* Adds a pin to a frame the caller already has pinned or permanently pinned (page 0). */
+void bp_pin(struct pgr_page *f);
+/* The calling thread's tracker (pgr_track), or NULL. */
+const pgr_tracker *bp_tracker(void);
+/* The tracker's held handle of page pgno of p, or NULL. */
+struct pgr_page *bp_held(pgr *p, uint64_t pgno);
 
 #endif
