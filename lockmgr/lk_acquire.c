@@ -110,8 +110,9 @@ static int wait_granted(struct lk_txn *t, struct lk_part *p, struct lk_lock *l, 
             (void)e;
         }
     }
-    if (rc == LK_OK && r->status == LK_REQ_VICTIM) {
-        rc = LK_DEADLOCK; /* message and counter written by the deadlock search */
+    if (rc == LK_OK && (r->status == LK_REQ_VICTIM || r->status == LK_REQ_CANCELED)) {
+        /* message and counter written by the deadlock search / lk_txn_cancel */
+        rc = r->status == LK_REQ_VICTIM ? LK_DEADLOCK : LK_CANCELED;
         assert(l->pins > 0);
         l->pins--;
     }
@@ -128,7 +129,7 @@ static int wait_granted(struct lk_txn *t, struct lk_part *p, struct lk_lock *l, 
 static int acquire_one(struct lk_txn *t, const lk_res_t *res, unsigned mode, lk_policy_t pol,
                        struct lk_req **out)
 {
-    const uint64_t h = lk_res_hash(res);
+    const uint64_t h = lk_res_hash(t->mgr, res);
     struct lk_req *r = lk_txn_find(t, res, h);
     if (r && lk_mode_sup((lk_mode_t)r->held, (lk_mode_t)mode) == r->held) {
         *out = r; /* re-request: free, no shared state touched */
@@ -258,13 +259,13 @@ lk_mode_t lk_held_mode(const lk_txn *t, const lk_res_t *res)
     unsigned m = LK_NONE;
     if (res->kind != LK_RES_TABLE) {
         const lk_res_t tres = lk_res_table(res->table);
-        const struct lk_req *tr = lk_txn_find(t, &tres, lk_res_hash(&tres));
+        const struct lk_req *tr = lk_txn_find(t, &tres, lk_res_hash(t->mgr, &tres));
         if (tr && table_covers(tr->held, LK_X))
             return LK_X;
         if (tr && table_covers(tr->held, LK_S))
             m = LK_S;
     }
-    const struct lk_req *r = lk_txn_find(t, res, lk_res_hash(res));
+    const struct lk_req *r = lk_txn_find(t, res, lk_res_hash(t->mgr, res));
     if (r)
         m = lk_mode_sup((lk_mode_t)m, (lk_mode_t)r->held);
     return (lk_mode_t)m;

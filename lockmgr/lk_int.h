@@ -31,6 +31,7 @@ enum lk_req_status {
     LK_REQ_WAITING,      /* in the lock's wait queue                                       */
     LK_REQ_GRANTED,      /* was waiting and has just been granted by someone else          */
     LK_REQ_VICTIM,       /* was waiting and has been removed from the queue as a victim    */
+    LK_REQ_CANCELED,     /* was waiting and has been removed from the queue by lk_txn_cancel */
 };
 
 struct lk_req {
@@ -62,7 +63,7 @@ struct lk_lock {
     uint32_t wait_cnt[LK_NMODES];  /* P: number of waiting requests per wanted mode          */
     struct lk_req *granted;        /* P: granted requests, unordered                         */
     struct lk_req *whead, *wtail;  /* P: wait queue, arrival order except upgrades (rule U)   */
-    uint32_t pins;                 /* P: deadlock victims taken off the queue that have not  */
+    uint32_t pins;                 /* P: victims/cancelled waiters taken off the queue, not  */
                                    /*    woken up yet; they still point here                 */
     unsigned char key_inline[LK_INLINE_KEY];
 };
@@ -78,6 +79,7 @@ struct lk_part {
 
 struct lk_mgr {
     lk_config_t cfg;
+    uint64_t seed;                 /* random hash seed: keys are user data (no HashDoS)      */
     unsigned nparts;               /* power of two                                           */
     struct lk_part *parts;
     pthread_mutex_t dd_mu;         /* D: serialises deadlock searches and snapshots          */
@@ -100,7 +102,7 @@ struct lk_txn {
     struct lk_req *free_reqs;      /* O: cache of unused request objects                     */
     unsigned nfree;                /* O */
     uint64_t dd_epoch;             /* D: visited mark of the current deadlock search         */
-    char errmsg[512];              /* O; written by the deadlock search (D) for a victim     */
+    char errmsg[512];              /* O; also written under D for a victim or a cancel       */
 };
 
 /* ---- lk_mode.c --------------------------------------------------------------------------- */
@@ -108,7 +110,7 @@ extern const uint8_t lk_conflicts[LK_NMODES]; /* bit m set in [a]: a conflicts w
 static inline bool lk_conflict(unsigned a, unsigned b) { return (lk_conflicts[a] >> b) & 1u; }
 
 /* ---- lk_table.c: partitions and lock objects (all under P) ------------------------------- */
-uint64_t lk_res_hash(const lk_res_t *r);
+uint64_t lk_res_hash(const struct lk_mgr *m, const lk_res_t *r);
 bool lk_res_equal(const lk_res_t *a, const lk_res_t *b);
 static inline struct lk_part *lk_part_of(struct lk_mgr *m, uint64_t h)
 {

@@ -59,6 +59,7 @@ const char *lk_sqlstate(int rc)
     case LK_TIMEOUT: return "55P03";  /* lock_not_available */
     case LK_DEADLOCK: return "40P01"; /* deadlock_detected  */
     case LK_NOMEM: return "53200";    /* out_of_memory      */
+    case LK_CANCELED: return "57014"; /* query_canceled     */
     default: return "22023";          /* invalid_parameter_value */
     }
 }
@@ -73,6 +74,7 @@ const char *lk_strerror(int rc)
     case LK_DEADLOCK: return "deadlock detected";
     case LK_NOMEM: return "out of memory";
     case LK_EINVAL: return "invalid lock request";
+    case LK_CANCELED: return "canceling statement due to user request";
     default: return "unknown lock status";
     }
 }

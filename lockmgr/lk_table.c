@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <xxhash.h>
 
@@ -43,12 +44,12 @@ lk_config_t lk_config_default(void)
     };
 }
 
-uint64_t lk_res_hash(const lk_res_t *r)
+uint64_t lk_res_hash(const struct lk_mgr *m, const lk_res_t *r)
 {
     /* The fixed fields seed the hash of the key bytes: two keys differing only in their index
      * or table hash apart, and rows need no key pass at all. */
     uint64_t hdr[3] = {(uint64_t)r->kind << 32 | r->table, r->index, r->row};
-    uint64_t h = XXH3_64bits(hdr, sizeof hdr);
+    uint64_t h = XXH3_64bits_withSeed(hdr, sizeof hdr, m->seed);
     if (r->kind == LK_RES_KEY)
         h = XXH3_64bits_withSeed(r->key, r->key_len, h);
     return h;
@@ -79,6 +80,10 @@ int lk_mgr_create(const lk_config_t *cfg, lk_mgr **out)
         return LK_NOMEM;
     m->cfg = c;
     m->nparts = np;
+    /* A per-manager random seed, so nobody can precompute keys that all land in one bucket. A
+     * failed getrandom just leaves a time-based seed: hashing stays correct either way. */
+    if (getrandom(&m->seed, sizeof m->seed, GRND_NONBLOCK) != (ssize_t)sizeof m->seed)
+        m->seed = lk_now_ns() * 0x9E3779B97F4A7C15ull;
     m->parts = aligned_alloc(64, sizeof(struct lk_part) * np);
     if (!m->parts) {
         free(m);

@@ -80,6 +80,25 @@ int lk_txn_begin(lk_txn *t, uint64_t txn_id)
 uint64_t lk_txn_id(const lk_txn *t) { return t->id; }
 void lk_txn_set_timeout(lk_txn *t, unsigned ms) { t->timeout_ms = ms; }
 const char *lk_txn_errmsg(const lk_txn *t) { return t->errmsg; }
+
+bool lk_txn_cancel(lk_txn *t)
+{
+    struct lk_mgr *m = t->mgr;
+    /* wait_req is protected by the partition of the lock it points into, which we cannot know
+     * without reading it: freeze the table (L2) instead. Cancels are rare. */
+    lk_freeze(m);
+    struct lk_req *r = t->wait_req;
+    if (r) {
+        char what[160];
+        lk_txn_seterr(t, "canceling statement due to user request: transaction %llu was waiting for %s on %s",
+                      (unsigned long long)t->id, lk_mode_name((lk_mode_t)r->want),
+                      lk_res_format(m, &r->lock->res, what, sizeof what));
+        r->lock->pins++; /* the waiter still has to wake up and look at its lock */
+        lk_dequeue(r->lock, r, LK_REQ_CANCELED);
+    }
+    lk_thaw(m);
+    return r != NULL;
+}
 size_t lk_txn_lock_count(const lk_txn *t) { return t->nreqs; }
 
 void lk_txn_seterr(struct lk_txn *t, const char *fmt, ...)

@@ -30,6 +30,7 @@
  *                          kept until then, so its undo still runs under its X locks)
  *   LK_NOMEM        53200  allocation failed; nothing changed
  *   LK_EINVAL       22023  misuse (bad mode for the resource kind, transaction not begun, ...)
+ *   LK_CANCELED     57014  another thread cancelled the wait (lk_txn_cancel: query cancel)
  * After any failure other than LK_NOT_GRANTED, lk_txn_errmsg() says what, where and who:
  *   "lock timeout after 10000 ms: transaction 18 waiting for X on table 3 row 2, held by
  *    transaction 17 (S)".
@@ -54,6 +55,7 @@ enum lk_status {
     LK_DEADLOCK,    /* chosen as deadlock victim                 SQLSTATE 40P01 */
     LK_NOMEM,       /* out of memory                             SQLSTATE 53200 */
     LK_EINVAL,      /* bad argument / misuse                     SQLSTATE 22023 */
+    LK_CANCELED,    /* the wait was cancelled by lk_txn_cancel   SQLSTATE 57014 */
 };
 
 /* The SQLSTATE for a status ("55P03", "40P01", ...); "00000" for LK_OK and LK_NOT_GRANTED. */
@@ -193,6 +195,14 @@ const char *lk_txn_errmsg(const lk_txn *t);
 /* Number of locks (requests) this transaction holds right now, intention locks included. */
 size_t lk_txn_lock_count(const lk_txn *t);
 
+/* Query cancel: callable from ANY thread (the handle must stay alive during the call). If the
+ * transaction is sleeping in lk_acquire, the wait ends at once with LK_CANCELED (SQLSTATE
+ * 57014), its queue position is given up, and true is returned; otherwise nothing happens and
+ * false is returned — a cancel is not remembered for a later wait, so the caller's own
+ * statement-cancel flag must cover the gap between its check and the next lk_acquire. Locks
+ * already held stay held. Freezes the lock table briefly, like lk_snapshot. */
+bool lk_txn_cancel(lk_txn *t);
+
 /* ---- acquire and release ----------------------------------------------------------------- */
 
 typedef enum lk_policy {
@@ -256,7 +266,7 @@ typedef struct lk_snap_entry {
     lk_res_t res;          /* key bytes (if any) point into the snapshot                     */
     lk_mode_t mode;        /* held mode (granted entries) or wanted mode (waiting entries)   */
     bool waiting;          /* false: granted; true: waiting (an upgrade is one of each)      */
-    uint64_t since_ns;     /* CLOCK_MONOTONIC ns when granted / when the wait started        */
+    uint64_t since_ns;     /* CLOCK_MONOTONIC_COARSE ns when granted / the wait started      */
     size_t nblockers;      /* waiting entries: transactions it waits for (holders and        */
     const uint64_t *blockers; /* conflicting earlier waiters), pointing into the snapshot    */
 } lk_snap_entry_t;

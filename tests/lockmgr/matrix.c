@@ -296,5 +296,6 @@ Test(matrix, sqlstates)
     cr_assert_str_eq(lk_sqlstate(LK_DEADLOCK), "40P01");
     cr_assert_str_eq(lk_sqlstate(LK_NOMEM), "53200");
     cr_assert_str_eq(lk_sqlstate(LK_EINVAL), "22023");
+    cr_assert_str_eq(lk_sqlstate(LK_CANCELED), "57014");
     cr_assert_str_eq(lk_strerror(LK_DEADLOCK), "deadlock detected");
 }

@@ -217,3 +217,34 @@ Test(policy, policies_and_the_table_intention_lock)
     actor_stop(&t2);
     lk_mgr_destroy(m);
 }
+
+/* Query cancel from another thread: the wait ends with 57014, the queue moves on, held locks
+ * stay; a cancel with no wait in progress does nothing. */
+Test(policy, cancel_ends_a_wait_from_another_thread)
+{
+    lk_mgr *m = mgr_with(0, 0, 0);
+    actor t1, t2, t3;
+    actor_start(&t1, m, 1);
+    actor_start(&t2, m, 2);
+    actor_start(&t3, m, 3);
+    lk_res_t row = lk_res_row(1, 1), other = lk_res_row(1, 2);
+    cr_assert_eq(actor_acquire(&t1, row, LK_S, LK_WAIT), LK_OK);
+    cr_assert_eq(actor_acquire(&t2, other, LK_X, LK_WAIT), LK_OK);
+    cr_assert(!lk_txn_cancel(t2.t), "nothing to cancel");
+    actor_submit(&t2, row, LK_X, LK_WAIT);
+    wait_blocked(m, 2);
+    actor_submit(&t3, row, LK_S, LK_WAIT); /* queued behind t2's X */
+    wait_blocked(m, 3);
+    cr_assert(lk_txn_cancel(t2.t));
+    cr_assert_eq(actor_result(&t2, 2000), LK_CANCELED);
+    cr_assert_str_eq(lk_sqlstate(LK_CANCELED), "57014");
+    cr_assert(strstr(lk_txn_errmsg(t2.t), "canceling statement due to user request: transaction 2 was waiting for X on table 1 row 1"),
+              "%s", lk_txn_errmsg(t2.t));
+    cr_assert_eq(actor_result(&t3, 2000), LK_OK, "the cancelled waiter no longer holds t3 back");
+    cr_assert_eq(lk_held_mode(t2.t, &other), LK_X, "locks already held stay held");
+    cr_assert(!lk_txn_cancel(t2.t));
+    actor_stop(&t1);
+    actor_stop(&t2);
+    actor_stop(&t3);
+    lk_mgr_destroy(m);
+}

@@ -17,7 +17,9 @@
  *   S3  every run terminates: transactions without a timeout wait forever, so a lost wake-up
  *       or a missed deadlock is a hang, caught by a watchdog that dumps the lock table.
  *   S4  only the policy in force can fail a request: NOWAIT -> LK_UNAVAILABLE, SKIP LOCKED ->
- *       LK_NOT_GRANTED, a timeout only with a timeout set, LK_DEADLOCK only when waiting.
+ *       LK_NOT_GRANTED, a timeout only with a timeout set, LK_DEADLOCK only when waiting, and
+ *       LK_CANCELED exactly as often as a 17th thread's lk_txn_cancel calls said they
+ *       cancelled a wait (that thread cancels random transactions all along).
  *
  * LK_STRESS_SEED=<n> replays a seed (thread interleavings still vary; the request streams do
  * not), LK_STRESS_TXNS=<n> sets transactions per thread.
@@ -188,7 +190,8 @@ static void on_deadlock(void *ctx, const lk_cycle_edge_t *e, size_t n, uint64_t 
 /* ---- workers ---- */
 static atomic_ullong next_id = 1;
 static atomic_long progress;
-static atomic_long n_deadlock, n_timeout, n_unavail, n_skipped, n_commit;
+static atomic_long n_deadlock, n_timeout, n_unavail, n_skipped, n_commit, n_canceled;
+static lk_txn *handles[NTHREADS]; /* created before and destroyed after every thread runs */
 
 struct worker {
     lk_mgr *m;
@@ -208,13 +211,7 @@ static uint64_t rnd(uint64_t *s)
 static void *worker_main(void *p)
 {
     struct worker *w = p;
-    lk_txn *t;
-    if (lk_txn_create(w->m, &t) != LK_OK) {
-        pthread_mutex_lock(&shadow_mu);
-        violate("lk_txn_create failed");
-        pthread_mutex_unlock(&shadow_mu);
-        return NULL;
-    }
+    lk_txn *t = handles[w->th];
     for (int it = 0; it < w->ntxn; it++) {
         uint64_t id = atomic_fetch_add(&next_id, 1);
         pthread_mutex_lock(&shadow_mu);
@@ -282,6 +279,12 @@ static void *worker_main(void *p)
                 atomic_fetch_add(&n_deadlock, 1);
                 ok = false;
                 break;
+            case LK_CANCELED:
+                if (pol == LK_NOWAIT)
+                    violate("S4: LK_CANCELED under NOWAIT");
+                atomic_fetch_add(&n_canceled, 1);
+                ok = false;
+                break;
             default: violate("S4: unexpected status %d: %s", rc, lk_txn_errmsg(t)); ok = false;
             }
             pthread_mutex_unlock(&shadow_mu);
@@ -298,7 +301,19 @@ static void *worker_main(void *p)
         lk_release_all(t);
         atomic_fetch_add(&progress, 1);
     }
-    lk_txn_destroy(t);
+    return NULL;
+}
+
+static atomic_bool cancel_stop;
+static long cancels_done;
+
+static void *canceller_main(void *p)
+{
+    uint64_t rng = *(uint64_t *)p;
+    while (!atomic_load(&cancel_stop)) {
+        cancels_done += lk_txn_cancel(handles[rnd(&rng) % NTHREADS]);
+        tsleep_ms(1);
+    }
     return NULL;
 }
 
@@ -340,8 +355,12 @@ static void run_stress(unsigned dd_delay_ms, unsigned escalation, unsigned parti
     c.on_deadlock = on_deadlock;
     lk_mgr *m;
     cr_assert_eq(lk_mgr_create(&c, &m), LK_OK);
-    pthread_t th[NTHREADS];
+    pthread_t th[NTHREADS], canceller;
     struct worker w[NTHREADS];
+    for (int i = 0; i < NTHREADS; i++)
+        cr_assert_eq(lk_txn_create(m, &handles[i]), LK_OK);
+    uint64_t crng = seed | 1;
+    cr_assert_eq(pthread_create(&canceller, NULL, canceller_main, &crng), 0);
     for (int i = 0; i < NTHREADS; i++) {
         w[i] = (struct worker){m, i, seed * 0x9E3779B97F4A7C15ull + (uint64_t)i * 7919 + 1, ntxn};
         if (!w[i].rng)
@@ -367,18 +386,24 @@ static void run_stress(unsigned dd_delay_ms, unsigned escalation, unsigned parti
     }
     for (int i = 0; i < NTHREADS; i++)
         pthread_join(th[i], NULL);
+    atomic_store(&cancel_stop, true);
+    pthread_join(canceller, NULL);
+    for (int i = 0; i < NTHREADS; i++)
+        lk_txn_destroy(handles[i]);
     lk_stats_t st;
     lk_stats_get(m, &st);
     fprintf(stderr,
-            "stress: %ld commits, %ld deadlocks, %ld timeouts, %ld nowait, %ld skipped, "
-            "%llu waits, %llu escalations\n",
+            "stress: %ld commits, %ld deadlocks, %ld timeouts, %ld cancels, %ld nowait, "
+            "%ld skipped, %llu waits, %llu escalations\n",
             atomic_load(&n_commit), atomic_load(&n_deadlock), atomic_load(&n_timeout),
+            atomic_load(&n_canceled),
             atomic_load(&n_unavail), atomic_load(&n_skipped), (unsigned long long)st.waits,
             (unsigned long long)st.escalations);
     cr_assert_str_eq(violation, "", "%s (seed %llu)", violation, (unsigned long long)seed);
     cr_assert_eq((long)st.deadlocks, atomic_load(&n_deadlock), "one victim per reported cycle");
     cr_assert_eq(hook_calls, atomic_load(&n_deadlock));
     cr_assert_eq((long)st.timeouts, atomic_load(&n_timeout));
+    cr_assert_eq(cancels_done, atomic_load(&n_canceled), "every cancelled wait reported once");
     cr_assert_eq((long)st.not_granted, atomic_load(&n_unavail) + atomic_load(&n_skipped));
     cr_assert_gt(atomic_load(&n_commit), 0);
     cr_assert_gt(st.waits, 0, "the test must create contention");
