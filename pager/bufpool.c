@@ -129,10 +129,33 @@ void bp_destroy(pgr *p)
  * an eviction) cannot reorder an old copy after a newer one, and no change lands between the
  * copy and clearing the dirty bit. The WAL hook runs first (WAL rule, wal/README.md).
  */
+static int failed_error(pgr *p)
+{
+    return st_set(ST_EIO, "%s is in a failed state after an earlier fdatasync error; no further "
+                  "writes are accepted until it is reopened", p->path);
+}
+
+/* Waits until no write of f is in flight; pool mutex held. */
+static void wait_io(pgr *p, struct pgr_page *f)
+{
+    while (atomic_load(&f->io_busy))
+        pthread_cond_wait(&p->io_cv, &p->mu);
+}
+
+static void io_done(pgr *p, struct pgr_page *f)
+{
+    pthread_mutex_lock(&p->mu);
+    atomic_store(&f->io_busy, false);
+    pthread_cond_broadcast(&p->io_cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
 static int write_frame(pgr *p, struct pgr_page *f, bool wait)
 {
     if (!atomic_load(&f->dirty))
         return ST_OK;
+    if (atomic_load(&p->failed))
+        return failed_error(p);
     uint8_t *buf = malloc(p->page_size);
     if (buf == NULL)
         return st_set(ST_ENOMEM, "out of memory writing page %llu of %s",
@@ -147,7 +170,10 @@ static int write_frame(pgr *p, struct pgr_page *f, bool wait)
         free(buf);
         return ST_ELOCKED;
     }
+    bool wrote = false;
     if (atomic_exchange(&f->dirty, false)) {
+        wrote = true;
+        atomic_store(&f->io_busy, true);
         uint64_t rec_lsn = atomic_exchange(&f->rec_lsn, 0);
         memcpy(buf, f->data, p->page_size);
         if (p->before_write)
@@ -163,6 +189,8 @@ static int write_frame(pgr *p, struct pgr_page *f, bool wait)
             atomic_fetch_add(&p->st_writes, 1);
     }
     pthread_rwlock_unlock(&f->latch);
+    if (wrote)
+        io_done(p, f);
     free(buf);
     return rc;
 }
@@ -459,9 +487,9 @@ bool bp_any_pinned(pgr *p)
     return any;
 }
 
-/* Writes every dirty page, page 0 last (so the file is never shorter than its header says),
- * then fdatasyncs. Frames are pinned one at a time, so flushing never exhausts the pool. */
-int bp_flush_all(pgr *p)
+/* Writes every dirty frame whose pgno is not 0 and whose rec_lsn is below `older` (0: every
+ * dirty frame), waiting for writes already in flight, one frame pinned at a time. */
+static int write_dirty(pgr *p, uint64_t older)
 {
     int rc = ST_OK;
     for (size_t i = 0; i < p->nframes && rc == ST_OK; i++) {
@@ -469,7 +497,10 @@ int bp_flush_all(pgr *p)
         if (f == p->hdr)
             continue;
         pthread_mutex_lock(&p->mu);
-        bool take = f->state == FR_READY && atomic_load(&f->dirty);
+        wait_io(p, f);
+        uint64_t r = atomic_load(&f->rec_lsn);
+        bool take = f->state == FR_READY && atomic_load(&f->dirty) &&
+                    (older == 0 || (r != 0 && r < older));
         if (take)
             f->pin++;
         pthread_mutex_unlock(&p->mu);
@@ -480,12 +511,70 @@ int bp_flush_all(pgr *p)
         f->pin--;
         pthread_mutex_unlock(&p->mu);
     }
-    if (rc == ST_OK && p->hdr != NULL)
-        rc = write_frame(p, p->hdr, true);
-    if (rc == ST_OK && !p->readonly) {
-        rc = os_sync(p->file);
-        atomic_fetch_add(&p->st_syncs, 1);
+    return rc;
+}
+
+static int sync_file(pgr *p)
+{
+    int rc = os_sync(p->file);
+    atomic_fetch_add(&p->st_syncs, 1);
+    if (rc != ST_OK)
+        atomic_store(&p->failed, true); /* never retried and reported as success */
+    return rc;
+}
+
+/*
+ * The header goes last and on its own (pager/README.md, "Flushing"): data pages are written,
+ * the file is made at least as long as the header will claim, and synced; only then is the
+ * header written and synced. A power cut at any moment therefore leaves a header whose page
+ * count the file covers. The header is copied under its latch after the data pages, so a
+ * concurrent allocation is either in the copy (and the file is extended for it) or not.
+ */
+static int write_header_last(pgr *p)
+{
+    uint8_t *buf = malloc(p->page_size);
+    if (buf == NULL)
+        return st_set(ST_ENOMEM, "out of memory flushing %s", p->path);
+    pthread_mutex_lock(&p->mu);
+    wait_io(p, p->hdr);
+    pthread_mutex_unlock(&p->mu);
+    pthread_rwlock_rdlock(&p->hdr->latch);
+    bool dirty = atomic_exchange(&p->hdr->dirty, false);
+    if (dirty)
+        memcpy(buf, p->hdr->data, p->page_size);
+    pthread_rwlock_unlock(&p->hdr->latch);
+    int rc = ST_OK;
+    if (dirty) {
+        uint64_t count = get_u64(buf + HDR_PAGE_COUNT), size = 0;
+        rc = os_size(p->file, &size);
+        if (rc == ST_OK && size < count * p->page_size)
+            rc = os_truncate(p->file, count * p->page_size); /* extends with zeros */
+        if (rc == ST_OK)
+            rc = sync_file(p);
+        if (rc == ST_OK && p->before_write)
+            rc = p->before_write(p->before_write_ctx, 0, pgr_page_lsn(buf));
+        if (rc == ST_OK) {
+            put_u64(buf + p->page_size - PGR_TRAILER_SIZE, bp_checksum(buf, p->page_size, 0));
+            rc = os_write(p->file, buf, p->page_size, 0);
+        }
+        if (rc == ST_OK)
+            atomic_fetch_add(&p->st_writes, 1);
+        else
+            atomic_store(&p->hdr->dirty, true);
     }
+    free(buf);
+    return rc;
+}
+
+int bp_flush_all(pgr *p)
+{
+    if (atomic_load(&p->failed))
+        return failed_error(p);
+    int rc = write_dirty(p, 0);
+    if (rc == ST_OK)
+        rc = write_header_last(p);
+    if (rc == ST_OK)
+        rc = sync_file(p);
     return rc;
 }
 
@@ -497,6 +586,8 @@ int pgr_read_verify(pgr *p, uint64_t pgno, uint8_t *buf)
     /* A dirty cached page is newer than the file: check the cached bytes instead. */
     pthread_mutex_lock(&p->mu);
     struct pgr_page *f = table_find(p, pgno);
+    if (f != NULL && f->state == FR_READY)
+        wait_io(p, f); /* a write in flight: the file is not yet the truth */
     bool cached_dirty = f != NULL && f->state == FR_READY && atomic_load(&f->dirty);
     if (cached_dirty)
         f->pin++;
@@ -545,26 +636,13 @@ int pgr_flush_older(pgr *p, uint64_t lsn)
 {
     if (p->readonly)
         return ST_OK;
-    int rc = ST_OK;
-    for (size_t i = 0; i < p->nframes && rc == ST_OK; i++) {
-        struct pgr_page *f = &p->frames[i];
-        pthread_mutex_lock(&p->mu);
-        uint64_t r = atomic_load(&f->rec_lsn);
-        bool take = f->state == FR_READY && atomic_load(&f->dirty) && r != 0 && r < lsn;
-        if (take)
-            f->pin++;
-        pthread_mutex_unlock(&p->mu);
-        if (!take)
-            continue;
-        rc = write_frame(p, f, true);
-        pthread_mutex_lock(&p->mu);
-        f->pin--;
-        pthread_mutex_unlock(&p->mu);
-    }
-    if (rc == ST_OK) {
-        rc = os_sync(p->file);
-        atomic_fetch_add(&p->st_syncs, 1);
-    }
+    if (atomic_load(&p->failed))
+        return failed_error(p);
+    int rc = write_dirty(p, lsn ? lsn : 1);
+    if (rc == ST_OK)
+        rc = write_header_last(p);
+    if (rc == ST_OK)
+        rc = sync_file(p);
     return rc;
 }
 

@@ -37,6 +37,7 @@ struct os_fault {
     fstate *files;
     /* the injection rule */
     int rule_ops, rule_kind, rule_sticky;
+    uint64_t cut_lost; /* writes not kept whole at the last power cut */
     uint64_t rule_countdown; /* 0 = no rule armed */
     os_fault_counts counts;
 };
@@ -220,6 +221,8 @@ static int fv_write(os_file *fl, const void *buf, size_t n, uint64_t off)
     return rc;
 }
 
+static uint64_t power_loss_locked(os_fault *f);
+
 static int fv_sync(os_file *fl)
 {
     ffile *h = (ffile *)fl;
@@ -227,7 +230,12 @@ static int fv_sync(os_file *fl)
     pthread_mutex_lock(&f->mu);
     f->counts.syncs++;
     int rc = check_alive(f, h);
-    if (rc == ST_OK && should_fail(f, OSF_SYNC)) {
+    int kind = rc == ST_OK ? should_fail(f, OSF_SYNC) : 0;
+    if (kind == OSF_CUT) {
+        /* The power fails while this sync is in progress: pending writes meet their fates. */
+        power_loss_locked(f);
+        rc = st_set(ST_EIO, "fdatasync of %s: power lost (injected)", h->st->path);
+    } else if (kind != 0) {
         /* Linux may drop the dirty pages after a failed writeback: so do we. */
         drop_pending(h->st);
         rc = st_set(ST_EIO, "fdatasync of %s failed: Input/output error (injected)", h->st->path);
@@ -401,6 +409,13 @@ static void tear(os_fault *f, const char *path, const pending *w)
 uint64_t os_fault_power_loss(os_fault *f)
 {
     pthread_mutex_lock(&f->mu);
+    uint64_t lost = power_loss_locked(f);
+    pthread_mutex_unlock(&f->mu);
+    return lost;
+}
+
+static uint64_t power_loss_locked(os_fault *f)
+{
     uint64_t lost = 0;
     for (fstate *s = f->files; s != NULL; s = s->next) {
         for (size_t i = 0; i < s->nw; i++) {
@@ -429,8 +444,16 @@ uint64_t os_fault_power_loss(os_fault *f)
     }
     f->epoch++;
     f->powered_off = 1;
-    pthread_mutex_unlock(&f->mu);
+    f->cut_lost = lost;
     return lost;
+}
+
+uint64_t os_fault_cut_lost(os_fault *f)
+{
+    pthread_mutex_lock(&f->mu);
+    uint64_t v = f->cut_lost;
+    pthread_mutex_unlock(&f->mu);
+    return v;
 }
 
 void os_fault_reset_power(os_fault *f)

@@ -59,8 +59,9 @@ static int px_open(os_vfs *vfs, const char *path, int flags, os_file **out)
 
     /* A directory opened read-only succeeds at open(2); refuse anything but a regular file. */
     struct stat stbuf;
-    if (fstat(fd, &stbuf) != 0 || !S_ISREG(stbuf.st_mode)) {
-        int err = S_ISDIR(stbuf.st_mode) ? EISDIR : EINVAL;
+    int st_ok = fstat(fd, &stbuf) == 0;
+    if (!st_ok || !S_ISREG(stbuf.st_mode)) {
+        int err = st_ok && S_ISDIR(stbuf.st_mode) ? EISDIR : EINVAL;
         close(fd);
         if (err == EINVAL)
             return st_set(ST_ECANTOPEN, "cannot open %s: not a regular file", path);
@@ -161,26 +162,39 @@ static int px_size(os_file *of, uint64_t *out)
     return ST_OK;
 }
 
-/* Exclusive lock for read-write handles; a shared one for read-only handles, so several
- * readers may look at a database nobody is writing, and a writer excludes them all. */
+/* Two locks, on two bytes past any real use (locks beyond EOF are fine):
+ *   byte 0, an open-file-description (OFD) lock: the real exclusion. It belongs to this open
+ *     file, so closing some other descriptor of the same file does not drop it, and it
+ *     conflicts with a second open even inside the same process;
+ *   byte 1, a classic POSIX record lock: only so that F_GETLK can name the holder's pid (OFD
+ *     locks report pid -1). If a close elsewhere in the process drops it, the message merely
+ *     loses the pid.
+ * Read-write handles lock exclusively; read-only handles take shared locks, so several readers
+ * may look at a database nobody writes, and a writer excludes them all. */
 static int px_lock(os_file *of, long *holder_pid)
 {
     posix_file *f = (posix_file *)of;
-    struct flock fl = {.l_type = f->readonly ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET};
+    short type = f->readonly ? F_RDLCK : F_WRLCK;
+    struct flock ofd = {.l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
     if (holder_pid)
         *holder_pid = 0;
-    if (fcntl(f->fd, F_SETLK, &fl) == 0)
+    if (fcntl(f->fd, F_OFD_SETLK, &ofd) == 0) {
+        struct flock classic = {.l_type = type, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1};
+        (void)fcntl(f->fd, F_SETLK, &classic); /* best effort: only for naming the holder */
         return ST_OK;
+    }
     if (errno != EACCES && errno != EAGAIN)
         return st_set(ST_EIO, "cannot lock %s: %s", f->path, strerror(errno));
-    struct flock probe = {.l_type = fl.l_type, .l_whence = SEEK_SET};
+    struct flock probe = {.l_type = type, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1};
     long pid = 0;
-    if (fcntl(f->fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK)
+    if (fcntl(f->fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK && probe.l_pid > 0)
         pid = (long)probe.l_pid;
     if (holder_pid)
         *holder_pid = pid;
-    if (pid > 0)
+    if (pid > 0 && pid != (long)getpid())
         return st_set(ST_EBUSY, "database %s is in use by process %ld", f->path, pid);
+    if (pid > 0)
+        return st_set(ST_EBUSY, "database %s is already open in this process", f->path);
     return st_set(ST_EBUSY, "database %s is in use by another process", f->path);
 }
 

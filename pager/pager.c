@@ -12,11 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- in-process registry: one pager per file per process --------------------------------- */
 
+/* Entries carry the opener's pid: a child made by fork() inherits the list but not the
+ * parent's locks, so for it the parent's entries mean nothing (the file lock decides). */
 typedef struct open_file {
     uint64_t dev, ino;
+    pid_t pid;
     struct open_file *next;
 } open_file;
 
@@ -28,7 +33,7 @@ static int registry_add(pgr *p)
     int rc = ST_OK;
     pthread_mutex_lock(&registry_mu);
     for (open_file *o = registry; o != NULL; o = o->next)
-        if (o->dev == p->dev && o->ino == p->ino)
+        if (o->dev == p->dev && o->ino == p->ino && o->pid == getpid())
             rc = st_set(ST_EBUSY, "database %s is already open in this process", p->path);
     if (rc == ST_OK) {
         open_file *o = malloc(sizeof *o);
@@ -37,6 +42,7 @@ static int registry_add(pgr *p)
         } else {
             o->dev = p->dev;
             o->ino = p->ino;
+            o->pid = getpid();
             o->next = registry;
             registry = o;
         }
@@ -49,7 +55,7 @@ static void registry_remove(pgr *p)
 {
     pthread_mutex_lock(&registry_mu);
     for (open_file **link = &registry; *link != NULL; link = &(*link)->next) {
-        if ((*link)->dev == p->dev && (*link)->ino == p->ino) {
+        if ((*link)->dev == p->dev && (*link)->ino == p->ino && (*link)->pid == getpid()) {
             open_file *o = *link;
             *link = o->next;
             free(o);
@@ -205,14 +211,34 @@ int pgr_open(const char *path, const pgr_options *opts, pgr **out)
     p->before_write_ctx = o->before_write_ctx;
     pthread_mutex_init(&p->tree_mu, NULL);
 
+    /* Refuse a second open in this process before opening a descriptor at all: closing even a
+     * refused descriptor would drop this process's classic record lock on the file. */
     int created = 0, registered = 0;
-    int rc = open_file_handle(p, o, &created);
+    struct stat sb;
+    int rc = ST_OK;
+    if (stat(path, &sb) == 0) {
+        p->dev = (uint64_t)sb.st_dev;
+        p->ino = (uint64_t)sb.st_ino;
+        if ((rc = registry_add(p)) == ST_OK)
+            registered = 1;
+    }
+    if (rc == ST_OK)
+        rc = open_file_handle(p, o, &created);
     if (rc == ST_OK)
         rc = os_lock(p->file, NULL);
+    uint64_t dev = 0, ino = 0;
     if (rc == ST_OK)
-        rc = os_file_id(p->file, &p->dev, &p->ino);
-    if (rc == ST_OK && (rc = registry_add(p)) == ST_OK)
-        registered = 1;
+        rc = os_file_id(p->file, &dev, &ino);
+    if (rc == ST_OK && (!registered || dev != p->dev || ino != p->ino)) {
+        /* created now, or the path changed between stat and open: register what we opened */
+        if (registered)
+            registry_remove(p);
+        registered = 0;
+        p->dev = dev;
+        p->ino = ino;
+        if ((rc = registry_add(p)) == ST_OK)
+            registered = 1;
+    }
     if (rc == ST_OK) {
         if (created) {
             p->page_size = new_ps;

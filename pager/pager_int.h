@@ -47,6 +47,9 @@ struct pgr_page {
     /* LSN of the first logged change since the page was last written (0: none). Set by
      * pgr_stamp under the EXCL latch, cleared by the writer under the shared latch. */
     atomic_uint_fast64_t rec_lsn;
+    /* A writer took the dirty bit and its write is not finished: flushes and readers of the
+     * file wait for it (on the pool's io_cv), so "clean" really means "in the file". */
+    atomic_bool io_busy;
 };
 
 typedef struct tree_latch {
@@ -83,6 +86,10 @@ struct pgr {
 
     pthread_mutex_t tree_mu; /* protects the tree latch list */
     tree_latch *trees;
+
+    /* An fdatasync failed: the kernel may have dropped dirty pages we believe written, so every
+     * later write and flush is refused (wal/README.md L4 applies to the database file too). */
+    atomic_bool failed;
 
     atomic_uint_fast64_t st_hits, st_misses, st_reads, st_writes, st_evictions, st_syncs;
 };
