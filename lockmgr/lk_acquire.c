@@ -125,9 +125,10 @@ static int wait_granted(struct lk_txn *t, struct lk_part *p, struct lk_lock *l, 
     return rc;
 }
 
-/* Acquires one resource (no intention logic). *out is the transaction's request on success. */
+/* Acquires one resource (no intention logic). *out is the transaction's request on success.
+ * *now caches the coarse clock across the table and row halves of one lk_acquire (0: unread). */
 static int acquire_one(struct lk_txn *t, const lk_res_t *res, unsigned mode, lk_policy_t pol,
-                       struct lk_req **out)
+                       uint64_t *now, struct lk_req **out)
 {
     const uint64_t h = lk_res_hash(t->mgr, res);
     struct lk_req *r = lk_txn_find(t, res, h);
@@ -144,7 +145,8 @@ static int acquire_one(struct lk_txn *t, const lk_res_t *res, unsigned mode, lk_
         }
         r->hash = h;
     }
-    const uint64_t now = lk_coarse_ns();
+    if (!*now)
+        *now = lk_coarse_ns();
     struct lk_part *p = lk_part_of(t->mgr, h);
     pthread_mutex_lock(&p->mu);
     struct lk_lock *l = fresh ? lk_lock_get(p, res, h) : r->lock;
@@ -158,7 +160,7 @@ static int acquire_one(struct lk_txn *t, const lk_res_t *res, unsigned mode, lk_
     int rc = LK_OK;
     if (lk_grantable(l, r, target)) {
         lk_grant(l, r, target);
-        r->since_ns = now;
+        r->since_ns = *now;
         p->stats.acquisitions++;
     } else if (pol != LK_WAIT) {
         p->stats.not_granted++;
@@ -225,19 +227,27 @@ int lk_acquire(lk_txn *t, const lk_res_t *res, lk_mode_t mode, lk_policy_t polic
     if (rc)
         return rc;
     struct lk_req *r;
+    uint64_t now = 0;
     if (res->kind == LK_RES_TABLE)
-        return acquire_one(t, res, mode, policy, &r);
+        return acquire_one(t, res, mode, policy, &now, &r);
 
-    /* A row or key: the intention lock on its table first (multi-granularity protocol). */
-    const lk_res_t tres = lk_res_table(res->table);
-    struct lk_req *tr;
-    rc = acquire_one(t, &tres, mode == LK_S ? LK_IS : LK_IX,
-                     policy == LK_SKIP_LOCKED ? LK_WAIT : policy, &tr);
-    if (rc)
-        return rc;
+    /* A row or key: the intention lock on its table first (multi-granularity protocol). Rows
+     * of one table usually come in runs, so the last table request is remembered: when it
+     * already holds the intention mode, no hashing and no lookup are needed. */
+    const unsigned intent = mode == LK_S ? LK_IS : LK_IX;
+    struct lk_req *tr = t->last_table;
+    if (!tr || tr->lock->res.table != res->table ||
+        lk_mode_sup((lk_mode_t)tr->held, (lk_mode_t)intent) != tr->held) {
+        const lk_res_t tres = lk_res_table(res->table);
+        rc = acquire_one(t, &tres, intent, policy == LK_SKIP_LOCKED ? LK_WAIT : policy, &now,
+                         &tr);
+        if (rc)
+            return rc;
+        t->last_table = tr;
+    }
     if (table_covers(tr->held, mode))
         return LK_OK; /* the table lock (escalated or explicit) already covers it */
-    rc = acquire_one(t, res, mode, policy, &r);
+    rc = acquire_one(t, res, mode, policy, &now, &r);
     if (rc)
         return rc;
     if (!r->parent) {

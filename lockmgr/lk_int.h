@@ -100,6 +100,7 @@ struct lk_txn {
     struct lk_req **hb;            /* O: private hash of reqs by resource                    */
     size_t hsize;                  /* O: power of two                                        */
     struct lk_req *free_reqs;      /* O: cache of unused request objects                     */
+    struct lk_req *last_table;     /* O: table request of the last row/key lock, or NULL     */
     unsigned nfree;                /* O */
     uint64_t dd_epoch;             /* D: visited mark of the current deadlock search         */
     char errmsg[512];              /* O; also written under D for a victim or a cancel       */

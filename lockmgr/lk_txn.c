@@ -204,6 +204,8 @@ void lk_req_release(struct lk_txn *t, struct lk_req *r)
             r->parent->nchild_x--;
     }
     txn_untrack(t, r);
+    if (t->last_table == r)
+        t->last_table = NULL;
     lk_req_free(t, r);
 }
 
