@@ -317,6 +317,12 @@ int bt_write(bt_tree *t, const bt_key *key, const void *val, size_t vlen, int fl
             /* Update in place: same cell size, so no slot or free-space change. */
             bt_page_overwrite(&leaf, g, idx, t->cellbuf[0], size);
             bt_node_release(&leaf);
+        } else if (size < old.size) {
+            /* Relocate within the page (it fits: the cell shrank); a page that falls below a
+             * quarter full is rebalanced exactly as after a delete. */
+            bt_page_delete(&leaf, g, idx, old.size);
+            bt_page_insert(&leaf, g, idx, t->cellbuf[0], size, t->img[0]);
+            rc = bt_rebalance(t, &path, path.depth, &leaf);
         } else {
             /* Relocate: the new cell goes where the old one was, splitting if needed. */
             bt_page_delete(&leaf, g, idx, old.size);
