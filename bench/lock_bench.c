@@ -56,10 +56,12 @@ static void uncontended(void)
     int rc;
     if ((rc = lk_mgr_create(NULL, &m)) || (rc = lk_txn_create(m, &t)))
         die("setup", rc);
-    const int n = 2000000;
+    /* Many short rounds, best one reported: on a shared machine the best round is the one
+     * least disturbed by other processes, which is what "uncontended" means. */
+    const int n = 200000, rounds = 20;
     uint64_t id = 1, seed = 42;
     double best = 1e9, best_cpu = 1e9;
-    for (int round = 0; round < 3; round++) {
+    for (int round = 0; round < rounds; round++) {
         double t0 = now_s(), c0 = cpu_s(CLOCK_THREAD_CPUTIME_ID);
         for (int i = 0; i < n; i++) {
             lk_txn_begin(t, id++);
@@ -76,24 +78,32 @@ static void uncontended(void)
             best_cpu = cns;
     }
     printf("uncontended: begin + X row lock (+ IX table lock) + release_all: %.1f ns wall, "
-           "%.1f ns CPU per cycle (best of 3 x %d)\n",
-           best, best_cpu, n);
+           "%.1f ns CPU per cycle (best of %d rounds x %d)\n",
+           best, best_cpu, rounds, n);
 
-    const int rows = 10000, reps = 200;
-    double t0 = now_s(), c0 = cpu_s(CLOCK_THREAD_CPUTIME_ID);
-    for (int k = 0; k < reps; k++) {
-        lk_txn_begin(t, id++);
-        for (int i = 0; i < rows; i++) {
-            lk_res_t r = lk_res_row(2, (uint64_t)i);
-            if ((rc = lk_acquire(t, &r, LK_X, LK_WAIT)))
-                die("acquire", rc);
+    const int rows = 10000, reps = 20;
+    best = best_cpu = 1e9;
+    for (int round = 0; round < rounds; round++) {
+        double t0 = now_s(), c0 = cpu_s(CLOCK_THREAD_CPUTIME_ID);
+        for (int k = 0; k < reps; k++) {
+            lk_txn_begin(t, id++);
+            for (int i = 0; i < rows; i++) {
+                lk_res_t r = lk_res_row(2, (uint64_t)i);
+                if ((rc = lk_acquire(t, &r, LK_X, LK_WAIT)))
+                    die("acquire", rc);
+            }
+            lk_release_all(t);
         }
-        lk_release_all(t);
+        double ns = (now_s() - t0) * 1e9 / ((double)rows * reps);
+        double cns = (cpu_s(CLOCK_THREAD_CPUTIME_ID) - c0) * 1e9 / ((double)rows * reps);
+        if (ns < best)
+            best = ns;
+        if (cns < best_cpu)
+            best_cpu = cns;
     }
     printf("uncontended: %d row locks in one transaction: %.1f ns wall, %.1f ns CPU per row "
-           "(acquire + release)\n",
-           rows, (now_s() - t0) * 1e9 / ((double)rows * reps),
-           (cpu_s(CLOCK_THREAD_CPUTIME_ID) - c0) * 1e9 / ((double)rows * reps));
+           "(acquire + release; best of %d rounds)\n",
+           rows, best, best_cpu, rounds);
     lk_txn_destroy(t);
     lk_mgr_destroy(m);
 }

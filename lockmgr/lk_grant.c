@@ -46,6 +46,8 @@ static struct lk_req *upgrade_slot(const struct lk_lock *l, const struct lk_req 
 
 bool lk_grantable(const struct lk_lock *l, const struct lk_req *r, unsigned mode)
 {
+    if (!l->whead && (!l->granted || (l->granted == r && !r->gnext)))
+        return true; /* nobody else holds or waits: the common, uncontended case */
     if (lk_conflicts[mode] & others_granted_mask(l, r))           /* G1 */
         return false;
     if (r->held == LK_NONE) {                                      /* G2, all waiters */
