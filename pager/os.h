@@ -15,7 +15,8 @@
  *     returns ST_OK. A failed sync is never retried and reported as success (wal/README.md);
  *   - lock() takes an exclusive advisory lock on the whole file for the life of the handle;
  *     if another process holds it, returns ST_EBUSY with *holder_pid set (0 if unknown);
- *   - sync_dir() fsyncs the directory containing `path`, making a create/rename/unlink durable.
+ *   - sync_dir() fsyncs the directory containing `path`, making a create/rename/unlink durable;
+ *   - rename() is atomic: a crash leaves either name, never neither.
  *
  * Threading: one os_file may be used by several threads at once for read/write/sync at
  * distinct offsets (positional I/O, no shared file offset); open/close/truncate/lock are
@@ -48,6 +49,10 @@ struct os_vfs {
     int (*lock)(os_file *f, long *holder_pid);
     int (*close)(os_file *f); /* always frees f, even when it reports an error */
     int (*remove)(os_vfs *vfs, const char *path);
+    /* Atomically renames `from` to `to` (replacing it); durable after sync_dir(to). */
+    int (*rename)(os_vfs *vfs, const char *from, const char *to);
+    /* *out = 1 if `path` exists (whatever it is), 0 if not; errors only for real failures. */
+    int (*exists)(os_vfs *vfs, const char *path, int *out);
     int (*sync_dir)(os_vfs *vfs, const char *path);
     /* Stable identity of an open file (device, inode) so one process can refuse to open the
      * same database twice even through another path name. */

@@ -311,6 +311,43 @@ static int fv_remove(os_vfs *vfs, const char *path)
     return rc;
 }
 
+/* Renames are durable at once (os_fault.h, "Simplifications"); pending writes follow the file
+ * to its new name. */
+static int fv_rename(os_vfs *vfs, const char *from, const char *to)
+{
+    os_fault *f = of(vfs);
+    pthread_mutex_lock(&f->mu);
+    int rc = f->powered_off ? st_set(ST_EIO, "power is off") : f->base->rename(f->base, from, to);
+    if (rc == ST_OK) {
+        for (fstate *s = f->files; s != NULL; s = s->next) {
+            if (strcmp(s->path, to) == 0) {
+                /* The old file at `to` is gone (unlinked): forget its cache, and its name, so
+                 * lookups of `to` find the renamed file. */
+                drop_pending(s);
+                s->path[0] = '\0';
+            }
+        }
+        for (fstate *s = f->files; s != NULL; s = s->next) {
+            if (strcmp(s->path, from) == 0) {
+                char *copy = strdup(to);
+                if (copy != NULL) {
+                    free(s->path);
+                    s->path = copy;
+                }
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+static int fv_exists(os_vfs *vfs, const char *path, int *out)
+{
+    os_fault *f = of(vfs);
+    return f->base->exists(f->base, path, out);
+}
+
 static int fv_sync_dir(os_vfs *vfs, const char *path)
 {
     os_fault *f = of(vfs);
@@ -347,6 +384,8 @@ int os_fault_new(os_vfs *base, uint64_t seed, os_fault **out)
         .lock = fv_lock,
         .close = fv_close,
         .remove = fv_remove,
+        .rename = fv_rename,
+        .exists = fv_exists,
         .sync_dir = fv_sync_dir,
         .file_id = fv_file_id,
     };

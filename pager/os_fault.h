@@ -20,7 +20,7 @@
  * (given the same sequence of operations).
  *
  * Simplifications (stated so no test relies on more): truncate applies the file's pending
- * writes and then truncates durably; file creation and removal are durable at once (directory
+ * writes and then truncates durably; file creation, removal and rename are durable at once (directory
  * syncs are counted but not needed).
  *
  * Threading: all state is behind one mutex; safe for concurrent use.

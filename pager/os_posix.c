@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -220,6 +221,29 @@ static int px_remove(os_vfs *vfs, const char *path)
     return ST_OK;
 }
 
+static int px_rename(os_vfs *vfs, const char *from, const char *to)
+{
+    (void)vfs;
+    if (rename(from, to) != 0)
+        return st_set(ST_EIO, "cannot rename %s to %s: %s", from, to, strerror(errno));
+    return ST_OK;
+}
+
+static int px_exists(os_vfs *vfs, const char *path, int *out)
+{
+    (void)vfs;
+    struct stat sb;
+    if (lstat(path, &sb) == 0) {
+        *out = 1;
+        return ST_OK;
+    }
+    if (errno == ENOENT || errno == ENOTDIR) {
+        *out = 0;
+        return ST_OK;
+    }
+    return st_set(ST_EIO, "cannot check whether %s exists: %s", path, strerror(errno));
+}
+
 static int px_sync_dir(os_vfs *vfs, const char *path)
 {
     (void)vfs;
@@ -263,6 +287,8 @@ static os_vfs posix_vfs = {
     .lock = px_lock,
     .close = px_close,
     .remove = px_remove,
+    .rename = px_rename,
+    .exists = px_exists,
     .sync_dir = px_sync_dir,
     .file_id = px_file_id,
 };

@@ -23,7 +23,8 @@ uint64_t wal_seed(const uint8_t db_id[16]) { return XXH3_64bits(db_id, 16); }
 /* The header is two 256-byte slots (wal/README.md, "Log file header"). A restart writes the
  * slot that does not hold the current header, with the next sequence number, so a torn header
  * write can only damage the older copy: open picks the valid slot with the highest sequence. */
-static void build_slot(uint8_t *h, const uint8_t db_id[16], uint64_t base, uint64_t seq)
+static void build_slot(uint8_t *h, const uint8_t db_id[16], uint64_t base, uint64_t seq,
+                       uint64_t epoch)
 {
     memset(h, 0, WAL_SLOT_SIZE);
     memcpy(h + WH_MAGIC, WAL_MAGIC, 16);
@@ -32,13 +33,14 @@ static void build_slot(uint8_t *h, const uint8_t db_id[16], uint64_t base, uint6
     memcpy(h + WH_DB_ID, db_id, 16);
     put_u64(h + WH_BASE, base);
     put_u64(h + WH_SEQ, seq);
+    put_u64(h + WH_EPOCH, epoch);
     put_u64(h + WAL_SLOT_SIZE - 8, XXH3_64bits(h, WAL_SLOT_SIZE - 8));
 }
 
 static int write_header(wal *w, uint64_t base, uint64_t seq)
 {
     uint8_t h[WAL_SLOT_SIZE];
-    build_slot(h, w->db_id, base, seq);
+    build_slot(h, w->db_id, base, seq, w->epoch);
     int rc = os_write(w->file, h, sizeof h, (seq % 2) * WAL_SLOT_SIZE);
     if (rc == ST_OK && w->durable)
         rc = os_sync(w->file);
@@ -48,13 +50,15 @@ static int write_header(wal *w, uint64_t base, uint64_t seq)
 /* Validates one slot; returns 1 if usable (and fills base/seq), 0 if not, or an error code
  * through *rc for problems that must stop the open (another database, newer version). */
 static int check_slot(wal *w, const uint8_t *h, const uint8_t db_id[16], uint64_t *base,
-                      uint64_t *seq, int *rc)
+                      uint64_t *seq, uint64_t *epoch, int *rc)
 {
     if (memcmp(h + WH_MAGIC, WAL_MAGIC, 16) != 0)
         return 0;
     if (get_u64(h + WAL_SLOT_SIZE - 8) != XXH3_64bits(h, WAL_SLOT_SIZE - 8))
         return 0;
     uint32_t version = get_u32(h + WH_VERSION);
+    if (version == 0 || get_u32(h + WH_HDR_SIZE) != WAL_HDR_SIZE)
+        return 0;
     if (version > WAL_FORMAT_VERSION) {
         *rc = st_set(ST_EVERSION, "log %s has format version %u; this build reads %u and older",
                      w->path, version, WAL_FORMAT_VERSION);
@@ -67,10 +71,20 @@ static int check_slot(wal *w, const uint8_t *h, const uint8_t db_id[16], uint64_
     }
     *base = get_u64(h + WH_BASE);
     *seq = get_u64(h + WH_SEQ);
-    return *base >= WAL_HDR_SIZE && *seq > 0;
+    *epoch = get_u64(h + WH_EPOCH);
+    return *base >= WAL_HDR_SIZE && *seq > 0 && *epoch > 0;
 }
 
-static int read_header(wal *w, const uint8_t db_id[16])
+/* A slot that is not all zeros yet does not verify: a header copy was damaged (or torn). */
+static bool slot_damaged(const uint8_t *h)
+{
+    for (size_t i = 0; i < WAL_SLOT_SIZE; i++)
+        if (h[i] != 0)
+            return true;
+    return false;
+}
+
+static int read_header(wal *w, const uint8_t db_id[16], bool *damaged)
 {
     uint8_t h[WAL_HDR_SIZE];
     size_t got = 0;
@@ -80,25 +94,26 @@ static int read_header(wal *w, const uint8_t db_id[16])
     if (memcmp(h + WH_MAGIC, WAL_MAGIC, 16) != 0 &&
         memcmp(h + WAL_SLOT_SIZE + WH_MAGIC, WAL_MAGIC, 16) != 0)
         return st_set(ST_ENOTDB, "%s is not an acidb log file", w->path);
-    uint64_t base[2] = {0, 0}, seq[2] = {0, 0};
+    uint64_t base[2] = {0, 0}, seq[2] = {0, 0}, epoch[2] = {0, 0};
     int ok[2];
     for (int i = 0; i < 2; i++) {
-        ok[i] = check_slot(w, h + i * WAL_SLOT_SIZE, db_id, &base[i], &seq[i], &rc);
+        ok[i] = check_slot(w, h + i * WAL_SLOT_SIZE, db_id, &base[i], &seq[i], &epoch[i], &rc);
         if (rc != ST_OK)
             return rc;
     }
     if (!ok[0] && !ok[1])
         return st_set(ST_ECORRUPT, "log %s: both header copies are damaged", w->path);
     int best = ok[0] && ok[1] ? (seq[1] > seq[0]) : ok[1];
+    *damaged = !ok[1 - best] && slot_damaged(h + (1 - best) * WAL_SLOT_SIZE);
     w->base = base[best];
     w->seq = seq[best];
+    w->epoch = epoch[best];
     return ST_OK;
 }
 
 /* ---- open / close ------------------------------------------------------------------------ */
 
-/* Overwrites [from, to) of the file with zeros: destroys whatever a crash left beyond the end
- * of the valid log, so no stale record can ever be mistaken for a new one (wal/README.md L6). */
+/* Overwrites [from, to) of the file with zeros (preallocation). */
 static int zero_range(wal *w, uint64_t from, uint64_t to)
 {
     if (from >= to)
@@ -128,9 +143,103 @@ static void wal_free(wal *w)
     free(w);
 }
 
+/* A new log, made whole before it gets its name (wal/README.md L5): `-wal.tmp` is created,
+ * its header written and synced, then renamed to `-wal` and the directory synced. A crash
+ * leaves no log (a fresh one is made next time) or a complete one, never a half-made one. */
+static int create_log(wal *w)
+{
+    size_t n = strlen(w->path) + 5;
+    char *tmp = malloc(n);
+    if (tmp == NULL)
+        return st_set(ST_ENOMEM, "out of memory creating %s", w->path);
+    snprintf(tmp, n, "%s.tmp", w->path);
+    int exists = 0;
+    int rc = w->vfs->exists(w->vfs, tmp, &exists);
+    if (rc == ST_OK && exists)
+        rc = w->vfs->remove(w->vfs, tmp); /* left by a crash during an earlier creation */
+    if (rc == ST_OK)
+        rc = w->vfs->open(w->vfs, tmp, OS_OPEN_CREATE | OS_OPEN_EXCL, &w->file);
+    if (rc == ST_OK) {
+        w->base = WAL_HDR_SIZE; /* so a fresh log's LSNs equal file offsets */
+        w->seq = 1;
+        w->epoch = 1;
+        w->end = w->base;
+        rc = write_header(w, w->base, w->seq);
+        if (rc == ST_OK)
+            rc = os_sync(w->file); /* the header is made durable even with no_sync */
+        if (rc == ST_OK)
+            rc = w->vfs->rename(w->vfs, tmp, w->path);
+        if (rc == ST_OK)
+            rc = w->vfs->sync_dir(w->vfs, w->path);
+        if (rc != ST_OK)
+            w->vfs->remove(w->vfs, tmp);
+    }
+    uint64_t size = 0;
+    if (rc == ST_OK)
+        rc = os_size(w->file, &size);
+    w->alloc_end = size;
+    free(tmp);
+    return rc;
+}
+
+/* With the newer header copy damaged, the older one was chosen: if the record stream at the
+ * start of the file verifies at an LSN past the older copy's base, those records were written
+ * after a restart the damaged copy described. Reading from the older copy would silently drop
+ * them (and L6 would then zero them): refuse instead. */
+static int check_newer_header_lost(wal *w)
+{
+    uint8_t h[WAL_REC_HDR];
+    size_t got = 0;
+    int rc = os_read(w->file, h, sizeof h, WAL_HDR_SIZE, &got);
+    if (rc != ST_OK || got < sizeof h)
+        return rc;
+    uint64_t lsn = get_u64(h + 8);
+    uint32_t len = get_u32(h);
+    if (lsn <= w->base || len < WAL_REC_HDR + WAL_REC_TRAILER || len > WAL_MAX_REC + 1024)
+        return ST_OK;
+    uint8_t *rec = malloc(len);
+    if (rec == NULL)
+        return st_set(ST_ENOMEM, "out of memory reading %s", w->path);
+    rc = os_read(w->file, rec, len, WAL_HDR_SIZE, &got);
+    size_t need;
+    if (rc == ST_OK && got == len && wal_verify(rec, len, lsn, w->seed, &need) == len)
+        rc = st_set(ST_ECORRUPT, "log %s: the current header copy is damaged and the other one "
+                    "is older than the records in the file (LSN %llu): refusing to guess",
+                    w->path, (unsigned long long)lsn);
+    free(rec);
+    return rc;
+}
+
+static int open_existing(wal *w, const uint8_t db_id[16])
+{
+    int rc = w->vfs->open(w->vfs, w->path, 0, &w->file);
+    bool damaged = false;
+    if (rc == ST_OK)
+        rc = read_header(w, db_id, &damaged);
+    if (rc == ST_OK)
+        rc = wal_scan_end(w, &w->end);
+    if (rc == ST_OK && damaged && w->end == w->base)
+        rc = check_newer_header_lost(w);
+    uint64_t size = 0;
+    if (rc == ST_OK)
+        rc = os_size(w->file, &size);
+    /* L6: records appended from now on carry a new epoch, so nothing left beyond the end by
+     * the crash can ever pass for their successor. Durable before the first append. */
+    if (rc == ST_OK) {
+        w->epoch++;
+        rc = write_header(w, w->base, w->seq + 1);
+        if (rc == ST_OK && !w->durable)
+            rc = os_sync(w->file); /* write_header synced already when durable */
+        if (rc == ST_OK)
+            w->seq++;
+    }
+    w->alloc_end = size;
+    return rc;
+}
+
 int wal_open(const char *db_path, const uint8_t db_id[16], const wal_options *opts, wal **out)
 {
-    wal_options defaults = {.durable = 1};
+    wal_options defaults = {0};
     const wal_options *o = opts ? opts : &defaults;
     wal *w = calloc(1, sizeof *w);
     if (w == NULL)
@@ -143,53 +252,22 @@ int wal_open(const char *db_path, const uint8_t db_id[16], const wal_options *op
     }
     snprintf(w->path, plen, "%s-wal", db_path);
     w->vfs = o->vfs ? o->vfs : os_posix();
-    w->durable = o->durable;
+    w->durable = !o->no_sync;
     w->prealloc = o->prealloc ? o->prealloc : (16u << 20);
     w->seed = wal_seed(db_id);
     memcpy(w->db_id, db_id, 16);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
 
-    int created = 0;
-    int rc = w->vfs->open(w->vfs, w->path, OS_OPEN_CREATE | OS_OPEN_EXCL, &w->file);
-    if (rc == ST_OK) {
-        created = 1;
-        w->base = WAL_HDR_SIZE; /* so a fresh log's LSNs equal file offsets */
-        w->seq = 1;
-        rc = write_header(w, w->base, w->seq);
-        if (rc == ST_OK)
-            rc = os_sync(w->file); /* the header exists even when durable == 0 */
-        if (rc == ST_OK)
-            rc = w->vfs->sync_dir(w->vfs, w->path);
-        w->end = w->base;
-    } else if (rc == ST_EEXISTS) {
-        rc = w->vfs->open(w->vfs, w->path, 0, &w->file);
-        if (rc == ST_OK)
-            rc = read_header(w, db_id);
-        if (rc == ST_OK)
-            rc = wal_scan_end(w, &w->end);
-        uint64_t size = 0;
-        if (rc == ST_OK)
-            rc = os_size(w->file, &size);
-        if (rc == ST_OK && size > wal_offset(w, w->end)) {
-            rc = zero_range(w, wal_offset(w, w->end), size);
-            if (rc == ST_OK)
-                rc = os_sync(w->file);
-        }
-        w->alloc_end = size;
-    }
+    int exists = 0;
+    int rc = w->vfs->exists(w->vfs, w->path, &exists);
+    if (rc == ST_OK)
+        rc = exists ? open_existing(w, db_id) : create_log(w);
     if (rc != ST_OK) {
         if (w->file)
             os_close(w->file);
-        if (created)
-            w->vfs->remove(w->vfs, w->path);
         wal_free(w);
         return rc;
-    }
-    if (created) {
-        uint64_t size = 0;
-        os_size(w->file, &size);
-        w->alloc_end = size;
     }
     w->durable_lsn = w->end;
     w->buf.start = w->end;
@@ -201,7 +279,7 @@ int wal_close(wal *w)
 {
     if (w == NULL)
         return ST_OK;
-    int rc = w->failed ? ST_OK : wal_flush_to(w, wal_end_lsn(w));
+    int rc = wal_flush_to(w, wal_end_lsn(w)); /* ST_EIO in the failed state if anything is pending */
     int crc = os_close(w->file);
     wal_free(w);
     return rc != ST_OK ? rc : crc;
@@ -264,7 +342,7 @@ int wal_append(wal *w, wal_rec *rec)
     int rc = w->failed ? failed_error(w) : buf_reserve(&w->buf, len);
     if (rc == ST_OK) {
         rec->lsn = w->end;
-        wal_encode(rec, w->seed, w->buf.data + w->buf.len, len);
+        wal_encode(rec, w->seed, w->epoch, w->buf.data + w->buf.len, len);
         w->buf.len += len;
         w->end += len;
         w->st.appends++;

@@ -8,11 +8,13 @@
  *
  * LSNs are byte positions in the log stream: a record's LSN is the position of its first byte,
  * and the next record starts at lsn + length. LSN 0 is never a record ("none"). The file maps
- * the stream from `base_lsn` at file offset WAL_HDR_SIZE; records past the end of what was
- * written are recognised by their checksum or LSN not matching (torn or stale tail).
+ * the stream from `base_lsn` at file offset WAL_HDR_SIZE; the log ends at the first record
+ * whose length, LSN, epoch or checksum does not verify (a torn tail, or records left over from
+ * before a crash: every open of an existing log starts a new epoch, and epochs never go back).
  *
- * Durability (wal/README.md, rules L1-L4): wal_append only buffers; a record is durable once
- * wal_flush_to(lsn >= its end) has returned ST_OK. Concurrent flushers share fdatasync calls
+ * Durability (wal/README.md, rules L1-L4): wal_append only buffers; a record at LSN x is
+ * durable once wal_flush_to(lsn) with lsn > x has returned ST_OK (so the WAL rule for a page
+ * whose LSN is x is wal_flush_to(x + 1)). Concurrent flushers share fdatasync calls
  * (group commit): whoever finds no flush in flight becomes the leader and writes and syncs
  * everything appended so far; the others wait and return when a flush covering them is done.
  * A caller therefore waits for at most the sync in flight plus one more.
@@ -34,7 +36,7 @@
 #define WAL_FORMAT_VERSION 1u
 #define WAL_MAGIC "acidb wal\0\0\0\0\0\0" /* 16 bytes */
 #define WAL_HDR_SIZE 512u                 /* the file header, one sector */
-#define WAL_REC_HDR 64u                   /* fixed part of every record */
+#define WAL_REC_HDR 72u                   /* fixed part of every record */
 #define WAL_REC_TRAILER 8u                /* checksum */
 #define WAL_MAX_REC (64u << 20)           /* redo + undo of one record */
 
@@ -70,26 +72,29 @@ typedef struct wal wal;
 
 typedef struct wal_options {
     os_vfs *vfs;          /* NULL: os_posix() */
-    int durable;          /* 1 (default when opts is NULL): fdatasync in flush; 0: never sync */
+    int no_sync;          /* 0 (default): fdatasync in every flush; 1: never sync (tests and
+                           * benchmarks only: not crash-safe for the last transactions) */
     size_t prealloc;      /* grow the file in steps of this many bytes (0: 16 MiB) */
 } wal_options;
 
-/* Opens `<db_path>-wal`, creating it (mode 0600, directory synced) if missing, for the
+/* Opens `<db_path>-wal`, creating it if missing (as `<db_path>-wal.tmp`, header written and
+ * synced, renamed into place, directory synced: a crash never leaves a half-made log), for the
  * database whose header id is `db_id`. An existing log of another database is ST_ENOTDB
  * ("log file X belongs to another database"); a newer log format is ST_EVERSION; a corrupt
  * header is ST_ECORRUPT. The log's end is found by scanning: it is the first position whose
  * record does not verify. *out is owned by the caller: wal_close. */
 int wal_open(const char *db_path, const uint8_t db_id[16], const wal_options *opts, wal **out);
 
-/* Flushes what is buffered (durably if the log is durable) and closes. */
+/* Flushes what is buffered (durably unless no_sync) and closes; ST_EIO if records appended
+ * could not be made durable (the failed state), though the handle is freed either way. */
 int wal_close(wal *w);
 
 /* Appends a record; sets rec->lsn. Buffered only: see wal_flush_to. ST_ETOOBIG if redo+undo
  * exceed WAL_MAX_REC; ST_EIO in the failed state. */
 int wal_append(wal *w, wal_rec *rec);
 
-/* Returns once every record that starts before `lsn` is durable (written and, if the log is
- * durable, fdatasync'd). Group commit: see above. Passing wal_end_lsn() flushes everything. */
+/* Returns once every record that starts before `lsn` is durable (written and, unless no_sync,
+ * fdatasync'd). Group commit: see above. Passing wal_end_lsn() flushes everything. */
 int wal_flush_to(wal *w, uint64_t lsn);
 
 uint64_t wal_end_lsn(wal *w);      /* LSN the next record will get */

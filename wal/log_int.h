@@ -20,6 +20,7 @@
 #define WH_DB_ID 24
 #define WH_BASE 40
 #define WH_SEQ 48
+#define WH_EPOCH 56
 
 /* Record fields (wal/README.md, "Records"). */
 #define WR_LEN 0
@@ -32,6 +33,7 @@
 #define WR_UNDO_NEXT 48
 #define WR_REDO_LEN 56
 #define WR_UNDO_LEN 60
+#define WR_EPOCH 64
 
 /* A contiguous piece of the record stream held in memory, starting at LSN `start`. */
 typedef struct wal_buf {
@@ -46,13 +48,14 @@ struct wal {
     os_file *file;
     uint8_t db_id[16];
     uint64_t seed;       /* checksum seed derived from the database id */
-    int durable;
+    int durable;         /* !no_sync */
     size_t prealloc;
 
     pthread_mutex_t mu;  /* protects everything below */
     pthread_cond_t cv;   /* broadcast when a flush finishes */
     uint64_t base;       /* LSN at file offset WAL_HDR_SIZE */
     uint64_t seq;        /* header sequence number (which slot is current) */
+    uint64_t epoch;      /* stamped on every record appended; +1 at each open of a log */
     uint64_t end;        /* next LSN to assign */
     uint64_t durable_lsn;/* everything before is durable */
     uint64_t alloc_end;  /* file size reached by preallocation (leader only while flushing) */
@@ -72,12 +75,13 @@ static inline size_t wal_rec_size(uint32_t redo_len, uint32_t undo_len)
 }
 
 uint64_t wal_seed(const uint8_t db_id[16]);
-void wal_encode(const wal_rec *rec, uint64_t seed, uint8_t *out, size_t len);
+void wal_encode(const wal_rec *rec, uint64_t seed, uint64_t epoch, uint8_t *out, size_t len);
 /* Verifies the record at `p` (avail bytes readable) expected at `lsn`. Returns its length, or
  * 0 if it is not a valid record there (end of log). Sets *need > avail when more bytes are
  * needed to decide. */
 size_t wal_verify(const uint8_t *p, size_t avail, uint64_t lsn, uint64_t seed, size_t *need);
 void wal_decode(const uint8_t *p, wal_rec *rec);
 int wal_scan_end(wal *w, uint64_t *end);
+static inline uint64_t wal_rec_epoch(const uint8_t *p) { return get_u64(p + WR_EPOCH); }
 
 #endif

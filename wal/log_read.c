@@ -13,7 +13,7 @@
 
 #define READ_CHUNK (1u << 20)
 
-void wal_encode(const wal_rec *rec, uint64_t seed, uint8_t *out, size_t len)
+void wal_encode(const wal_rec *rec, uint64_t seed, uint64_t epoch, uint8_t *out, size_t len)
 {
     memset(out, 0, WAL_REC_HDR);
     put_u32(out + WR_LEN, (uint32_t)len);
@@ -26,6 +26,7 @@ void wal_encode(const wal_rec *rec, uint64_t seed, uint8_t *out, size_t len)
     put_u64(out + WR_UNDO_NEXT, rec->undo_next);
     put_u32(out + WR_REDO_LEN, rec->redo_len);
     put_u32(out + WR_UNDO_LEN, rec->undo_len);
+    put_u64(out + WR_EPOCH, epoch);
     uint8_t *p = out + WAL_REC_HDR;
     if (rec->redo_len)
         memcpy(p, rec->redo, rec->redo_len);
@@ -82,6 +83,8 @@ struct wal_reader {
     uint64_t seed, base;
     uint64_t limit;  /* stop before this LSN (UINT64_MAX: until a record fails) */
     uint64_t lsn;    /* next record to return */
+    uint64_t epoch;  /* epoch of the last record returned: the next may not be older */
+    uint64_t max_epoch;
     uint8_t *buf;    /* holds the stream from buf_lsn, buf_len bytes */
     size_t buf_len, cap;
     uint64_t buf_lsn;
@@ -128,6 +131,10 @@ static int next_raw(wal_reader *r, const uint8_t **p, size_t *len)
         size_t more = 0;
         size_t n = wal_verify(q, avail, r->lsn, r->seed, &more);
         if (n > 0) {
+            uint64_t e = wal_rec_epoch(q);
+            if (e < r->epoch || e > r->max_epoch)
+                return ST_ENOTFOUND; /* left over from before a crash: the end of the log */
+            r->epoch = e;
             *p = q;
             *len = n;
             return ST_OK;
@@ -138,7 +145,7 @@ static int next_raw(wal_reader *r, const uint8_t **p, size_t *len)
     }
 }
 
-static int reader_new(wal *w, uint64_t from, uint64_t limit, wal_reader **out)
+static int reader_new(wal *w, uint64_t base, uint64_t from, uint64_t limit, wal_reader **out)
 {
     wal_reader *r = calloc(1, sizeof *r);
     if (r == NULL)
@@ -146,8 +153,9 @@ static int reader_new(wal *w, uint64_t from, uint64_t limit, wal_reader **out)
     r->w = w;
     r->file = w->file;
     r->seed = w->seed;
-    r->base = w->base;
-    r->lsn = from < w->base ? w->base : from;
+    r->base = base;
+    r->lsn = from < base ? base : from;
+    r->max_epoch = w->epoch;
     r->limit = limit;
     *out = r;
     return ST_OK;
@@ -156,7 +164,7 @@ static int reader_new(wal *w, uint64_t from, uint64_t limit, wal_reader **out)
 int wal_scan_end(wal *w, uint64_t *end)
 {
     wal_reader *r = NULL;
-    int rc = reader_new(w, w->base, UINT64_MAX, &r);
+    int rc = reader_new(w, w->base, w->base, UINT64_MAX, &r);
     if (rc != ST_OK)
         return rc;
     const uint8_t *p;
@@ -179,7 +187,7 @@ int wal_reader_open(wal *w, uint64_t from_lsn, wal_reader **out)
     if (from_lsn != 0 && from_lsn < base)
         return st_set(ST_EINVAL, "log %s: LSN %llu is older than the log's base %llu", w->path,
                       (unsigned long long)from_lsn, (unsigned long long)base);
-    return reader_new(w, from_lsn ? from_lsn : base, durable, out);
+    return reader_new(w, base, from_lsn ? from_lsn : base, durable, out);
 }
 
 int wal_next(wal_reader *r, wal_rec *rec)
