@@ -1,7 +1,7 @@
 # acidb — one Makefile, top to bottom: variables, then targets in the order a newcomer needs them.
 #
 #   make deps    install missing Debian packages (apt-get, as root or through sudo)
-#   make         build/libacidb.a, the shell and the bench programs
+#   make         build/libacidb.a, the shell, the bench programs and the test suites
 #   make run     build and open the shell (until the shell lands: show what is built)
 #   make test    deps + build + every Criterion suite, then again under ASan+UBSan (clang)
 #                and the concurrent suites under TSan
@@ -122,11 +122,17 @@ $(LIB): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
+# The objects of suite $(1): tests/$(1)/*.c compiled under $(BUILD)/obj (dependency-tracked).
+test_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/$(1)/*.c))
+
 .SECONDEXPANSION:
-$(BUILD)/tests/%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard tests/$$*/*.c)) $(LIB) \
+$(BUILD)/tests/%: $$(call test_objs,$$*) $(LIB) \
                   $(if $(CRITERION_SHIM),$(BUILD)/obj/tests/shim/runner.o)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(filter-out %/runner.o,$^) -o $@ $(TESTLIBS) $(LDLIBS)
+
+# Objects are never intermediate files to be deleted after a link.
+.SECONDARY:
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -136,4 +142,5 @@ $(BUILD)/acidb: $(SHELL_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(shell pkg-config --libs readline 2>/dev/null) $(LDLIBS)
 
--include $(LIB_OBJS:.o=.d) $(wildcard $(BUILD)/obj/tests/*/*.d) $(wildcard $(BUILD)/obj/bench/*.d)
+-include $(LIB_OBJS:.o=.d) $(wildcard $(BUILD)/obj/tests/*/*.d) $(wildcard $(BUILD)/obj/bench/*.d) \
+         $(wildcard $(BUILD)/obj/shell/*.d)

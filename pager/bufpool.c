@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <xxhash.h>
 
 uint64_t bp_checksum(const uint8_t *page, uint32_t page_size, uint64_t pgno)
@@ -309,8 +310,14 @@ static void latch(struct pgr_page *f, int mode)
     else if (mode == PGR_SHARED)
         pthread_rwlock_rdlock(&f->latch);
     else
-        while (pthread_rwlock_trywrlock(&f->latch) != 0)
-            sched_yield();
+        for (unsigned spins = 0; pthread_rwlock_trywrlock(&f->latch) != 0; spins++) {
+            if (spins < 64) {
+                sched_yield();
+            } else { /* a writer of the page's old contents is in its WAL flush: nap */
+                struct timespec nap = {0, 100 * 1000};
+                nanosleep(&nap, NULL);
+            }
+        }
 }
 
 static int get_page(pgr *p, uint64_t pgno, int mode, pgr_page **out);
@@ -481,7 +488,7 @@ bool bp_any_pinned(pgr *p)
     bool any = false;
     pthread_mutex_lock(&p->mu);
     for (size_t i = 0; i < p->nframes; i++)
-        if (&p->frames[i] != p->hdr && p->frames[i].pin > 0)
+        if (p->frames[i].pin > (&p->frames[i] == p->hdr ? 1 : 0)) /* page 0: its own pin */
             any = true;
     pthread_mutex_unlock(&p->mu);
     return any;

@@ -54,8 +54,8 @@ enum pgr_type {
 typedef struct pgr pgr;
 typedef struct pgr_page pgr_page;
 
-/* Called before a dirty page is written to the file, with the page's LSN. The WAL forces its
- * log to at least that LSN here (WAL rule, wal/README.md). Non-zero return aborts the write and
+/* Called before a dirty page is written to the file, with the page's LSN. The WAL makes the
+ * record at that LSN durable here: wal_flush_to(page_lsn + 1) (WAL rule, wal/README.md). Non-zero return aborts the write and
  * is returned to whoever caused it (eviction or flush). */
 typedef int (*pgr_before_write_fn)(void *ctx, uint64_t pgno, uint64_t page_lsn);
 
@@ -77,7 +77,8 @@ typedef struct pgr_options {
 int pgr_open(const char *path, const pgr_options *opts, pgr **out);
 
 /* Writes every dirty page (before_write hook first), syncs the file, frees everything.
- * Fails with ST_EINVAL if pages are still pinned (nothing is freed then). */
+ * Fails with ST_EINVAL if pages are still pinned (nothing is freed then). Any other failure
+ * (ST_EIO: the data may not be durable) is reported, and the pager is freed all the same. */
 int pgr_close(pgr *p);
 
 /* Writes every dirty page and fdatasyncs the file. Page 0 is written last so that a file is

@@ -354,3 +354,22 @@ Test(fault, power_cut_during_flush_leaves_an_openable_file)
     }
     cr_assert(lost_something, "no cut lost a pending write: the test proved nothing");
 }
+
+/* Creating a database makes the new directory entry durable (pager/README.md, "New files"). */
+Test(fault, creating_a_database_syncs_its_directory)
+{
+    char db_path[160];
+    snprintf(db_path, sizeof db_path, "%s/db", dir);
+    os_fault *f;
+    cr_assert_eq(os_fault_new(NULL, 4, &f), ST_OK);
+    pgr_options o = {.vfs = os_fault_vfs(f), .create = 1};
+    os_fault_counts c0, c1;
+    os_fault_counts_get(f, &c0);
+    pgr *p;
+    cr_assert_eq(pgr_open(db_path, &o, &p), ST_OK, "%s", st_msg());
+    os_fault_counts_get(f, &c1);
+    cr_assert_eq(c1.dir_syncs, c0.dir_syncs + 1);
+    cr_assert_geq(c1.syncs, c0.syncs + 1, "the header is synced before the directory");
+    cr_assert_eq(pgr_close(p), ST_OK);
+    os_fault_free(f);
+}

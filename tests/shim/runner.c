@@ -19,6 +19,7 @@
 
 static struct shim_test *tests;
 static struct shim_suite *suites;
+static void (*current_fini)(void); /* run by shim_fail too, as Criterion runs .fini always */
 
 void shim_register_test(struct shim_test *t)
 {
@@ -44,6 +45,10 @@ void shim_fail(const char *file, int line, const char *expr, const char *fmt, ..
         fputs(expr, stderr);
     }
     fputc('\n', stderr);
+    void (*fini)(void) = current_fini;
+    current_fini = NULL; /* an assertion inside fini must not recurse */
+    if (fini)
+        fini();
     fflush(NULL);
     _exit(1);
 }
@@ -80,9 +85,11 @@ static int run_one(struct shim_test *t)
             alarm((unsigned)(timeout + 0.999));
         void (*init)(void) = t->opts->init ? t->opts->init : (so ? so->init : NULL);
         void (*fini)(void) = t->opts->fini ? t->opts->fini : (so ? so->fini : NULL);
+        current_fini = fini;
         if (init)
             init();
         t->fn();
+        current_fini = NULL;
         if (fini)
             fini();
         fflush(NULL);
@@ -132,5 +139,9 @@ int main(int argc, char **argv)
     }
     printf("[====] Synthesis: Tested: %d | Passing: %d | Failing: %d | Crashing: %d \n", tested,
            passing, failing, crashing);
+    if (tested == 0) {
+        fprintf(stderr, "no test matched%s%s\n", filter ? " " : "", filter ? filter : "");
+        return 1;
+    }
     return failing ? 1 : 0;
 }
