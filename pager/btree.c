@@ -108,7 +108,11 @@ int bt_create(pgr *p, bt_kind kind, uint64_t *root)
         return rc;
     nd.d = pgr_data(nd.pg);
     nd.pgno = pgr_pgno(nd.pg);
-    bt_page_init(&nd, &g, g.leaf_type, BT_FLAG_ROOT);
+    rc = bt_page_init(&nd, &g, g.leaf_type, BT_FLAG_ROOT);
+    if (rc != ST_OK) {
+        (void)pgr_free(p, nd.pg);
+        return rc;
+    }
     *root = nd.pgno;
     bt_node_release(&nd);
     return ST_OK;
@@ -315,18 +319,25 @@ int bt_write(bt_tree *t, const bt_key *key, const void *val, size_t vlen, int fl
         old_vlen = old.vlen;
         if (old.size == size) {
             /* Update in place: same cell size, so no slot or free-space change. */
-            bt_page_overwrite(&leaf, g, idx, t->cellbuf[0], size);
+            rc = bt_page_overwrite(&leaf, g, idx, t->cellbuf[0], size);
             bt_node_release(&leaf);
         } else if (size < old.size) {
             /* Relocate within the page (it fits: the cell shrank); a page that falls below a
              * quarter full is rebalanced exactly as after a delete. */
-            bt_page_delete(&leaf, g, idx, old.size);
-            bt_page_insert(&leaf, g, idx, t->cellbuf[0], size, t->img[0]);
-            rc = bt_rebalance(t, &path, path.depth, &leaf);
+            rc = bt_page_delete(&leaf, g, idx, old.size);
+            if (rc == ST_OK)
+                rc = bt_page_insert(&leaf, g, idx, t->cellbuf[0], size, t->img[0]);
+            if (rc == ST_OK)
+                rc = bt_rebalance(t, &path, path.depth, &leaf);
+            else
+                bt_node_release(&leaf);
         } else {
             /* Relocate: the new cell goes where the old one was, splitting if needed. */
-            bt_page_delete(&leaf, g, idx, old.size);
-            rc = bt_insert_up(t, &path, path.depth, &leaf, idx, t->cellbuf[0], size);
+            rc = bt_page_delete(&leaf, g, idx, old.size);
+            if (rc == ST_OK)
+                rc = bt_insert_up(t, &path, path.depth, &leaf, idx, t->cellbuf[0], size);
+            else
+                bt_node_release(&leaf);
         }
     } else {
         rc = bt_insert_up(t, &path, path.depth, &leaf, idx, t->cellbuf[0], size);
@@ -377,7 +388,11 @@ int bt_remove(bt_tree *t, const bt_key *key)
     (void)bt_cell_parse(g, leaf.d, idx, &c); /* leaf validated fully by bt_descend */
     uint64_t ovf = c.ovf;
     uint32_t vlen = c.vlen;
-    bt_page_delete(&leaf, g, idx, c.size);
+    rc = bt_page_delete(&leaf, g, idx, c.size);
+    if (rc != ST_OK) {
+        bt_node_release(&leaf);
+        return rc; /* nothing changed: the chain stays with its cell */
+    }
     rc = bt_rebalance(t, &path, path.depth, &leaf);
     if (ovf != 0) {
         int rc2 = bt_ovf_free(t->p, g, path.pg[path.depth], ovf, vlen);

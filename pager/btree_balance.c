@@ -124,8 +124,8 @@ static unsigned choose_split(const bt_tree *t, unsigned N, int leaf, int bias)
  * images, and leaves the separator for the parent in t->sepbuf / *sep_len / *sep_rowid.
  * l_left is L's left sibling and r_right R's right sibling (leaf) or rightmost child
  * (internal). The gathered cells may point into L and R: everything is copied out first. */
-static void distribute(bt_tree *t, unsigned N, unsigned m, int leaf, bt_node *L, bt_node *R,
-                       uint64_t l_left, uint64_t r_right, int64_t *sep_rowid, uint32_t *sep_len)
+static int distribute(bt_tree *t, unsigned N, unsigned m, int leaf, bt_node *L, bt_node *R,
+                      uint64_t l_left, uint64_t r_right, int64_t *sep_rowid, uint32_t *sep_len)
 {
     const bt_geom *g = &t->g;
     uint8_t *li = t->img[0], *ri = t->img[1];
@@ -163,8 +163,8 @@ static void distribute(bt_tree *t, unsigned N, unsigned m, int leaf, bt_node *L,
     *sep_len = klen;
     if (klen)
         memcpy(t->sepbuf, key, klen);
-    bt_page_put_image(L, g, li);
-    bt_page_put_image(R, g, ri);
+    int rc = bt_page_put_image(L, g, li);
+    return rc == ST_OK ? bt_page_put_image(R, g, ri) : rc;
 }
 
 /* Fixes the left-sibling pointer of the leaf to the right of a changed pair. `held` is a page
@@ -184,9 +184,9 @@ static int relink_left(bt_tree *t, uint64_t pgno, uint64_t new_left, uint64_t he
         bt_node_release(&nd);
         return bt_corrupt(t, pgno, "right sibling of a leaf is not a leaf");
     }
-    bt_page_set_u64(&nd, BT_OFF_LEFT, new_left);
+    rc = bt_page_set_u64(&nd, BT_OFF_LEFT, new_left);
     bt_node_release(&nd);
-    return ST_OK;
+    return rc;
 }
 
 /* Whether the page at level lvl lies on the right (every step rightmost) or left (every step
@@ -218,10 +218,15 @@ static int push_down(bt_tree *t, bt_path *path, bt_node *root, bt_node *child)
     child->pgno = pgr_pgno(child->pg);
     memcpy(t->img[0], root->d, g->ps);
     t->img[0][BT_OFF_FLAGS] = 0;
-    bt_page_put_image(child, g, t->img[0]);
+    rc = bt_page_put_image(child, g, t->img[0]);
     bt_img_init(g, t->img[1], g->int_type, BT_FLAG_ROOT, child->pgno, 0);
-    bt_page_put_image(root, g, t->img[1]);
+    if (rc == ST_OK)
+        rc = bt_page_put_image(root, g, t->img[1]);
     bt_node_release(root);
+    if (rc != ST_OK) {
+        bt_node_release(child);
+        return rc;
+    }
     for (int j = path->depth; j >= 0; j--) {
         path->pg[j + 1] = path->pg[j];
         path->idx[j + 1] = path->idx[j];
@@ -277,10 +282,13 @@ static int split(bt_tree *t, bt_path *path, int lvl, bt_node *nd, unsigned idx,
     nn.d = pgr_data(nn.pg);
     nn.pgno = pgr_pgno(nn.pg);
     uint64_t old_right = bt_right(d);
-    distribute(t, N, m, leaf, nd, &nn, leaf ? bt_left(d) : 0, old_right, sep_rowid, sep_len);
+    rc = distribute(t, N, m, leaf, nd, &nn, leaf ? bt_left(d) : 0, old_right, sep_rowid,
+                    sep_len);
     *newpg = nn.pgno;
     bt_node_release(nd);
     bt_node_release(&nn);
+    if (rc != ST_OK)
+        return rc;
     return leaf ? relink_left(t, old_right, *newpg, 0) : ST_OK;
 }
 
@@ -289,12 +297,12 @@ int bt_insert_up(bt_tree *t, bt_path *path, int lvl, bt_node *nd, unsigned idx,
 {
     const bt_geom *g = &t->g;
     for (;;) {
-        if (bt_page_fits(g, nd->d, size)) {
-            bt_page_insert(nd, g, idx, cell, size, t->img[0]);
-            bt_node_release(nd);
-            return ST_OK;
-        }
         int rc;
+        if (bt_page_fits(g, nd->d, size)) {
+            rc = bt_page_insert(nd, g, idx, cell, size, t->img[0]);
+            bt_node_release(nd);
+            return rc;
+        }
         if (lvl == 0) {
             bt_node child;
             rc = push_down(t, path, nd, &child);
@@ -322,7 +330,11 @@ int bt_insert_up(bt_tree *t, bt_path *path, int lvl, bt_node *nd, unsigned idx,
             return bt_corrupt(t, path->pg[lvl], "parent page changed under the tree latch");
         }
         /* Child idx becomes the new right page; (left, separator) goes in front of it. */
-        bt_page_set_child(nd, idx, right);
+        rc = bt_page_set_child(nd, idx, right);
+        if (rc != ST_OK) {
+            bt_node_release(nd);
+            return rc;
+        }
     }
 }
 
@@ -353,7 +365,11 @@ static int collapse_root(bt_tree *t, bt_node *root)
             put_u64(t->img[0] + BT_OFF_RIGHT, 0);
             put_u64(t->img[0] + BT_OFF_LEFT, 0);
         }
-        bt_page_put_image(root, g, t->img[0]);
+        rc = bt_page_put_image(root, g, t->img[0]);
+        if (rc != ST_OK) {
+            bt_node_release(&ch);
+            break;
+        }
         rc = pgr_free(t->p, ch.pg);
         if (rc != ST_OK)
             break;
@@ -442,17 +458,22 @@ int bt_rebalance(bt_tree *t, bt_path *path, int lvl, bt_node *nd)
             for (unsigned i = 0; i < k; i++)
                 bt_img_append(g, img, t->gptr[i], t->gsz[i]);
             uint64_t rr = bt_right(R.d);
-            bt_page_put_image(&L, g, img);
+            rc = bt_page_put_image(&L, g, img);
             bt_node_release(&L);
-            rc = pgr_free(t->p, R.pg);
+            if (rc == ST_OK)
+                rc = pgr_free(t->p, R.pg);
+            else
+                bt_node_release(&R);
             if (rc == ST_OK && leaf)
                 rc = relink_left(t, rr, lp, par.pgno);
+            if (rc == ST_OK)
+                rc = bt_page_delete(&par, g, li, sep.size);
+            if (rc == ST_OK)
+                rc = bt_page_set_child(&par, li, lp);
             if (rc != ST_OK) {
                 bt_node_release(&par);
                 return rc;
             }
-            bt_page_delete(&par, g, li, sep.size);
-            bt_page_set_child(&par, li, lp);
             *nd = par;
             lvl--;
             continue;
@@ -462,10 +483,16 @@ int bt_rebalance(bt_tree *t, bt_path *path, int lvl, bt_node *nd)
         int64_t srow;
         uint32_t slen;
         unsigned m = choose_split(t, k, leaf, 0);
-        distribute(t, k, m, leaf, &L, &R, leaf ? bt_left(L.d) : 0, bt_right(R.d), &srow, &slen);
+        rc = distribute(t, k, m, leaf, &L, &R, leaf ? bt_left(L.d) : 0, bt_right(R.d), &srow,
+                        &slen);
         bt_node_release(&R);
         bt_node_release(&L);
-        bt_page_delete(&par, g, li, sep.size);
+        if (rc == ST_OK)
+            rc = bt_page_delete(&par, g, li, sep.size);
+        if (rc != ST_OK) {
+            bt_node_release(&par);
+            return rc;
+        }
         uint32_t csz = bt_int_cell_build(g, t->cellbuf[0], lp, srow, t->sepbuf, slen);
         return bt_insert_up(t, path, lvl - 1, &par, li, t->cellbuf[0], csz);
     }

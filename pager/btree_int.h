@@ -14,9 +14,10 @@
  * order, a free gap, and cell content growing down from page_size-8 (the checksum trailer).
  *
  * WAL hook: every change to a B+tree or overflow page goes through one of the bt_page_* /
- * bt_ovf_* primitives below (each ends in pgr_mark_dirty). The WAL issue logs each primitive
- * as a physiological redo record (page number + operation + arguments) at that point, or a
- * full page image for bt_page_put_image. No other code writes into page bytes.
+ * bt_ovf_* primitives (btree_page.c, btree_overflow.c). Each calls pgr_touch() before it
+ * writes — inside a WAL mini-transaction that records the page's before-image, from which the
+ * redo delta is computed at commit (wal/README.md, "Planned design") — and pgr_mark_dirty()
+ * after. No other code writes into page bytes.
  */
 #ifndef ACIDB_BTREE_INT_H
 #define ACIDB_BTREE_INT_H
@@ -174,23 +175,25 @@ void bt_img_init(const bt_geom *g, uint8_t *img, uint8_t type, uint8_t flags, ui
 void bt_img_append(const bt_geom *g, uint8_t *img, const uint8_t *cell, uint32_t size);
 
 /* ---- page primitives: the only writers of B+tree page bytes (btree_page.c) ----------------
- * All require the page latched PGR_EXCL and validated with `full`; all mark it dirty.
- * WAL hook: log each call here (see the file comment). */
+ * All require the page latched PGR_EXCL and validated with `full`; all call pgr_touch() first
+ * (the WAL hook: the mini-transaction records the before-image) and mark the page dirty. They
+ * fail only when the touch fails, and then change nothing; the result must be checked. */
+#define BT_MUST_CHECK __attribute__((warn_unused_result))
 
-void bt_page_init(bt_node *nd, const bt_geom *g, uint8_t type, uint8_t flags);
+BT_MUST_CHECK int bt_page_init(bt_node *nd, const bt_geom *g, uint8_t type, uint8_t flags);
 /* Inserts a cell at slot idx; requires bt_page_fits. `scratch` is a page-sized buffer used to
  * defragment when the free gap is too small but fragments make up the difference. */
-void bt_page_insert(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t *cell,
-                    uint32_t size, uint8_t *scratch);
+BT_MUST_CHECK int bt_page_insert(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t *cell,
+                   uint32_t size, uint8_t *scratch);
 /* Removes cell idx (of `size` bytes, from bt_cell_parse); its bytes are zeroed. */
-void bt_page_delete(bt_node *nd, const bt_geom *g, unsigned idx, uint32_t size);
+BT_MUST_CHECK int bt_page_delete(bt_node *nd, const bt_geom *g, unsigned idx, uint32_t size);
 /* Overwrites cell idx with a cell of exactly the same size. */
-void bt_page_overwrite(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t *cell,
-                       uint32_t size);
-void bt_page_set_child(bt_node *nd, unsigned idx, uint64_t child);
-void bt_page_set_u64(bt_node *nd, unsigned off, uint64_t v);
+BT_MUST_CHECK int bt_page_overwrite(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t *cell,
+                      uint32_t size);
+BT_MUST_CHECK int bt_page_set_child(bt_node *nd, unsigned idx, uint64_t child);
+BT_MUST_CHECK int bt_page_set_u64(bt_node *nd, unsigned off, uint64_t v);
 /* Replaces bytes [8, end) with the image (the page LSN stays). */
-void bt_page_put_image(bt_node *nd, const bt_geom *g, const uint8_t *img);
+BT_MUST_CHECK int bt_page_put_image(bt_node *nd, const bt_geom *g, const uint8_t *img);
 
 /* ---- nodes (btree.c) ---------------------------------------------------------------------- */
 

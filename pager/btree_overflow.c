@@ -20,20 +20,29 @@ static int ovf_corrupt(pgr *p, uint64_t leaf, uint64_t pgno, const char *why)
                   pgr_path(p), (unsigned long long)pgno, (unsigned long long)leaf, why);
 }
 
-/* Overflow page primitives (WAL hook: log each, like the bt_page_* primitives). */
-static void bt_ovf_fill(pgr_page *pg, const bt_geom *g, const uint8_t *data, size_t len)
+/* Overflow page primitives: like the bt_page_* ones, the WAL hook (pgr_touch) comes first
+ * and a failed touch changes nothing. */
+static int bt_ovf_fill(pgr_page *pg, const bt_geom *g, const uint8_t *data, size_t len)
 {
+    int rc = pgr_touch(pg);
+    if (rc != ST_OK)
+        return rc;
     uint8_t *d = pgr_data(pg);
     memset(d + 8, 0, g->end - 8);
     d[8] = PGR_T_OVERFLOW;
     memcpy(d + BT_OVF_DATA, data, len);
     pgr_mark_dirty(pg);
+    return ST_OK;
 }
 
-static void bt_ovf_set_next(pgr_page *pg, uint64_t next)
+static int bt_ovf_set_next(pgr_page *pg, uint64_t next)
 {
+    int rc = pgr_touch(pg);
+    if (rc != ST_OK)
+        return rc;
     put_u64(pgr_data(pg) + BT_OVF_NEXT, next);
     pgr_mark_dirty(pg);
+    return ST_OK;
 }
 
 int bt_ovf_write(bt_tree *t, const uint8_t *val, size_t vlen, uint64_t *first)
@@ -48,15 +57,22 @@ int bt_ovf_write(bt_tree *t, const uint8_t *val, size_t vlen, uint64_t *first)
         rc = pgr_alloc(t->p, PGR_T_OVERFLOW, &pg);
         if (rc != ST_OK)
             break;
-        bt_ovf_fill(pg, g, val + off, len);
         if (prev != NULL) {
-            bt_ovf_set_next(prev, pgr_pgno(pg));
+            rc = bt_ovf_set_next(prev, pgr_pgno(pg));
             pgr_release(prev);
+            prev = NULL;
+            if (rc != ST_OK) { /* not linked: give it back directly */
+                (void)pgr_free(t->p, pg);
+                break;
+            }
         } else {
             head = pgr_pgno(pg);
         }
         prev = pg;
-        written++;
+        written++; /* linked (or the head): the cleanup below frees it */
+        rc = bt_ovf_fill(pg, g, val + off, len);
+        if (rc != ST_OK)
+            break;
     }
     if (prev != NULL)
         pgr_release(prev);

@@ -6,8 +6,8 @@
  * that callers turn into ST_ECORRUPT (naming file and page) or an integrity-check report. The
  * write half is the complete set of operations that change B+tree page bytes: init, insert
  * cell, delete cell, overwrite cell, set child/sibling, install a whole image. Keeping the set
- * small is deliberate: the WAL will log exactly these operations (physiological redo), one
- * record per call, at the point marked "WAL hook".
+ * small is deliberate: each one calls the WAL hook (pgr_touch, before-image for the redo
+ * delta) before it writes, so no change can escape the log.
  *
  * Free space invariant (checked by bt_page_problem with `full`, relied on by the writers):
  *   sum of cell sizes + frag == end - start, and BT_HDR + 2n <= start <= end,
@@ -266,21 +266,29 @@ void bt_img_append(const bt_geom *g, uint8_t *img, const uint8_t *cell, uint32_t
     put_u16(img + BT_OFF_START, (uint16_t)start);
 }
 
-/* ---- primitives (the only writers; WAL hook in each) ------------------------------------------ */
+/* ---- primitives (the only writers; WAL hook in each) ------------------------------------------
+ *
+ * WAL hook: each primitive first calls pgr_touch(), which inside a mini-transaction records
+ * the page's before-image (wal/README.md, "Before-images"); the redo delta is computed from it
+ * at the mtr's commit. A failed touch changes nothing and its error is returned; the caller
+ * stops, and the mtr restores the pages it already changed. */
 
-void bt_page_init(bt_node *nd, const bt_geom *g, uint8_t type, uint8_t flags)
+int bt_page_init(bt_node *nd, const bt_geom *g, uint8_t type, uint8_t flags)
 {
-    /* WAL hook: log "init page (type, flags)". */
+    int rc = pgr_touch(nd->pg);
+    if (rc != ST_OK)
+        return rc;
     uint8_t *d = nd->d;
     memset(d + 8, 0, g->end - 8);
     d[8] = type;
     d[BT_OFF_FLAGS] = flags;
     put_u16(d + BT_OFF_START, (uint16_t)g->end);
     pgr_mark_dirty(nd->pg);
+    return ST_OK;
 }
 
-/* Rewrites the content area without holes; slot order is kept. Not a separate logged
- * operation: it is part of the insert that needed it (deterministic on replay). */
+/* Rewrites the content area without holes; slot order is kept. Part of the insert that needed
+ * it (same touch). */
 static void bt_page_defrag(uint8_t *d, const bt_geom *g, uint8_t *scratch)
 {
     unsigned n = bt_ncells(d);
@@ -300,10 +308,12 @@ static void bt_page_defrag(uint8_t *d, const bt_geom *g, uint8_t *scratch)
     put_u16(d + BT_OFF_FRAG, 0);
 }
 
-void bt_page_insert(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t *cell,
-                    uint32_t size, uint8_t *scratch)
+int bt_page_insert(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t *cell,
+                   uint32_t size, uint8_t *scratch)
 {
-    /* WAL hook: log "insert cell at idx (bytes)". */
+    int rc = pgr_touch(nd->pg);
+    if (rc != ST_OK)
+        return rc;
     uint8_t *d = nd->d;
     unsigned n = bt_ncells(d);
     assert(idx <= n && bt_page_fits(g, d, size));
@@ -317,11 +327,14 @@ void bt_page_insert(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t *
     put_u16(d + BT_OFF_NCELLS, (uint16_t)(n + 1));
     put_u16(d + BT_OFF_START, (uint16_t)start);
     pgr_mark_dirty(nd->pg);
+    return ST_OK;
 }
 
-void bt_page_delete(bt_node *nd, const bt_geom *g, unsigned idx, uint32_t size)
+int bt_page_delete(bt_node *nd, const bt_geom *g, unsigned idx, uint32_t size)
 {
-    /* WAL hook: log "delete cell at idx". */
+    int rc = pgr_touch(nd->pg);
+    if (rc != ST_OK)
+        return rc;
     uint8_t *d = nd->d;
     unsigned n = bt_ncells(d), off = bt_slot(d, idx), start = bt_cstart(d);
     assert(idx < n && off >= start && off + size <= g->end);
@@ -343,41 +356,56 @@ void bt_page_delete(bt_node *nd, const bt_geom *g, unsigned idx, uint32_t size)
     put_u16(d + BT_OFF_NCELLS, (uint16_t)n);
     put_u16(d + BT_OFF_START, (uint16_t)start);
     pgr_mark_dirty(nd->pg);
+    return ST_OK;
 }
 
-void bt_page_overwrite(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t *cell,
-                       uint32_t size)
+int bt_page_overwrite(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t *cell,
+                      uint32_t size)
 {
-    /* WAL hook: log "overwrite cell idx (bytes)". */
+    int rc = pgr_touch(nd->pg);
+    if (rc != ST_OK)
+        return rc;
     unsigned off = bt_slot(nd->d, idx);
     assert(idx < bt_ncells(nd->d) && off + size <= g->end);
     (void)g;
     memcpy(nd->d + off, cell, size);
     pgr_mark_dirty(nd->pg);
+    return ST_OK;
 }
 
-void bt_page_set_child(bt_node *nd, unsigned idx, uint64_t child)
+int bt_page_set_child(bt_node *nd, unsigned idx, uint64_t child)
 {
-    /* WAL hook: log "set child idx". */
+    int rc = pgr_touch(nd->pg);
+    if (rc != ST_OK)
+        return rc;
     uint8_t *d = nd->d;
     if (idx >= bt_ncells(d))
         put_u64(d + BT_OFF_RIGHT, child);
     else
         put_u64(d + bt_slot(d, idx), child); /* the child is the first field of the cell */
     pgr_mark_dirty(nd->pg);
+    return ST_OK;
 }
 
-void bt_page_set_u64(bt_node *nd, unsigned off, uint64_t v)
+int bt_page_set_u64(bt_node *nd, unsigned off, uint64_t v)
 {
-    /* WAL hook: log "set header field off". */
+    int rc = pgr_touch(nd->pg);
+    if (rc != ST_OK)
+        return rc;
     assert(off == BT_OFF_RIGHT || off == BT_OFF_LEFT);
     put_u64(nd->d + off, v);
     pgr_mark_dirty(nd->pg);
+    return ST_OK;
 }
 
-void bt_page_put_image(bt_node *nd, const bt_geom *g, const uint8_t *img)
+int bt_page_put_image(bt_node *nd, const bt_geom *g, const uint8_t *img)
 {
-    /* WAL hook: log a full page image (split/merge/redistribute/root change rebuild pages). */
+    /* Split/merge/redistribute/root changes rebuild whole pages; the delta computed from the
+     * before-image is still byte ranges, or a full image when most bytes moved. */
+    int rc = pgr_touch(nd->pg);
+    if (rc != ST_OK)
+        return rc;
     memcpy(nd->d + 8, img + 8, g->end - 8);
     pgr_mark_dirty(nd->pg);
+    return ST_OK;
 }
