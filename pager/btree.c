@@ -10,9 +10,18 @@
  * or a pool of 8 frames, works. Page latches are still taken root-to-leaf and left-to-right.
  *
  * Atomicity: a call that fails half-way through a multi-page split or merge (ST_EFULL,
- * ST_EIO from the pager) can leave the tree inconsistent; undoing that is the transaction
- * layer's job (WAL rollback). Failures detected before the first page change (bad arguments,
- * existing/missing key, corruption found on the way down, overflow allocation) change nothing.
+ * ST_EIO from the pager, a failed pgr_touch) stops at once and releases what it holds, but the
+ * pages it already changed stay changed. Inside a WAL mini-transaction that is harmless: every
+ * change went through a primitive that touched the page first, so the mtr restores the
+ * before-images and the call had no effect (wal/README.md, "Planned design"). Without one, the
+ * tree can be left inconsistent. Failures detected before the first page change (bad
+ * arguments, existing/missing key, corruption found on the way down, overflow allocation)
+ * change nothing either way.
+ *
+ * Pins: outside a mini-transaction a call pins at most about five pages at once. Inside one,
+ * every page it changes stays pinned until the mtr commits (pager.h, pgr_tracker): an insert
+ * that splits k levels holds about 2k+3 pages, and a value in overflow pages holds all of its
+ * chain — a 1 GiB value cannot be written in one mtr through a small pool.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -302,7 +311,8 @@ int bt_write(bt_tree *t, const bt_key *key, const void *val, size_t vlen, int fl
     uint64_t ovf = 0;
     if (!local) {
         /* The chain is written before the leaf changes, so a failure leaves the tree as it
-         * was (bt_ovf_write frees a partial chain). Two pins: the leaf and one chain page. */
+         * was (bt_ovf_write frees a partial chain). Outside an mtr two pins: the leaf and one
+         * chain page. */
         rc = bt_ovf_write(t, val, vlen, &ovf);
         if (rc != ST_OK) {
             bt_node_release(&leaf);
