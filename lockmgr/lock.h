@@ -13,7 +13,8 @@
  * collide and how point reads block phantoms).
  *
  * Threading rules.
- *   - lk_mgr_* and lk_stats/lk_snapshot may be called from any thread at any time.
+ *   - lk_mgr_*, lk_stats_get, lk_snapshot and lk_txn_cancel may be called from any thread at
+ *     any time (lk_mgr_destroy only once nothing else uses the manager).
  *   - An lk_txn is used by one thread at a time (its connection); it is not internally locked
  *     against concurrent calls on the same handle. Different handles are fully concurrent.
  *   - lk_acquire may block (policy LK_WAIT); it never returns with an internal mutex held.
@@ -28,7 +29,7 @@
  *   LK_DEADLOCK     40P01  this transaction was chosen as a deadlock victim; the caller must
  *                          roll it back and call lk_release_all (the locks it already holds are
  *                          kept until then, so its undo still runs under its X locks)
- *   LK_NOMEM        53200  allocation failed; nothing changed
+ *   LK_NOMEM        53200  allocation failed (at most the table intention lock was taken)
  *   LK_EINVAL       22023  misuse (bad mode for the resource kind, transaction not begun, ...)
  *   LK_CANCELED     57014  another thread cancelled the wait (lk_txn_cancel: query cancel)
  * After any failure other than LK_NOT_GRANTED, lk_txn_errmsg() says what, where and who:
@@ -228,12 +229,12 @@ typedef enum lk_policy {
  *
  * A request is granted at once only if it is compatible with every other holder and with every
  * request queued ahead of it (no overtaking of a conflicting waiter: FIFO fairness, no
- * starvation; see README). Otherwise
- * LK_NOWAIT returns LK_UNAVAILABLE, LK_SKIP_LOCKED returns LK_NOT_GRANTED, and LK_WAIT sleeps
- * until granted (LK_OK), the lock timeout expires (LK_TIMEOUT), or this transaction is chosen
- * as a deadlock victim (LK_DEADLOCK). After a failed upgrade the weaker mode is still held.
- * LK_NOMEM and LK_EINVAL change nothing. Upon a failure, the table intention lock taken by
- * this call, if any, stays held (released by lk_release_all, as in any 2PL system).
+ * starvation; see README). Otherwise LK_NOWAIT returns LK_UNAVAILABLE, LK_SKIP_LOCKED returns LK_NOT_GRANTED, and LK_WAIT sleeps
+ * until granted (LK_OK), the lock timeout expires (LK_TIMEOUT), this transaction is chosen
+ * as a deadlock victim (LK_DEADLOCK) or another thread cancels the wait (LK_CANCELED). After a
+ * failed upgrade the weaker mode is still held. LK_EINVAL changes nothing. Upon any other
+ * failure, the table intention lock taken by this call, if any, stays held (released by
+ * lk_release_all, as in any 2PL system).
  */
 int lk_acquire(lk_txn *t, const lk_res_t *res, lk_mode_t mode, lk_policy_t policy);
 
