@@ -24,7 +24,7 @@ uint64_t wal_seed(const uint8_t db_id[16]) { return XXH3_64bits(db_id, 16); }
  * slot that does not hold the current header, with the next sequence number, so a torn header
  * write can only damage the older copy: open picks the valid slot with the highest sequence. */
 static void build_slot(uint8_t *h, const uint8_t db_id[16], uint64_t base, uint64_t seq,
-                       uint64_t epoch)
+                       uint64_t epoch, uint64_t ckpt)
 {
     memset(h, 0, WAL_SLOT_SIZE);
     memcpy(h + WH_MAGIC, WAL_MAGIC, 16);
@@ -34,13 +34,14 @@ static void build_slot(uint8_t *h, const uint8_t db_id[16], uint64_t base, uint6
     put_u64(h + WH_BASE, base);
     put_u64(h + WH_SEQ, seq);
     put_u64(h + WH_EPOCH, epoch);
+    put_u64(h + WH_CKPT, ckpt);
     put_u64(h + WAL_SLOT_SIZE - 8, XXH3_64bits(h, WAL_SLOT_SIZE - 8));
 }
 
 static int write_header(wal *w, uint64_t base, uint64_t seq)
 {
     uint8_t h[WAL_SLOT_SIZE];
-    build_slot(h, w->db_id, base, seq, w->epoch);
+    build_slot(h, w->db_id, base, seq, w->epoch, base > w->ckpt ? 0 : w->ckpt);
     int rc = os_write(w->file, h, sizeof h, (seq % 2) * WAL_SLOT_SIZE);
     if (rc == ST_OK && w->durable)
         rc = os_sync(w->file);
@@ -50,7 +51,7 @@ static int write_header(wal *w, uint64_t base, uint64_t seq)
 /* Validates one slot; returns 1 if usable (and fills base/seq), 0 if not, or an error code
  * through *rc for problems that must stop the open (another database, newer version). */
 static int check_slot(wal *w, const uint8_t *h, const uint8_t db_id[16], uint64_t *base,
-                      uint64_t *seq, uint64_t *epoch, int *rc)
+                      uint64_t *seq, uint64_t *epoch, uint64_t *ckpt, int *rc)
 {
     if (memcmp(h + WH_MAGIC, WAL_MAGIC, 16) != 0)
         return 0;
@@ -72,6 +73,7 @@ static int check_slot(wal *w, const uint8_t *h, const uint8_t db_id[16], uint64_
     *base = get_u64(h + WH_BASE);
     *seq = get_u64(h + WH_SEQ);
     *epoch = get_u64(h + WH_EPOCH);
+    *ckpt = get_u64(h + WH_CKPT);
     return *base >= WAL_HDR_SIZE && *seq > 0 && *epoch > 0;
 }
 
@@ -94,10 +96,10 @@ static int read_header(wal *w, const uint8_t db_id[16], bool *damaged)
     if (memcmp(h + WH_MAGIC, WAL_MAGIC, 16) != 0 &&
         memcmp(h + WAL_SLOT_SIZE + WH_MAGIC, WAL_MAGIC, 16) != 0)
         return st_set(ST_ENOTDB, "%s is not an acidb log file", w->path);
-    uint64_t base[2] = {0, 0}, seq[2] = {0, 0}, epoch[2] = {0, 0};
+    uint64_t base[2] = {0, 0}, seq[2] = {0, 0}, epoch[2] = {0, 0}, ckpt[2] = {0, 0};
     int ok[2];
     for (int i = 0; i < 2; i++) {
-        ok[i] = check_slot(w, h + i * WAL_SLOT_SIZE, db_id, &base[i], &seq[i], &epoch[i], &rc);
+        ok[i] = check_slot(w, h + i * WAL_SLOT_SIZE, db_id, &base[i], &seq[i], &epoch[i], &ckpt[i], &rc);
         if (rc != ST_OK)
             return rc;
     }
@@ -108,6 +110,7 @@ static int read_header(wal *w, const uint8_t db_id[16], bool *damaged)
     w->base = base[best];
     w->seq = seq[best];
     w->epoch = epoch[best];
+    w->ckpt = ckpt[best];
     return ST_OK;
 }
 
@@ -486,4 +489,111 @@ void wal_get_stats(wal *w, wal_stats *out)
     pthread_mutex_lock(&w->mu);
     *out = w->st;
     pthread_mutex_unlock(&w->mu);
+}
+
+int wal_set_checkpoint(wal *w, uint64_t lsn)
+{
+    pthread_mutex_lock(&w->mu);
+    int rc = ST_OK;
+    if (w->failed)
+        rc = failed_error(w);
+    else if (lsn < w->base || lsn >= w->durable_lsn)
+        rc = st_set(ST_EINVAL, "log %s: checkpoint LSN %llu is not a durable record", w->path,
+                    (unsigned long long)lsn);
+    if (rc == ST_OK) {
+        uint64_t old = w->ckpt;
+        w->ckpt = lsn;
+        /* The header is the master record: written (the older copy) and synced. The mutex is
+         * held across the sync; checkpoints are rare and appenders only wait this once. */
+        rc = write_header(w, w->base, w->seq + 1);
+        if (rc == ST_OK && !w->durable)
+            rc = os_sync(w->file);
+        if (rc == ST_OK) {
+            w->seq++;
+        } else {
+            w->ckpt = old;
+            w->failed = true;
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+uint64_t wal_checkpoint_lsn(wal *w)
+{
+    pthread_mutex_lock(&w->mu);
+    uint64_t v = w->ckpt;
+    pthread_mutex_unlock(&w->mu);
+    return v;
+}
+
+int wal_read_at(wal *w, uint64_t lsn, uint8_t **buf, size_t *cap, wal_rec *rec)
+{
+    pthread_mutex_lock(&w->mu);
+    /* In the batch a leader is writing right now: wait until it is in the file. */
+    while (w->flushing && lsn >= w->durable_lsn && lsn < w->buf.start)
+        pthread_cond_wait(&w->cv, &w->mu);
+    int rc = ST_OK;
+    if (lsn < w->base || lsn >= w->end) {
+        rc = st_set(ST_EINVAL, "log %s: no record at LSN %llu (log holds %llu..%llu)", w->path,
+                    (unsigned long long)lsn, (unsigned long long)w->base,
+                    (unsigned long long)w->end);
+    } else if (lsn >= w->buf.start) {
+        /* Not written yet: copy it out of the append buffer. */
+        const uint8_t *p = w->buf.data + (lsn - w->buf.start);
+        size_t len = get_u32(p + WR_LEN);
+        if (len > *cap) {
+            uint8_t *b = realloc(*buf, len);
+            if (b == NULL)
+                rc = st_set(ST_ENOMEM, "out of memory reading the log");
+            else {
+                *buf = b;
+                *cap = len;
+            }
+        }
+        if (rc == ST_OK) {
+            memcpy(*buf, p, len);
+            wal_decode(*buf, rec);
+        }
+        pthread_mutex_unlock(&w->mu);
+        return rc;
+    }
+    uint64_t off = wal_offset(w, lsn);
+    uint64_t seed = w->seed;
+    pthread_mutex_unlock(&w->mu);
+    if (rc != ST_OK)
+        return rc;
+    uint8_t h[WAL_REC_HDR];
+    size_t got = 0;
+    rc = os_read(w->file, h, sizeof h, off, &got);
+    size_t len = rc == ST_OK && got == sizeof h ? get_u32(h + WR_LEN) : 0;
+    if (rc == ST_OK && (len < WAL_REC_HDR + WAL_REC_TRAILER || len > WAL_MAX_REC + WAL_REC_HDR + 16))
+        return st_set(ST_ECORRUPT, "log %s: no valid record at LSN %llu", w->path,
+                      (unsigned long long)lsn);
+    if (rc == ST_OK && len > *cap) {
+        uint8_t *b = realloc(*buf, len);
+        if (b == NULL)
+            return st_set(ST_ENOMEM, "out of memory reading the log");
+        *buf = b;
+        *cap = len;
+    }
+    if (rc == ST_OK)
+        rc = os_read(w->file, *buf, len, off, &got);
+    size_t need;
+    if (rc == ST_OK && (got != len || wal_verify(*buf, len, lsn, seed, &need) != len))
+        rc = st_set(ST_ECORRUPT, "log %s: the record at LSN %llu does not verify", w->path,
+                    (unsigned long long)lsn);
+    if (rc == ST_OK)
+        wal_decode(*buf, rec);
+    return rc;
+}
+
+size_t wal_record_size(const wal_rec *r) { return wal_rec_size(r->redo_len, r->undo_len); }
+
+void wal_abandon(wal *w)
+{
+    if (w == NULL)
+        return;
+    os_close(w->file);
+    wal_free(w);
 }

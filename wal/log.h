@@ -106,6 +106,22 @@ uint64_t wal_base_lsn(wal *w);     /* oldest LSN still in the file */
  * start. Only allowed when everything is flushed and lsn == wal_end_lsn(). */
 int wal_restart(wal *w);
 
+/* The master record: the LSN of the last complete checkpoint's begin record, kept in the log
+ * header (written and synced by wal_set_checkpoint; the record must be durable). 0: none. */
+int wal_set_checkpoint(wal *w, uint64_t lsn);
+uint64_t wal_checkpoint_lsn(wal *w);
+
+/* Reads the record at `lsn` — durable or still in the append buffer — into *buf (grown with
+ * realloc as needed; the caller frees it) and decodes it into *rec (pointers into *buf). For
+ * rollback, which must read a transaction's own records before they are flushed. */
+int wal_read_at(wal *w, uint64_t lsn, uint8_t **buf, size_t *cap, wal_rec *rec);
+
+/* Bytes a record with these redo/undo lengths takes in the log. */
+size_t wal_record_size(const wal_rec *r);
+
+/* Frees the handle without writing anything (what is buffered is lost: a simulated crash). */
+void wal_abandon(wal *w);
+
 /* Removes the log file (clean close: the database is one file again) and frees the handle. */
 int wal_close_and_remove(wal *w);
 

@@ -21,6 +21,7 @@
 #define WH_BASE 40
 #define WH_SEQ 48
 #define WH_EPOCH 56
+#define WH_CKPT 64
 
 /* Record fields (wal/README.md, "Records"). */
 #define WR_LEN 0
@@ -56,6 +57,7 @@ struct wal {
     uint64_t base;       /* LSN at file offset WAL_HDR_SIZE */
     uint64_t seq;        /* header sequence number (which slot is current) */
     uint64_t epoch;      /* stamped on every record appended; +1 at each open of a log */
+    uint64_t ckpt;       /* LSN of the last complete checkpoint's begin record (0: none) */
     uint64_t end;        /* next LSN to assign */
     uint64_t durable_lsn;/* everything before is durable */
     uint64_t alloc_end;  /* file size reached by preallocation (leader only while flushing) */

@@ -1,0 +1,268 @@
+/*
+ * recover.c — restart recovery: analysis, redo, undo (wal/README.md, "Recovery").
+ *
+ * Analysis scans from the last complete checkpoint's begin record (the master record in the
+ * log header; the start of the log if there is none) to the end, rebuilding the transaction
+ * table; the checkpoint's end record contributes the transactions that were active but silent
+ * since its begin. Redo repeats history from the same begin: every page the checkpoint had to
+ * flush is already in the file, and every page changed after the begin had a full image
+ * logged first, so a page torn by the crash is rebuilt without being read. A page whose LSN is
+ * not older than a record already has it. Undo rolls back every loser through the same undo
+ * chain as a run-time abort, writing CLRs; a crash during undo resumes after the last CLR.
+ * A final checkpoint makes the recovered state the new starting point.
+ */
+#include "wal/txn_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wal/delta.h"
+
+typedef struct tt_entry {
+    uint64_t id, first, last, undo_next;
+    int state;
+} tt_entry;
+
+typedef struct analysis {
+    tt_entry *e;
+    size_t n, cap;
+    uint64_t max_id;
+} analysis;
+
+static tt_entry *tt_find(analysis *a, uint64_t id, int create)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (a->e[i].id == id)
+            return &a->e[i];
+    if (!create)
+        return NULL;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? 2 * a->cap : 16;
+        tt_entry *e = realloc(a->e, cap * sizeof *e);
+        if (e == NULL)
+            return NULL;
+        a->e = e;
+        a->cap = cap;
+    }
+    a->e[a->n] = (tt_entry){.id = id, .state = TX_ACTIVE};
+    return &a->e[a->n++];
+}
+
+static void tt_drop(analysis *a, uint64_t id)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->e[i].id == id) {
+            a->e[i] = a->e[--a->n];
+            return;
+        }
+    }
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void progress(txm *tm, const char *phase, uint64_t done, uint64_t total)
+{
+    if (tm->progress)
+        tm->progress(tm->progress_ctx, phase, done, total);
+}
+
+static int merge_checkpoint(analysis *a, const wal_rec *r)
+{
+    if (r->redo_len < 8)
+        return st_set(ST_ECORRUPT, "checkpoint record at LSN %llu is too short",
+                      (unsigned long long)r->lsn);
+    const uint8_t *p = r->redo;
+    uint64_t n = get_u64(p);
+    if (n > (r->redo_len - 8) / 33)
+        return st_set(ST_ECORRUPT, "checkpoint record at LSN %llu: %llu transactions do not "
+                      "fit in %u bytes", (unsigned long long)r->lsn, (unsigned long long)n,
+                      r->redo_len);
+    for (uint64_t i = 0; i < n; i++) {
+        const uint8_t *q = p + 8 + i * 33;
+        uint64_t id = get_u64(q);
+        if (id > a->max_id)
+            a->max_id = id;
+        if (tt_find(a, id, 0) != NULL)
+            continue; /* seen after the begin: what the scan found is newer */
+        tt_entry *e = tt_find(a, id, 1);
+        if (e == NULL)
+            return st_set(ST_ENOMEM, "out of memory in recovery");
+        e->first = get_u64(q + 8);
+        e->last = get_u64(q + 16);
+        e->undo_next = get_u64(q + 24);
+        e->state = q[32];
+    }
+    return ST_OK;
+}
+
+static int analyse(txm *tm, uint64_t from, uint64_t end, analysis *a)
+{
+    wal_reader *rd;
+    int rc = wal_reader_open(tm->log, from, &rd);
+    if (rc != ST_OK)
+        return rc;
+    wal_rec r;
+    bool ckpt_end_seen = false;
+    while (rc == ST_OK && (rc = wal_next(rd, &r)) == ST_OK) {
+        tm->rec.records++;
+        if ((tm->rec.records & 1023) == 0)
+            progress(tm, "analysis", r.lsn - from, end - from);
+        if (r.type == WAL_CKPT_END && !ckpt_end_seen && r.undo_next == from) {
+            ckpt_end_seen = true;
+            rc = merge_checkpoint(a, &r);
+            continue;
+        }
+        if (r.txn == 0)
+            continue;
+        if (r.txn > a->max_id)
+            a->max_id = r.txn;
+        if (r.type == WAL_END) {
+            tt_drop(a, r.txn);
+            continue;
+        }
+        tt_entry *e = tt_find(a, r.txn, 1);
+        if (e == NULL) {
+            rc = st_set(ST_ENOMEM, "out of memory in recovery");
+            break;
+        }
+        if (e->first == 0)
+            e->first = r.lsn;
+        e->last = r.lsn;
+        if (r.type == WAL_UPDATE)
+            e->undo_next = r.lsn;
+        else if (r.type == WAL_CLR)
+            e->undo_next = r.undo_next;
+        else if (r.type == WAL_COMMIT)
+            e->state = TX_COMMITTED;
+        else if (r.type == WAL_ABORT)
+            e->state = TX_ABORTING;
+    }
+    if (rc == ST_ENOTFOUND)
+        rc = ST_OK;
+    wal_reader_close(rd);
+    return rc;
+}
+
+/* Applies the page entries of one record to every page older than it. */
+static int redo_record(txm *tm, const wal_rec *r)
+{
+    uint32_t ps = pgr_page_size(tm->p);
+    size_t pos = 0;
+    wal_entry e;
+    int more;
+    while ((more = wal_entry_next(r->redo, r->redo_len, &pos, &e)) == 0) {
+        pgr_page *pg;
+        int rc = pgr_get_for_redo(tm->p, e.pgno, e.kind == WAL_FULL, &pg);
+        if (rc != ST_OK)
+            return rc;
+        if (pgr_page_lsn(pgr_data(pg)) < r->lsn) {
+            if (wal_entry_apply(&e, pgr_data(pg), ps) != 0) {
+                pgr_release(pg);
+                return st_set(ST_ECORRUPT, "log record at LSN %llu has a malformed change of "
+                              "page %llu", (unsigned long long)r->lsn,
+                              (unsigned long long)e.pgno);
+            }
+            pgr_stamp(pg, r->lsn);
+            tm->rec.redone++;
+        }
+        pgr_release(pg);
+    }
+    if (more < 0)
+        return st_set(ST_ECORRUPT, "log record at LSN %llu: malformed page changes",
+                      (unsigned long long)r->lsn);
+    return ST_OK;
+}
+
+static int redo(txm *tm, uint64_t from, uint64_t end)
+{
+    wal_reader *rd;
+    int rc = wal_reader_open(tm->log, from, &rd);
+    if (rc != ST_OK)
+        return rc;
+    wal_rec r;
+    uint64_t n = 0;
+    while (rc == ST_OK && (rc = wal_next(rd, &r)) == ST_OK) {
+        if ((++n & 1023) == 0)
+            progress(tm, "redo", r.lsn - from, end - from);
+        if ((r.type == WAL_UPDATE || r.type == WAL_CLR) && r.redo_len > 0)
+            rc = redo_record(tm, &r);
+    }
+    if (rc == ST_ENOTFOUND)
+        rc = ST_OK;
+    wal_reader_close(rd);
+    if (rc == ST_OK)
+        pgr_redo_done(tm->p);
+    return rc;
+}
+
+static int undo_losers(txm *tm, analysis *a)
+{
+    int rc = ST_OK;
+    for (size_t i = 0; i < a->n && rc == ST_OK; i++) {
+        tt_entry *e = &a->e[i];
+        progress(tm, "undo", i, a->n);
+        txn *t = calloc(1, sizeof *t);
+        if (t == NULL)
+            return st_set(ST_ENOMEM, "out of memory in recovery");
+        *t = (txn){.tm = tm, .id = e->id, .first_lsn = e->first, .last_lsn = e->last,
+                   .undo_next = e->undo_next, .state = e->state};
+        txm_tt_add(tm, t);
+        wal_rec r = {.type = WAL_END};
+        if (e->state == TX_COMMITTED) {
+            rc = txm_append(tm, t, &r); /* it committed; only its end record was missing */
+        } else {
+            tm->rec.losers++;
+            if (e->state == TX_ACTIVE) {
+                wal_rec ab = {.type = WAL_ABORT};
+                rc = txm_append(tm, t, &ab);
+            }
+            if (rc == ST_OK)
+                rc = txn_undo_chain(t, 0);
+            if (rc == ST_OK)
+                rc = txm_append(tm, t, &r);
+        }
+        txm_tt_remove(tm, t);
+        free(t);
+    }
+    return rc;
+}
+
+int txm_recover(txm *tm)
+{
+    wal *w = tm->log;
+    uint64_t base = wal_base_lsn(w), end = wal_end_lsn(w), ckpt = wal_checkpoint_lsn(w);
+    memset(&tm->rec, 0, sizeof tm->rec);
+    tm->redo_lsn = base;
+    atomic_store(&tm->last_ckpt_end, end);
+    if (end == base)
+        return ST_OK; /* an empty log: the last shutdown was clean, or nothing was logged */
+    double t0 = now_seconds();
+    tm->rec.needed = 1;
+    uint64_t from = ckpt >= base ? ckpt : base;
+    tm->rec.log_bytes = end - from;
+    analysis a = {0};
+    int rc = analyse(tm, from, end, &a);
+    if (rc == ST_OK)
+        rc = redo(tm, from, end);
+    if (rc == ST_OK) {
+        pthread_mutex_lock(&tm->tt_mu);
+        tm->next_id = a.max_id + 1;
+        pthread_mutex_unlock(&tm->tt_mu);
+        tm->redo_lsn = from; /* pages first changed from now on get full images */
+        rc = undo_losers(tm, &a);
+    }
+    free(a.e);
+    if (rc == ST_OK)
+        rc = wal_flush_to(w, wal_end_lsn(w));
+    if (rc == ST_OK)
+        rc = txm_checkpoint(tm);
+    tm->rec.seconds = now_seconds() - t0;
+    progress(tm, "done", tm->rec.log_bytes, tm->rec.log_bytes);
+    return rc;
+}

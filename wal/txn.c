@@ -1,0 +1,378 @@
+/*
+ * txn.c — the transaction manager: open/close, transactions, rollback, checkpoints.
+ *
+ * Rules enforced here (wal/README.md): the WAL rule (the pager's before_write hook forces the
+ * log to a page's LSN before the page is written), the commit rule (txn_commit returns only
+ * after its commit record is durable), and the checkpoint protocol (begin record, flush of
+ * every page changed before it, end record with the transaction table, master record).
+ */
+#include "wal/txn_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DEFAULT_CKPT_BYTES (64u << 20)
+
+/* WAL rule: before a page with LSN x reaches the file, the record at x is durable. */
+static int wal_rule(void *ctx, uint64_t pgno, uint64_t lsn)
+{
+    (void)pgno;
+    txm *tm = ctx;
+    if (lsn == 0 || tm->log == NULL)
+        return ST_OK; /* never logged (or the log is not open yet: nothing can be newer) */
+    return wal_flush_to(tm->log, lsn + 1);
+}
+
+/* ---- transaction table ------------------------------------------------------------------- */
+
+void txm_tt_add(txm *tm, txn *t)
+{
+    pthread_mutex_lock(&tm->tt_mu);
+    t->prev = NULL;
+    t->next = tm->active;
+    if (tm->active)
+        tm->active->prev = t;
+    tm->active = t;
+    pthread_mutex_unlock(&tm->tt_mu);
+}
+
+void txm_tt_remove(txm *tm, txn *t)
+{
+    pthread_mutex_lock(&tm->tt_mu);
+    if (t->prev)
+        t->prev->next = t->next;
+    else if (tm->active == t)
+        tm->active = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    t->prev = t->next = NULL;
+    pthread_mutex_unlock(&tm->tt_mu);
+}
+
+/* Payload of a checkpoint end record: u64 count, then per transaction
+ * u64 id | u64 first_lsn | u64 last_lsn | u64 undo_next | u8 state. */
+#define TT_ENTRY 33u
+
+int txm_tt_encode(txm *tm, uint8_t **out, uint32_t *len)
+{
+    pthread_mutex_lock(&tm->tt_mu);
+    size_t n = 0;
+    for (txn *t = tm->active; t; t = t->next)
+        n++;
+    uint8_t *b = malloc(8 + n * TT_ENTRY);
+    if (b == NULL) {
+        pthread_mutex_unlock(&tm->tt_mu);
+        return st_set(ST_ENOMEM, "out of memory writing a checkpoint");
+    }
+    put_u64(b, n);
+    uint8_t *p = b + 8;
+    for (txn *t = tm->active; t; t = t->next, p += TT_ENTRY) {
+        put_u64(p, t->id);
+        put_u64(p + 8, t->first_lsn);
+        put_u64(p + 16, t->last_lsn);
+        put_u64(p + 24, t->undo_next);
+        p[32] = (uint8_t)t->state;
+    }
+    pthread_mutex_unlock(&tm->tt_mu);
+    *out = b;
+    *len = (uint32_t)(8 + n * TT_ENTRY);
+    return ST_OK;
+}
+
+int txm_append(txm *tm, txn *t, wal_rec *r)
+{
+    if (t != NULL) {
+        r->txn = t->id;
+        r->prev_lsn = t->last_lsn;
+    }
+    int rc = wal_append(tm->log, r);
+    if (rc == ST_OK && t != NULL) {
+        if (t->first_lsn == 0)
+            t->first_lsn = r->lsn;
+        t->last_lsn = r->lsn;
+        if (r->type == WAL_UPDATE)
+            t->undo_next = r->lsn;
+    }
+    return rc;
+}
+
+/* ---- open / close ------------------------------------------------------------------------ */
+
+static void txm_free(txm *tm)
+{
+    pthread_rwlock_destroy(&tm->ckpt_lock);
+    pthread_mutex_destroy(&tm->ckpt_mu);
+    pthread_mutex_destroy(&tm->tt_mu);
+    free(tm);
+}
+
+int txm_open(const char *path, const txm_options *opts, txm **out)
+{
+    txm_options defaults = {0};
+    const txm_options *o = opts ? opts : &defaults;
+    txm *tm = calloc(1, sizeof *tm);
+    if (tm == NULL)
+        return st_set(ST_ENOMEM, "out of memory opening %s", path);
+    tm->rm = o->rm;
+    tm->checkpoint_bytes = o->checkpoint_bytes ? o->checkpoint_bytes : DEFAULT_CKPT_BYTES;
+    tm->progress = o->progress;
+    tm->progress_ctx = o->progress_ctx;
+    tm->next_id = 1;
+    pthread_rwlock_init(&tm->ckpt_lock, NULL);
+    pthread_mutex_init(&tm->ckpt_mu, NULL);
+    pthread_mutex_init(&tm->tt_mu, NULL);
+
+    pgr_options po = o->pager;
+    po.before_write = wal_rule;
+    po.before_write_ctx = tm;
+    int rc = pgr_open(path, &po, &tm->p);
+    if (rc == ST_OK && po.readonly) {
+        pgr_close(tm->p);
+        rc = st_set(ST_EINVAL, "%s: read-only transaction managers are not supported yet",
+                    path);
+        tm->p = NULL;
+    }
+    if (rc == ST_OK) {
+        uint8_t id[16];
+        pgr_db_id(tm->p, id);
+        rc = wal_open(path, id, &o->log, &tm->log);
+    }
+    if (rc == ST_OK)
+        rc = txm_recover(tm);
+    if (rc != ST_OK) {
+        if (tm->log)
+            wal_close(tm->log);
+        if (tm->p)
+            pgr_abandon(tm->p);
+        txm_free(tm);
+        return rc;
+    }
+    *out = tm;
+    return ST_OK;
+}
+
+int txm_close(txm *tm)
+{
+    if (tm == NULL)
+        return ST_OK;
+    pthread_mutex_lock(&tm->tt_mu);
+    bool busy = tm->active != NULL;
+    pthread_mutex_unlock(&tm->tt_mu);
+    if (busy)
+        return st_set(ST_EINVAL, "cannot close %s: transactions are still active",
+                      pgr_path(tm->p));
+    /* Every page in the file (each forcing the log first), synced; only then may the log go:
+     * the database is one self-sufficient file again. If anything fails, the log stays and
+     * the next open recovers. */
+    int rc = pgr_flush(tm->p);
+    if (rc == ST_OK)
+        rc = wal_close_and_remove(tm->log);
+    else
+        wal_close(tm->log);
+    int crc = pgr_close(tm->p);
+    txm_free(tm);
+    return rc != ST_OK ? rc : crc;
+}
+
+void txm_abandon(txm *tm)
+{
+    if (tm == NULL)
+        return;
+    pthread_mutex_lock(&tm->tt_mu);
+    while (tm->active) {
+        txn *t = tm->active;
+        tm->active = t->next;
+        free(t);
+    }
+    pthread_mutex_unlock(&tm->tt_mu);
+    /* Nothing more is written: close the log without flushing (free what it buffered). */
+    wal_abandon(tm->log);
+    pgr_abandon(tm->p);
+    txm_free(tm);
+}
+
+pgr *txm_pager(txm *tm) { return tm->p; }
+wal *txm_log(txm *tm) { return tm->log; }
+const txm_recovery *txm_last_recovery(txm *tm) { return &tm->rec; }
+
+/* ---- transactions ------------------------------------------------------------------------ */
+
+int txn_begin(txm *tm, txn **out)
+{
+    txn *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return st_set(ST_ENOMEM, "out of memory starting a transaction");
+    t->tm = tm;
+    t->state = TX_ACTIVE;
+    pthread_mutex_lock(&tm->tt_mu);
+    t->id = tm->next_id++;
+    pthread_mutex_unlock(&tm->tt_mu);
+    txm_tt_add(tm, t);
+    *out = t;
+    return ST_OK;
+}
+
+uint64_t txn_id(const txn *t) { return t->id; }
+txm *txn_manager(const txn *t) { return t->tm; }
+uint64_t txn_savepoint(const txn *t) { return t->last_lsn; }
+
+static int append_simple(txn *t, uint8_t type, uint64_t *lsn)
+{
+    wal_rec r = {.type = type};
+    int rc = txm_append(t->tm, t, &r);
+    if (rc == ST_OK && lsn)
+        *lsn = r.lsn;
+    return rc;
+}
+
+int txn_commit(txn *t)
+{
+    txm *tm = t->tm;
+    int rc = ST_OK;
+    if (t->last_lsn != 0) { /* a transaction that logged nothing has nothing to commit */
+        uint64_t lsn = 0;
+        rc = append_simple(t, WAL_COMMIT, &lsn);
+        if (rc == ST_OK)
+            rc = wal_flush_to(tm->log, lsn + 1); /* commit rule */
+        if (rc == ST_OK) {
+            t->state = TX_COMMITTED;
+            append_simple(t, WAL_END, NULL); /* only bookkeeping: a failure changes nothing */
+        }
+    }
+    txm_tt_remove(tm, t);
+    free(t);
+    return rc;
+}
+
+int txn_undo_chain(txn *t, uint64_t stop)
+{
+    txm *tm = t->tm;
+    uint8_t *buf = NULL;
+    size_t cap = 0;
+    int rc = ST_OK;
+    uint64_t lsn = t->undo_next;
+    while (rc == ST_OK && lsn > stop) {
+        wal_rec rec;
+        rc = wal_read_at(tm->log, lsn, &buf, &cap, &rec);
+        if (rc != ST_OK)
+            break;
+        if (rec.txn != t->id) {
+            rc = st_set(ST_ECORRUPT, "log record at LSN %llu belongs to transaction %llu, not to "
+                        "%llu whose undo chain led there", (unsigned long long)lsn,
+                        (unsigned long long)rec.txn, (unsigned long long)t->id);
+            break;
+        }
+        if (rec.type == WAL_CLR) {
+            lsn = rec.undo_next; /* already undone: skip what it compensated */
+            continue;
+        }
+        if (rec.type == WAL_UPDATE && rec.undo_len > 0) {
+            if (tm->rm.undo == NULL) {
+                rc = st_set(ST_EINVAL, "no resource manager to undo LSN %llu",
+                            (unsigned long long)lsn);
+                break;
+            }
+            uint64_t before = t->last_lsn;
+            rc = tm->rm.undo(tm->rm.ctx, t, &rec);
+            if (rc == ST_OK && t->last_lsn == before) {
+                /* The undo changed nothing; still log a CLR so it is never attempted again. */
+                mtr *m;
+                rc = mtr_begin(tm, t, &m);
+                if (rc == ST_OK)
+                    rc = mtr_commit_clr(m, rec.prev_lsn);
+            }
+        }
+        lsn = rec.prev_lsn;
+    }
+    if (rc == ST_OK)
+        t->undo_next = lsn;
+    free(buf);
+    return rc;
+}
+
+int txn_rollback_to(txn *t, uint64_t savepoint)
+{
+    return txn_undo_chain(t, savepoint);
+}
+
+int txn_abort(txn *t)
+{
+    txm *tm = t->tm;
+    int rc = ST_OK;
+    if (t->last_lsn != 0) {
+        t->state = TX_ABORTING;
+        rc = append_simple(t, WAL_ABORT, NULL);
+        if (rc == ST_OK)
+            rc = txn_undo_chain(t, 0);
+        if (rc == ST_OK)
+            rc = append_simple(t, WAL_END, NULL);
+        /* On failure the log holds an unfinished loser: recovery completes its undo. */
+    }
+    txm_tt_remove(tm, t);
+    free(t);
+    return rc;
+}
+
+/* ---- checkpoints ------------------------------------------------------------------------- */
+
+typedef struct dirty_count {
+    uint64_t n;
+} dirty_count;
+
+static void count_dirty(void *ctx, uint64_t pgno, uint64_t rec_lsn)
+{
+    (void)pgno;
+    (void)rec_lsn;
+    ((dirty_count *)ctx)->n++;
+}
+
+int txm_checkpoint(txm *tm)
+{
+    pthread_mutex_lock(&tm->ckpt_mu);
+    /* 1. Begin: from here on, a page's first change is logged as a full image. */
+    pthread_rwlock_wrlock(&tm->ckpt_lock);
+    wal_rec b = {.type = WAL_CKPT_BEGIN};
+    int rc = wal_append(tm->log, &b);
+    if (rc == ST_OK)
+        tm->redo_lsn = b.lsn;
+    pthread_rwlock_unlock(&tm->ckpt_lock);
+    /* 2. Every page changed before the begin goes to the file (each forcing the log first);
+     *    transactions go on meanwhile. Redo after a crash starts at the begin record. */
+    if (rc == ST_OK)
+        rc = pgr_flush_older(tm->p, b.lsn);
+    /* 3. End record with the transaction table (losers may have started before the begin). */
+    uint8_t *tt = NULL;
+    uint32_t tt_len = 0;
+    if (rc == ST_OK)
+        rc = txm_tt_encode(tm, &tt, &tt_len);
+    wal_rec e = {.type = WAL_CKPT_END, .redo = tt, .redo_len = tt_len, .undo_next = b.lsn};
+    if (rc == ST_OK)
+        rc = wal_append(tm->log, &e);
+    free(tt);
+    if (rc == ST_OK)
+        rc = wal_flush_to(tm->log, e.lsn + 1);
+    /* 4. The master record names the begin: recovery starts there from now on. */
+    if (rc == ST_OK)
+        rc = wal_set_checkpoint(tm->log, b.lsn);
+    /* 5. Reuse the log file if nothing in it can be needed any more: no active transaction,
+     *    no page changed since the begin still unwritten, no record appended since the end. */
+    if (rc == ST_OK) {
+        pthread_rwlock_wrlock(&tm->ckpt_lock);
+        pthread_mutex_lock(&tm->tt_mu);
+        bool idle = tm->active == NULL;
+        pthread_mutex_unlock(&tm->tt_mu);
+        dirty_count dc = {0};
+        if (idle)
+            pgr_dirty_pages(tm->p, count_dirty, &dc);
+        if (idle && dc.n == 0 && wal_end_lsn(tm->log) == e.lsn + wal_record_size(&e) &&
+            wal_flush_to(tm->log, wal_end_lsn(tm->log)) == ST_OK &&
+            wal_restart(tm->log) == ST_OK)
+            tm->redo_lsn = wal_base_lsn(tm->log);
+        pthread_rwlock_unlock(&tm->ckpt_lock);
+    }
+    if (rc == ST_OK)
+        atomic_store(&tm->last_ckpt_end, wal_end_lsn(tm->log));
+    pthread_mutex_unlock(&tm->ckpt_mu);
+    return rc;
+}

@@ -1,0 +1,61 @@
+/*
+ * txn_int.h — private structures of the transaction layer (txn.c, mtr.c, recover.c).
+ */
+#ifndef ACIDB_WAL_TXN_INT_H
+#define ACIDB_WAL_TXN_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "pager/status.h"
+#include "wal/txn.h"
+
+/* Transaction states (the transaction table's view). */
+enum { TX_ACTIVE = 1, TX_COMMITTED, TX_ABORTING };
+
+struct txn {
+    txm *tm;
+    uint64_t id;
+    uint64_t first_lsn;  /* its first record (0: none yet) */
+    uint64_t last_lsn;   /* its latest record: the next record's prev_lsn */
+    uint64_t undo_next;  /* where undo continues (last_lsn, or a CLR's undo_next) */
+    int state;
+    struct txn *prev, *next; /* the transaction table, under tm->tt_mu */
+};
+
+struct txm {
+    pgr *p;
+    wal *log;
+    txm_rm rm;
+    uint64_t checkpoint_bytes;
+    void (*progress)(void *ctx, const char *phase, uint64_t done, uint64_t total);
+    void *progress_ctx;
+
+    /* Held shared by mtr_commit while it decides full images and appends; exclusive by a
+     * checkpoint while it appends its begin record and moves redo_lsn. So every record
+     * appended after a checkpoint's begin knows that begin (full-page-image rule). */
+    pthread_rwlock_t ckpt_lock;
+    uint64_t redo_lsn;        /* begin LSN of the latest checkpoint (0: none) */
+    atomic_uint_fast64_t last_ckpt_end; /* log end when the last checkpoint finished */
+    pthread_mutex_t ckpt_mu;  /* one checkpoint at a time */
+
+    pthread_mutex_t tt_mu;    /* the transaction table and next_id */
+    txn *active;
+    uint64_t next_id;
+
+    txm_recovery rec;
+};
+
+/* Appends a record of transaction t (may be NULL), chaining prev_lsn and updating t. */
+int txm_append(txm *tm, txn *t, wal_rec *r);
+/* Runs t's undo chain back to `stop` (exclusive): the one undo path of rollback and recovery. */
+int txn_undo_chain(txn *t, uint64_t stop);
+/* The transaction table as a checkpoint payload (malloc'd) and its length. */
+int txm_tt_encode(txm *tm, uint8_t **out, uint32_t *len);
+void txm_tt_add(txm *tm, txn *t);
+void txm_tt_remove(txm *tm, txn *t);
+
+int txm_recover(txm *tm);
+
+#endif
