@@ -519,3 +519,5 @@ int bt_count(bt_tree *t, uint64_t *out)
         *out = total;
     return rc;
 }
+
+uint64_t bt_root(const bt_tree *t) { return t->root; }
