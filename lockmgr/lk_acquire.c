@@ -144,15 +144,40 @@ static int acquire_one(struct lk_txn *t, const lk_res_t *res, unsigned mode, lk_
             return LK_NOMEM;
         }
         r->hash = h;
+        if (res->kind == LK_RES_TABLE)
+            r->table = res->table;
     }
     if (!*now)
         *now = lk_coarse_ns();
+    if (res->kind == LK_RES_TABLE) { /* lk_fastpath.c */
+        if (!lk_mode_strong(target)) {
+            enum lk_fp_result fr = lk_fp_try(t, r, fresh, target, *now);
+            if (fr == LK_FP_GRANTED) {
+                if (fresh)
+                    lk_txn_track(t, r);
+                *out = r;
+                return LK_OK;
+            }
+            if (fr == LK_FP_NOMEM)
+                goto nomem;
+        } else if (!r->strong_counted) {
+            if (lk_fp_strong_begin(t->mgr, res->table) != LK_OK)
+                goto nomem;
+            r->strong_counted = true;
+        }
+    }
     struct lk_part *p = lk_part_of(t->mgr, h);
     pthread_mutex_lock(&p->mu);
     struct lk_lock *l = fresh ? lk_lock_get(p, res, h) : r->lock;
     if (!l) {
         pthread_mutex_unlock(&p->mu);
-        lk_req_free(t, r);
+    nomem:
+        if (r->strong_counted && !lk_mode_strong(r->held)) {
+            lk_fp_strong_end(t->mgr, r->table);
+            r->strong_counted = false;
+        }
+        if (fresh)
+            lk_req_free(t, r);
         lk_txn_seterr(t, "out of memory allocating a lock");
         return LK_NOMEM;
     }
@@ -182,6 +207,10 @@ static int acquire_one(struct lk_txn *t, const lk_res_t *res, unsigned mode, lk_
         lk_lock_put_if_unused(p, l); /* our never-granted request was the only user */
     pthread_mutex_unlock(&p->mu);
     if (rc != LK_OK) {
+        if (r->strong_counted && !lk_mode_strong(r->held)) { /* FP4: the strong request is gone */
+            lk_fp_strong_end(t->mgr, r->table);
+            r->strong_counted = false;
+        }
         if (fresh)
             lk_req_free(t, r);
         return rc;
@@ -236,7 +265,7 @@ int lk_acquire(lk_txn *t, const lk_res_t *res, lk_mode_t mode, lk_policy_t polic
      * already holds the intention mode, no hashing and no lookup are needed. */
     const unsigned intent = mode == LK_S ? LK_IS : LK_IX;
     struct lk_req *tr = t->last_table;
-    if (!tr || tr->lock->res.table != res->table ||
+    if (!tr || tr->table != res->table ||
         lk_mode_sup((lk_mode_t)tr->held, (lk_mode_t)intent) != tr->held) {
         const lk_res_t tres = lk_res_table(res->table);
         rc = acquire_one(t, &tres, intent, policy == LK_SKIP_LOCKED ? LK_WAIT : policy, &now,

@@ -20,6 +20,13 @@ void lk_escalate_maybe(struct lk_txn *t, struct lk_req *tr)
     if (!thr || tr->nchild <= thr || tr->nchild < tr->esc_next)
         return;
     const unsigned target = lk_mode_sup((lk_mode_t)tr->held, tr->nchild_x ? LK_X : LK_S);
+    if (!tr->strong_counted) { /* a strong table lock: fast-path locks into the table first */
+        if (lk_fp_strong_begin(t->mgr, tr->table) != LK_OK) {
+            tr->esc_next = tr->nchild + thr;
+            return;
+        }
+        tr->strong_counted = true;
+    }
     struct lk_part *p = lk_part_of(t->mgr, tr->hash);
     pthread_mutex_lock(&p->mu);
     const bool ok = lk_grantable(tr->lock, tr, target);
@@ -29,6 +36,10 @@ void lk_escalate_maybe(struct lk_txn *t, struct lk_req *tr)
     }
     pthread_mutex_unlock(&p->mu);
     if (!ok) {
+        if (!lk_mode_strong(tr->held)) {
+            lk_fp_strong_end(t->mgr, tr->table);
+            tr->strong_counted = false;
+        }
         tr->esc_next = tr->nchild + thr;
         return;
     }

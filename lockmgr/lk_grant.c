@@ -79,6 +79,16 @@ void lk_grant(struct lk_lock *l, struct lk_req *r, unsigned mode)
     l->granted_cnt[mode]++;
 }
 
+void lk_grant_attach(struct lk_lock *l, struct lk_req *r)
+{
+    r->gprev = NULL;
+    r->gnext = l->granted;
+    if (l->granted)
+        l->granted->gprev = r;
+    l->granted = r;
+    l->granted_cnt[r->held]++;
+}
+
 void lk_ungrant(struct lk_lock *l, struct lk_req *r)
 {
     assert(r->held != LK_NONE && r->status != LK_REQ_WAITING);

@@ -13,18 +13,22 @@
  * Who protects what (lockmgr/README.md, "Threading and lock ordering"):
  *   P  the mutex of the partition that holds the lock object;
  *   O  the owning thread of the transaction, without any mutex;
- *   D  the manager's dd_mu (deadlock search and snapshots), taken before every partition.
+ *   D  the manager's dd_mu (deadlock search and snapshots), taken before every partition;
+ *   F  the fp_mu of the transaction that owns the request (fast-path table locks,
+ *      lk_fastpath.c); taken after reg_mu and before any partition.
  */
 #ifndef ACIDB_LK_INT_H
 #define ACIDB_LK_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "lockmgr/lock.h"
 
 #define LK_INLINE_KEY 32u
+#define LK_FP_BUCKETS 1024u
 
 enum lk_req_status {
     LK_REQ_IDLE = 0,     /* not waiting                                                    */
@@ -36,7 +40,13 @@ enum lk_req_status {
 
 struct lk_req {
     struct lk_txn *txn;            /* immutable while linked                                 */
-    struct lk_lock *lock;          /* immutable while linked                                 */
+    struct lk_lock *lock;          /* immutable while linked; for a born_fast request NULL   */
+                                   /* until transferred (set under F, then immutable)        */
+    bool born_fast;                /* immutable: created on the fast path                    */
+    bool fast;                     /* F: granted on the fast path, in no lock object         */
+    bool strong_counted;           /* O: counted in mgr->fp_strong (lk_fastpath.c)           */
+    uint32_t table;                /* immutable: the table id, for table requests            */
+    struct lk_req *fprev, *fnext;  /* F: the transaction's list of fast-path requests        */
     struct lk_req *parent;         /* O: the table request of a row/key request, else NULL   */
     bool x_counted;                /* O: counted in parent->nchild_x (held X)                */
     struct lk_req *gprev, *gnext;  /* P: granted list of lock (iff held != LK_NONE)          */
@@ -83,6 +93,11 @@ struct lk_mgr {
     unsigned nparts;               /* power of two                                           */
     struct lk_part *parts;
     pthread_mutex_t dd_mu;         /* D: serialises deadlock searches and snapshots          */
+    bool fast_path;                /* immutable: weak table locks may use the fast path      */
+    pthread_mutex_t reg_mu;        /* every transaction handle, for fast-path transfers       */
+    struct lk_txn *reg;            /* reg_mu                                                 */
+    uint64_t fp_retired;           /* reg_mu: fast-path grants of destroyed transactions     */
+    _Atomic uint32_t fp_strong[LK_FP_BUCKETS]; /* strong table locks per table-hash bucket   */
     uint64_t dd_epoch;             /* D */
     struct dd_frame *dd_path;      /* D: the deadlock search's DFS path (lk_deadlock.c)      */
     lk_cycle_edge_t *dd_edges;     /* D: a found cycle, for the message and the hook         */
@@ -104,6 +119,10 @@ struct lk_txn {
     unsigned nfree;                /* O */
     uint64_t dd_epoch;             /* D: visited mark of the current deadlock search         */
     char errmsg[512];              /* O; also written under D for a victim or a cancel       */
+    pthread_mutex_t fp_mu;         /* F                                                      */
+    struct lk_req *fast;           /* F: fast-path requests                                  */
+    uint64_t fp_acquisitions;      /* F: counter of fast-path grants (lk_stats_get)          */
+    struct lk_txn *reg_prev, *reg_next; /* reg_mu                                            */
 };
 
 /* ---- lk_mode.c --------------------------------------------------------------------------- */
@@ -129,6 +148,8 @@ uint64_t lk_coarse_ns(void); /* CLOCK_MONOTONIC_COARSE: "since" stamps, a few ms
 bool lk_grantable(const struct lk_lock *l, const struct lk_req *r, unsigned mode);
 /* Grants `mode` to r: links it into the granted list if new, adjusts counters. */
 void lk_grant(struct lk_lock *l, struct lk_req *r, unsigned mode);
+/* Links r, which already holds r->held (a fast-path lock being transferred), into l. */
+void lk_grant_attach(struct lk_lock *l, struct lk_req *r);
 /* Removes r's granted mode from l (r must not be waiting). */
 void lk_ungrant(struct lk_lock *l, struct lk_req *r);
 /* Queues r for `mode` (upgrades by rule U of lk_grant.c, others at the tail). */
@@ -164,6 +185,26 @@ bool lk_deadlock_check(struct lk_txn *t);
 /* Locks dd_mu and every partition in index order / unlocks them. */
 void lk_freeze(struct lk_mgr *m);
 void lk_thaw(struct lk_mgr *m);
+
+/* ---- lk_fastpath.c: weak table locks without the partition mutex ----------------------- */
+static inline bool lk_mode_strong(unsigned m) { return m == LK_S || m == LK_SIX || m == LK_X; }
+void lk_fp_register(struct lk_txn *t);
+void lk_fp_unregister(struct lk_txn *t);
+enum lk_fp_result { LK_FP_GRANTED, LK_FP_SLOW, LK_FP_NOMEM };
+/* Tries to grant a weak mode on table r->table on the fast path (r fresh or born_fast). On
+ * LK_FP_SLOW, r — if it already held something — is in its lock object, ready for the normal
+ * path. */
+enum lk_fp_result lk_fp_try(struct lk_txn *t, struct lk_req *r, bool fresh, unsigned mode,
+                            uint64_t now);
+/* Before a strong request on a table: counts it and moves every fast-path lock on that table,
+ * of every transaction, into the lock table (so the grant rule sees them). LK_NOMEM possible;
+ * the count is then already undone. */
+int lk_fp_strong_begin(struct lk_mgr *m, uint32_t table);
+void lk_fp_strong_end(struct lk_mgr *m, uint32_t table);
+/* If r is a fast-path lock, forgets it and returns true; else the caller releases normally. */
+bool lk_fp_release(struct lk_txn *t, struct lk_req *r);
+/* Calls fn for every fast-path lock (lk_snapshot; caller holds reg_mu). */
+void lk_fp_each(struct lk_mgr *m, void (*fn)(void *ctx, const struct lk_req *r), void *ctx);
 
 /* ---- lk_escalate.c ----------------------------------------------------------------------- */
 /* Called by the owner after a row/key lock under table request tr was granted. */

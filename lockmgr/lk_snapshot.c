@@ -2,8 +2,9 @@
  * lk_snapshot.c — introspection: a consistent copy of every granted and waiting request, with
  * the transactions each waiter waits for (the same edges the deadlock search follows).
  *
- * The world is frozen (dd_mu + all partitions) while copying, so the snapshot is one instant
- * of the lock table, as `.locks` and error reports need. Everything is copied into one block
+ * The world is frozen (reg_mu, then dd_mu + all partitions) while copying, so the snapshot is
+ * one instant of the lock table, as `.locks` and error reports need; fast-path table locks
+ * (lk_fastpath.c) are collected first, under reg_mu, which keeps them from moving. Everything is copied into one block
  * (entries, key bytes, blocker ids), so the caller frees one pointer and nothing in it refers
  * back into the lock manager.
  */
@@ -31,11 +32,47 @@ static size_t blockers_of(const struct lk_lock *l, const struct lk_req *r, uint6
     return n;
 }
 
+/* Fast-path locks (lk_fastpath.c) are in no lock object; they are collected first. */
+struct fp_list {
+    size_t n, cap;
+    bool oom;
+    struct fp_item {
+        uint64_t txn, since;
+        uint32_t table;
+        uint8_t mode;
+    } *v;
+};
+
+static void fp_collect(void *ctx, const struct lk_req *r)
+{
+    struct fp_list *f = ctx;
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 64;
+        struct fp_item *v = realloc(f->v, cap * sizeof *v);
+        if (!v) {
+            f->oom = true;
+            return;
+        }
+        f->v = v, f->cap = cap;
+    }
+    f->v[f->n++] = (struct fp_item){r->txn->id, r->since_ns, r->table, r->held};
+}
+
 int lk_snapshot(lk_mgr *m, lk_snapshot_t **out)
 {
     *out = NULL;
+    /* reg_mu held throughout: no fast-path lock can move into the lock table meanwhile, so
+     * none is seen twice (lock order reg_mu -> fp_mu, then dd_mu -> partitions). */
+    pthread_mutex_lock(&m->reg_mu);
+    struct fp_list fp = {0};
+    lk_fp_each(m, fp_collect, &fp);
+    if (fp.oom) {
+        pthread_mutex_unlock(&m->reg_mu);
+        free(fp.v);
+        return LK_NOMEM;
+    }
     lk_freeze(m);
-    size_t ne = 0, nk = 0, nb = 0;
+    size_t ne = fp.n, nk = 0, nb = 0;
     for (unsigned i = 0; i < m->nparts; i++) {
         const struct lk_part *p = &m->parts[i];
         for (size_t b = 0; b < p->nbuckets; b++)
@@ -55,6 +92,8 @@ int lk_snapshot(lk_mgr *m, lk_snapshot_t **out)
     lk_snapshot_t *s = malloc(sz);
     if (!s) {
         lk_thaw(m);
+        pthread_mutex_unlock(&m->reg_mu);
+        free(fp.v);
         return LK_NOMEM;
     }
     s->n = ne;
@@ -62,6 +101,12 @@ int lk_snapshot(lk_mgr *m, lk_snapshot_t **out)
     uint64_t *bl = (uint64_t *)(s->entries + ne);
     unsigned char *kb = (unsigned char *)(bl + nb);
     size_t ei = 0;
+    for (size_t i = 0; i < fp.n; i++)
+        s->entries[ei++] = (lk_snap_entry_t){.txn = fp.v[i].txn,
+                                             .res = lk_res_table(fp.v[i].table),
+                                             .mode = (lk_mode_t)fp.v[i].mode,
+                                             .since_ns = fp.v[i].since,
+                                             .blockers = bl};
     for (int pass = 0; pass < 2; pass++) /* granted entries first, then the waiting ones */
         for (unsigned i = 0; i < m->nparts; i++) {
             const struct lk_part *p = &m->parts[i];
@@ -87,6 +132,8 @@ int lk_snapshot(lk_mgr *m, lk_snapshot_t **out)
                 }
         }
     lk_thaw(m);
+    pthread_mutex_unlock(&m->reg_mu);
+    free(fp.v);
     *out = s;
     return LK_OK;
 }

@@ -80,6 +80,8 @@ int lk_mgr_create(const lk_config_t *cfg, lk_mgr **out)
         return LK_NOMEM;
     m->cfg = c;
     m->nparts = np;
+    m->fast_path = !c.disable_fast_path;
+    pthread_mutex_init(&m->reg_mu, NULL);
     /* A per-manager random seed, so nobody can precompute keys that all land in one bucket. A
      * failed getrandom just leaves a time-based seed: hashing stays correct either way. */
     if (getrandom(&m->seed, sizeof m->seed, GRND_NONBLOCK) != (ssize_t)sizeof m->seed)
@@ -137,6 +139,7 @@ void lk_mgr_destroy(lk_mgr *m)
         pthread_mutex_destroy(&p->mu);
     }
     pthread_mutex_destroy(&m->dd_mu);
+    pthread_mutex_destroy(&m->reg_mu);
     free(m->dd_path);
     free(m->dd_edges);
     free(m->parts);
@@ -235,6 +238,14 @@ void lk_stats_get(lk_mgr *m, lk_stats_t *out)
         out->not_granted += p->stats.not_granted;
         pthread_mutex_unlock(&p->mu);
     }
+    pthread_mutex_lock(&m->reg_mu); /* fast-path grants are counted per transaction */
+    out->acquisitions += m->fp_retired;
+    for (struct lk_txn *u = m->reg; u; u = u->reg_next) {
+        pthread_mutex_lock(&u->fp_mu);
+        out->acquisitions += u->fp_acquisitions;
+        pthread_mutex_unlock(&u->fp_mu);
+    }
+    pthread_mutex_unlock(&m->reg_mu);
 }
 
 char *lk_res_format(const lk_mgr *m, const lk_res_t *r, char *buf, size_t n)

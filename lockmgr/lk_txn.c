@@ -43,6 +43,8 @@ int lk_txn_create(lk_mgr *m, lk_txn **out)
     }
     t->mgr = m;
     t->timeout_ms = m->cfg.lock_timeout_ms;
+    pthread_mutex_init(&t->fp_mu, NULL);
+    lk_fp_register(t);
     *out = t;
     return LK_OK;
 }
@@ -52,6 +54,8 @@ void lk_txn_destroy(lk_txn *t)
     if (!t)
         return;
     lk_release_all(t);
+    lk_fp_unregister(t);
+    pthread_mutex_destroy(&t->fp_mu);
     for (struct lk_req *r = t->free_reqs, *n; r; r = n) {
         n = r->tnext;
         free(r);
@@ -112,7 +116,8 @@ void lk_txn_seterr(struct lk_txn *t, const char *fmt, ...)
 struct lk_req *lk_txn_find(const struct lk_txn *t, const lk_res_t *r, uint64_t h)
 {
     for (struct lk_req *q = t->hb[h & (t->hsize - 1)]; q; q = q->hnext)
-        if (q->hash == h && lk_res_equal(&q->lock->res, r))
+        if (q->hash == h && (q->born_fast ? r->kind == LK_RES_TABLE && r->table == q->table
+                                          : lk_res_equal(&q->lock->res, r)))
             return q;
     return NULL;
 }
@@ -190,14 +195,18 @@ static void txn_untrack(struct lk_txn *t, struct lk_req *r)
 
 void lk_req_release(struct lk_txn *t, struct lk_req *r)
 {
-    struct lk_lock *l = r->lock;
-    struct lk_part *p = lk_part_of(t->mgr, r->hash);
-    pthread_mutex_lock(&p->mu);
-    lk_ungrant(l, r);
-    if (l->whead)
-        lk_wakeup(l);
-    lk_lock_put_if_unused(p, l);
-    pthread_mutex_unlock(&p->mu);
+    if (!lk_fp_release(t, r)) {
+        struct lk_lock *l = r->lock; /* read after lk_fp_release synchronised with a transfer */
+        struct lk_part *p = lk_part_of(t->mgr, r->hash);
+        pthread_mutex_lock(&p->mu);
+        lk_ungrant(l, r);
+        if (l->whead)
+            lk_wakeup(l);
+        lk_lock_put_if_unused(p, l);
+        pthread_mutex_unlock(&p->mu);
+    }
+    if (r->strong_counted) /* only now that the strong lock is gone (lk_fastpath.c FP4) */
+        lk_fp_strong_end(t->mgr, r->table);
     if (r->parent) {
         r->parent->nchild--;
         if (r->x_counted)

@@ -155,6 +155,9 @@ typedef struct lk_config {
      * 1..4096. Default 32. (ThreadSanitizer tracks at most 64 mutexes held by one thread, and
      * the deadlock search holds all of them: keep it at 32 or less in TSan builds.) */
     unsigned partitions;
+    /* Turns off the fast path for weak table locks (lk_fastpath.c): every IS/IX then goes
+     * through the shared lock table. For comparison and debugging; default false. */
+    bool disable_fast_path;
     /* Optional: a table id -> name mapping for messages; NULL result falls back to "table N".
      * Runs with internal mutexes held (see threading rules). */
     const char *(*table_name)(void *ctx, uint32_t table);

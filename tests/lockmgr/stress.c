@@ -338,13 +338,15 @@ static void dump_lock_table(lk_mgr *m)
     lk_snapshot_free(s);
 }
 
-static void run_stress(unsigned dd_delay_ms, unsigned escalation, unsigned partitions)
+static void run_stress(unsigned dd_delay_ms, unsigned escalation, unsigned partitions,
+                       bool fast_path)
 {
     uint64_t seed = env_u64("LK_STRESS_SEED", (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20));
     int ntxn = (int)env_u64("LK_STRESS_TXNS", UNDER_TSAN ? 1000 : 3000);
     fprintf(stderr, "stress: LK_STRESS_SEED=%llu LK_STRESS_TXNS=%d (delay %u ms, escalation %u, "
-                    "%u partitions)\n",
-            (unsigned long long)seed, ntxn, dd_delay_ms, escalation, partitions);
+                    "%u partitions, fast path %s)\n",
+            (unsigned long long)seed, ntxn, dd_delay_ms, escalation, partitions,
+            fast_path ? "on" : "off");
     for (int i = 0; i < NTHREADS; i++)
         wait_res[i] = -1;
     lk_config_t c = lk_config_default();
@@ -352,6 +354,7 @@ static void run_stress(unsigned dd_delay_ms, unsigned escalation, unsigned parti
     c.deadlock_delay_ms = dd_delay_ms;
     c.escalation_threshold = escalation;
     c.partitions = partitions;
+    c.disable_fast_path = !fast_path;
     c.on_deadlock = on_deadlock;
     lk_mgr *m;
     cr_assert_eq(lk_mgr_create(&c, &m), LK_OK);
@@ -414,12 +417,12 @@ static void run_stress(unsigned dd_delay_ms, unsigned escalation, unsigned parti
     lk_mgr_destroy(m);
 }
 
-Test(stress, random_lock_sets_immediate_detection_with_escalation, .timeout = 120)
+Test(stress, random_lock_sets_immediate_detection_escalation_fast_path, .timeout = 120)
 {
-    run_stress(0, 3, 32);
+    run_stress(0, 3, 32, true);
 }
 
-Test(stress, random_lock_sets_delayed_detection_one_partition, .timeout = 120)
+Test(stress, random_lock_sets_delayed_detection_one_partition_no_fast_path, .timeout = 120)
 {
-    run_stress(2, 0, 1);
+    run_stress(2, 0, 1, false);
 }
