@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define APPEND_FLUSH_AT (4u << 20) /* a buffer this big is flushed by the appender itself */
+#define APPEND_FLUSH_AT (4u << 20) /* wal_flush_if_big flushes a buffer this big */
 #define ZERO_CHUNK (1u << 20)
 
 uint64_t wal_seed(const uint8_t db_id[16]) { return XXH3_64bits(db_id, 16); }
@@ -351,13 +351,17 @@ int wal_append(wal *w, wal_rec *rec)
         w->st.appends++;
         w->st.bytes += len;
     }
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+int wal_flush_if_big(wal *w)
+{
+    pthread_mutex_lock(&w->mu);
     bool big = w->buf.len >= APPEND_FLUSH_AT;
     uint64_t end = w->end;
     pthread_mutex_unlock(&w->mu);
-    /* Bound the buffer: a giant transaction streams its log out instead of holding it all. */
-    if (rc == ST_OK && big)
-        rc = wal_flush_to(w, end);
-    return rc;
+    return big ? wal_flush_to(w, end) : ST_OK;
 }
 
 /* ---- group commit ------------------------------------------------------------------------ */

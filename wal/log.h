@@ -90,8 +90,13 @@ int wal_open(const char *db_path, const uint8_t db_id[16], const wal_options *op
 int wal_close(wal *w);
 
 /* Appends a record; sets rec->lsn. Buffered only: see wal_flush_to. ST_ETOOBIG if redo+undo
- * exceed WAL_MAX_REC; ST_EIO in the failed state. */
+ * exceed WAL_MAX_REC; ST_EIO in the failed state. Never does I/O, so it may be called with
+ * page latches held. */
 int wal_append(wal *w, wal_rec *rec);
+
+/* Flushes if 4 MiB or more are buffered, bounding memory for a giant transaction. Call it
+ * with no latch held (it may fdatasync). */
+int wal_flush_if_big(wal *w);
 
 /* Returns once every record that starts before `lsn` is durable (written and, unless no_sync,
  * fdatasync'd). Group commit: see above. Passing wal_end_lsn() flushes everything. */

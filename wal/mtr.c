@@ -171,6 +171,9 @@ static int commit_as(mtr *m, uint8_t type, uint64_t root, const void *undo, uint
     free(redo);
     /* Not logged: undo the in-memory changes, so memory never holds an unlogged change. */
     mtr_finish(m, rc != ST_OK);
+    /* I/O only now, with no latch held. */
+    if (rc == ST_OK && logged)
+        rc = wal_flush_if_big(tm->log);
     if (rc == ST_OK && logged && tm->checkpoint_bytes > 0 &&
         wal_end_lsn(tm->log) - atomic_load(&tm->last_ckpt_end) > tm->checkpoint_bytes)
         rc = txm_checkpoint(tm); /* no latch held here */
