@@ -4,7 +4,8 @@
  * A resource hashes (XXH3-64) to one of `nparts` partitions by the top bits of its hash and to
  * a bucket inside the partition by the low bits. Each partition has its own mutex, chained hash
  * table and cache of free lock objects, so the uncontended path — find or create the lock,
- * grant, later release and free it — takes exactly one partition mutex and usually no malloc.
+ * grant, later release and free it — takes exactly one partition mutex and usually no malloc
+ * (weak table locks take none: lk_fastpath.c).
  * No operation holds two partition mutexes except the frozen-world paths (deadlock search,
  * snapshot), which take dd_mu and then all partitions in index order.
  */
