@@ -259,3 +259,44 @@ Test(fairness, table_reader_is_not_starved_by_upgrading_writers)
     lk_txn_destroy(w);
     lk_mgr_destroy(m);
 }
+
+/* Weak table locks taken on the fast path still block a strong request, and while the strong
+ * lock is held or queued, new weak requests queue behind it like any others. */
+Test(fairness, strong_table_lock_waits_for_and_then_blocks_weak_ones)
+{
+    lk_mgr *m = mgr_with(0, 0, 0);
+    actor r[3], w, late;
+    for (int i = 0; i < 3; i++) {
+        actor_start(&r[i], m, (uint64_t)i + 1);
+        cr_assert_eq(actor_acquire(&r[i], lk_res_row(4, (uint64_t)i), i ? LK_X : LK_S, LK_WAIT),
+                     LK_OK);
+    }
+    lk_snapshot_t *s;
+    cr_assert_eq(lk_snapshot(m, &s), LK_OK);
+    cr_assert_eq(s->n, 6, "3 rows + 3 intention locks, fast path included");
+    lk_snapshot_free(s);
+    actor_start(&w, m, 10);
+    actor_submit(&w, lk_res_table(4), LK_X, LK_WAIT);
+    wait_blocked(m, 10);
+    actor_start(&late, m, 11);
+    actor_submit(&late, lk_res_row(4, 99), LK_S, LK_WAIT); /* IS queues behind the X */
+    wait_blocked(m, 11);
+    for (int i = 0; i < 3; i++) {
+        assert_still_blocked(&w, 20, "X granted while an intention lock is held");
+        actor_release(&r[i], 0);
+    }
+    cr_assert_eq(actor_result(&w, 2000), LK_OK);
+    assert_still_blocked(&late, 30, "IS granted while X is held");
+    actor_release(&w, 0);
+    cr_assert_eq(actor_result(&late, 2000), LK_OK);
+    actor_release(&late, 12);
+    /* The strong lock is gone: weak locks work again, and a NOWAIT X sees them. */
+    cr_assert_eq(actor_acquire(&late, lk_res_row(4, 5), LK_X, LK_WAIT), LK_OK);
+    lk_txn_begin(w.t, 13);
+    cr_assert_eq(actor_acquire(&w, lk_res_table(4), LK_S, LK_NOWAIT), LK_UNAVAILABLE);
+    for (int i = 0; i < 3; i++)
+        actor_stop(&r[i]);
+    actor_stop(&w);
+    actor_stop(&late);
+    lk_mgr_destroy(m);
+}
