@@ -34,6 +34,34 @@ int bt_corrupt(const bt_tree *t, uint64_t pgno, const char *why)
                   (unsigned long long)pgno, (unsigned long long)t->root, why);
 }
 
+const char *bt_node_validate(bt_tree *t, bt_node *nd)
+{
+    if (nd->valid)
+        return NULL;
+    bt_vslot *v = &t->vcache[nd->pgno % BT_VCACHE];
+    uint64_t version = pgr_version(nd->pg);
+    if (v->pgno == nd->pgno && v->version == version) {
+        nd->valid = 1;
+        return NULL;
+    }
+    const char *why = bt_page_problem(&t->g, nd->d, 1);
+    if (why == NULL) {
+        nd->valid = 1;
+        v->pgno = nd->pgno;
+        v->version = version;
+    }
+    return why;
+}
+
+void bt_node_wrap(bt_tree *t, pgr_page *pg, bt_node *out)
+{
+    out->pg = pg;
+    out->d = pgr_data(pg);
+    out->pgno = pgr_pgno(pg);
+    out->vc = t->vcache;
+    out->valid = 0;
+}
+
 int bt_node_get(bt_tree *t, uint64_t pgno, int mode, int full, bt_node *out)
 {
     if (pgno == 0)
@@ -43,7 +71,12 @@ int bt_node_get(bt_tree *t, uint64_t pgno, int mode, int full, bt_node *out)
         return rc;
     out->d = pgr_data(out->pg);
     out->pgno = pgno;
-    const char *why = bt_page_problem(&t->g, out->d, full);
+    /* Only writers (exclusive tree latch) may use the validation cache. */
+    out->vc = mode == PGR_EXCL ? t->vcache : NULL;
+    out->valid = 0;
+    const char *why = bt_page_problem(&t->g, out->d, 0);
+    if (why == NULL && full)
+        why = bt_node_validate(t, out);
     if (why != NULL) {
         pgr_release(out->pg);
         out->pg = NULL;
@@ -79,7 +112,7 @@ int bt_descend(bt_tree *t, int target, const bt_key *key, int mode, bt_path *pat
         path->nc[lvl] = n;
         if (why == NULL && bt_is_leaf(g, nd.d)) {
             if (mode == PGR_EXCL)
-                why = bt_page_problem(g, nd.d, 1);
+                why = bt_node_validate(t, &nd);
             if (why == NULL) {
                 path->depth = lvl;
                 path->idx[lvl] = 0;
@@ -111,7 +144,7 @@ int bt_create(pgr *p, bt_kind kind, uint64_t *root)
         return st_set(ST_EINVAL, "bt_create: bad argument");
     bt_geom g;
     bt_geom_init(&g, kind, pgr_page_size(p));
-    bt_node nd;
+    bt_node nd = {0};
     int rc = pgr_alloc(p, g.leaf_type, &nd.pg);
     if (rc != ST_OK)
         return rc;

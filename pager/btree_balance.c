@@ -209,13 +209,13 @@ static int push_down(bt_tree *t, bt_path *path, bt_node *root, bt_node *child)
         return st_set(ST_ETOOBIG, "%s: tree %llu would exceed %d levels",
                       pgr_path(t->p), (unsigned long long)t->root, BT_MAX_DEPTH);
     }
-    int rc = pgr_alloc(t->p, root->d[8], &child->pg);
+    pgr_page *pg;
+    int rc = pgr_alloc(t->p, root->d[8], &pg);
     if (rc != ST_OK) {
         bt_node_release(root);
         return rc;
     }
-    child->d = pgr_data(child->pg);
-    child->pgno = pgr_pgno(child->pg);
+    bt_node_wrap(t, pg, child);
     memcpy(t->img[0], root->d, g->ps);
     t->img[0][BT_OFF_FLAGS] = 0;
     rc = bt_page_put_image(child, g, t->img[0]);
@@ -274,13 +274,13 @@ static int split(bt_tree *t, bt_path *path, int lvl, bt_node *nd, unsigned idx,
         bias = -1;
     unsigned m = choose_split(t, N, leaf, bias);
     bt_node nn;
-    rc = pgr_alloc(t->p, d[8], &nn.pg);
+    pgr_page *pg;
+    rc = pgr_alloc(t->p, d[8], &pg);
     if (rc != ST_OK) {
         bt_node_release(nd);
         return rc;
     }
-    nn.d = pgr_data(nn.pg);
-    nn.pgno = pgr_pgno(nn.pg);
+    bt_node_wrap(t, pg, &nn);
     uint64_t old_right = bt_right(d);
     rc = distribute(t, N, m, leaf, nd, &nn, leaf ? bt_left(d) : 0, old_right, sep_rowid,
                     sep_len);

@@ -209,6 +209,8 @@ static int revalidate(bt_cursor *c, bt_node *nd, int *same)
         return rc;
     nd->d = pgr_data(nd->pg);
     nd->pgno = c->leaf;
+    nd->vc = NULL;
+    nd->valid = 0;
     if (pgr_version(nd->pg) == c->version && c->idx < bt_ncells(nd->d)) {
         *same = 1;
         return ST_OK;

@@ -79,11 +79,24 @@ typedef struct bt_cell {
     uint64_t ovf;         /* leaf cells: first overflow page, 0 when local */
 } bt_cell;
 
-/* A latched page of a tree. */
+/* Pages already validated with `full` at a given pgr_version, so that a writer does not
+ * re-parse every cell of a leaf on each insert. Versions come from one pager-wide clock and
+ * change on every modification and every reload from disk, so (pgno, version) names one
+ * content; any content this code wrote is valid by construction. Direct-mapped by page
+ * number; touched only under the exclusive tree latch. */
+#define BT_VCACHE 64
+typedef struct bt_vslot {
+    uint64_t pgno, version;
+} bt_vslot;
+
+/* A latched page of a tree. `vc` is the writer's validation cache (NULL for readers) and
+ * `valid` says the page passed the full check (or was rebuilt whole by this code). */
 typedef struct bt_node {
     pgr_page *pg;
     uint8_t *d;
     uint64_t pgno;
+    bt_vslot *vc;
+    int valid;
 } bt_node;
 
 /* The path from the root to a leaf, recorded during a descent. Level 0 is the root; pg[depth]
@@ -106,6 +119,7 @@ struct bt_tree {
     uint8_t *img[2];
     uint8_t *cellbuf[2];
     uint8_t *sepbuf;
+    bt_vslot vcache[BT_VCACHE];
     const uint8_t **gptr;
     uint32_t *gsz;
     size_t gcap;
@@ -199,6 +213,10 @@ BT_MUST_CHECK int bt_page_put_image(bt_node *nd, const bt_geom *g, const uint8_t
 
 int bt_corrupt(const bt_tree *t, uint64_t pgno, const char *why);
 int bt_node_get(bt_tree *t, uint64_t pgno, int mode, int full, bt_node *out);
+/* The full check of a latched EXCL node, skipped when the cache vouches for this version. */
+const char *bt_node_validate(bt_tree *t, bt_node *nd);
+/* Wraps a page from pgr_alloc (EXCL, to be rebuilt whole by the caller). */
+void bt_node_wrap(bt_tree *t, pgr_page *pg, bt_node *out);
 void bt_node_release(bt_node *nd);
 
 enum bt_target { BT_BY_KEY, BT_LEFTMOST, BT_RIGHTMOST };

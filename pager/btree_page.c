@@ -273,6 +273,16 @@ void bt_img_append(const bt_geom *g, uint8_t *img, const uint8_t *cell, uint32_t
  * at the mtr's commit. A failed touch changes nothing and its error is returned; the caller
  * stops, and the mtr restores the pages it already changed. */
 
+/* After a change: a valid page stays valid, so remember its new version. */
+static void bt_node_note(bt_node *nd)
+{
+    if (nd->vc != NULL && nd->valid) {
+        bt_vslot *v = &nd->vc[nd->pgno % BT_VCACHE];
+        v->pgno = nd->pgno;
+        v->version = pgr_version(nd->pg);
+    }
+}
+
 int bt_page_init(bt_node *nd, const bt_geom *g, uint8_t type, uint8_t flags)
 {
     int rc = pgr_touch(nd->pg);
@@ -284,6 +294,8 @@ int bt_page_init(bt_node *nd, const bt_geom *g, uint8_t type, uint8_t flags)
     d[BT_OFF_FLAGS] = flags;
     put_u16(d + BT_OFF_START, (uint16_t)g->end);
     pgr_mark_dirty(nd->pg);
+    nd->valid = 1; /* an empty page of this kind */
+    bt_node_note(nd);
     return ST_OK;
 }
 
@@ -327,6 +339,7 @@ int bt_page_insert(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t *c
     put_u16(d + BT_OFF_NCELLS, (uint16_t)(n + 1));
     put_u16(d + BT_OFF_START, (uint16_t)start);
     pgr_mark_dirty(nd->pg);
+    bt_node_note(nd);
     return ST_OK;
 }
 
@@ -356,6 +369,7 @@ int bt_page_delete(bt_node *nd, const bt_geom *g, unsigned idx, uint32_t size)
     put_u16(d + BT_OFF_NCELLS, (uint16_t)n);
     put_u16(d + BT_OFF_START, (uint16_t)start);
     pgr_mark_dirty(nd->pg);
+    bt_node_note(nd);
     return ST_OK;
 }
 
@@ -370,6 +384,7 @@ int bt_page_overwrite(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t
     (void)g;
     memcpy(nd->d + off, cell, size);
     pgr_mark_dirty(nd->pg);
+    bt_node_note(nd);
     return ST_OK;
 }
 
@@ -384,6 +399,7 @@ int bt_page_set_child(bt_node *nd, unsigned idx, uint64_t child)
     else
         put_u64(d + bt_slot(d, idx), child); /* the child is the first field of the cell */
     pgr_mark_dirty(nd->pg);
+    bt_node_note(nd);
     return ST_OK;
 }
 
@@ -395,6 +411,7 @@ int bt_page_set_u64(bt_node *nd, unsigned off, uint64_t v)
     assert(off == BT_OFF_RIGHT || off == BT_OFF_LEFT);
     put_u64(nd->d + off, v);
     pgr_mark_dirty(nd->pg);
+    bt_node_note(nd);
     return ST_OK;
 }
 
@@ -407,5 +424,7 @@ int bt_page_put_image(bt_node *nd, const bt_geom *g, const uint8_t *img)
         return rc;
     memcpy(nd->d + 8, img + 8, g->end - 8);
     pgr_mark_dirty(nd->pg);
+    nd->valid = 1; /* images are built cell by cell from validated cells */
+    bt_node_note(nd);
     return ST_OK;
 }
