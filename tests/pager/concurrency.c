@@ -7,6 +7,7 @@
  * they count what went wrong and the main thread asserts on the counts.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,8 @@ static void *counter_worker(void *arg)
     struct worker *w = arg;
     uint64_t s = w->seed;
     for (uint64_t i = 0; i < w->ops; i++) {
-        uint64_t pgno = 1 + t_below(&s, NPAGES);
+        /* Half the operations hit four hot pages, so threads really do collide. */
+        uint64_t pgno = 1 + (t_below(&s, 2) ? t_below(&s, 4) : t_below(&s, NPAGES));
         int write = t_below(&s, 10) < 7;
         pgr_page *pg;
         int rc = pgr_get(w->p, pgno, write ? PGR_EXCL : PGR_SHARED, &pg);
@@ -53,6 +55,8 @@ static void *counter_worker(void *arg)
         uint64_t c = get_u64(d + 32);
         if (get_u64(d + 40) != ~c)
             w->torn++;
+        if (i % 16 == 0)
+            sched_yield(); /* widen the window a missing latch would leave open */
         if (write) {
             put_u64(d + 32, c + 1);
             put_u64(d + 40, ~(c + 1));
