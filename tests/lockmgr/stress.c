@@ -16,6 +16,10 @@
  *       exactly one victim: hook calls == LK_DEADLOCK returns == the deadlock counter.
  *   S3  every run terminates: transactions without a timeout wait forever, so a lost wake-up
  *       or a missed deadlock is a hang, caught by a watchdog that dumps the lock table.
+ *   S5  every snapshot (taken all along by the 17th thread) is a possible state: granted
+ *       entries on one resource are pairwise compatible (fast-path table locks included), and
+ *       every waiting entry has at least one blocker — a waiter with none would be a lost
+ *       wake-up frozen in the act.
  *   S4  only the policy in force can fail a request: NOWAIT -> LK_UNAVAILABLE, SKIP LOCKED ->
  *       LK_NOT_GRANTED, a timeout only with a timeout set, LK_DEADLOCK only when waiting, and
  *       LK_CANCELED exactly as often as a 17th thread's lk_txn_cancel calls said they
@@ -307,11 +311,53 @@ static void *worker_main(void *p)
 static atomic_bool cancel_stop;
 static long cancels_done;
 
+static bool same_res(const lk_res_t *a, const lk_res_t *b)
+{
+    return a->kind == b->kind && a->table == b->table && a->index == b->index &&
+           a->row == b->row && a->key_len == b->key_len &&
+           (!a->key_len || !memcmp(a->key, b->key, a->key_len));
+}
+
+static long snapshots_checked;
+
+/* S5 */
+static void check_snapshot(lk_mgr *m)
+{
+    lk_snapshot_t *s;
+    if (lk_snapshot(m, &s) != LK_OK)
+        return;
+    for (size_t i = 0; i < s->n; i++) {
+        const lk_snap_entry_t *e = &s->entries[i];
+        if (e->waiting && e->nblockers == 0) {
+            pthread_mutex_lock(&shadow_mu);
+            violate("S5: txn %llu waits for %s with nobody in its way (lost wake-up)",
+                    (unsigned long long)e->txn, lk_mode_name(e->mode));
+            pthread_mutex_unlock(&shadow_mu);
+        }
+        if (e->waiting)
+            continue;
+        for (size_t j = i + 1; j < s->n; j++) {
+            const lk_snap_entry_t *f = &s->entries[j];
+            if (!f->waiting && f->txn != e->txn && same_res(&e->res, &f->res) &&
+                !EXPECT_COMPAT[e->mode][f->mode]) {
+                pthread_mutex_lock(&shadow_mu);
+                violate("S5: snapshot shows txn %llu (%s) and txn %llu (%s) on one resource",
+                        (unsigned long long)e->txn, lk_mode_name(e->mode),
+                        (unsigned long long)f->txn, lk_mode_name(f->mode));
+                pthread_mutex_unlock(&shadow_mu);
+            }
+        }
+    }
+    lk_snapshot_free(s);
+    snapshots_checked++;
+}
+
 static void *canceller_main(void *p)
 {
-    uint64_t rng = *(uint64_t *)p;
+    struct { uint64_t rng; lk_mgr *m; } *a = p;
     while (!atomic_load(&cancel_stop)) {
-        cancels_done += lk_txn_cancel(handles[rnd(&rng) % NTHREADS]);
+        cancels_done += lk_txn_cancel(handles[rnd(&a->rng) % NTHREADS]);
+        check_snapshot(a->m);
         tsleep_ms(1);
     }
     return NULL;
@@ -362,8 +408,8 @@ static void run_stress(unsigned dd_delay_ms, unsigned escalation, unsigned parti
     struct worker w[NTHREADS];
     for (int i = 0; i < NTHREADS; i++)
         cr_assert_eq(lk_txn_create(m, &handles[i]), LK_OK);
-    uint64_t crng = seed | 1;
-    cr_assert_eq(pthread_create(&canceller, NULL, canceller_main, &crng), 0);
+    struct { uint64_t rng; lk_mgr *m; } carg = {seed | 1, m};
+    cr_assert_eq(pthread_create(&canceller, NULL, canceller_main, &carg), 0);
     for (int i = 0; i < NTHREADS; i++) {
         w[i] = (struct worker){m, i, seed * 0x9E3779B97F4A7C15ull + (uint64_t)i * 7919 + 1, ntxn};
         if (!w[i].rng)
@@ -397,16 +443,17 @@ static void run_stress(unsigned dd_delay_ms, unsigned escalation, unsigned parti
     lk_stats_get(m, &st);
     fprintf(stderr,
             "stress: %ld commits, %ld deadlocks, %ld timeouts, %ld cancels, %ld nowait, "
-            "%ld skipped, %llu waits, %llu escalations\n",
+            "%ld skipped, %llu waits, %llu escalations, %ld snapshots checked\n",
             atomic_load(&n_commit), atomic_load(&n_deadlock), atomic_load(&n_timeout),
             atomic_load(&n_canceled),
             atomic_load(&n_unavail), atomic_load(&n_skipped), (unsigned long long)st.waits,
-            (unsigned long long)st.escalations);
+            (unsigned long long)st.escalations, snapshots_checked);
     cr_assert_str_eq(violation, "", "%s (seed %llu)", violation, (unsigned long long)seed);
     cr_assert_eq((long)st.deadlocks, atomic_load(&n_deadlock), "one victim per reported cycle");
     cr_assert_eq(hook_calls, atomic_load(&n_deadlock));
     cr_assert_eq((long)st.timeouts, atomic_load(&n_timeout));
     cr_assert_eq(cancels_done, atomic_load(&n_canceled), "every cancelled wait reported once");
+    cr_assert_gt(snapshots_checked, 0);
     cr_assert_eq((long)st.not_granted, atomic_load(&n_unavail) + atomic_load(&n_skipped));
     cr_assert_gt(atomic_load(&n_commit), 0);
     cr_assert_gt(st.waits, 0, "the test must create contention");
