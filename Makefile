@@ -101,7 +101,8 @@ test-suites: $(SUITE_BINS)
 test-tsan: $(TSAN_SUITES:%=$(BUILD)/tests/%)
 	@set -e; for s in $(TSAN_SUITES); do \
 	  echo "== suite $$s (TSan)"; \
-	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(BUILD)/tests/$$s; \
+	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	    $(BUILD)/tests/$$s; \
 	done
 
 bench: deps

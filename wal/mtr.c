@@ -162,8 +162,6 @@ static int commit_as(mtr *m, uint8_t type, uint64_t root, const void *undo, uint
                 for (size_t i = 0; i < m->n; i++)
                     if (m->pages[i].in_record)
                         pgr_stamp(m->pages[i].pg, r.lsn);
-                if (type == WAL_CLR && m->t != NULL)
-                    m->t->undo_next = undo_next;
             }
         }
     }

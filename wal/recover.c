@@ -28,7 +28,31 @@ typedef struct analysis {
     tt_entry *e;
     size_t n, cap;
     uint64_t max_id;
+    uint64_t *ended; /* transactions whose end record the scan passed */
+    size_t nended, capended;
 } analysis;
+
+static int ended_add(analysis *a, uint64_t id)
+{
+    if (a->nended == a->capended) {
+        size_t cap = a->capended ? 2 * a->capended : 64;
+        uint64_t *e = realloc(a->ended, cap * sizeof *e);
+        if (e == NULL)
+            return st_set(ST_ENOMEM, "out of memory in recovery");
+        a->ended = e;
+        a->capended = cap;
+    }
+    a->ended[a->nended++] = id;
+    return ST_OK;
+}
+
+static int ended(const analysis *a, uint64_t id)
+{
+    for (size_t i = 0; i < a->nended; i++)
+        if (a->ended[i] == id)
+            return 1;
+    return 0;
+}
 
 static tt_entry *tt_find(analysis *a, uint64_t id, int create)
 {
@@ -88,8 +112,9 @@ static int merge_checkpoint(analysis *a, const wal_rec *r)
         uint64_t id = get_u64(q);
         if (id > a->max_id)
             a->max_id = id;
-        if (tt_find(a, id, 0) != NULL)
-            continue; /* seen after the begin: what the scan found is newer */
+        if (tt_find(a, id, 0) != NULL || ended(a, id))
+            continue; /* seen after the begin (what the scan found is newer), or finished:
+                       * the snapshot was taken while it was ending */
         tt_entry *e = tt_find(a, id, 1);
         if (e == NULL)
             return st_set(ST_ENOMEM, "out of memory in recovery");
@@ -124,6 +149,7 @@ static int analyse(txm *tm, uint64_t from, uint64_t end, analysis *a)
             a->max_id = r.txn;
         if (r.type == WAL_END) {
             tt_drop(a, r.txn);
+            rc = ended_add(a, r.txn);
             continue;
         }
         tt_entry *e = tt_find(a, r.txn, 1);
@@ -258,6 +284,7 @@ int txm_recover(txm *tm)
         rc = undo_losers(tm, &a);
     }
     free(a.e);
+    free(a.ended);
     if (rc == ST_OK)
         rc = wal_flush_to(w, wal_end_lsn(w));
     if (rc == ST_OK)

@@ -88,11 +88,23 @@ int txm_append(txm *tm, txn *t, wal_rec *r)
     }
     int rc = wal_append(tm->log, r);
     if (rc == ST_OK && t != NULL) {
+        /* Under tt_mu: a checkpoint reads these fields of every active transaction. */
+        pthread_mutex_lock(&tm->tt_mu);
         if (t->first_lsn == 0)
             t->first_lsn = r->lsn;
         t->last_lsn = r->lsn;
         if (r->type == WAL_UPDATE)
             t->undo_next = r->lsn;
+        else if (r->type == WAL_CLR)
+            t->undo_next = r->undo_next;
+        /* The state a checkpoint records must match the log before it: once the commit (or
+         * abort) record is appended, a checkpoint end record after it — whose durability
+         * implies the commit record's — must not list the transaction as active. */
+        else if (r->type == WAL_COMMIT)
+            t->state = TX_COMMITTED;
+        else if (r->type == WAL_ABORT)
+            t->state = TX_ABORTING;
+        pthread_mutex_unlock(&tm->tt_mu);
     }
     return rc;
 }
@@ -235,10 +247,8 @@ int txn_commit(txn *t)
         rc = append_simple(t, WAL_COMMIT, &lsn);
         if (rc == ST_OK)
             rc = wal_flush_to(tm->log, lsn + 1); /* commit rule */
-        if (rc == ST_OK) {
-            t->state = TX_COMMITTED;
+        if (rc == ST_OK)
             append_simple(t, WAL_END, NULL); /* only bookkeeping: a failure changes nothing */
-        }
     }
     txm_tt_remove(tm, t);
     free(t);
@@ -285,8 +295,11 @@ int txn_undo_chain(txn *t, uint64_t stop)
         }
         lsn = rec.prev_lsn;
     }
-    if (rc == ST_OK)
+    if (rc == ST_OK) {
+        pthread_mutex_lock(&tm->tt_mu);
         t->undo_next = lsn;
+        pthread_mutex_unlock(&tm->tt_mu);
+    }
     free(buf);
     return rc;
 }
@@ -301,7 +314,6 @@ int txn_abort(txn *t)
     txm *tm = t->tm;
     int rc = ST_OK;
     if (t->last_lsn != 0) {
-        t->state = TX_ABORTING;
         rc = append_simple(t, WAL_ABORT, NULL);
         if (rc == ST_OK)
             rc = txn_undo_chain(t, 0);
@@ -355,17 +367,21 @@ int txm_checkpoint(txm *tm)
     /* 4. The master record names the begin: recovery starts there from now on. */
     if (rc == ST_OK)
         rc = wal_set_checkpoint(tm->log, b.lsn);
-    /* 5. Reuse the log file if nothing in it can be needed any more: no active transaction,
-     *    no page changed since the begin still unwritten, no record appended since the end. */
+    /* 5. Reuse the log file if nothing in it can be needed any more: no active transaction
+     *    and every page in the file *and synced* (pages evicted since step 2 were written but
+     *    not synced: dropping their log records first would lose them at a power cut). The
+     *    checkpoint lock keeps mini-transactions from logging meanwhile. */
     if (rc == ST_OK) {
         pthread_rwlock_wrlock(&tm->ckpt_lock);
         pthread_mutex_lock(&tm->tt_mu);
         bool idle = tm->active == NULL;
         pthread_mutex_unlock(&tm->tt_mu);
-        dirty_count dc = {0};
         if (idle)
+            rc = pgr_flush(tm->p);
+        dirty_count dc = {0};
+        if (rc == ST_OK && idle)
             pgr_dirty_pages(tm->p, count_dirty, &dc);
-        if (idle && dc.n == 0 && wal_end_lsn(tm->log) == e.lsn + wal_record_size(&e) &&
+        if (rc == ST_OK && idle && dc.n == 0 &&
             wal_flush_to(tm->log, wal_end_lsn(tm->log)) == ST_OK &&
             wal_restart(tm->log) == ST_OK)
             tm->redo_lsn = wal_base_lsn(tm->log);

@@ -14,6 +14,8 @@
 /* Transaction states (the transaction table's view). */
 enum { TX_ACTIVE = 1, TX_COMMITTED, TX_ABORTING };
 
+/* The LSN fields and state are written by the transaction's own thread and read by
+ * checkpoints: both under tm->tt_mu. */
 struct txn {
     txm *tm;
     uint64_t id;
