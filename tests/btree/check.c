@@ -548,3 +548,32 @@ Test(btree, flipped_bytes_are_named_by_check_and_reads_fail)
     free(f);
     free(d.bytes);
 }
+
+Test(btree, check_reports_unequal_leaf_depth)
+{
+    struct db d;
+    build(&d, 400);
+    pgr *p = open_copy(&d);
+    struct leaves L;
+    leaves_of(p, &d, &L);
+    /* Put an extra internal level above leaf 3 only: an internal page with no cells whose
+     * rightmost child is the leaf. Keys and references stay right; only the depth differs. */
+    pgr_page *np;
+    OK(pgr_alloc(p, PGR_T_TABLE_INTERNAL, &np));
+    uint64_t mid = pgr_pgno(np);
+    uint8_t *b = pgr_data(np);
+    put_u16(b + 10, 0);
+    put_u16(b + 12, PS - 8);
+    put_u64(b + 16, L.leaf[3]);
+    pgr_release(np);
+    pgr_page *pg;
+    b = edit(p, L.parent[3], &pg);
+    if (L.slot_in_parent[3] < 0)
+        put_u64(b + 16, mid);
+    else
+        put_u64(b + slot(b, L.slot_in_parent[3]), mid);
+    pgr_release(pg);
+    uint64_t pages[3] = {L.leaf[3], mid, L.parent[3]};
+    expect_reported(p, &d, pages, 3, "one leaf a level deeper than the others");
+    free(d.bytes);
+}
