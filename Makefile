@@ -49,7 +49,10 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libacidb.a
 
 # One Criterion binary per folder under tests/ (tests/<suite>/*.c -> build/tests/<suite>).
-SUITES      := $(filter-out shim,$(patsubst tests/%/,%,$(sort $(dir $(wildcard tests/*/*.c)))))
+# tests/common holds code shared by suites and the crash harness; tests/shim and tests/crash
+# are not Criterion suites.
+SUITES      := $(filter-out shim common crash,$(patsubst tests/%/,%,$(sort $(dir $(wildcard tests/*/*.c)))))
+COMMON_OBJS  = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/common/*.c))
 SUITE_BINS  := $(SUITES:%=$(BUILD)/tests/%)
 # Suites that exercise threads and therefore also run under ThreadSanitizer.
 TSAN_SUITES ?= $(filter lockmgr pager osfault wal,$(SUITES))
@@ -57,10 +60,12 @@ TSAN_SUITES ?= $(filter lockmgr pager osfault wal,$(SUITES))
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
+CRASH_BIN  := $(BUILD)/crash
+
 SHELL_SRCS := $(wildcard shell/*.c)
 SHELL_BIN  := $(if $(SHELL_SRCS),$(BUILD)/acidb)
 
-.PHONY: deps all run test test-suites test-tsan bench clean
+.PHONY: deps all run test test-suites test-tsan crash crash-quick bench clean
 .DEFAULT_GOAL := all
 
 # Installs only what is missing; prints nothing and changes nothing when all is present.
@@ -76,7 +81,7 @@ deps:
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
-all: $(LIB) $(SHELL_BIN) $(BENCH_BINS) $(SUITE_BINS)
+all: $(LIB) $(SHELL_BIN) $(BENCH_BINS) $(SUITE_BINS) $(CRASH_BIN)
 
 # deps first, then a fresh make: flags from pkg-config are read when make starts, and on a
 # bare machine pkg-config itself arrives with deps.
@@ -88,7 +93,7 @@ run: deps
 # The README's test command: plain build (gcc), then ASan+UBSan (clang), then TSan on the
 # concurrent suites. Each step stops the target on the first failing suite.
 test: deps
-	$(MAKE) --no-print-directory test-suites
+	$(MAKE) --no-print-directory test-suites crash-quick
 	$(MAKE) --no-print-directory test-suites BUILD=build/asan SANITIZE=address,undefined CC=clang
 	$(MAKE) --no-print-directory test-tsan BUILD=build/tsan SANITIZE=thread CRITERION_SHIM=1
 
@@ -104,6 +109,19 @@ test-tsan: $(TSAN_SUITES:%=$(BUILD)/tests/%)
 	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 	    $(BUILD)/tests/$$s; \
 	done
+
+# The crash harness (tests/crash/crash.c): kill -9, power loss and I/O errors against the bank
+# workload. `make test` runs the quick pass; `make crash` the long one (CRASH_SEED=S to replay,
+# CRASH_ARGS for anything else, e.g. CRASH_ARGS="--break commit-sync" to watch it catch a bug).
+CRASH_SEED ?= $(shell date +%s)
+crash-quick: $(CRASH_BIN)
+	$(CRASH_BIN) --seed $(CRASH_SEED) $(CRASH_ARGS)
+
+crash: deps
+	@$(MAKE) --no-print-directory $(CRASH_BIN)
+	$(CRASH_BIN) --mode power --runs 10000 --seed $(CRASH_SEED) $(CRASH_ARGS)
+	$(CRASH_BIN) --mode kill --runs 10000 --seed $(CRASH_SEED) $(CRASH_ARGS)
+	$(CRASH_BIN) --mode io --runs 10000 --seed $(CRASH_SEED) $(CRASH_ARGS)
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCH_BINS)
@@ -127,7 +145,7 @@ $(LIB): $(LIB_OBJS)
 test_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/$(1)/*.c))
 
 .SECONDEXPANSION:
-$(BUILD)/tests/%: $$(call test_objs,$$*) $(LIB) \
+$(BUILD)/tests/%: $$(call test_objs,$$*) $(COMMON_OBJS) $(LIB) \
                   $(if $(CRITERION_SHIM),$(BUILD)/obj/tests/shim/runner.o)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(filter-out %/runner.o,$^) -o $@ $(TESTLIBS) $(LDLIBS)
@@ -138,6 +156,10 @@ $(BUILD)/tests/%: $$(call test_objs,$$*) $(LIB) \
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(BENCHLIBS) $(LDLIBS)
+
+$(CRASH_BIN): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/crash/*.c)) $(COMMON_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/acidb: $(SHELL_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(dir $@)

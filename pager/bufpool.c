@@ -132,9 +132,11 @@ void bp_destroy(pgr *p)
  */
 static int failed_error(pgr *p)
 {
-    return st_set(ST_EIO, "%s is in a failed state after an earlier fdatasync error; no further "
-                  "writes are accepted until it is reopened", p->path);
+    return st_set(ST_EIO, "%s is in a failed state after an earlier write or fdatasync error; "
+                  "no further writes are accepted until it is reopened", p->path);
 }
+
+int pgr_failed(pgr *p) { return atomic_load(&p->failed); }
 
 /* Waits until no write of f is in flight; pool mutex held. */
 static void wait_io(pgr *p, struct pgr_page *f)
@@ -186,6 +188,8 @@ static int write_frame(pgr *p, struct pgr_page *f, bool wait)
         if (rc != ST_OK) {
             atomic_store(&f->dirty, true); /* not written: keep it dirty, lose nothing */
             atomic_store(&f->rec_lsn, rec_lsn);
+            if (rc == ST_EIO)
+                atomic_store(&p->failed, true); /* fail-stop (pager/README.md) */
         } else
             atomic_fetch_add(&p->st_writes, 1);
     }
@@ -564,10 +568,13 @@ static int write_header_last(pgr *p)
             put_u64(buf + p->page_size - PGR_TRAILER_SIZE, bp_checksum(buf, p->page_size, 0));
             rc = os_write(p->file, buf, p->page_size, 0);
         }
-        if (rc == ST_OK)
+        if (rc == ST_OK) {
             atomic_fetch_add(&p->st_writes, 1);
-        else
+        } else {
             atomic_store(&p->hdr->dirty, true);
+            if (rc == ST_EIO)
+                atomic_store(&p->failed, true);
+        }
     }
     free(buf);
     return rc;
@@ -700,4 +707,22 @@ void pgr_redo_done(pgr *p)
     uint64_t count = get_u64(p->hdr->data + HDR_PAGE_COUNT);
     if (count > atomic_load(&p->npages))
         atomic_store(&p->npages, count);
+}
+
+void pgr_reset_page_count(pgr *p)
+{
+    uint64_t count = get_u64(p->hdr->data + HDR_PAGE_COUNT);
+    atomic_store(&p->npages, count);
+    /* Frames of pages that no longer exist (allocated by an undone change) are forgotten. */
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; i < p->nframes; i++) {
+        struct pgr_page *f = &p->frames[i];
+        if (f->state == FR_READY && f->pgno >= count && f->pin == 0) {
+            table_remove(p, f);
+            f->state = FR_EMPTY;
+            atomic_store(&f->dirty, false);
+            atomic_store(&f->rec_lsn, 0);
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
 }

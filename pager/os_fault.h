@@ -75,4 +75,9 @@ void os_fault_reset_power(os_fault *f);
 
 void os_fault_counts_get(os_fault *f, os_fault_counts *out);
 
+/* Makes every fdatasync take `usec` microseconds (outside the layer's lock), like a disk: the
+ * base file is never really synced (durability is simulated), so without a delay a sync is
+ * instantaneous and nothing that depends on syncs taking time (group commit) can be seen. */
+void os_fault_set_sync_delay(os_fault *f, unsigned usec);
+
 #endif

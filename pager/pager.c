@@ -112,7 +112,7 @@ static int create_file(pgr *p, uint32_t ps)
 }
 
 /* Checks an existing file's header without writing anything; sets p->page_size. */
-static int validate_file(pgr *p)
+static int validate_file(pgr *p, int torn_ok)
 {
     uint64_t size;
     int rc = os_size(p->file, &size);
@@ -146,8 +146,20 @@ static int validate_file(pgr *p)
     if (page == NULL)
         return st_set(ST_ENOMEM, "out of memory opening %s", p->path);
     rc = os_read(p->file, page, ps, 0, &got);
-    if (rc == ST_OK && bp_checksum(page, ps, 0) != get_u64(page + ps - PGR_TRAILER_SIZE))
+    if (rc == ST_OK && bp_checksum(page, ps, 0) != get_u64(page + ps - PGR_TRAILER_SIZE)) {
+        if (torn_ok) {
+            /* Its first sector names a plausible page size: a torn header write, which the
+             * log will rebuild. Nothing else in it can be trusted until then — except the
+             * database id, which no write ever changes (old and new bytes agree), and which
+             * the log's header is checked against. */
+            memcpy(p->torn_id, page + HDR_DB_ID, 16);
+            free(page);
+            p->header_torn = 1;
+            p->page_size = ps;
+            return ST_OK;
+        }
         rc = st_set(ST_ECORRUPT, "%s: checksum mismatch on page 0 (the file header)", p->path);
+    }
     if (rc == ST_OK && page[8] != PGR_T_HEADER)
         rc = st_set(ST_ECORRUPT, "%s: page 0 has type %u, not the header type", p->path, page[8]);
     uint64_t count = get_u64(page + HDR_PAGE_COUNT);
@@ -244,12 +256,25 @@ int pgr_open(const char *path, const pgr_options *opts, pgr **out)
             p->page_size = new_ps;
             rc = create_file(p, new_ps);
         } else {
-            rc = validate_file(p);
+            rc = validate_file(p, o->torn_header_ok);
         }
     }
     if (rc == ST_OK)
         rc = bp_init(p, o->cache_bytes ? o->cache_bytes : PGR_DEFAULT_CACHE);
-    if (rc == ST_OK) {
+    if (rc == ST_OK && p->header_torn) {
+        /* Page 0 comes back zeroed (it will be replaced whole by redo); until then the file
+         * size says how many pages there are. */
+        uint64_t size = 0;
+        rc = os_size(p->file, &size);
+        atomic_store(&p->npages, size / p->page_size > 0 ? size / p->page_size : 1);
+        if (rc == ST_OK)
+            rc = pgr_get_for_redo(p, 0, 1, &p->hdr);
+        if (rc == ST_OK) {
+            memcpy(p->hdr->data + HDR_DB_ID, p->torn_id, 16);
+            pgr_set_page_lsn(p->hdr->data, 0); /* older than any record: redo applies all */
+            pthread_rwlock_unlock(&p->hdr->latch); /* keep the pin, drop the latch */
+        }
+    } else if (rc == ST_OK) {
         atomic_store(&p->npages, 1); /* enough to read page 0 */
         rc = pgr_get(p, 0, PGR_SHARED, &p->hdr);
         if (rc == ST_OK) {
@@ -361,6 +386,8 @@ static int hdr_set(pgr *p, int off, uint64_t v)
 }
 
 uint32_t pgr_page_size(const pgr *p) { return p->page_size; }
+int pgr_header_torn(pgr *p) { return p->header_torn; }
+void pgr_header_rebuilt(pgr *p) { p->header_torn = 0; }
 uint64_t pgr_page_count(pgr *p) { return atomic_load(&p->npages); }
 uint64_t pgr_free_count(pgr *p) { return hdr_get(p, HDR_FREE_COUNT); }
 uint64_t pgr_free_head(pgr *p) { return hdr_get(p, HDR_FREE_HEAD); }

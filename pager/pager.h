@@ -65,6 +65,11 @@ typedef struct pgr_options {
     uint32_t page_size;       /* for a new file; 0: PGR_DEFAULT_PAGE; ignored when opening */
     int create;               /* create the file if it does not exist */
     int readonly;             /* open read-only: every write is refused with ST_EREADONLY */
+    /* Accept a page 0 whose checksum fails when its first-sector fields (magic, version, page
+     * size) are sane: a write of the header torn by a crash, which the WAL's recovery rebuilds
+     * from a full image (txm_open sets this when a log exists). pgr_header_torn() reports it
+     * and the page count comes from the file size until redo has rebuilt the header. */
+    int torn_header_ok;
     pgr_before_write_fn before_write;
     void *before_write_ctx;
 } pgr_options;
@@ -161,6 +166,20 @@ int pgr_touch(pgr_page *pg);
 void pgr_release_held(pgr_page *pg);
 /* Page 0 latched PGR_EXCL and touched, for logged header changes (or the held handle). */
 int pgr_header_get(pgr *p, pgr_page **out);
+
+/* Page 0 was torn at open (torn_header_ok) and not yet rebuilt; pgr_header_rebuilt() is called
+ * by redo after it applied a full image of page 0. */
+int pgr_header_torn(pgr *p);
+void pgr_header_rebuilt(pgr *p);
+
+/* Whether a write or fdatasync of the file has failed (the pager then refuses every further
+ * write until reopened: fail-stop). */
+int pgr_failed(pgr *p);
+
+/* After page 0 was put back to an earlier image (an undone mini-transaction): the page count
+ * follows the header again, and frames of pages beyond it are dropped. Caller holds page 0
+ * (or nobody can change it). */
+void pgr_reset_page_count(pgr *p);
 
 /* Sets the LSN of a page the caller changed (held PGR_EXCL) and marks it dirty. The first LSN
  * since the page was last written is kept as its rec_lsn (the dirty page table's entry). */

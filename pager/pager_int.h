@@ -90,6 +90,8 @@ struct pgr {
     /* An fdatasync failed: the kernel may have dropped dirty pages we believe written, so every
      * later write and flush is refused (wal/README.md L4 applies to the database file too). */
     atomic_bool failed;
+    int header_torn; /* page 0 failed its checksum at open (torn_header_ok): set until redo */
+    uint8_t torn_id[16];
 
     atomic_uint_fast64_t st_hits, st_misses, st_reads, st_writes, st_evictions, st_syncs;
 };

@@ -149,7 +149,7 @@ static void wal_free(wal *w)
 /* A new log, made whole before it gets its name (wal/README.md L5): `-wal.tmp` is created,
  * its header written and synced, then renamed to `-wal` and the directory synced. A crash
  * leaves no log (a fresh one is made next time) or a complete one, never a half-made one. */
-static int create_log(wal *w)
+static int create_log(wal *w, uint64_t start_lsn)
 {
     size_t n = strlen(w->path) + 5;
     char *tmp = malloc(n);
@@ -163,7 +163,7 @@ static int create_log(wal *w)
     if (rc == ST_OK)
         rc = w->vfs->open(w->vfs, tmp, OS_OPEN_CREATE | OS_OPEN_EXCL, &w->file);
     if (rc == ST_OK) {
-        w->base = WAL_HDR_SIZE; /* so a fresh log's LSNs equal file offsets */
+        w->base = start_lsn > WAL_HDR_SIZE ? start_lsn : WAL_HDR_SIZE;
         w->seq = 1;
         w->epoch = 1;
         w->end = w->base;
@@ -265,7 +265,7 @@ int wal_open(const char *db_path, const uint8_t db_id[16], const wal_options *op
     int exists = 0;
     int rc = w->vfs->exists(w->vfs, w->path, &exists);
     if (rc == ST_OK)
-        rc = exists ? open_existing(w, db_id) : create_log(w);
+        rc = exists ? open_existing(w, db_id) : create_log(w, o->start_lsn);
     if (rc != ST_OK) {
         if (w->file)
             os_close(w->file);
@@ -600,4 +600,12 @@ void wal_abandon(wal *w)
         return;
     os_close(w->file);
     wal_free(w);
+}
+
+int wal_failed(wal *w)
+{
+    pthread_mutex_lock(&w->mu);
+    int v = w->failed;
+    pthread_mutex_unlock(&w->mu);
+    return v;
 }

@@ -75,6 +75,11 @@ typedef struct wal_options {
     int no_sync;          /* 0 (default): fdatasync in every flush; 1: never sync (tests and
                            * benchmarks only: not crash-safe for the last transactions) */
     size_t prealloc;      /* grow the file in steps of this many bytes (0: 16 MiB) */
+    /* A new log starts its LSNs here (at least WAL_HDR_SIZE): the database's pages carry LSNs
+     * of earlier, removed logs, and LSNs must never go backwards for a page (redo skips
+     * records older than the page). The transaction layer passes the end LSN it saved in
+     * the database header at the last clean close. Ignored for an existing log. */
+    uint64_t start_lsn;
 } wal_options;
 
 /* Opens `<db_path>-wal`, creating it if missing (as `<db_path>-wal.tmp`, header written and
@@ -103,6 +108,7 @@ int wal_flush_if_big(wal *w);
 int wal_flush_to(wal *w, uint64_t lsn);
 
 uint64_t wal_end_lsn(wal *w);      /* LSN the next record will get */
+int wal_failed(wal *w);            /* in the failed state (rule L4) */
 uint64_t wal_durable_lsn(wal *w);  /* everything before this is durable */
 uint64_t wal_base_lsn(wal *w);     /* oldest LSN still in the file */
 

@@ -81,6 +81,9 @@ static pgr_page *mtr_find(void *ctx, const pgr *p, uint64_t pgno)
 
 int mtr_begin(txm *tm, txn *t, mtr **out)
 {
+    if (pgr_failed(tm->p) || wal_failed(tm->log))
+        return st_set(ST_EIO, "%s is in a failed state after an I/O error: no further changes "
+                      "until it is reopened (recovery will repair it)", pgr_path(tm->p));
     mtr *m = calloc(1, sizeof *m);
     if (m == NULL)
         return st_set(ST_ENOMEM, "out of memory starting a mini-transaction");
@@ -97,16 +100,23 @@ static void mtr_finish(mtr *m, bool restore)
 {
     pgr_track(NULL);
     uint32_t ps = pgr_page_size(m->tm->p);
+    bool header_restored = false;
     /* Release in reverse order of touching: page 0, touched last by pgr_alloc/pgr_free, goes
      * first, and no latch is held longer than needed. */
     for (size_t i = m->n; i-- > 0;) {
         if (restore) {
             memcpy(pgr_data(m->pages[i].pg), m->pages[i].before, ps);
             pgr_mark_dirty(m->pages[i].pg); /* the frame may have been clean before */
+            if (pgr_pgno(m->pages[i].pg) == 0) {
+                pgr_reset_page_count(m->tm->p); /* still held: nobody else changes it */
+                header_restored = true;
+            }
         }
         pgr_release_held(m->pages[i].pg);
         free(m->pages[i].before);
     }
+    if (header_restored) /* frames of pages allocated by the undone change, now released */
+        pgr_reset_page_count(m->tm->p);
     free(m->pages);
     free(m);
 }

@@ -195,6 +195,8 @@ static int redo_record(txm *tm, const wal_rec *r)
                               (unsigned long long)e.pgno);
             }
             pgr_stamp(pg, r->lsn);
+            if (e.pgno == 0 && e.kind == WAL_FULL)
+                pgr_header_rebuilt(tm->p);
             tm->rec.redone++;
         }
         pgr_release(pg);
@@ -222,6 +224,9 @@ static int redo(txm *tm, uint64_t from, uint64_t end)
     if (rc == ST_ENOTFOUND)
         rc = ST_OK;
     wal_reader_close(rd);
+    if (rc == ST_OK && pgr_header_torn(tm->p))
+        rc = st_set(ST_ECORRUPT, "%s: the file header (page 0) is damaged and the log holds no "
+                    "full image of it to rebuild it from", pgr_path(tm->p));
     if (rc == ST_OK)
         pgr_redo_done(tm->p);
     return rc;
@@ -266,8 +271,12 @@ int txm_recover(txm *tm)
     memset(&tm->rec, 0, sizeof tm->rec);
     tm->redo_lsn = base;
     atomic_store(&tm->last_ckpt_end, end);
-    if (end == base)
+    if (end == base) {
+        if (pgr_header_torn(tm->p))
+            return st_set(ST_ECORRUPT, "%s: checksum mismatch on page 0 (the file header), and "
+                          "the log is empty", pgr_path(tm->p));
         return ST_OK; /* an empty log: the last shutdown was clean, or nothing was logged */
+    }
     double t0 = now_seconds();
     tm->rec.needed = 1;
     uint64_t from = ckpt >= base ? ckpt : base;

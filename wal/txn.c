@@ -8,6 +8,7 @@
  */
 #include "wal/txn_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,7 +20,7 @@ static int wal_rule(void *ctx, uint64_t pgno, uint64_t lsn)
 {
     (void)pgno;
     txm *tm = ctx;
-    if (lsn == 0 || tm->log == NULL)
+    if (lsn == 0 || tm->log == NULL || (tm->test_break & TXM_BREAK_WAL_RULE))
         return ST_OK; /* never logged (or the log is not open yet: nothing can be newer) */
     return wal_flush_to(tm->log, lsn + 1);
 }
@@ -131,6 +132,7 @@ int txm_open(const char *path, const txm_options *opts, txm **out)
     tm->progress = o->progress;
     tm->progress_ctx = o->progress_ctx;
     tm->next_id = 1;
+    tm->test_break = o->test_break;
     pthread_rwlock_init(&tm->ckpt_lock, NULL);
     pthread_mutex_init(&tm->ckpt_mu, NULL);
     pthread_mutex_init(&tm->tt_mu, NULL);
@@ -138,6 +140,15 @@ int txm_open(const char *path, const txm_options *opts, txm **out)
     pgr_options po = o->pager;
     po.before_write = wal_rule;
     po.before_write_ctx = tm;
+    /* With a log present, a torn header is recoverable: its full image is in the log. */
+    {
+        os_vfs *vfs = po.vfs ? po.vfs : os_posix();
+        char wal_path[4096];
+        int exists = 0;
+        snprintf(wal_path, sizeof wal_path, "%s-wal", path);
+        if (vfs->exists(vfs, wal_path, &exists) == ST_OK && exists)
+            po.torn_header_ok = 1;
+    }
     int rc = pgr_open(path, &po, &tm->p);
     if (rc == ST_OK && po.readonly) {
         pgr_close(tm->p);
@@ -148,7 +159,11 @@ int txm_open(const char *path, const txm_options *opts, txm **out)
     if (rc == ST_OK) {
         uint8_t id[16];
         pgr_db_id(tm->p, id);
-        rc = wal_open(path, id, &o->log, &tm->log);
+        wal_options lo = o->log;
+        /* LSNs never go backwards: a new log continues after the last one (txm_close saved
+         * its end in the header). A torn header cannot say, but then a log exists. */
+        lo.start_lsn = pgr_header_torn(tm->p) ? 0 : pgr_checkpoint_lsn(tm->p);
+        rc = wal_open(path, id, &lo, &tm->log);
     }
     if (rc == ST_OK)
         rc = txm_recover(tm);
@@ -178,6 +193,12 @@ int txm_close(txm *tm)
      * the database is one self-sufficient file again. If anything fails, the log stays and
      * the next open recovers. */
     int rc = pgr_flush(tm->p);
+    /* The header remembers where the log ended, so the next log's LSNs continue above every
+     * page LSN in the file (wal_options.start_lsn). Written and synced before the log goes. */
+    if (rc == ST_OK)
+        rc = pgr_set_checkpoint_lsn(tm->p, wal_end_lsn(tm->log));
+    if (rc == ST_OK)
+        rc = pgr_flush(tm->p);
     if (rc == ST_OK)
         rc = wal_close_and_remove(tm->log);
     else
@@ -244,8 +265,12 @@ int txn_commit(txn *t)
     int rc = ST_OK;
     if (t->last_lsn != 0) { /* a transaction that logged nothing has nothing to commit */
         uint64_t lsn = 0;
-        rc = append_simple(t, WAL_COMMIT, &lsn);
+        if (pgr_failed(tm->p))
+            rc = st_set(ST_EIO, "%s is in a failed state after an I/O error: the transaction "
+                        "cannot commit (it will be rolled back by recovery)", pgr_path(tm->p));
         if (rc == ST_OK)
+            rc = append_simple(t, WAL_COMMIT, &lsn);
+        if (rc == ST_OK && !(tm->test_break & TXM_BREAK_COMMIT_SYNC))
             rc = wal_flush_to(tm->log, lsn + 1); /* commit rule */
         if (rc == ST_OK)
             append_simple(t, WAL_END, NULL); /* only bookkeeping: a failure changes nothing */

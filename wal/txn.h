@@ -47,7 +47,15 @@ typedef struct txm_options {
     /* Recovery progress: phase "analysis", "redo" or "undo", done/total in log bytes. */
     void (*progress)(void *ctx, const char *phase, uint64_t done, uint64_t total);
     void *progress_ctx;
+    /* TESTS ONLY: deliberately break a durability rule, to show that the crash harness
+     * catches it (tests/crash/). Never set outside tests. */
+    unsigned test_break;
 } txm_options;
+
+enum {
+    TXM_BREAK_COMMIT_SYNC = 1, /* commit returns without waiting for its record to be durable */
+    TXM_BREAK_WAL_RULE = 2,    /* pages are written without forcing the log first */
+};
 
 typedef struct txm_recovery {
     int needed;               /* the log held records: the last shutdown was not clean */

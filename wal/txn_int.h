@@ -47,6 +47,7 @@ struct txm {
     uint64_t next_id;
 
     txm_recovery rec;
+    unsigned test_break; /* txm_options.test_break */
 };
 
 /* Appends a record of transaction t (may be NULL), chaining prev_lsn and updating t. */
