@@ -184,12 +184,12 @@ static int write_frame(pgr *p, struct pgr_page *f, bool wait)
         if (rc == ST_OK) {
             put_u64(buf + p->page_size - PGR_TRAILER_SIZE, bp_checksum(buf, p->page_size, f->pgno));
             rc = os_write(p->file, buf, p->page_size, f->pgno * p->page_size);
+            if (rc != ST_OK) /* fail-stop (pager/README.md); a refusing hook is not our I/O */
+                atomic_store(&p->failed, true);
         }
         if (rc != ST_OK) {
             atomic_store(&f->dirty, true); /* not written: keep it dirty, lose nothing */
             atomic_store(&f->rec_lsn, rec_lsn);
-            if (rc == ST_EIO)
-                atomic_store(&p->failed, true); /* fail-stop (pager/README.md) */
         } else
             atomic_fetch_add(&p->st_writes, 1);
     }
@@ -559,7 +559,11 @@ static int write_header_last(pgr *p)
         uint64_t count = get_u64(buf + HDR_PAGE_COUNT), size = 0;
         rc = os_size(p->file, &size);
         if (rc == ST_OK && size < count * p->page_size)
+        {
             rc = os_truncate(p->file, count * p->page_size); /* extends with zeros */
+            if (rc != ST_OK)
+                atomic_store(&p->failed, true);
+        }
         if (rc == ST_OK)
             rc = sync_file(p);
         if (rc == ST_OK && p->before_write)
@@ -567,14 +571,13 @@ static int write_header_last(pgr *p)
         if (rc == ST_OK) {
             put_u64(buf + p->page_size - PGR_TRAILER_SIZE, bp_checksum(buf, p->page_size, 0));
             rc = os_write(p->file, buf, p->page_size, 0);
-        }
-        if (rc == ST_OK) {
-            atomic_fetch_add(&p->st_writes, 1);
-        } else {
-            atomic_store(&p->hdr->dirty, true);
-            if (rc == ST_EIO)
+            if (rc != ST_OK)
                 atomic_store(&p->failed, true);
         }
+        if (rc == ST_OK)
+            atomic_fetch_add(&p->st_writes, 1);
+        else
+            atomic_store(&p->hdr->dirty, true);
     }
     free(buf);
     return rc;
