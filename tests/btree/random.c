@@ -594,3 +594,14 @@ Test(btree, random_table_65536) { run_random(BT_TABLE, 65536, 655360, RANDOM_OPS
 Test(btree, random_index_512) { run_random(BT_INDEX, 512, 5121, RANDOM_OPS); }
 Test(btree, random_index_4096) { run_random(BT_INDEX, 4096, 40961, RANDOM_OPS); }
 Test(btree, random_index_65536) { run_random(BT_INDEX, 65536, 655361, RANDOM_OPS_64K); }
+
+/* The page sizes in between, lighter: 5 sizes x 2 kinds x 20,000 operations, one seed each. */
+Test(btree, random_other_page_sizes)
+{
+    const uint32_t sizes[] = {1024, 2048, 8192, 16384, 32768};
+    uint64_t ops = t_scaled(20000, 3000);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        for (int kind = BT_TABLE; kind <= BT_INDEX; kind++)
+            run_seed(t_seed_given() ? t_seed(0) : sizes[i] * 10 + (uint64_t)kind, (bt_kind)kind,
+                     sizes[i], ops);
+}
