@@ -140,6 +140,7 @@ static void wal_free(wal *w)
         return;
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
+    pthread_rwlock_destroy(&w->file_lock);
     free(w->buf.data);
     free(w->spare.data);
     free(w->path);
@@ -261,6 +262,7 @@ int wal_open(const char *db_path, const uint8_t db_id[16], const wal_options *op
     memcpy(w->db_id, db_id, 16);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
+    pthread_rwlock_init(&w->file_lock, NULL);
 
     int exists = 0;
     int rc = w->vfs->exists(w->vfs, w->path, &exists);
@@ -531,7 +533,17 @@ uint64_t wal_checkpoint_lsn(wal *w)
     return v;
 }
 
+static int read_at_locked(wal *w, uint64_t lsn, uint8_t **buf, size_t *cap, wal_rec *rec);
+
 int wal_read_at(wal *w, uint64_t lsn, uint8_t **buf, size_t *cap, wal_rec *rec)
+{
+    pthread_rwlock_rdlock(&w->file_lock); /* the file is not replaced under us (wal_compact) */
+    int rc = read_at_locked(w, lsn, buf, cap, rec);
+    pthread_rwlock_unlock(&w->file_lock);
+    return rc;
+}
+
+static int read_at_locked(wal *w, uint64_t lsn, uint8_t **buf, size_t *cap, wal_rec *rec)
 {
     pthread_mutex_lock(&w->mu);
     /* In the batch a leader is writing right now: wait until it is in the file. */
@@ -608,4 +620,86 @@ int wal_failed(wal *w)
     int v = w->failed;
     pthread_mutex_unlock(&w->mu);
     return v;
+}
+
+int wal_compact(wal *w, uint64_t keep_from)
+{
+    pthread_rwlock_wrlock(&w->file_lock);
+    pthread_mutex_lock(&w->mu);
+    while (w->flushing) /* the leader writes through the old handle: let it finish */
+        pthread_cond_wait(&w->cv, &w->mu);
+    int rc = w->failed ? failed_error(w) : ST_OK;
+    if (keep_from > w->durable_lsn)
+        keep_from = w->durable_lsn; /* what is only in the buffer is written later anyway */
+    if (rc != ST_OK || keep_from <= w->base) {
+        pthread_mutex_unlock(&w->mu);
+        pthread_rwlock_unlock(&w->file_lock);
+        return rc;
+    }
+    size_t n = strlen(w->path) + 5;
+    char *tmp = malloc(n);
+    uint8_t *chunk = malloc(ZERO_CHUNK);
+    os_file *nf = NULL;
+    if (tmp == NULL || chunk == NULL)
+        rc = st_set(ST_ENOMEM, "out of memory compacting %s", w->path);
+    int exists = 0;
+    if (rc == ST_OK) {
+        snprintf(tmp, n, "%s.tmp", w->path);
+        rc = w->vfs->exists(w->vfs, tmp, &exists);
+    }
+    if (rc == ST_OK && exists)
+        rc = w->vfs->remove(w->vfs, tmp);
+    if (rc == ST_OK)
+        rc = w->vfs->open(w->vfs, tmp, OS_OPEN_CREATE | OS_OPEN_EXCL, &nf);
+    /* The new file: header with base = keep_from, then the durable records from there. */
+    uint8_t h[WAL_SLOT_SIZE];
+    build_slot(h, w->db_id, keep_from, w->seq + 1, w->epoch, w->ckpt >= keep_from ? w->ckpt : 0);
+    if (rc == ST_OK)
+        rc = os_write(nf, h, sizeof h, ((w->seq + 1) % 2) * WAL_SLOT_SIZE);
+    for (uint64_t lsn = keep_from; rc == ST_OK && lsn < w->durable_lsn;) {
+        size_t len = w->durable_lsn - lsn < ZERO_CHUNK ? (size_t)(w->durable_lsn - lsn) : ZERO_CHUNK;
+        size_t got = 0;
+        rc = os_read(w->file, chunk, len, wal_offset(w, lsn), &got);
+        if (rc == ST_OK && got != len)
+            rc = st_set(ST_EIO, "log %s: short read while compacting", w->path);
+        if (rc == ST_OK)
+            rc = os_write(nf, chunk, len, WAL_HDR_SIZE + (lsn - keep_from));
+        lsn += len;
+    }
+    if (rc == ST_OK)
+        rc = os_sync(nf);
+    /* The switch: atomic rename, then the directory sync makes it durable. Before the rename
+     * the old log is intact; after it, the new one holds everything still needed. */
+    if (rc == ST_OK)
+        rc = w->vfs->rename(w->vfs, tmp, w->path);
+    if (rc == ST_OK) {
+        int drc = w->vfs->sync_dir(w->vfs, w->path);
+        os_close(w->file);
+        w->file = nf;
+        nf = NULL;
+        w->base = keep_from;
+        w->seq++;
+        if (w->ckpt < keep_from)
+            w->ckpt = 0;
+        uint64_t size = 0;
+        os_size(w->file, &size);
+        w->alloc_end = size;
+        if (drc != ST_OK) {
+            rc = drc;
+            w->failed = true; /* the rename may not be durable: trust nothing more */
+        }
+    } else if (nf != NULL) {
+        os_close(nf);
+        nf = NULL;
+        w->vfs->remove(w->vfs, tmp);
+    }
+    /* Fail-stop like any log I/O error (L4), although the old log is intact: the caller sees
+     * an I/O error for this commit, and nothing may commit after it until a reopen. */
+    if (rc != ST_OK && rc != ST_ENOMEM)
+        w->failed = true;
+    free(tmp);
+    free(chunk);
+    pthread_mutex_unlock(&w->mu);
+    pthread_rwlock_unlock(&w->file_lock);
+    return rc;
 }

@@ -117,6 +117,13 @@ uint64_t wal_base_lsn(wal *w);     /* oldest LSN still in the file */
  * start. Only allowed when everything is flushed and lsn == wal_end_lsn(). */
 int wal_restart(wal *w);
 
+/* Discards the log before `keep_from` (nothing there is needed any more: every change older
+ * than it is in the database file and synced, and no active transaction has a record before
+ * it) by writing the durable records from keep_from into `<db>-wal.tmp`, syncing it and
+ * renaming it over the log (directory synced). Appends and flushes wait meanwhile: it copies
+ * only the live tail, which a checkpoint has just made short. A no-op if keep_from <= base. */
+int wal_compact(wal *w, uint64_t keep_from);
+
 /* The master record: the LSN of the last complete checkpoint's begin record, kept in the log
  * header (written and synced by wal_set_checkpoint; the record must be durable). 0: none. */
 int wal_set_checkpoint(wal *w, uint64_t lsn);

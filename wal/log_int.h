@@ -52,6 +52,9 @@ struct wal {
     int durable;         /* !no_sync */
     size_t prealloc;
 
+    /* Held shared by anyone reading the file outside `mu` (wal_read_at, readers); exclusive by
+     * wal_compact while it replaces the file. Lock order: file_lock before mu. */
+    pthread_rwlock_t file_lock;
     pthread_mutex_t mu;  /* protects everything below */
     pthread_cond_t cv;   /* broadcast when a flush finishes */
     uint64_t base;       /* LSN at file offset WAL_HDR_SIZE */

@@ -232,24 +232,35 @@ static int redo(txm *tm, uint64_t from, uint64_t end)
     return rc;
 }
 
+/* Every unfinished transaction is entered in the transaction table before any is undone: a
+ * checkpoint taken meanwhile (undo logs CLRs, and mtr_commit may checkpoint) must keep the log
+ * records of all of them, not only of the one being undone. */
 static int undo_losers(txm *tm, analysis *a)
 {
+    txn **ts = calloc(a->n ? a->n : 1, sizeof *ts);
+    if (ts == NULL)
+        return st_set(ST_ENOMEM, "out of memory in recovery");
     int rc = ST_OK;
     for (size_t i = 0; i < a->n && rc == ST_OK; i++) {
         tt_entry *e = &a->e[i];
+        ts[i] = calloc(1, sizeof *ts[i]);
+        if (ts[i] == NULL) {
+            rc = st_set(ST_ENOMEM, "out of memory in recovery");
+            break;
+        }
+        *ts[i] = (txn){.tm = tm, .id = e->id, .first_lsn = e->first, .last_lsn = e->last,
+                       .undo_next = e->undo_next, .state = e->state};
+        txm_tt_add(tm, ts[i]);
+    }
+    for (size_t i = 0; i < a->n && rc == ST_OK; i++) {
+        txn *t = ts[i];
         progress(tm, "undo", i, a->n);
-        txn *t = calloc(1, sizeof *t);
-        if (t == NULL)
-            return st_set(ST_ENOMEM, "out of memory in recovery");
-        *t = (txn){.tm = tm, .id = e->id, .first_lsn = e->first, .last_lsn = e->last,
-                   .undo_next = e->undo_next, .state = e->state};
-        txm_tt_add(tm, t);
         wal_rec r = {.type = WAL_END};
-        if (e->state == TX_COMMITTED) {
+        if (t->state == TX_COMMITTED) {
             rc = txm_append(tm, t, &r); /* it committed; only its end record was missing */
         } else {
             tm->rec.losers++;
-            if (e->state == TX_ACTIVE) {
+            if (t->state == TX_ACTIVE) {
                 wal_rec ab = {.type = WAL_ABORT};
                 rc = txm_append(tm, t, &ab);
             }
@@ -258,9 +269,19 @@ static int undo_losers(txm *tm, analysis *a)
             if (rc == ST_OK)
                 rc = txm_append(tm, t, &r);
         }
-        txm_tt_remove(tm, t);
-        free(t);
+        if (rc == ST_OK) {
+            txm_tt_remove(tm, t);
+            free(t);
+            ts[i] = NULL;
+        }
     }
+    for (size_t i = 0; i < a->n; i++) { /* after an error: forget the rest (recovery failed) */
+        if (ts[i] != NULL) {
+            txm_tt_remove(tm, ts[i]);
+            free(ts[i]);
+        }
+    }
+    free(ts);
     return rc;
 }
 
