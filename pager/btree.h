@@ -96,7 +96,10 @@ int bt_prev(bt_cursor *c);
 int bt_cursor_valid(const bt_cursor *c);
 
 /* The current entry. Pointers stay valid until the cursor next moves or is closed. For table
- * trees key->rowid is set; for index trees key->bytes/len. */
+ * trees key->rowid is set; for index trees key->bytes/len. ST_EINVAL on an invalid cursor.
+ * bt_cursor_value reads a value stored in overflow pages only when asked, so it returns
+ * ST_ENOTFOUND if another thread deleted that entry since the cursor landed on it (small
+ * values are copied when the cursor lands and cannot vanish). */
 int bt_cursor_key(bt_cursor *c, bt_key *key);
 int bt_cursor_value(bt_cursor *c, const void **val, size_t *vlen);
 

@@ -506,7 +506,14 @@ pthread_rwlock_t *pgr_tree_latch(pgr *p, uint64_t root)
         t = calloc(1, sizeof *t);
         if (t != NULL) {
             t->root = root;
-            pthread_rwlock_init(&t->lock, NULL);
+            /* Writer-preferring: with glibc's default (readers first) a stream of readers
+             * starved writers for seconds (tests/btree threads test). Safe because no thread
+             * takes a tree latch it already holds (btree.h: one latch per call). */
+            pthread_rwlockattr_t attr;
+            pthread_rwlockattr_init(&attr);
+            pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+            pthread_rwlock_init(&t->lock, &attr);
+            pthread_rwlockattr_destroy(&attr);
             t->next = p->trees;
             p->trees = t;
         }
