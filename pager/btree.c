@@ -554,3 +554,4 @@ int bt_count(bt_tree *t, uint64_t *out)
 }
 
 uint64_t bt_root(const bt_tree *t) { return t->root; }
+bt_kind bt_tree_kind(const bt_tree *t) { return t->g.kind; }

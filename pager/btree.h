@@ -59,8 +59,9 @@ int bt_create(pgr *p, bt_kind kind, uint64_t *root);
  * Free the handle with bt_close (the tree itself stays). */
 int bt_open(pgr *p, uint64_t root, bt_kind kind, bt_tree **out);
 void bt_close(bt_tree *t);
-/* The tree's (permanent) root page number. */
+/* The tree's (permanent) root page number, and its kind. */
 uint64_t bt_root(const bt_tree *t);
+bt_kind bt_tree_kind(const bt_tree *t);
 
 /* Frees every page of the tree, root included. The handle must not be used afterwards except
  * for bt_close. */

@@ -47,7 +47,36 @@ static int encode_undo(int op, bt_kind kind, const bt_key *key, const void *old,
     return ST_OK;
 }
 
-static bt_kind tree_kind(const bt_key *key) { return key->bytes ? BT_INDEX : BT_TABLE; }
+
+int btx_lock(txn *t, bt_tree *tree, const bt_key *key, lk_mode_t mode)
+{
+    lk_txn *lt = txn_locks(t);
+    if (lt == NULL)
+        return ST_OK;
+    uint32_t table = (uint32_t)bt_root(tree);
+    lk_res_t res = bt_tree_kind(tree) == BT_TABLE
+                       ? lk_res_row(table, (uint64_t)key->rowid)
+                       : lk_res_key(table, 0, key->bytes, key->len);
+    int lrc = lk_acquire(lt, &res, mode, LK_WAIT);
+    switch (lrc) {
+    case LK_OK:
+        return ST_OK;
+    case LK_DEADLOCK:
+        return st_set(ST_EDEADLOCK, "%s", lk_txn_errmsg(lt));
+    case LK_TIMEOUT:
+        return st_set(ST_ETIMEOUT, "%s", lk_txn_errmsg(lt));
+    case LK_NOMEM:
+        return st_set(ST_ENOMEM, "%s", lk_txn_errmsg(lt));
+    default:
+        return st_set(ST_ELOCKED, "%s", lk_txn_errmsg(lt));
+    }
+}
+
+int btx_get(txn *t, bt_tree *tree, const bt_key *key, void **val, size_t *vlen)
+{
+    int rc = btx_lock(t, tree, key, LK_S);
+    return rc == ST_OK ? bt_get(tree, key, val, vlen) : rc;
+}
 
 /* Runs `op` (an insert or a delete) in an mtr of t with the undo that restores `key`. */
 static int logged_change(txn *t, bt_tree *tree, uint64_t root, const bt_key *key, int is_delete,
@@ -56,9 +85,12 @@ static int logged_change(txn *t, bt_tree *tree, uint64_t root, const bt_key *key
     txm *tm = txn_manager(t);
     void *old = NULL;
     size_t oldlen = 0;
+    int rc = btx_lock(t, tree, key, LK_X);
+    if (rc != ST_OK)
+        return rc;
     /* The old value, read before the mtr holds any page (btx.h: one tree call per mtr after
-     * reads). The caller's lock on the key keeps it from changing in between. */
-    int rc = bt_get(tree, key, &old, &oldlen);
+     * reads). The X lock on the key keeps it from changing in between. */
+    rc = bt_get(tree, key, &old, &oldlen);
     int existed = rc == ST_OK;
     if (rc != ST_OK && rc != ST_ENOTFOUND)
         return rc;
@@ -70,7 +102,7 @@ static int logged_change(txn *t, bt_tree *tree, uint64_t root, const bt_key *key
     }
     uint8_t *undo = NULL;
     uint32_t undo_len = 0;
-    rc = encode_undo(existed ? UNDO_RESTORE : UNDO_DELETE, tree_kind(key), key, old, oldlen,
+    rc = encode_undo(existed ? UNDO_RESTORE : UNDO_DELETE, bt_tree_kind(tree), key, old, oldlen,
                      &undo, &undo_len);
     free(old);
     mtr *m = NULL;

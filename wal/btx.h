@@ -12,8 +12,13 @@
  * latch is released; taking a tree latch again while holding them could deadlock with a thread
  * that holds that tree latch and waits for one of those pages.
  *
- * Locks: the caller holds the row/key locks (lockmgr/) that make the change serializable; in
- * particular nobody else changes `key` between the read of its old value and the change.
+ * Locks: with a lock manager (txn_locks(t) != NULL), each call first locks what it touches —
+ * the row (table trees: table id = the tree's root page, row id = the key) or the key (index
+ * trees: index 0 of table = root, the key bytes) — X to change, S to read, waiting up to the
+ * lock timeout; a deadlock victim gets ST_EDEADLOCK (SQLSTATE 40P01), a timeout ST_ETIMEOUT
+ * (55P03), and must be rolled back. The lock is held to the end of the transaction, so
+ * nobody else changes `key` between the read of its old value and the change. Callers may
+ * lock these same resources earlier (btx_lock) to choose the order.
  *
  * Limits: one operation's log record holds at most WAL_MAX_REC bytes, the old value included,
  * and all pages it touches stay pinned until it commits, so a value of more than a few MiB (or
@@ -25,6 +30,13 @@
 
 #include "pager/btree.h"
 #include "wal/txn.h"
+
+/* Locks `key` of `tree` in `mode` (LK_S or LK_X) for t, as the calls below do. ST_OK without
+ * a lock manager. */
+int btx_lock(txn *t, bt_tree *tree, const bt_key *key, lk_mode_t mode);
+
+/* bt_get under an S lock on the key. */
+int btx_get(txn *t, bt_tree *tree, const bt_key *key, void **val, size_t *vlen);
 
 /* bt_insert (BT_REPLACE or BT_NOREPLACE), logged with its undo. */
 int btx_insert(txn *t, bt_tree *tree, const bt_key *key, const void *val, size_t vlen,

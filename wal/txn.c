@@ -110,6 +110,8 @@ int txm_append(txm *tm, txn *t, wal_rec *r)
     return rc;
 }
 
+static void txn_free(txn *t);
+
 /* ---- open / close ------------------------------------------------------------------------ */
 
 static void txm_free(txm *tm)
@@ -128,6 +130,7 @@ int txm_open(const char *path, const txm_options *opts, txm **out)
     if (tm == NULL)
         return st_set(ST_ENOMEM, "out of memory opening %s", path);
     tm->rm = o->rm;
+    tm->locks = o->locks;
     tm->checkpoint_bytes = o->checkpoint_bytes ? o->checkpoint_bytes : DEFAULT_CKPT_BYTES;
     tm->progress = o->progress;
     tm->progress_ctx = o->progress_ctx;
@@ -216,7 +219,7 @@ void txm_abandon(txm *tm)
     while (tm->active) {
         txn *t = tm->active;
         tm->active = t->next;
-        free(t);
+        txn_free(t);
     }
     pthread_mutex_unlock(&tm->tt_mu);
     /* Nothing more is written: close the log without flushing (free what it buffered). */
@@ -241,6 +244,13 @@ int txn_begin(txm *tm, txn **out)
     pthread_mutex_lock(&tm->tt_mu);
     t->id = tm->next_id++;
     pthread_mutex_unlock(&tm->tt_mu);
+    if (tm->locks != NULL) {
+        if (lk_txn_create(tm->locks, &t->lk) != LK_OK) {
+            free(t);
+            return st_set(ST_ENOMEM, "out of memory starting a transaction");
+        }
+        lk_txn_begin(t->lk, t->id); /* ids grow with start time: the victim rule's order */
+    }
     txm_tt_add(tm, t);
     *out = t;
     return ST_OK;
@@ -248,6 +258,15 @@ int txn_begin(txm *tm, txn **out)
 
 uint64_t txn_id(const txn *t) { return t->id; }
 txm *txn_manager(const txn *t) { return t->tm; }
+lk_txn *txn_locks(const txn *t) { return t->lk; }
+
+/* Strict 2PL: locks go only when the transaction is over (committed durably or undone). */
+static void txn_free(txn *t)
+{
+    if (t->lk != NULL)
+        lk_txn_destroy(t->lk); /* releases everything at once */
+    free(t);
+}
 uint64_t txn_savepoint(const txn *t) { return t->last_lsn; }
 
 static int append_simple(txn *t, uint8_t type, uint64_t *lsn)
@@ -276,7 +295,7 @@ int txn_commit(txn *t)
             append_simple(t, WAL_END, NULL); /* only bookkeeping: a failure changes nothing */
     }
     txm_tt_remove(tm, t);
-    free(t);
+    txn_free(t);
     return rc;
 }
 
@@ -347,7 +366,7 @@ int txn_abort(txn *t)
         /* On failure the log holds an unfinished loser: recovery completes its undo. */
     }
     txm_tt_remove(tm, t);
-    free(t);
+    txn_free(t);
     return rc;
 }
 

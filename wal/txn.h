@@ -13,8 +13,10 @@
  * mtr_commit_clr(). Rollback at run time (txn_abort, txn_rollback_to) and the undo pass of
  * recovery both go through txn_undo_chain(), the same code path.
  *
- * Locks are not taken here: the engine acquires them (lockmgr/) before it changes rows and
- * releases them after txn_commit / txn_abort return (strict 2PL).
+ * Locks (strict 2PL): when the txm has a lock manager (txm_options.locks), every transaction
+ * gets a lock handle (txn_locks); the logged tree operations (wal/btx.h) lock the row or key
+ * they read or change, callers may take more (tables, ranges, an order of their choosing), and
+ * txn_commit / txn_abort release everything only once the transaction is over.
  *
  * Threading: a txm is shared by all threads; a txn and its mtrs are used by one thread at a
  * time; an mtr lives on one thread from mtr_begin to its commit (it installs the pager's
@@ -25,6 +27,7 @@
 
 #include <stdint.h>
 
+#include "lockmgr/lock.h"
 #include "pager/pager.h"
 #include "wal/log.h"
 
@@ -43,6 +46,7 @@ typedef struct txm_options {
     pgr_options pager;        /* its before_write hook is taken by the txm (WAL rule) */
     wal_options log;
     txm_rm rm;
+    lk_mgr *locks;             /* NULL: the caller does all locking (tests of this layer) */
     uint64_t checkpoint_bytes; /* checkpoint after this much log; 0: 64 MiB */
     /* Recovery progress: phase "analysis", "redo" or "undo", done/total in log bytes. */
     void (*progress)(void *ctx, const char *phase, uint64_t done, uint64_t total);
@@ -86,6 +90,9 @@ uint64_t txn_id(const txn *t);
 /* The manager a transaction belongs to (resource managers reach the pager through it, also
  * during recovery, before txm_open has returned). */
 txm *txn_manager(const txn *t);
+/* The transaction's lock handle (begun with its id), or NULL without a lock manager. Valid
+ * until txn_commit / txn_abort, which release its locks. */
+lk_txn *txn_locks(const txn *t);
 /* Commit rule: returns ST_OK only once the commit record is durable. Frees t (also on error;
  * on ST_EIO the outcome is unknown until recovery: the log is in its failed state). */
 int txn_commit(txn *t);

@@ -23,6 +23,7 @@ struct txn {
     uint64_t last_lsn;   /* its latest record: the next record's prev_lsn */
     uint64_t undo_next;  /* where undo continues (last_lsn, or a CLR's undo_next) */
     int state;
+    lk_txn *lk;          /* its locks (NULL without a lock manager) */
     struct txn *prev, *next; /* the transaction table, under tm->tt_mu */
 };
 
@@ -30,6 +31,7 @@ struct txm {
     pgr *p;
     wal *log;
     txm_rm rm;
+    lk_mgr *locks;
     uint64_t checkpoint_bytes;
     void (*progress)(void *ctx, const char *phase, uint64_t done, uint64_t total);
     void *progress_ctx;

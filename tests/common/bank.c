@@ -125,14 +125,16 @@ int bank_open(bank *b, const char *path, const bank_options *o)
         .checkpoint_bytes = o->ckpt_bytes ? o->ckpt_bytes : 16 * 1024,
         .test_break = o->test_break,
     };
-    int rc = txm_open(path, &to, &b->tm);
-    if (rc != ST_OK)
-        return rc;
     lk_config_t cfg = lk_config_default();
     cfg.lock_timeout_ms = 10000;
-    if (lk_mgr_create(&cfg, &b->locks) != LK_OK) {
-        txm_abandon(b->tm);
+    if (lk_mgr_create(&cfg, &b->locks) != LK_OK)
         return st_set(ST_ENOMEM, "cannot create the lock manager");
+    to.locks = b->locks;
+    int rc = txm_open(path, &to, &b->tm);
+    if (rc != ST_OK) {
+        lk_mgr_destroy(b->locks);
+        b->locks = NULL;
+        return rc;
     }
     uint64_t cat = pgr_catalog_root(txm_pager(b->tm));
     if (cat == 0) {
@@ -154,10 +156,10 @@ int bank_open(bank *b, const char *path, const bank_options *o)
 int bank_close(bank *b)
 {
     bank_close_trees(b);
-    lk_mgr_destroy(b->locks);
-    b->locks = NULL;
     int rc = txm_close(b->tm);
     b->tm = NULL;
+    lk_mgr_destroy(b->locks);
+    b->locks = NULL;
     return rc;
 }
 
@@ -165,11 +167,11 @@ void bank_abandon(bank *b)
 {
     if (b->acc || b->xfer || b->refs)
         bank_close_trees(b);
+    txm_abandon(b->tm); /* frees its transactions and their lock handles first */
+    b->tm = NULL;
     if (b->locks)
         lk_mgr_destroy(b->locks);
     b->locks = NULL;
-    txm_abandon(b->tm);
-    b->tm = NULL;
 }
 
 static int get_balance(bank *b, int64_t a, int64_t *out)
@@ -184,29 +186,29 @@ static int get_balance(bank *b, int64_t a, int64_t *out)
     return rc;
 }
 
-int bank_transfer(bank *b, lk_txn *lt, int64_t from, int64_t to, int64_t amount, uint64_t id,
+int bank_transfer(bank *b, int64_t from, int64_t to, int64_t amount, uint64_t id,
                   int *deadlock)
 {
     *deadlock = 0;
     txn *t;
     if (txn_begin(b->tm, &t) != ST_OK)
         return XFER_FAILED;
-    lk_txn_begin(lt, txn_id(t));
-    lk_res_t rf = lk_res_row(1, (uint64_t)from), rt = lk_res_row(1, (uint64_t)to);
-    int lrc = lk_acquire(lt, &rf, LK_X, LK_WAIT);
-    if (lrc == LK_OK)
-        lrc = lk_acquire(lt, &rt, LK_X, LK_WAIT);
+    bt_key kf = bt_int_key(from), kt = bt_int_key(to), kx = bt_int_key((int64_t)id);
+    /* Both accounts locked X before reading, in the order given: two opposite transfers
+     * deadlock, and the lock manager makes one of them the victim. */
+    int rc = btx_lock(t, b->acc, &kf, LK_X);
+    if (rc == ST_OK)
+        rc = btx_lock(t, b->acc, &kt, LK_X);
     int64_t fb = 0, tb = 0;
-    int rc = ST_OK;
-    if (lrc == LK_OK)
+    if (rc == ST_OK)
         rc = get_balance(b, from, &fb);
-    if (lrc == LK_OK && rc == ST_OK)
+    if (rc == ST_OK)
         rc = get_balance(b, to, &tb);
-    if (lrc != LK_OK || rc != ST_OK || fb < amount || from == to) {
-        *deadlock = lrc == LK_DEADLOCK;
+    int lock_failed = rc == ST_EDEADLOCK || rc == ST_ETIMEOUT || rc == ST_ELOCKED;
+    if (rc != ST_OK || fb < amount || from == to) {
+        *deadlock = rc == ST_EDEADLOCK;
         int arc = txn_abort(t);
-        lk_release_all(lt);
-        return rc == ST_OK && arc == ST_OK ? XFER_ABORTED : XFER_FAILED;
+        return (rc == ST_OK || lock_failed) && arc == ST_OK ? XFER_ABORTED : XFER_FAILED;
     }
     uint8_t nf[8], nt[8], row[24];
     put_u64(nf, (uint64_t)(fb - amount));
@@ -216,28 +218,19 @@ int bank_transfer(bank *b, lk_txn *lt, int64_t from, int64_t to, int64_t amount,
     put_u64(row + 16, (uint64_t)amount);
     char ref[32];
     ref_of(id, ref, sizeof ref);
-    bt_key kf = bt_int_key(from), kt = bt_int_key(to), kx = bt_int_key((int64_t)id);
     bt_key kr = bt_bytes_key(ref, strlen(ref));
-    /* The reference is UNIQUE: lock its key before inserting it. */
-    lk_res_t rr = lk_res_key(2, 1, ref, strlen(ref));
-    lrc = lk_acquire(lt, &rr, LK_X, LK_WAIT);
-    if (lrc != LK_OK)
-        rc = ST_ELOCKED;
-    if (rc == ST_OK)
-        rc = btx_insert(t, b->acc, &kf, nf, 8, BT_REPLACE);
+    rc = btx_insert(t, b->acc, &kf, nf, 8, BT_REPLACE);
     if (rc == ST_OK)
         rc = btx_insert(t, b->acc, &kt, nt, 8, BT_REPLACE);
     if (rc == ST_OK)
         rc = btx_insert(t, b->xfer, &kx, row, sizeof row, BT_NOREPLACE);
     if (rc == ST_OK)
-        rc = btx_insert(t, b->refs, &kr, "", 0, BT_NOREPLACE);
-    int out;
+        rc = btx_insert(t, b->refs, &kr, "", 0, BT_NOREPLACE); /* locks the UNIQUE key */
     if (rc == ST_OK)
-        out = txn_commit(t) == ST_OK ? XFER_COMMITTED : XFER_FAILED;
-    else
-        out = txn_abort(t) == ST_OK && rc == ST_ELOCKED ? XFER_ABORTED : XFER_FAILED;
-    lk_release_all(lt);
-    return out;
+        return txn_commit(t) == ST_OK ? XFER_COMMITTED : XFER_FAILED;
+    lock_failed = rc == ST_EDEADLOCK || rc == ST_ETIMEOUT || rc == ST_ELOCKED;
+    *deadlock = rc == ST_EDEADLOCK;
+    return txn_abort(t) == ST_OK && lock_failed ? XFER_ABORTED : XFER_FAILED;
 }
 
 static int fail(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

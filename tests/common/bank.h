@@ -51,10 +51,11 @@ enum { XFER_COMMITTED = 0, XFER_ABORTED, XFER_FAILED };
 
 /* One transfer: lock both accounts (X, in the order given: opposite transfers deadlock and the
  * lock manager picks a victim), refuse an overdraft, debit, credit, history row with id,
- * unique reference; commit. Returns XFER_COMMITTED (commit returned OK), XFER_ABORTED (refused,
+ * unique reference (its key locked by the insert); commit. Locks are the transaction's own
+ * (txn_locks), released by commit or abort. Returns XFER_COMMITTED (commit returned OK), XFER_ABORTED (refused,
  * deadlock victim or timeout: rolled back, nothing left) or XFER_FAILED (an I/O error: the
  * outcome is whatever recovery decides, but never partial). *deadlock is set for victims. */
-int bank_transfer(bank *b, lk_txn *lt, int64_t from, int64_t to, int64_t amount, uint64_t id,
+int bank_transfer(bank *b, int64_t from, int64_t to, int64_t amount, uint64_t id,
                   int *deadlock);
 
 /* Checks a (recovered) bank: integrity check clean; money conserved; no negative balance;

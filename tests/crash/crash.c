@@ -103,9 +103,6 @@ static void pick(uint64_t *s, int n, int64_t *from, int64_t *to, int64_t *amount
 static void *worker_run(void *arg)
 {
     worker *wk = arg;
-    lk_txn *lt;
-    if (lk_txn_create(wk->b->locks, &lt) != LK_OK)
-        return NULL;
     uint64_t s = wk->seed;
     int failed = 0;
     for (int i = 0; i < wk->max; i++) {
@@ -113,7 +110,7 @@ static void *worker_run(void *arg)
         int64_t from, to, amount;
         pick(&s, wk->b->naccounts, &from, &to, &amount);
         int dl;
-        int out = bank_transfer(wk->b, lt, from, to, amount, id, &dl);
+        int out = bank_transfer(wk->b, from, to, amount, id, &dl);
         if (out == XFER_COMMITTED) {
             wk->committed[id] = 1;
             if (failed)
@@ -124,7 +121,6 @@ static void *worker_run(void *arg)
             break; /* the engine keeps refusing: a crashed process would be gone by now */
         }
     }
-    lk_txn_destroy(lt);
     return NULL;
 }
 
@@ -252,9 +248,6 @@ typedef struct kworker {
 static void *kworker_run(void *arg)
 {
     kworker *k = arg;
-    lk_txn *lt;
-    if (lk_txn_create(k->b->locks, &lt) != LK_OK)
-        _exit(3);
     uint64_t s = k->seed;
     for (uint64_t i = 0;; i++) {
         uint64_t id = k->id_base + i;
@@ -263,7 +256,7 @@ static void *kworker_run(void *arg)
         int64_t from, to, amount;
         pick(&s, k->b->naccounts, &from, &to, &amount);
         int dl;
-        int out = bank_transfer(k->b, lt, from, to, amount, id, &dl);
+        int out = bank_transfer(k->b, from, to, amount, id, &dl);
         if (out == XFER_FAILED) { /* with no faults injected, an error is a bug */
             fprintf(stderr, "crash: child: transfer %llu failed: %s\n", (unsigned long long)id,
                     st_msg());

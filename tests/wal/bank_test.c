@@ -62,9 +62,6 @@ typedef struct worker {
 static void *worker_run(void *arg)
 {
     worker *wk = arg;
-    lk_txn *lt;
-    if (lk_txn_create(wk->b->locks, &lt) != LK_OK)
-        return (void *)1;
     uint64_t s = wk->seed;
     for (int i = 0; i < PER_WORKER; i++) {
         uint64_t id = 1 + (uint64_t)wk->w * PER_WORKER + (uint64_t)i;
@@ -74,7 +71,7 @@ static void *worker_run(void *arg)
         if (from == to)
             to = from % wk->b->naccounts + 1;
         int dl;
-        int out = bank_transfer(wk->b, lt, from, to, (int64_t)(rnd(&s) % 900), id, &dl);
+        int out = bank_transfer(wk->b, from, to, (int64_t)(rnd(&s) % 900), id, &dl);
         wk->deadlocks += dl;
         if (out == XFER_COMMITTED)
             wk->committed[id] = 1;
@@ -83,7 +80,6 @@ static void *worker_run(void *arg)
         else
             break; /* an I/O error: the power is off */
     }
-    lk_txn_destroy(lt);
     return NULL;
 }
 
