@@ -335,18 +335,10 @@ int pgr_get(pgr *p, uint64_t pgno, int mode, pgr_page **out)
     return get_page(p, pgno, mode, out);
 }
 
-static int get_page(pgr *p, uint64_t pgno, int mode, pgr_page **out)
+/* Pins page pgno (reading and verifying it on a miss) and latches it in `mode`. With
+ * zero_if_unreadable (redo of a full image), a page that fails to verify comes back zeroed. */
+static int fetch(pgr *p, uint64_t pgno, int mode, bool zero_if_unreadable, pgr_page **out)
 {
-    struct pgr_page *held = bp_held(p, pgno);
-    if (held != NULL) { /* already latched EXCL by this thread's mini-transaction */
-        *out = held;
-        return ST_OK;
-    }
-    uint64_t n = atomic_load(&p->npages);
-    if (pgno >= n)
-        return st_set(ST_ECORRUPT, "%s: page %llu is beyond the end of the database (%llu pages)",
-                      p->path, (unsigned long long)pgno, (unsigned long long)n);
-
     pthread_mutex_lock(&p->mu);
     for (;;) {
         struct pgr_page *f = table_find(p, pgno);
@@ -373,6 +365,11 @@ static int get_page(pgr *p, uint64_t pgno, int mode, pgr_page **out)
         atomic_fetch_add(&p->st_misses, 1);
         /* FR_LOADING: nobody else touches f->data until finish_load publishes it. */
         rc = read_page(p, pgno, f->data);
+        if (rc == ST_ECORRUPT && zero_if_unreadable) {
+            /* Torn, missing or beyond the end: a full image is about to replace it. */
+            memset(f->data, 0, p->page_size);
+            rc = ST_OK;
+        }
         finish_load(p, f, rc);
         if (rc != ST_OK)
             return rc;
@@ -380,6 +377,20 @@ static int get_page(pgr *p, uint64_t pgno, int mode, pgr_page **out)
         *out = f;
         return ST_OK;
     }
+}
+
+static int get_page(pgr *p, uint64_t pgno, int mode, pgr_page **out)
+{
+    struct pgr_page *held = bp_held(p, pgno);
+    if (held != NULL) { /* already latched EXCL by this thread's mini-transaction */
+        *out = held;
+        return ST_OK;
+    }
+    uint64_t n = atomic_load(&p->npages);
+    if (pgno >= n)
+        return st_set(ST_ECORRUPT, "%s: page %llu is beyond the end of the database (%llu pages)",
+                      p->path, (unsigned long long)pgno, (unsigned long long)n);
+    return fetch(p, pgno, mode, false, out);
 }
 
 int bp_reserve(pgr *p, struct pgr_page **out)
@@ -558,8 +569,7 @@ static int write_header_last(pgr *p)
     if (dirty) {
         uint64_t count = get_u64(buf + HDR_PAGE_COUNT), size = 0;
         rc = os_size(p->file, &size);
-        if (rc == ST_OK && size < count * p->page_size)
-        {
+        if (rc == ST_OK && size < count * p->page_size) {
             rc = os_truncate(p->file, count * p->page_size); /* extends with zeros */
             if (rc != ST_OK)
                 atomic_store(&p->failed, true);
@@ -670,39 +680,7 @@ int pgr_get_for_redo(pgr *p, uint64_t pgno, int overwrite, pgr_page **out)
     uint64_t n = atomic_load(&p->npages);
     while (pgno >= n && !atomic_compare_exchange_weak(&p->npages, &n, pgno + 1))
         ;
-    pthread_mutex_lock(&p->mu);
-    for (;;) {
-        struct pgr_page *f = table_find(p, pgno);
-        if (f != NULL) {
-            if (f->state == FR_LOADING) {
-                pthread_cond_wait(&p->io_cv, &p->mu);
-                continue;
-            }
-            f->pin++;
-            pthread_mutex_unlock(&p->mu);
-            latch(f, PGR_EXCL);
-            *out = f;
-            return ST_OK;
-        }
-        int rc = claim_frame(p, pgno, &f);
-        if (rc == ST_EEXISTS)
-            continue;
-        pthread_mutex_unlock(&p->mu);
-        if (rc != ST_OK)
-            return rc;
-        rc = read_page(p, pgno, f->data);
-        if (rc == ST_ECORRUPT && overwrite) {
-            /* Torn, missing or beyond the end: a full image is about to replace it. */
-            memset(f->data, 0, p->page_size);
-            rc = ST_OK;
-        }
-        finish_load(p, f, rc);
-        if (rc != ST_OK)
-            return rc;
-        latch(f, PGR_EXCL);
-        *out = f;
-        return ST_OK;
-    }
+    return fetch(p, pgno, PGR_EXCL, overwrite != 0, out);
 }
 
 void pgr_redo_done(pgr *p)
