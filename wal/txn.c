@@ -372,6 +372,14 @@ int txn_abort(txn *t)
 
 /* ---- checkpoints ------------------------------------------------------------------------- */
 
+static bool txm_idle(txm *tm)
+{
+    pthread_mutex_lock(&tm->tt_mu);
+    bool idle = tm->active == NULL;
+    pthread_mutex_unlock(&tm->tt_mu);
+    return idle;
+}
+
 typedef struct dirty_count {
     uint64_t n;
 } dirty_count;
@@ -420,20 +428,17 @@ int txm_checkpoint(txm *tm)
     /* 5. Reuse the log file if nothing in it can be needed any more: no active transaction
      *    and every page in the file *and synced* (pages evicted since step 2 were written but
      *    not synced: dropping their log records first would lose them at a power cut). The
-     *    checkpoint lock keeps mini-transactions from logging meanwhile. */
-    if (rc == ST_OK) {
+     *    flush runs without the checkpoint lock (a mini-transaction may hold a page latch
+     *    while it waits for that lock); then, under the lock, nothing may have been logged
+     *    since — else the pages it stamped may be unsynced, and the restart is skipped. */
+    if (rc == ST_OK && txm_idle(tm)) {
+        uint64_t end0 = wal_end_lsn(tm->log);
+        rc = pgr_flush(tm->p);
         pthread_rwlock_wrlock(&tm->ckpt_lock);
-        pthread_mutex_lock(&tm->tt_mu);
-        bool idle = tm->active == NULL;
-        pthread_mutex_unlock(&tm->tt_mu);
-        if (idle)
-            rc = pgr_flush(tm->p);
         dirty_count dc = {0};
-        if (rc == ST_OK && idle)
-            pgr_dirty_pages(tm->p, count_dirty, &dc);
-        if (rc == ST_OK && idle && dc.n == 0 &&
-            wal_flush_to(tm->log, wal_end_lsn(tm->log)) == ST_OK &&
-            wal_restart(tm->log) == ST_OK)
+        pgr_dirty_pages(tm->p, count_dirty, &dc);
+        if (rc == ST_OK && txm_idle(tm) && dc.n == 0 && wal_end_lsn(tm->log) == end0 &&
+            wal_flush_to(tm->log, end0) == ST_OK && wal_restart(tm->log) == ST_OK)
             tm->redo_lsn = wal_base_lsn(tm->log);
         pthread_rwlock_unlock(&tm->ckpt_lock);
     }
