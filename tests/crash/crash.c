@@ -68,8 +68,13 @@ static void db_paths(char *dir, size_t n, char *db, size_t m)
     snprintf(db, m, "%s/bank.db", dir);
 }
 
-static void remove_db(const char *dir, const char *db)
+/* A failing run keeps its files (database and log, as recovery left them) for inspection. */
+static void remove_db(const char *dir, const char *db, int failed)
 {
+    if (failed) {
+        printf("  files kept for inspection: %s (and %s-wal)\n", db, db);
+        return;
+    }
     char p[600];
     unlink(db);
     snprintf(p, sizeof p, "%s-wal", db);
@@ -191,7 +196,7 @@ out:
     os_fault_free(f);
     free(committed);
     free(aborted);
-    remove_db(dir, db);
+    remove_db(dir, db, rc != 0);
     return rc;
 }
 
@@ -232,7 +237,7 @@ out:
     os_fault_free(f);
     free(committed);
     free(aborted);
-    remove_db(dir, db);
+    remove_db(dir, db, rc != 0);
     return rc;
 }
 
@@ -370,7 +375,7 @@ static int run_kill(uint64_t seed, char *why, size_t n, int *child_errors)
 out:
     free(committed);
     free(aborted);
-    remove_db(dir, db);
+    remove_db(dir, db, rc != 0);
     return rc;
 }
 
