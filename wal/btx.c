@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "pager/status.h"
 
 enum { UNDO_DELETE = 1, UNDO_RESTORE = 2 };
@@ -54,9 +56,18 @@ int btx_lock(txn *t, bt_tree *tree, const bt_key *key, lk_mode_t mode)
     if (lt == NULL)
         return ST_OK;
     uint32_t table = (uint32_t)bt_root(tree);
-    lk_res_t res = bt_tree_kind(tree) == BT_TABLE
-                       ? lk_res_row(table, (uint64_t)key->rowid)
-                       : lk_res_key(table, 0, key->bytes, key->len);
+    /* Keys longer than the lock manager takes are locked by their 128-bit digest: a collision
+     * could only make two transactions wait for each other needlessly, never miss a conflict. */
+    XXH128_hash_t digest;
+    const void *kb = key->bytes;
+    size_t kl = key->len;
+    if (bt_tree_kind(tree) == BT_INDEX && kl > LK_MAX_KEY) {
+        digest = XXH3_128bits(key->bytes, key->len);
+        kb = &digest;
+        kl = sizeof digest;
+    }
+    lk_res_t res = bt_tree_kind(tree) == BT_TABLE ? lk_res_row(table, (uint64_t)key->rowid)
+                                                  : lk_res_key(table, 1, kb, kl);
     int lrc = lk_acquire(lt, &res, mode, LK_WAIT);
     switch (lrc) {
     case LK_OK:

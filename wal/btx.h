@@ -14,7 +14,8 @@
  *
  * Locks: with a lock manager (txn_locks(t) != NULL), each call first locks what it touches —
  * the row (table trees: table id = the tree's root page, row id = the key) or the key (index
- * trees: index 0 of table = root, the key bytes) — X to change, S to read, waiting up to the
+ * trees: index 1 of table = root, the key bytes, or their 128-bit digest when longer than
+ * LK_MAX_KEY) — X to change, S to read, waiting up to the
  * lock timeout; a deadlock victim gets ST_EDEADLOCK (SQLSTATE 40P01), a timeout ST_ETIMEOUT
  * (55P03), and must be rolled back. The lock is held to the end of the transaction, so
  * nobody else changes `key` between the read of its old value and the change. Callers may
