@@ -83,14 +83,19 @@ int txm_tt_encode(txm *tm, uint8_t **out, uint32_t *len)
 
 int txm_append(txm *tm, txn *t, wal_rec *r)
 {
-    if (t != NULL) {
-        r->txn = t->id;
-        r->prev_lsn = t->last_lsn;
-    }
+    if (t == NULL)
+        return wal_append(tm->log, r);
+    /* Appending and recording it in the transaction table are one step for checkpoints
+     * (tt_mu held across both; wal_append does no I/O). Otherwise a checkpoint could begin,
+     * and take its snapshot, between a commit record's append and the state change: the
+     * snapshot would say "active", recovery would start after the commit record, never see
+     * it, and roll the committed transaction back (found by the crash harness, 1 power cut
+     * in about 2,000 with frequent checkpoints). */
+    pthread_mutex_lock(&tm->tt_mu);
+    r->txn = t->id;
+    r->prev_lsn = t->last_lsn;
     int rc = wal_append(tm->log, r);
-    if (rc == ST_OK && t != NULL) {
-        /* Under tt_mu: a checkpoint reads these fields of every active transaction. */
-        pthread_mutex_lock(&tm->tt_mu);
+    if (rc == ST_OK) {
         if (t->first_lsn == 0)
             t->first_lsn = r->lsn;
         t->last_lsn = r->lsn;
@@ -98,15 +103,12 @@ int txm_append(txm *tm, txn *t, wal_rec *r)
             t->undo_next = r->lsn;
         else if (r->type == WAL_CLR)
             t->undo_next = r->undo_next;
-        /* The state a checkpoint records must match the log before it: once the commit (or
-         * abort) record is appended, a checkpoint end record after it — whose durability
-         * implies the commit record's — must not list the transaction as active. */
         else if (r->type == WAL_COMMIT)
             t->state = TX_COMMITTED;
         else if (r->type == WAL_ABORT)
             t->state = TX_ABORTING;
-        pthread_mutex_unlock(&tm->tt_mu);
     }
+    pthread_mutex_unlock(&tm->tt_mu);
     return rc;
 }
 
