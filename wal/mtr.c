@@ -81,7 +81,7 @@ static pgr_page *mtr_find(void *ctx, const pgr *p, uint64_t pgno)
 
 int mtr_begin(txm *tm, txn *t, mtr **out)
 {
-    if (pgr_failed(tm->p) || wal_failed(tm->log))
+    if (txm_failed(tm))
         return st_set(ST_EIO, "%s is in a failed state after an I/O error: no further changes "
                       "until it is reopened (recovery will repair it)", pgr_path(tm->p));
     mtr *m = calloc(1, sizeof *m);

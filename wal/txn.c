@@ -286,7 +286,7 @@ int txn_commit(txn *t)
     int rc = ST_OK;
     if (t->last_lsn != 0) { /* a transaction that logged nothing has nothing to commit */
         uint64_t lsn = 0;
-        if (pgr_failed(tm->p))
+        if (txm_failed(tm))
             rc = st_set(ST_EIO, "%s is in a failed state after an I/O error: the transaction "
                         "cannot commit (it will be rolled back by recovery)", pgr_path(tm->p));
         if (rc == ST_OK)
@@ -352,7 +352,15 @@ int txn_undo_chain(txn *t, uint64_t stop)
 
 int txn_rollback_to(txn *t, uint64_t savepoint)
 {
-    return txn_undo_chain(t, savepoint);
+    int rc = txn_undo_chain(t, savepoint);
+    if (rc != ST_OK)
+        atomic_store(&t->tm->failed, true); /* as in txn_abort: undo stopped half way */
+    return rc;
+}
+
+int txm_failed(txm *tm)
+{
+    return atomic_load(&tm->failed) || pgr_failed(tm->p) || wal_failed(tm->log);
 }
 
 int txn_abort(txn *t)
@@ -365,7 +373,12 @@ int txn_abort(txn *t)
             rc = txn_undo_chain(t, 0);
         if (rc == ST_OK)
             rc = append_simple(t, WAL_END, NULL);
-        /* On failure the log holds an unfinished loser: recovery completes its undo. */
+    }
+    if (rc != ST_OK && t->last_lsn != 0) {
+        /* Undo stopped half way: fail-stop. The transaction keeps its locks and its place in
+         * the table (freed by txm_abandon; txm_close refuses); recovery finishes the undo. */
+        atomic_store(&tm->failed, true);
+        return rc;
     }
     txm_tt_remove(tm, t);
     txn_free(t);

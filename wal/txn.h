@@ -77,6 +77,9 @@ int txm_close(txm *tm);
 void txm_abandon(txm *tm);
 
 pgr *txm_pager(txm *tm);
+/* Whether the manager refuses changes: after an I/O error of the file or the log, or a
+ * rollback that could not finish (fail-stop; reopen to recover). */
+int txm_failed(txm *tm);
 wal *txm_log(txm *tm);
 const txm_recovery *txm_last_recovery(txm *tm);
 
@@ -96,7 +99,10 @@ lk_txn *txn_locks(const txn *t);
 /* Commit rule: returns ST_OK only once the commit record is durable. Frees t (also on error;
  * on ST_EIO the outcome is unknown until recovery: the log is in its failed state). */
 int txn_commit(txn *t);
-/* Rolls back every change of t (CLRs logged), ends it, frees t. */
+/* Rolls back every change of t (CLRs logged), ends it, frees t. If the undo cannot finish (an
+ * I/O error, a full buffer pool), returns the error and the manager fails-stop: t stays in the
+ * table with its locks, every later change or commit is refused (txm_failed), and reopening
+ * the database finishes the undo. */
 int txn_abort(txn *t);
 /* A savepoint: the LSN to roll back to. txn_rollback_to undoes everything logged after it
  * (statement-level rollback) and leaves t active. */

@@ -50,6 +50,11 @@ struct txm {
 
     txm_recovery rec;
     unsigned test_break; /* txm_options.test_break */
+    /* A rollback could not finish (an error during undo): its transaction stays in the table
+     * with its locks held, and nothing may change or commit until the database is reopened,
+     * where recovery completes the undo. Letting others go on would let them change rows whose
+     * undo is still pending. */
+    atomic_bool failed;
 };
 
 /* Appends a record of transaction t (may be NULL), chaining prev_lsn and updating t. */

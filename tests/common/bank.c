@@ -120,13 +120,15 @@ int bank_open(bank *b, const char *path, const bank_options *o)
     txm_options to = {
         .pager = {.vfs = o->vfs, .create = 1, .page_size = ps,
                   .cache_bytes = (o->cache_pages ? o->cache_pages : 40) * ps},
-        .log = {.vfs = o->vfs, .no_sync = o->no_sync},
+        .log = {.vfs = o->vfs, .no_sync = o->no_sync, .prealloc = 256 * 1024},
         .rm = {.undo = btx_undo},
         .checkpoint_bytes = o->ckpt_bytes ? o->ckpt_bytes : 16 * 1024,
         .test_break = o->test_break,
     };
     lk_config_t cfg = lk_config_default();
-    cfg.lock_timeout_ms = 10000;
+    /* Deadlocks are found at once; the timeout is only the fallback, and after a fail-stop
+     * the waiters on the stuck transaction's locks should give up soon. */
+    cfg.lock_timeout_ms = 100;
     if (lk_mgr_create(&cfg, &b->locks) != LK_OK)
         return st_set(ST_ENOMEM, "cannot create the lock manager");
     to.locks = b->locks;
@@ -191,7 +193,7 @@ int bank_transfer(bank *b, int64_t from, int64_t to, int64_t amount, uint64_t id
 {
     *deadlock = 0;
     txn *t;
-    if (txn_begin(b->tm, &t) != ST_OK)
+    if (txm_failed(b->tm) || txn_begin(b->tm, &t) != ST_OK)
         return XFER_FAILED;
     bt_key kf = bt_int_key(from), kt = bt_int_key(to), kx = bt_int_key((int64_t)id);
     /* Both accounts locked X before reading, in the order given: two opposite transfers
