@@ -316,21 +316,31 @@ static int bt_key_msg(const bt_tree *t, const bt_key *key, int code, const char 
                   what, (unsigned long long)t->root);
 }
 
+/* Descends EXCL to the leaf for `key` and finds its slot: the common start of a change. */
+static int find_for_change(bt_tree *t, const bt_key *key, bt_path *path, bt_node *leaf,
+                           unsigned *idx, int *exact)
+{
+    int rc = bt_descend(t, BT_BY_KEY, key, PGR_EXCL, path, leaf);
+    if (rc != ST_OK)
+        return rc;
+    const char *why = bt_page_search(&t->g, leaf->d, key, idx, exact);
+    if (why != NULL) {
+        bt_node_release(leaf);
+        return bt_corrupt(t, path->pg[path->depth], why);
+    }
+    return ST_OK;
+}
+
 int bt_write(bt_tree *t, const bt_key *key, const void *val, size_t vlen, int flags)
 {
     const bt_geom *g = &t->g;
     bt_path path;
     bt_node leaf;
-    int rc = bt_descend(t, BT_BY_KEY, key, PGR_EXCL, &path, &leaf);
-    if (rc != ST_OK)
-        return rc;
     unsigned idx;
     int exact;
-    const char *why = bt_page_search(g, leaf.d, key, &idx, &exact);
-    if (why != NULL) {
-        bt_node_release(&leaf);
-        return bt_corrupt(t, path.pg[path.depth], why);
-    }
+    int rc = find_for_change(t, key, &path, &leaf, &idx, &exact);
+    if (rc != ST_OK)
+        return rc;
     if (exact && (flags & BT_NOREPLACE)) {
         bt_node_release(&leaf);
         return bt_key_msg(t, key, ST_EEXISTS, "already exists");
@@ -413,16 +423,11 @@ int bt_remove(bt_tree *t, const bt_key *key)
     const bt_geom *g = &t->g;
     bt_path path;
     bt_node leaf;
-    int rc = bt_descend(t, BT_BY_KEY, key, PGR_EXCL, &path, &leaf);
-    if (rc != ST_OK)
-        return rc;
     unsigned idx;
     int exact;
-    const char *why = bt_page_search(g, leaf.d, key, &idx, &exact);
-    if (why != NULL) {
-        bt_node_release(&leaf);
-        return bt_corrupt(t, path.pg[path.depth], why);
-    }
+    int rc = find_for_change(t, key, &path, &leaf, &idx, &exact);
+    if (rc != ST_OK)
+        return rc;
     if (!exact) {
         bt_node_release(&leaf);
         return bt_key_msg(t, key, ST_ENOTFOUND, "not found");
