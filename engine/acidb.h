@@ -1,0 +1,206 @@
+/*
+ * acidb.h — the public C API of acidb, an embedded transactional SQL database.
+ *
+ * This header is the user's manual. Everything here is thread-safe in the sense stated per
+ * function; everything not declared here is internal.
+ *
+ * Objects and ownership
+ *   acidb_db    one open database file (and its write-ahead log, "<file>-wal"). One per file
+ *               per process: a second acidb_open of the same file in the same process, or of a
+ *               file another process has open, fails with ACIDB_BUSY. Thread-safe: any thread
+ *               may connect to it. Freed by acidb_close.
+ *   acidb_conn  a session, with at most one open transaction. Used by one thread at a time
+ *               (different connections may run on different threads concurrently; that is the
+ *               point). Freed by acidb_disconnect.
+ *   acidb_stmt  a prepared statement of one connection; same thread rule as its connection.
+ *               Freed by acidb_finalize (acidb_disconnect finalizes those left).
+ *
+ * Transactions
+ *   Outside BEGIN ... COMMIT every statement runs in its own transaction (autocommit): when
+ *   acidb_step returns ACIDB_DONE for it, or its last ACIDB_ROW has been read and the
+ *   statement reset/finalized, it is committed. Inside a block, an error puts the block in
+ *   the failed state: every statement except ROLLBACK (and COMMIT, which then rolls back)
+ *   fails with SQLSTATE 25P02 until the block ends, as in PostgreSQL. Isolation is
+ *   SERIALIZABLE by strict two-phase locking (engine/README.md, "Isolation").
+ *
+ *   Durability: with ACIDB_DURABILITY_FULL (default) a COMMIT (or an autocommit statement)
+ *   returns only once its log record is on stable storage (fdatasync'd). With
+ *   ACIDB_DURABILITY_OFF nothing is fsync'd: a crash may lose the last transactions, never
+ *   consistency (for tests and benchmarks).
+ *
+ * Errors
+ *   Every function returning int returns ACIDB_OK (0) or a code below; the connection keeps
+ *   the last error's message (acidb_errmsg) and PostgreSQL SQLSTATE (acidb_sqlstate).
+ *   Functions that take a NULL or already-freed handle return ACIDB_MISUSE (freed handles are
+ *   recognised by a magic number that is cleared on free, which catches most, not all,
+ *   use-after-free: do not rely on it).
+ */
+#ifndef ACIDB_H
+#define ACIDB_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ACIDB_VERSION "0.5.0"
+
+/* ---- return codes -------------------------------------------------------------------------- */
+enum {
+    ACIDB_OK = 0,
+    ACIDB_ROW = 100,        /* acidb_step: a row is ready                                     */
+    ACIDB_DONE = 101,       /* acidb_step: the statement has finished                        */
+    ACIDB_ERROR = 1,        /* SQL error: syntax (42601), unknown table/column (42P01, 42703), type
+                               mismatch, failed transaction (25P02), ... — see acidb_sqlstate */
+    ACIDB_CONSTRAINT = 2,   /* unique 23505, check 23514, not null 23502, foreign key 23503   */
+    ACIDB_RANGE = 3,        /* data error: out of range 22003, division by zero 22012, bad
+                               input 22P02, invalid UTF-8 22021                               */
+    ACIDB_DEADLOCK = 4,     /* 40P01: chosen as deadlock victim; the transaction is rolled back
+                               (retry it)                                                     */
+    ACIDB_LOCK_TIMEOUT = 5, /* 55P03: lock timeout / NOWAIT; the statement failed (in a block:
+                               the block is failed, ROLLBACK it)                              */
+    ACIDB_BUSY = 6,         /* the file is open in another process or already in this one    */
+    ACIDB_CORRUPT = 7,      /* XX001 / XX002: a checksum or structure check failed (the message
+                               names the file and page)                                      */
+    ACIDB_IOERR = 8,        /* 58030: a read, write or fsync failed; the database refuses
+                               further changes until it is reopened (recovery)               */
+    ACIDB_NOMEM = 9,        /* 53200: out of memory (nothing changed)                        */
+    ACIDB_MISUSE = 10,      /* bad handle, NULL argument, statement of another connection,
+                               call out of order                                              */
+    ACIDB_CANTOPEN = 11,    /* the file does not exist (and create was off), is a directory,
+                               is not readable, is not an acidb database, ...               */
+    ACIDB_FULL = 12,        /* 53100/53000: disk full, or a statement needs more cache pages
+                               than the cache holds                                           */
+    ACIDB_TOOBIG = 13,      /* 54000: a value, key, statement or nesting depth exceeds a limit
+                               (engine/README.md, "Limits")                                   */
+    ACIDB_CANCELED = 14,    /* 57014: the statement was cancelled (acidb_interrupt)          */
+    ACIDB_READONLY = 15,    /* 25006: the database is open read-only                         */
+};
+
+/* A short English name of a code ("constraint violation", ...). Never NULL. */
+const char *acidb_errstr(int code);
+
+/* ---- value types (acidb_column_type) -------------------------------------------------------- */
+enum { ACIDB_NULL = 0, ACIDB_INTEGER = 1, ACIDB_TEXT = 2, ACIDB_BOOLEAN = 3 };
+
+/* ---- opening -------------------------------------------------------------------------------- */
+enum { ACIDB_DURABILITY_FULL = 0, ACIDB_DURABILITY_OFF = 1 };
+
+typedef struct acidb_options {
+    uint64_t cache_bytes;       /* buffer pool size; 0: 64 MiB                               */
+    int durability;             /* ACIDB_DURABILITY_FULL (0, default) or _OFF                */
+    unsigned lock_timeout_ms;   /* default lock wait of a connection; 0: 10 000 ms           */
+    unsigned deadlock_check_ms; /* wait before searching for a deadlock; 0: at once          */
+    uint64_t checkpoint_bytes;  /* checkpoint after this much log; 0: 64 MiB                  */
+    int create;                 /* 1: create the file if it does not exist                    */
+    int read_only;              /* reserved; must be 0                                       */
+    /* Called during recovery (from the thread in acidb_open) with the phase ("analysis",
+     * "redo", "undo") and its progress in log bytes. May be NULL. */
+    void (*progress)(void *ctx, const char *phase, uint64_t done, uint64_t total);
+    void *progress_ctx;
+} acidb_options;
+
+/* The defaults above, with create = 1. */
+acidb_options acidb_default_options(void);
+
+typedef struct acidb_db acidb_db;
+typedef struct acidb_conn acidb_conn;
+typedef struct acidb_stmt acidb_stmt;
+
+/* Opens (and, if the last shutdown was not clean, recovers) the database at path. opts NULL:
+ * acidb_default_options(). On success *out is the caller's (acidb_close). On failure *out is
+ * NULL and, since there is no connection to ask, the message is available from
+ * acidb_open_errmsg() on the same thread. ACIDB_CANTOPEN, ACIDB_BUSY, ACIDB_CORRUPT,
+ * ACIDB_IOERR, ACIDB_NOMEM, ACIDB_MISUSE. */
+int acidb_open(const char *path, const acidb_options *opts, acidb_db **out);
+/* The message of this thread's last failed acidb_open ("" if none). */
+const char *acidb_open_errmsg(void);
+/* Recovery statistics of the last open: whether recovery ran, how long it took (seconds), how
+ * many log bytes it read. Any pointer may be NULL. */
+void acidb_recovery_info(acidb_db *db, int *ran, double *seconds, uint64_t *log_bytes);
+
+/* Clean shutdown: checkpoints, writes every page, removes the log, so that a closed database is
+ * one file. Refused with ACIDB_MISUSE (nothing closed) while connections are open. After an
+ * I/O error the database is closed without the checkpoint (the next open recovers) and
+ * ACIDB_IOERR is returned. Frees db in every case but MISUSE. */
+int acidb_close(acidb_db *db);
+
+/* ---- connections ---------------------------------------------------------------------------- */
+
+/* Opens a session on db. Thread-safe. *out: acidb_disconnect. */
+int acidb_connect(acidb_db *db, acidb_conn **out);
+/* Rolls back an open transaction, finalizes the connection's statements, frees it. */
+int acidb_disconnect(acidb_conn *c);
+
+/* Runs one or more ;-separated statements; rows are discarded. Stops at the first error
+ * (earlier statements stay done; in autocommit each was its own transaction). */
+int acidb_exec(acidb_conn *c, const char *sql);
+
+/* Prepares the first statement of sql (the rest is ignored; *tail, if not NULL, receives a
+ * pointer to it). *out is NULL for empty SQL. Parsing and planning happen here, once;
+ * acidb_step re-plans by itself if a DDL changed the schema since. */
+int acidb_prepare_v2(acidb_conn *c, const char *sql, acidb_stmt **out, const char **tail);
+int acidb_prepare(acidb_conn *c, const char *sql, acidb_stmt **out);
+
+/* Parameters, idx from 1 ($1 or the first ?). TEXT is copied (len -1: strlen) and must be valid
+ * UTF-8 (ACIDB_RANGE, 22021). Bindings persist across acidb_reset; rebinding is allowed only
+ * when the statement is not running (after reset, or before the first step). */
+int acidb_bind_int64(acidb_stmt *s, int idx, int64_t v);
+int acidb_bind_text(acidb_stmt *s, int idx, const char *v, int len);
+int acidb_bind_bool(acidb_stmt *s, int idx, int v);
+int acidb_bind_null(acidb_stmt *s, int idx);
+int acidb_clear_bindings(acidb_stmt *s);
+int acidb_bind_parameter_count(acidb_stmt *s);
+
+/* Runs the statement until its next row (ACIDB_ROW) or its end (ACIDB_DONE), or an error
+ * code. After DONE or an error, step again only after acidb_reset. */
+int acidb_step(acidb_stmt *s);
+/* Result columns (of a SELECT, or of RETURNING; 0 for other statements). col from 0. */
+int acidb_column_count(acidb_stmt *s);
+/* The output name ("balance", an alias, or "?column?"); valid until finalize. */
+const char *acidb_column_name(acidb_stmt *s, int col);
+/* The current row's value type in that column (ACIDB_NULL for NULL). */
+int acidb_column_type(acidb_stmt *s, int col);
+/* The value as integer (BOOLEAN: 0/1; NULL and TEXT: 0). */
+int64_t acidb_column_int64(acidb_stmt *s, int col);
+/* The value as NUL-terminated text, as PostgreSQL prints it (integers in decimal, booleans
+ * "t"/"f"); NULL for NULL. Valid until the next step, reset or finalize. */
+const char *acidb_column_text(acidb_stmt *s, int col);
+/* Byte length of acidb_column_text's result. */
+int acidb_column_bytes(acidb_stmt *s, int col);
+
+/* Makes the statement runnable again from the start (bindings kept). If it was in autocommit
+ * mode with rows unread, the rest is abandoned and its transaction committed. Returns the
+ * error of that commit, if any, else ACIDB_OK. */
+int acidb_reset(acidb_stmt *s);
+/* Resets and frees the statement. */
+int acidb_finalize(acidb_stmt *s);
+
+/* Rows inserted, updated or deleted by the connection's last finished statement. */
+int64_t acidb_changes(acidb_conn *c);
+/* The last error of the connection ("" when the last call succeeded). Valid until the next
+ * call on the connection. */
+const char *acidb_errmsg(acidb_conn *c);
+/* "00000", or the PostgreSQL SQLSTATE of the last error. */
+const char *acidb_sqlstate(acidb_conn *c);
+/* For errors about a position in the SQL text: its 1-based character offset; 0 otherwise. */
+int acidb_error_position(acidb_conn *c);
+/* The psql-style command tag of the last finished statement ("INSERT 0 1", "UPDATE 2",
+ * "SELECT 3", "BEGIN", "CREATE TABLE", ...); "" when none. */
+const char *acidb_command_tag(acidb_conn *c);
+
+/* Transaction state of the connection: 'I' idle, 'T' in a transaction block, 'E' in a failed
+ * transaction block (psql's %x). */
+int acidb_txn_state(acidb_conn *c);
+
+/* Asks the statement running on c to stop (ACIDB_CANCELED) at its next row or lock wait. The
+ * only function that may be called from another thread (e.g. a signal-handling thread) while
+ * c is in use. */
+int acidb_interrupt(acidb_conn *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

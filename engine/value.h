@@ -1,0 +1,52 @@
+/*
+ * value.h — SQL values: NULL, 64-bit INTEGER, UTF-8 TEXT, BOOLEAN.
+ *
+ * A value is a small struct passed by value. TEXT does not own its bytes: they live in the
+ * statement's arena (literals, results of || and casts), in a bound parameter's copy, or in the
+ * decoded row buffer of the cursor that produced it — valid until that row is left. Anything
+ * that must outlive its source (a sort buffer, a group key, a bound parameter) copies it
+ * (val_copy).
+ *
+ * Type codes equal the public ACIDB_NULL .. ACIDB_BOOLEAN (engine/acidb.h).
+ */
+#ifndef ACIDB_VALUE_H
+#define ACIDB_VALUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/arena.h"
+
+enum { VT_NULL = 0, VT_INT = 1, VT_TEXT = 2, VT_BOOL = 3 };
+
+typedef struct value {
+    uint8_t type;        /* VT_* */
+    uint32_t len;        /* VT_TEXT: bytes at s (no NUL counted; s[len] is NUL when the
+                            text came from the engine, so callers may print it) */
+    union {
+        int64_t i;       /* VT_INT; VT_BOOL: 0 or 1 */
+        const char *s;   /* VT_TEXT */
+    } u;
+} value;
+
+static inline value val_null(void) { value v = {VT_NULL, 0, {0}}; return v; }
+static inline value val_int(int64_t i) { value v = {VT_INT, 0, {i}}; return v; }
+static inline value val_bool(int b) { value v = {VT_BOOL, 0, {b != 0}}; return v; }
+static inline value val_text(const char *s, uint32_t len)
+{ value v = {VT_TEXT, len, {0}}; v.u.s = s; return v; }
+
+/* "integer", "text", "boolean", "unknown" (NULL) — PostgreSQL's names, for messages. */
+const char *val_type_name(int vt);
+/* Copies TEXT bytes into the arena (NUL-terminated); other types are returned as they are.
+ * Returns -1 when out of memory. */
+int val_copy(arena *a, const value *in, value *out);
+/* Total order for ORDER BY, DISTINCT and GROUP BY on two values of the same type, NULL
+ * greatest (PostgreSQL's default: NULLS LAST ascending). Text compares bytewise (C collation,
+ * which is code-point order for UTF-8). Mixed non-NULL types compare by type code. */
+int val_cmp(const value *a, const value *b);
+/* A hash consistent with val_cmp == 0, for DISTINCT / GROUP BY. */
+uint64_t val_hash(const value *v, uint64_t seed);
+/* Whether len bytes at s are valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+int val_utf8_valid(const char *s, size_t len);
+
+#endif
