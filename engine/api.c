@@ -1,0 +1,965 @@
+/*
+ * api.c — the public API (acidb.h): handles, opening and closing, preparing, binding,
+ * stepping, results, errors. Transaction control, SET and EXPLAIN are run here; SELECT in
+ * exec.c, INSERT/UPDATE/DELETE in dml.c, DDL in ddl.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/expr.h"
+#include "engine/parse.h"
+#include "engine/stmt.h"
+#include "pager/status.h"
+#include "wal/btx.h"
+
+static _Thread_local char open_msg[SQL_ERRMSG_MAX];
+
+const char *acidb_errstr(int code)
+{
+    switch (code) {
+    case ACIDB_OK: return "not an error";
+    case ACIDB_ROW: return "another row available";
+    case ACIDB_DONE: return "no more rows available";
+    case ACIDB_ERROR: return "SQL error";
+    case ACIDB_CONSTRAINT: return "constraint violation";
+    case ACIDB_RANGE: return "data exception";
+    case ACIDB_DEADLOCK: return "deadlock detected";
+    case ACIDB_LOCK_TIMEOUT: return "lock not available";
+    case ACIDB_BUSY: return "database is in use";
+    case ACIDB_CORRUPT: return "database corrupt";
+    case ACIDB_IOERR: return "I/O error";
+    case ACIDB_NOMEM: return "out of memory";
+    case ACIDB_MISUSE: return "API misuse";
+    case ACIDB_CANTOPEN: return "unable to open database";
+    case ACIDB_FULL: return "disk or cache full";
+    case ACIDB_TOOBIG: return "limit exceeded";
+    case ACIDB_CANCELED: return "statement canceled";
+    case ACIDB_READONLY: return "database is read-only";
+    default: return "unknown error";
+    }
+}
+
+acidb_options acidb_default_options(void)
+{
+    acidb_options o = {0};
+    o.create = 1;
+    return o;
+}
+
+const char *acidb_open_errmsg(void) { return open_msg; }
+
+static const char *table_name_cb(void *ctx, uint32_t table)
+{
+    /* Runs with lock-manager mutexes held; copies the name out under db->mu, because a DDL
+     * commit may free the version right after. */
+    static _Thread_local char name[128];
+    acidb_db *db = ctx;
+    if (table == CAT_LOCK_ID)
+        return "the catalog";
+    const char *found = NULL;
+    pthread_mutex_lock(&db->mu); /* lock order: lock-manager mutexes, then db->mu (E1) */
+    catalog *c = db->cat;
+    for (int i = 0; c != NULL && i < c->ntables && !found; i++)
+        if (c->tables[i]->root == table)
+            found = c->tables[i]->name;
+    for (int i = 0; c != NULL && i < c->nindexes && !found; i++)
+        if (c->indexes[i]->root == table)
+            found = c->indexes[i]->name;
+    if (found)
+        snprintf(name, sizeof name, "%s", found);
+    pthread_mutex_unlock(&db->mu);
+    return found ? name : NULL;
+}
+
+int acidb_open(const char *path, const acidb_options *opts, acidb_db **out)
+{
+    open_msg[0] = 0;
+    if (out != NULL)
+        *out = NULL;
+    if (path == NULL || out == NULL) {
+        snprintf(open_msg, sizeof open_msg, "acidb_open: NULL path or out pointer");
+        return ACIDB_MISUSE;
+    }
+    acidb_options o = opts ? *opts : acidb_default_options();
+    if (o.read_only) {
+        snprintf(open_msg, sizeof open_msg, "acidb_open: read-only mode is not supported yet");
+        return ACIDB_MISUSE;
+    }
+    acidb_db *db = calloc(1, sizeof *db);
+    if (db == NULL || (db->path = strdup(path)) == NULL) {
+        free(db);
+        snprintf(open_msg, sizeof open_msg, "out of memory opening %s", path);
+        return ACIDB_NOMEM;
+    }
+    db->magic = DB_MAGIC;
+    db->opts = o;
+    pthread_mutex_init(&db->mu, NULL);
+    pthread_mutex_init(&db->cat_mu, NULL);
+    pthread_mutex_init(&db->ddl_mu, NULL);
+    sql_error err;
+    sql_err_clear(&err);
+    int rc = ACIDB_OK;
+    lk_config_t cfg = lk_config_default();
+    cfg.lock_timeout_ms = o.lock_timeout_ms ? o.lock_timeout_ms : 10000;
+    cfg.deadlock_delay_ms = o.deadlock_check_ms;
+    cfg.table_name = table_name_cb;
+    cfg.ctx = db;
+    if (cat_registry_create(&db->reg) != ACIDB_OK || lk_mgr_create(&cfg, &db->locks) != LK_OK) {
+        rc = sql_err(&err, ACIDB_NOMEM, "53200", -1, "out of memory opening %s", path);
+        goto fail;
+    }
+    txm_options to = {
+        .pager = {.cache_bytes = o.cache_bytes ? o.cache_bytes : (64u << 20), .create = o.create},
+        .log = {.no_sync = o.durability == ACIDB_DURABILITY_OFF},
+        .rm = {.undo = btx_undo},
+        .locks = db->locks,
+        .checkpoint_bytes = o.checkpoint_bytes,
+        .progress = o.progress,
+        .progress_ctx = o.progress_ctx,
+    };
+    int st = txm_open(path, &to, &db->tm);
+    if (st != ST_OK) {
+        db->tm = NULL;
+        rc = sql_err_status(&err, st, NULL);
+        if (st == ST_ECANTOPEN || st == ST_ENOTDB || st == ST_EEMPTY || st == ST_EVERSION)
+            rc = ACIDB_CANTOPEN;
+        goto fail;
+    }
+    const txm_recovery *rec = txm_last_recovery(db->tm);
+    if (rec != NULL) {
+        db->recovery_ran = rec->needed;
+        db->recovery_seconds = rec->seconds;
+        db->recovery_log_bytes = rec->log_bytes;
+    }
+    if ((rc = db_load_catalog(db, &err)) != ACIDB_OK)
+        goto fail;
+    *out = db;
+    return ACIDB_OK;
+fail:
+    snprintf(open_msg, sizeof open_msg, "%s", err.msg);
+    if (db->cattree)
+        bt_close(db->cattree);
+    if (db->cat)
+        cat_unref(db->cat);
+    if (db->tm)
+        txm_abandon(db->tm);
+    lk_mgr_destroy(db->locks);
+    cat_registry_destroy(db->reg);
+    pthread_mutex_destroy(&db->mu);
+    pthread_mutex_destroy(&db->cat_mu);
+    pthread_mutex_destroy(&db->ddl_mu);
+    free(db->path);
+    db->magic = 0;
+    free(db);
+    return rc;
+}
+
+void acidb_recovery_info(acidb_db *db, int *ran, double *seconds, uint64_t *log_bytes)
+{
+    if (db == NULL || db->magic != DB_MAGIC)
+        return;
+    if (ran)
+        *ran = db->recovery_ran;
+    if (seconds)
+        *seconds = db->recovery_seconds;
+    if (log_bytes)
+        *log_bytes = db->recovery_log_bytes;
+}
+
+int acidb_close(acidb_db *db)
+{
+    if (db == NULL || db->magic != DB_MAGIC)
+        return ACIDB_MISUSE;
+    pthread_mutex_lock(&db->mu);
+    int busy = db->nconns > 0;
+    pthread_mutex_unlock(&db->mu);
+    if (busy) {
+        snprintf(open_msg, sizeof open_msg, "acidb_close: %d connection(s) still open", db->nconns);
+        return ACIDB_MISUSE;
+    }
+    bt_close(db->cattree);
+    cat_unref(db->cat);
+    int rc = ACIDB_OK;
+    if (txm_failed(db->tm)) {
+        txm_abandon(db->tm);
+        rc = ACIDB_IOERR;
+    } else {
+        int st = txm_checkpoint(db->tm);
+        if (st == ST_OK)
+            st = txm_close(db->tm);
+        else
+            txm_abandon(db->tm);
+        if (st != ST_OK) {
+            snprintf(open_msg, sizeof open_msg, "closing %s: %s", db->path, st_msg());
+            rc = st == ST_EIO ? ACIDB_IOERR : ACIDB_ERROR;
+        }
+    }
+    lk_mgr_destroy(db->locks);
+    cat_registry_destroy(db->reg);
+    pthread_mutex_destroy(&db->mu);
+    pthread_mutex_destroy(&db->cat_mu);
+    pthread_mutex_destroy(&db->ddl_mu);
+    free(db->path);
+    db->magic = 0;
+    free(db);
+    return rc;
+}
+
+/* ---- connections -------------------------------------------------------------------------- */
+
+static int conn_ok(acidb_conn *c) { return c != NULL && c->magic == CONN_MAGIC; }
+static int stmt_ok(acidb_stmt *s) { return s != NULL && s->magic == STMT_MAGIC && conn_ok(s->conn); }
+
+int acidb_connect(acidb_db *db, acidb_conn **out)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (db == NULL || db->magic != DB_MAGIC || out == NULL)
+        return ACIDB_MISUSE;
+    acidb_conn *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return ACIDB_NOMEM;
+    c->magic = CONN_MAGIC;
+    c->db = db;
+    c->lock_timeout_ms = db->opts.lock_timeout_ms ? db->opts.lock_timeout_ms : 10000;
+    sql_err_clear(&c->err);
+    pthread_mutex_lock(&db->mu);
+    db->nconns++;
+    pthread_mutex_unlock(&db->mu);
+    *out = c;
+    return ACIDB_OK;
+}
+
+static void stmt_free(acidb_stmt *s);
+
+int acidb_disconnect(acidb_conn *c)
+{
+    if (!conn_ok(c))
+        return ACIDB_MISUSE;
+    while (c->stmts != NULL)
+        stmt_free(c->stmts);
+    int rc = conn_rollback(c);
+    cat_unref(c->cat);
+    free(c->trash);
+    acidb_db *db = c->db;
+    pthread_mutex_lock(&db->mu);
+    db->nconns--;
+    pthread_mutex_unlock(&db->mu);
+    c->magic = 0;
+    free(c);
+    return rc;
+}
+
+int64_t acidb_changes(acidb_conn *c) { return conn_ok(c) ? c->changes : 0; }
+const char *acidb_errmsg(acidb_conn *c) { return conn_ok(c) ? c->err.msg : "bad connection handle"; }
+const char *acidb_sqlstate(acidb_conn *c) { return conn_ok(c) ? c->err.state : "08003"; }
+int acidb_error_position(acidb_conn *c) { return conn_ok(c) ? c->err.pos : 0; }
+const char *acidb_command_tag(acidb_conn *c) { return conn_ok(c) ? c->tag : ""; }
+
+int acidb_txn_state(acidb_conn *c)
+{
+    if (!conn_ok(c))
+        return 'I';
+    return c->failed ? 'E' : c->in_block ? 'T' : 'I';
+}
+
+int acidb_interrupt(acidb_conn *c)
+{
+    if (!conn_ok(c))
+        return ACIDB_MISUSE;
+    atomic_store(&c->interrupt, 1);
+    txn *t = c->t; /* racy by design: the lock manager tolerates a stale handle only while
+                      the transaction is alive, which the flag check bounds */
+    (void)t;
+    return ACIDB_OK;
+}
+
+/* ---- preparing ---------------------------------------------------------------------------- */
+
+static int prepare_parsed(acidb_stmt *s)
+{
+    acidb_conn *c = s->conn;
+    ar_free(&s->ar);
+    ar_init(&s->ar);
+    size_t next;
+    sql_stmt *ast = NULL;
+    int rc = sql_parse(s->sql, s->sql_len, 0, &s->ar, &ast, &next, &c->err);
+    if (rc != ACIDB_OK)
+        return rc;
+    if (ast == NULL)
+        return sql_err(&c->err, ACIDB_MISUSE, "42601", -1, "empty statement");
+    s->ast = ast;
+    catalog *cat = conn_catalog(c);
+    if (s->cat != cat) {
+        cat_unref(s->cat);
+        cat_ref(cat);
+        s->cat = cat;
+    }
+    if ((rc = plan_prepare(s, &c->err)) != ACIDB_OK)
+        return rc;
+    int np = ast->nparams;
+    if (np > s->nparams) {
+        value *nv = realloc(s->params, (size_t)np * sizeof *nv);
+        char **nt = nv ? realloc(s->param_text, (size_t)np * sizeof *nt) : NULL;
+        if (nv)
+            s->params = nv;
+        if (nt == NULL)
+            return sql_err(&c->err, ACIDB_NOMEM, "53200", -1, "out of memory");
+        s->param_text = nt;
+        for (int i = s->nparams; i < np; i++) {
+            s->params[i] = val_null();
+            s->param_text[i] = NULL;
+        }
+        s->nparams = np;
+    }
+    free(s->row);
+    free(s->text);
+    free(s->text_cap);
+    s->row = calloc((size_t)s->ncols + 1, sizeof *s->row);
+    s->text = calloc((size_t)s->ncols + 1, sizeof *s->text);
+    s->text_cap = calloc((size_t)s->ncols + 1, sizeof *s->text_cap);
+    if (s->row == NULL || s->text == NULL || s->text_cap == NULL)
+        return sql_err(&c->err, ACIDB_NOMEM, "53200", -1, "out of memory");
+    return ACIDB_OK;
+}
+
+int acidb_prepare_v2(acidb_conn *c, const char *sql, acidb_stmt **out, const char **tail)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (!conn_ok(c) || sql == NULL || out == NULL)
+        return c && conn_ok(c) ? sql_err(&c->err, ACIDB_MISUSE, "XX000", -1, "NULL argument")
+                               : ACIDB_MISUSE;
+    sql_err_clear(&c->err);
+    size_t len = strlen(sql);
+    /* Find the first statement's extent with a throwaway parse. */
+    arena a;
+    ar_init(&a);
+    sql_stmt *ast = NULL;
+    size_t next = 0;
+    int rc = sql_parse(sql, len, 0, &a, &ast, &next, &c->err);
+    ar_free(&a);
+    if (tail)
+        *tail = sql + (rc == ACIDB_OK ? next : len);
+    if (rc != ACIDB_OK)
+        return rc;
+    if (ast == NULL)
+        return ACIDB_OK; /* empty: *out stays NULL */
+    acidb_stmt *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return sql_err(&c->err, ACIDB_NOMEM, "53200", -1, "out of memory");
+    s->magic = STMT_MAGIC;
+    s->conn = c;
+    ar_init(&s->ar);
+    ar_init(&s->run);
+    s->sql_len = next;
+    s->sql = malloc(next + 1);
+    if (s->sql == NULL) {
+        free(s);
+        return sql_err(&c->err, ACIDB_NOMEM, "53200", -1, "out of memory");
+    }
+    memcpy(s->sql, sql, next);
+    s->sql[next] = 0;
+    s->next = c->stmts;
+    if (c->stmts)
+        c->stmts->prev = s;
+    c->stmts = s;
+    if ((rc = prepare_parsed(s)) != ACIDB_OK) {
+        sql_error keep = c->err;
+        stmt_free(s);
+        c->err = keep;
+        return rc;
+    }
+    *out = s;
+    return ACIDB_OK;
+}
+
+int acidb_prepare(acidb_conn *c, const char *sql, acidb_stmt **out)
+{
+    return acidb_prepare_v2(c, sql, out, NULL);
+}
+
+/* ---- binding ---------------------------------------------------------------------------- */
+
+static int bind_check(acidb_stmt *s, int idx)
+{
+    if (!stmt_ok(s))
+        return ACIDB_MISUSE;
+    if (s->state == SS_ROWS)
+        return sql_err(&s->conn->err, ACIDB_MISUSE, "XX000", -1,
+                       "cannot bind a parameter while the statement is running (reset it first)");
+    if (idx < 1 || idx > s->nparams)
+        return sql_err(&s->conn->err, ACIDB_MISUSE, "08P01", -1,
+                       "parameter index %d out of range (the statement has %d)", idx, s->nparams);
+    free(s->param_text[idx - 1]);
+    s->param_text[idx - 1] = NULL;
+    return ACIDB_OK;
+}
+
+int acidb_bind_int64(acidb_stmt *s, int idx, int64_t v)
+{
+    int rc = bind_check(s, idx);
+    if (rc == ACIDB_OK)
+        s->params[idx - 1] = val_int(v);
+    return rc;
+}
+
+int acidb_bind_bool(acidb_stmt *s, int idx, int v)
+{
+    int rc = bind_check(s, idx);
+    if (rc == ACIDB_OK)
+        s->params[idx - 1] = val_bool(v);
+    return rc;
+}
+
+int acidb_bind_null(acidb_stmt *s, int idx)
+{
+    int rc = bind_check(s, idx);
+    if (rc == ACIDB_OK)
+        s->params[idx - 1] = val_null();
+    return rc;
+}
+
+int acidb_bind_text(acidb_stmt *s, int idx, const char *v, int len)
+{
+    int rc = bind_check(s, idx);
+    if (rc != ACIDB_OK)
+        return rc;
+    if (v == NULL) {
+        s->params[idx - 1] = val_null();
+        return ACIDB_OK;
+    }
+    size_t n = len < 0 ? strlen(v) : (size_t)len;
+    if (n > (1u << 30))
+        return sql_err(&s->conn->err, ACIDB_TOOBIG, "54000", -1,
+                       "text parameter of %zu bytes exceeds the 1 GiB limit", n);
+    if (!val_utf8_valid(v, n))
+        return sql_err(&s->conn->err, ACIDB_RANGE, "22021", -1,
+                       "invalid byte sequence for encoding \"UTF8\" in parameter $%d", idx);
+    char *copy = malloc(n + 1);
+    if (copy == NULL)
+        return sql_err(&s->conn->err, ACIDB_NOMEM, "53200", -1, "out of memory");
+    memcpy(copy, v, n);
+    copy[n] = 0;
+    s->param_text[idx - 1] = copy;
+    s->params[idx - 1] = val_text(copy, (uint32_t)n);
+    return ACIDB_OK;
+}
+
+int acidb_clear_bindings(acidb_stmt *s)
+{
+    if (!stmt_ok(s))
+        return ACIDB_MISUSE;
+    for (int i = 0; i < s->nparams; i++) {
+        free(s->param_text[i]);
+        s->param_text[i] = NULL;
+        s->params[i] = val_null();
+    }
+    return ACIDB_OK;
+}
+
+int acidb_bind_parameter_count(acidb_stmt *s) { return stmt_ok(s) ? s->nparams : 0; }
+
+/* ---- running --------------------------------------------------------------------------- */
+
+static void set_tag(acidb_stmt *s)
+{
+    acidb_conn *c = s->conn;
+    sql_stmt *a = s->ast;
+    const char *t = "";
+    switch (a->kind) {
+    case STMT_SELECT:
+        snprintf(c->tag, sizeof c->tag, "SELECT %lld", (long long)s->emitted);
+        return;
+    case STMT_INSERT:
+        snprintf(c->tag, sizeof c->tag, "INSERT 0 %lld", (long long)s->changes);
+        return;
+    case STMT_UPDATE:
+        snprintf(c->tag, sizeof c->tag, "UPDATE %lld", (long long)s->changes);
+        return;
+    case STMT_DELETE:
+        snprintf(c->tag, sizeof c->tag, "DELETE %lld", (long long)s->changes);
+        return;
+    case STMT_CREATE_TABLE: t = "CREATE TABLE"; break;
+    case STMT_DROP_TABLE: t = "DROP TABLE"; break;
+    case STMT_CREATE_INDEX: t = "CREATE INDEX"; break;
+    case STMT_DROP_INDEX: t = "DROP INDEX"; break;
+    case STMT_BEGIN: t = "BEGIN"; break;
+    case STMT_COMMIT: t = c->tag[0] == 'R' ? "ROLLBACK" : "COMMIT"; break;
+    case STMT_ROLLBACK: t = "ROLLBACK"; break;
+    case STMT_EXPLAIN: t = "EXPLAIN"; break;
+    case STMT_SET: t = "SET"; break;
+    }
+    snprintf(c->tag, sizeof c->tag, "%s", t);
+}
+
+/* After an error: the statement's work is undone. Outside a block its transaction is rolled
+ * back; inside one the whole transaction is rolled back at once (its locks released, as
+ * PostgreSQL aborts it) and the block is failed until ROLLBACK. */
+static int stmt_fail(acidb_stmt *s, int rc)
+{
+    acidb_conn *c = s->conn;
+    sql_error keep = c->err;
+    if (s->sel || s->dml)
+        exec_close_scans(s, s->sel ? s->sel : &s->dml->sel);
+    int in_block = c->in_block;
+    if (c->t != NULL)
+        conn_rollback(c);
+    if (in_block) {
+        c->in_block = 1;
+        c->failed = 1;
+    }
+    c->err = keep;
+    s->state = SS_FAILED;
+    s->own_txn = 0;
+    c->running = 0;
+    return rc;
+}
+
+/* The end of a statement: in autocommit, its transaction commits here. */
+static int stmt_done(acidb_stmt *s)
+{
+    acidb_conn *c = s->conn;
+    if (s->sel || s->dml)
+        exec_close_scans(s, s->sel ? s->sel : &s->dml->sel);
+    s->state = SS_DONE;
+    if (s->own_txn) {
+        s->own_txn = 0;
+        int rc = conn_commit(c);
+        if (rc != ACIDB_OK)
+            return stmt_fail(s, rc);
+    }
+    c->changes = s->changes;
+    set_tag(s);
+    return ACIDB_DONE;
+}
+
+static int run_set(acidb_stmt *s)
+{
+    acidb_conn *c = s->conn;
+    const sql_set *st = &s->ast->u.set;
+    if (strcmp(st->name, "lock_timeout") == 0) {
+        int64_t ms = -1;
+        if (st->v.type == VT_INT)
+            ms = st->v.u.i;
+        else if (st->v.type == VT_TEXT) {
+            char *end;
+            long long n = strtoll(st->v.u.s, &end, 10);
+            if (end != st->v.u.s) {
+                while (*end == ' ')
+                    end++;
+                ms = strcmp(end, "s") == 0 ? n * 1000 : strcmp(end, "min") == 0 ? n * 60000
+                   : (strcmp(end, "ms") == 0 || *end == 0) ? n : -1;
+            }
+        }
+        if (ms < 0 || ms > 2147483647)
+            return sql_err(&c->err, ACIDB_ERROR, "22023", s->ast->pos,
+                           "invalid value for parameter \"lock_timeout\"");
+        c->lock_timeout_ms = (unsigned)ms;
+        conn_apply_timeout(c);
+        return ACIDB_OK;
+    }
+    if (strcmp(st->name, "transaction_isolation") == 0 || strcmp(st->name, "application_name") == 0 ||
+        strcmp(st->name, "client_encoding") == 0 || strcmp(st->name, "search_path") == 0)
+        return ACIDB_OK; /* accepted for compatibility; acidb is always serializable, UTF-8 */
+    return sql_err(&c->err, ACIDB_ERROR, "42704", s->ast->pos,
+                   "unrecognized configuration parameter \"%s\"", st->name);
+}
+
+static const char *ap_text(const plan_src *ps, char *buf, size_t n)
+{
+    const char *tn = ps->t->name;
+    switch (ps->ap) {
+    case AP_ROWID_EQ:
+        snprintf(buf, n, "Point Lookup on %s using %s (primary key)", tn,
+                 ps->t->pkey_name ? ps->t->pkey_name : "rowid");
+        break;
+    case AP_INDEX_EQ:
+        snprintf(buf, n, "%s on %s using %s (%d of %d columns equal)",
+                 ps->point ? "Point Lookup" : "Index Scan", tn, ps->ix->name, ps->neq, ps->ix->ncols);
+        break;
+    case AP_ROWID_RANGE:
+        snprintf(buf, n, "Index Range Scan on %s using %s (primary key%s%s)", tn,
+                 ps->t->pkey_name ? ps->t->pkey_name : "rowid", ps->lo ? ", lower bound" : "",
+                 ps->hi ? ", upper bound" : "");
+        break;
+    case AP_INDEX_RANGE:
+        snprintf(buf, n, "Index Range Scan on %s using %s%s%s", tn, ps->ix->name,
+                 ps->lo ? " (lower bound)" : "", ps->hi ? " (upper bound)" : "");
+        break;
+    default:
+        snprintf(buf, n, "Seq Scan on %s (full scan)", tn);
+    }
+    return buf;
+}
+
+static int explain_line(acidb_stmt *s, int depth, const char *fmt, const char *a, const char *b)
+{
+    char line[512];
+    int off = snprintf(line, sizeof line, "%*s%s", depth * 2, "", depth ? "->  " : "");
+    snprintf(line + off, sizeof line - (size_t)off, fmt, a, b);
+    value v = val_text(line, (uint32_t)strlen(line));
+    return exec_res_push(s, &v, 1);
+}
+
+static int run_explain(acidb_stmt *s)
+{
+    sql_stmt *in = s->ast->u.explain;
+    sel_plan *p = s->sel ? s->sel : &s->dml->sel;
+    int rc = ACIDB_OK, depth = 0;
+    char buf[300];
+    if (in->kind == STMT_INSERT) {
+        rc = explain_line(s, depth++, "Insert on %s%s", s->dml->t->name, "");
+        if (s->dml->sel_map == NULL)
+            return rc == ACIDB_OK ? explain_line(s, depth, "Values (%s row%s)",
+                                                 s->dml->nrows == 1 ? "1" : "several",
+                                                 s->dml->nrows == 1 ? "" : "s") : rc;
+    } else if (in->kind == STMT_UPDATE || in->kind == STMT_DELETE) {
+        rc = explain_line(s, depth++, "%s on %s", in->kind == STMT_UPDATE ? "Update" : "Delete",
+                          s->dml->t->name);
+    }
+    if (rc == ACIDB_OK && p->limit)
+        rc = explain_line(s, depth++, "Limit%s%s", "", "");
+    if (rc == ACIDB_OK && p->norder)
+        rc = explain_line(s, depth++, "Sort%s%s", "", "");
+    if (rc == ACIDB_OK && p->distinct)
+        rc = explain_line(s, depth++, "Unique%s%s", "", "");
+    if (rc == ACIDB_OK && p->agg)
+        rc = explain_line(s, depth++, "%s%s", p->ngroup ? "HashAggregate" : "Aggregate", "");
+    if (rc == ACIDB_OK && p->nsrc > 1)
+        rc = explain_line(s, depth++, "Nested Loop%s%s", "", "");
+    if (rc == ACIDB_OK && p->nsrc == 0)
+        rc = explain_line(s, depth, "Result%s%s", "", "");
+    for (int i = 0; i < p->nsrc && rc == ACIDB_OK; i++) {
+        rc = explain_line(s, depth, "%s%s", ap_text(&p->src[i], buf, sizeof buf),
+                          p->src[i].nfilters ? " with filter" : "");
+        if (rc == ACIDB_OK && p->src[i].lock != LOCK_NONE)
+            rc = explain_line(s, depth + 1, "Lock Rows (%s%s)",
+                              p->src[i].lock == LOCK_FOR_SHARE ? "FOR SHARE" : "FOR UPDATE",
+                              p->src[i].lockwait == LOCKWAIT_SKIP ? ", SKIP LOCKED"
+                              : p->src[i].lockwait == LOCKWAIT_NOWAIT ? ", NOWAIT" : "");
+    }
+    return rc;
+}
+
+/* E3: once a statement holds its table locks, its catalog version must still be the
+ * published one (a DDL that committed meanwhile changed what the plan refers to). */
+static int catalog_current(acidb_stmt *s)
+{
+    acidb_conn *c = s->conn;
+    if (c->cat_private)
+        return s->cat == c->cat;
+    acidb_db *db = c->db;
+    if (atomic_load(&db->ddl_committing)) {
+        pthread_mutex_lock(&db->ddl_mu); /* wait for the publication */
+        pthread_mutex_unlock(&db->ddl_mu);
+    }
+    return s->cat->version == atomic_load(&db->cat_version);
+}
+
+static int start(acidb_stmt *s)
+{
+    acidb_conn *c = s->conn;
+    int kind = s->ast->kind;
+    int rc;
+    s->changes = 0;
+    s->emitted = s->skipped = 0;
+    s->nres = s->res_pos = 0;
+    s->materialized = 0;
+    s->started = 0;
+    s->level = 0;
+    s->scans = NULL;
+    ar_free(&s->run);
+    ar_init(&s->run);
+    atomic_store(&c->interrupt, 0);
+    if (c->failed && kind != STMT_ROLLBACK && kind != STMT_COMMIT)
+        return sql_err(&c->err, ACIDB_ERROR, "25P02",  -1,
+                       "current transaction is aborted, commands ignored until end of "
+                       "transaction block");
+    switch (kind) {
+    case STMT_BEGIN:
+        if (!c->in_block) {
+            if ((rc = conn_begin(c)) != ACIDB_OK)
+                return rc;
+            c->in_block = 1;
+        } /* PostgreSQL: WARNING there is already a transaction in progress */
+        set_tag(s);
+        s->state = SS_DONE;
+        return ACIDB_DONE;
+    case STMT_COMMIT:
+        c->tag[0] = 0;
+        if (c->failed) {
+            conn_rollback(c);
+            snprintf(c->tag, sizeof c->tag, "ROLLBACK");
+            s->state = SS_DONE;
+            return ACIDB_DONE;
+        }
+        if ((rc = conn_commit(c)) != ACIDB_OK) {
+            s->state = SS_FAILED;
+            return rc;
+        }
+        set_tag(s);
+        s->state = SS_DONE;
+        return ACIDB_DONE;
+    case STMT_ROLLBACK:
+        rc = conn_rollback(c);
+        set_tag(s);
+        s->state = SS_DONE;
+        return rc == ACIDB_OK ? ACIDB_DONE : rc;
+    case STMT_SET:
+        if ((rc = run_set(s)) != ACIDB_OK)
+            return rc;
+        set_tag(s);
+        s->state = SS_DONE;
+        return ACIDB_DONE;
+    default:
+        break;
+    }
+    /* Everything else runs in a transaction: the block's, or its own. */
+    if (c->t == NULL) {
+        if ((rc = conn_begin(c)) != ACIDB_OK)
+            return rc;
+        s->own_txn = !c->in_block;
+    }
+    for (int attempt = 0;; attempt++) {
+        if (s->cat != conn_catalog(c) && (rc = prepare_parsed(s)) != ACIDB_OK)
+            return stmt_fail(s, rc);
+        if (kind == STMT_CREATE_TABLE || kind == STMT_CREATE_INDEX || kind == STMT_DROP_TABLE ||
+            kind == STMT_DROP_INDEX) {
+            if ((rc = ddl_exec(c, s->ast, s->sql, &c->err)) != ACIDB_OK)
+                return stmt_fail(s, rc);
+            return stmt_done(s);
+        }
+        if (kind == STMT_EXPLAIN) {
+            if ((rc = run_explain(s)) != ACIDB_OK)
+                return stmt_fail(s, rc);
+            s->materialized = 1;
+            s->state = SS_ROWS;
+            return ACIDB_ROW; /* the caller fetches rows */
+        }
+        if (kind == STMT_SELECT) {
+            rc = exec_open_tables(s, s->sel);
+        } else { /* the target's intention lock; dml_run takes the rest */
+            lk_res_t r = lk_res_table((uint32_t)s->dml->t->root);
+            rc = exec_lock_status(s, lk_acquire(txn_locks(c->t), &r, LK_IX, LK_WAIT),
+                                  "the target table");
+        }
+        if (rc != ACIDB_OK)
+            return stmt_fail(s, rc);
+        if (!catalog_current(s) && attempt < 3) {
+            if (s->sel)
+                exec_close_scans(s, s->sel);
+            continue; /* re-plan against the new version */
+        }
+        break;
+    }
+    if (kind == STMT_SELECT) {
+        s->state = SS_ROWS;
+        return ACIDB_ROW;
+    }
+    /* INSERT / UPDATE / DELETE: the whole change happens now. */
+    if ((rc = dml_run(s)) != ACIDB_OK)
+        return stmt_fail(s, rc);
+    s->state = SS_ROWS;
+    return ACIDB_ROW;
+}
+
+static void clear_row(acidb_stmt *s)
+{
+    for (int i = 0; i < s->ncols; i++)
+        s->row[i] = val_null();
+}
+
+int acidb_step(acidb_stmt *s)
+{
+    if (!stmt_ok(s))
+        return ACIDB_MISUSE;
+    acidb_conn *c = s->conn;
+    if (s->state == SS_DONE || s->state == SS_FAILED)
+        return sql_err(&c->err, ACIDB_MISUSE, "XX000", -1,
+                       "acidb_step after the statement finished: call acidb_reset first");
+    if (s->state == SS_READY) {
+        sql_err_clear(&c->err);
+        c->tag[0] = 0;
+        int rc = start(s);
+        if (rc != ACIDB_ROW) {
+            if (rc != ACIDB_DONE && s->state != SS_FAILED)
+                s->state = SS_FAILED;
+            return rc;
+        }
+    }
+    /* SS_ROWS: the next row. */
+    clear_row(s);
+    if (s->materialized) {
+        int width = s->ncols;
+        if (s->ast->kind == STMT_SELECT) {
+            int rc = exec_select_next(s, s->sel);
+            if (rc == ACIDB_ROW)
+                return ACIDB_ROW;
+            return rc == ACIDB_DONE ? stmt_done(s) : stmt_fail(s, rc);
+        }
+        if (s->res_pos >= s->nres)
+            return stmt_done(s);
+        memcpy(s->row, s->res[s->res_pos++], (size_t)width * sizeof *s->row);
+        s->emitted++;
+        return ACIDB_ROW;
+    }
+    int rc = exec_select_next(s, s->sel);
+    if (rc == ACIDB_ROW)
+        return ACIDB_ROW;
+    return rc == ACIDB_DONE ? stmt_done(s) : stmt_fail(s, rc);
+}
+
+int acidb_reset(acidb_stmt *s)
+{
+    if (!stmt_ok(s))
+        return ACIDB_MISUSE;
+    int rc = ACIDB_OK;
+    if (s->state == SS_ROWS) {
+        /* Rows left unread: the statement is over; an autocommit transaction commits. */
+        rc = stmt_done(s);
+        rc = rc == ACIDB_DONE ? ACIDB_OK : rc;
+    }
+    if (s->sel || s->dml)
+        exec_close_scans(s, s->sel ? s->sel : &s->dml->sel);
+    s->state = SS_READY;
+    s->nres = s->res_pos = 0;
+    ar_free(&s->run);
+    ar_init(&s->run);
+    return rc;
+}
+
+static void stmt_free(acidb_stmt *s)
+{
+    acidb_conn *c = s->conn;
+    acidb_reset(s);
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        c->stmts = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    for (int i = 0; i < s->nparams; i++)
+        free(s->param_text[i]);
+    free(s->param_text);
+    free(s->params);
+    for (int i = 0; i < s->ncols; i++)
+        if (s->text)
+            free(s->text[i]);
+    free(s->text);
+    free(s->text_cap);
+    free(s->row);
+    free(s->res);
+    free(s->sql);
+    cat_unref(s->cat);
+    ar_free(&s->ar);
+    ar_free(&s->run);
+    s->magic = 0;
+    free(s);
+}
+
+int acidb_finalize(acidb_stmt *s)
+{
+    if (s == NULL)
+        return ACIDB_OK;
+    if (!stmt_ok(s))
+        return ACIDB_MISUSE;
+    int rc = acidb_reset(s);
+    stmt_free(s);
+    return rc;
+}
+
+int acidb_exec(acidb_conn *c, const char *sql)
+{
+    if (!conn_ok(c) || sql == NULL)
+        return ACIDB_MISUSE;
+    const char *p = sql;
+    for (;;) {
+        acidb_stmt *s = NULL;
+        const char *tail = NULL;
+        int rc = acidb_prepare_v2(c, p, &s, &tail);
+        if (rc != ACIDB_OK)
+            return rc;
+        if (s == NULL)
+            return ACIDB_OK;
+        do
+            rc = acidb_step(s);
+        while (rc == ACIDB_ROW);
+        if (rc != ACIDB_DONE) {
+            sql_error keep = c->err;
+            acidb_finalize(s);
+            c->err = keep;
+            return rc;
+        }
+        acidb_finalize(s);
+        p = tail;
+    }
+}
+
+/* ---- results -------------------------------------------------------------------------- */
+
+int acidb_column_count(acidb_stmt *s) { return stmt_ok(s) ? s->ncols : 0; }
+
+const char *acidb_column_name(acidb_stmt *s, int col)
+{
+    if (!stmt_ok(s) || col < 0 || col >= s->ncols)
+        return NULL;
+    return s->names[col];
+}
+
+int acidb_column_type(acidb_stmt *s, int col)
+{
+    if (!stmt_ok(s) || col < 0 || col >= s->ncols || s->state != SS_ROWS)
+        return ACIDB_NULL;
+    return s->row[col].type;
+}
+
+int64_t acidb_column_int64(acidb_stmt *s, int col)
+{
+    if (!stmt_ok(s) || col < 0 || col >= s->ncols || s->state != SS_ROWS)
+        return 0;
+    const value *v = &s->row[col];
+    return v->type == VT_INT || v->type == VT_BOOL ? v->u.i : 0;
+}
+
+const char *acidb_column_text(acidb_stmt *s, int col)
+{
+    if (!stmt_ok(s) || col < 0 || col >= s->ncols || s->state != SS_ROWS)
+        return NULL;
+    const value *v = &s->row[col];
+    char num[24];
+    const char *src;
+    size_t n;
+    switch (v->type) {
+    case VT_NULL:
+        return NULL;
+    case VT_INT:
+        n = (size_t)snprintf(num, sizeof num, "%lld", (long long)v->u.i);
+        src = num;
+        break;
+    case VT_BOOL:
+        src = v->u.i ? "t" : "f";
+        n = 1;
+        break;
+    default:
+        src = v->u.s;
+        n = v->len;
+    }
+    if (s->text_cap[col] < n + 1) {
+        char *nb = realloc(s->text[col], n + 1);
+        if (nb == NULL)
+            return NULL;
+        s->text[col] = nb;
+        s->text_cap[col] = n + 1;
+    }
+    memcpy(s->text[col], src, n);
+    s->text[col][n] = 0;
+    return s->text[col];
+}
+
+int acidb_column_bytes(acidb_stmt *s, int col)
+{
+    const char *t = acidb_column_text(s, col);
+    return t ? (int)strlen(t) : 0;
+}
