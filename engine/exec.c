@@ -441,7 +441,7 @@ static int scan_next(acidb_stmt *s, sel_plan *p, int i)
             if (skip)
                 continue;
         }
-        int64_t rowid;
+        int64_t rowid = 0;
         int rc = index_entry_rowid(s, ps, &k, val, len, &rowid);
         if (rc != ACIDB_OK)
             return rc;
