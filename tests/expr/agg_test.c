@@ -63,6 +63,10 @@ Test(agg, avg_formats_as_postgres)
     avg_is("500000000000.00000000", 2, A(1000000000000), A(0));
     /* weight 4, first digit 1 <= 2: qweight 3, scale 4 */
     avg_is("9999999999999999.5000", 2, A(19999999999999999), A(0));
+    /* an exact tie at the last digit rounds away from zero: 3e16+1 has weight 4 and first
+     * digit 3 > 2, so scale 0, and the quotient is ...0.5 */
+    avg_is("15000000000000001", 2, A(15000000000000000), A(15000000000000001));
+    avg_is("-15000000000000001", 2, A(-15000000000000000), A(-15000000000000001));
     /* first digit 1 <= 3: qweight -1, scale 20 */
     value many[3] = {val_int(1), val_int(0), val_int(0)};
     value three = final_of(AGG_AVG, many, 3);
