@@ -159,3 +159,53 @@ Test(check, checking_twice_is_stable)
     cr_assert_eq(e->r->v.type, VT_INT);
     cr_assert_eq(e->r->v.u.i, 5);
 }
+
+Test(check, deep_expressions_evaluate)
+{
+    /* 1 + 1 + ... (1000 levels, the parser's cap) and NOT NOT ... true */
+    sql_expr *e = x_int(0), *b = x_bool(1);
+    for (int i = 0; i < 1000; i++) {
+        e = x_bin(OP_ADD, e, x_int(1));
+        b = x_un(OP_NOT, b);
+    }
+    t_is_int(e, 1000, "1000 additions");
+    t_is_bool(b, 1, "1000 NOTs");
+}
+
+Test(check, unchecked_mismatch_is_an_error_not_a_crash)
+{
+    /* a tree evaluated without ex_check: the evaluator re-checks operand types */
+    ROW[0] = val_text("a", 1);
+    sql_expr *e = x_bin(OP_ADD, x_col(0, VT_TEXT), x_int(1));
+    value v;
+    cr_assert_neq(t_eval(e, NULL, &v), 0);
+    e = x_bin(OP_AND, x_col(0, VT_TEXT), x_bool(1));
+    cr_assert_neq(t_eval(e, NULL, &v), 0);
+    e = x_bin(OP_EQ, x_col(0, VT_TEXT), x_int(1));
+    cr_assert_neq(t_eval(e, NULL, &v), 0);
+}
+
+Test(check, parameters_take_types_from_context)
+{
+    sql_expr *p1 = x_param(1), *p2 = x_param(2), *p3 = x_param(3), *p4 = x_param(4);
+    sql_expr *e = x_bin(OP_AND, x_bin(OP_EQ, x_col(0, VT_TEXT), p1),
+                        x_bin(OP_AND, x_like(x_col(0, VT_TEXT), p2, NULL, 0, 0),
+                              x_in(x_col(1, VT_INT), 0, 2, p3, x_int(1))));
+    check_ok(e, VT_BOOL, VT_BOOL);
+    cr_assert_eq(p1->type, VT_TEXT);
+    cr_assert_eq(p2->type, VT_TEXT);
+    cr_assert_eq(p3->type, VT_INT);
+    check_ok(x_bin(OP_MUL, p4, x_param(5)), VT_NULL, VT_INT);
+    cr_assert_eq(p4->type, VT_INT, "unknown * unknown is integer arithmetic");
+    sql_expr *p6 = x_param(6);
+    check_ok(x_cast(p6, VT_BOOL), VT_NULL, VT_BOOL);
+    cr_assert_eq(p6->type, VT_BOOL);
+}
+
+Test(check, like_escape_from_a_parameter)
+{
+    NPARAMS = 1;
+    PARAMS[0] = val_text("!", 1);
+    t_is_bool(x_like(x_text("50%"), x_text("50!%"), x_param(1), 0, 0), 1, "ESCAPE $1");
+    t_is_bool(x_like(x_text("500"), x_text("50!%"), x_param(1), 0, 0), 0, "ESCAPE $1 literal");
+}

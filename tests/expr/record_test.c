@@ -338,7 +338,8 @@ Test(record, malformed_keys_are_refused_in_bounds)
         if (rc == 0)
             cr_assert_leq(off, cut);
         if (!garbled && cut < k.len && v.type != VT_NULL)
-            cr_assert_eq(rc, -1, "seed %llu round %d: truncated key accepted", (unsigned long long)seed, round);
+            cr_assert_eq(rc, -1, "seed %llu round %d: truncated key accepted",
+                         (unsigned long long)seed, round);
         free(exact);
         rec_buf_free(&k);
     }
