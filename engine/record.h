@@ -52,7 +52,8 @@ void rec_key_rowid(rec_buf *b, int64_t rowid);
 /* Decodes the rowid suffix of a non-unique index key (its last 8 bytes). */
 int64_t rec_key_get_rowid(const uint8_t *key, size_t len);
 /* Decodes one column value from an index key at *off (advancing it); TEXT is unescaped into
- * the arena. -1 if malformed. */
+ * the arena. The key does not record types: the caller sets out->type to the column's VT_*
+ * before the call. -1 if malformed. */
 int rec_key_decode_value(const uint8_t *key, size_t len, size_t *off, arena *a, value *out);
 
 #endif
