@@ -101,7 +101,8 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 void lx_bad_utf8_bytes(const char *sql, size_t len, size_t pos, char *buf, size_t cap)
 {
     unsigned c = (unsigned char)sql[pos];
-    size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    /* PostgreSQL's pg_utf_mblen: the length the lead byte announces (1 for a stray byte). */
+    size_t want = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
     size_t used = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < want && pos + i < len && used + 6 < cap; i++)
@@ -217,10 +218,12 @@ static int near_len(const char *sql, size_t len, size_t pos)
     return (int)cap;
 }
 
-static int lex_error(lexer *lx, sql_error *err, const char *what, size_t start)
+/* n < 0: quote the rest of the text from start (what PostgreSQL does for unterminated
+ * tokens); otherwise n bytes. */
+static int lex_error(lexer *lx, sql_error *err, const char *what, size_t start, int n)
 {
     return sql_err(err, ACIDB_ERROR, "42601", (int32_t)start, "%s at or near \"%.*s\"", what,
-                   near_len(lx->sql, lx->len, start), lx->sql + start);
+                   n < 0 ? near_len(lx->sql, lx->len, start) : n, lx->sql + start);
 }
 
 /* PostgreSQL's "trailing junk": the number plus the one (possibly multi-byte) character. */
@@ -254,7 +257,7 @@ static int skip_blank(lexer *lx, sql_error *err)
             while (depth > 0) {
                 if (i + 1 >= n) {
                     lx->pos = n;
-                    return lex_error(lx, err, "unterminated /* comment", start);
+                    return lex_error(lx, err, "unterminated /* comment", start, -1);
                 }
                 if (s[i] == '*' && s[i + 1] == '/') {
                     depth--;
@@ -287,7 +290,7 @@ static int lex_quoted(lexer *lx, lx_token *t, sql_error *err, unsigned char q)
             return lex_error(lx, err,
                              q == '\'' ? "unterminated quoted string"
                                        : "unterminated quoted identifier",
-                             start);
+                             start, -1);
         }
         i = (size_t)((const unsigned char *)hit - s) + 1;
         if (i < n && s[i] == q) {
@@ -298,7 +301,7 @@ static int lex_quoted(lexer *lx, lx_token *t, sql_error *err, unsigned char q)
     }
     if (q == '"' && i - start == 2) {
         lx->pos = i;
-        return lex_error(lx, err, "zero-length delimited identifier", start);
+        return lex_error(lx, err, "zero-length delimited identifier", start, 2);
     }
     t->kind = q == '\'' ? TK_STRING : TK_QIDENT;
     t->len = (int32_t)(i - start);
