@@ -667,6 +667,7 @@ static int start(acidb_stmt *s)
     s->emitted = s->skipped = 0;
     s->nres = s->res_pos = 0;
     s->materialized = 0;
+    s->lock_late = 0;
     s->started = 0;
     s->level = 0;
     s->scans = NULL;

@@ -422,6 +422,7 @@ static int scan_next(acidb_stmt *s, sel_plan *p, int i)
         } else { /* AP_INDEX_RANGE on the first column */
             size_t off = 0;
             value first;
+            first.type = ps->t->cols[ps->ix->cols[0]].type; /* keys do not record types */
             ar_mark m = ar_get_mark(&ss->ar);
             if (rec_key_decode_value(k.bytes, k.len, &off, &ss->ar, &first) != 0)
                 return sql_err(&s->conn->err, ACIDB_CORRUPT, "XX001", -1,
@@ -467,7 +468,7 @@ static int accept_row(acidb_stmt *s, sel_plan *p, int i, value *const *rows)
             if (!ex_true(&v))
                 return ACIDB_DONE;
         }
-        if (pass == 1 || ps->point || ps->lock == LOCK_NONE)
+        if (pass == 1 || ps->point || ps->lock == LOCK_NONE || s->lock_late)
             return ACIDB_ROW;
         /* A locking read of a scanned row. Under the table's S lock the row cannot have
          * changed; with NOWAIT / SKIP LOCKED only an intention lock is held, so once the row
@@ -674,7 +675,49 @@ static int project(acidb_stmt *s, sel_plan *p, value *const *rows, const value *
         if (rc != ACIDB_OK)
             return rc;
     }
+    if (s->lock_late) /* the row ids to lock when the row is emitted */
+        for (int i = 0; i < p->nsrc; i++)
+            out[p->ntargets + p->norder + i] = val_int(s->scans[i].rowid);
     return ACIDB_OK;
+}
+
+/* A sorted locking read (ORDER BY ... FOR UPDATE): like PostgreSQL's LockRows above the Sort,
+ * rows are locked only when they are handed out, so LIMIT 1 SKIP LOCKED locks one row. Once
+ * locked, each row is read again and the filters re-checked (it may have changed while
+ * unlocked); ACIDB_DONE: skip it. */
+static int lock_emitted(acidb_stmt *s, sel_plan *p, const value *res)
+{
+    for (int i = 0; i < p->nsrc; i++) {
+        const plan_src *ps = &p->src[i];
+        int64_t rowid = res[p->ntargets + p->norder + i].u.i;
+        if (ps->lock != LOCK_NONE && !ps->point) {
+            int rc = row_lock(s, ps, rowid, row_mode(ps), policy_of(ps));
+            if (rc == ACIDB_ROW)
+                return ACIDB_DONE;
+            if (rc != ACIDB_OK)
+                return rc;
+        }
+        int rc = fetch_row(s, ps, &s->scans[i], rowid);
+        if (rc != ACIDB_OK)
+            return rc;
+    }
+    for (int i = 0; i < p->nsrc; i++) {
+        s->jrows[i] = s->scans[i].vals;
+        for (int f = 0; f < p->src[i].nfilters; f++) {
+            value v;
+            int rc = exec_eval(s, p->src[i].filters[f], s->jrows, NULL, &v);
+            if (rc != ACIDB_OK)
+                return rc;
+            if (!ex_true(&v))
+                return ACIDB_DONE;
+        }
+    }
+    for (int i = 0; i < p->ntargets; i++) {
+        int rc = exec_eval(s, p->targets[i], s->jrows, NULL, &s->row[i]);
+        if (rc != ACIDB_OK)
+            return rc;
+    }
+    return ACIDB_ROW;
 }
 
 /* One group of an aggregate query: its key, a copy of its first row, its accumulators. */
@@ -866,7 +909,7 @@ out:
 static int materialize(acidb_stmt *s, sel_plan *p, value **rows)
 {
     int rc;
-    int outw = p->ntargets + p->norder;
+    int outw = p->ntargets + p->norder + (s->lock_late ? p->nsrc : 0);
     s->res_width = outw;
     if (p->agg) {
         if ((rc = run_grouped(s, p, rows)) != ACIDB_OK)
@@ -945,6 +988,8 @@ int exec_select_next(acidb_stmt *s, sel_plan *p)
             return rc;
         if (s->offset < 0)
             s->offset = 0;
+        s->lock_late = p->norder > 0 && p->nsrc > 0 && p->src[0].lock != LOCK_NONE &&
+                       !p->src[0].write;
         if (p->agg || p->distinct || p->norder > 0) {
             if ((rc = materialize(s, p, rows)) != ACIDB_OK)
                 return rc;
@@ -958,7 +1003,16 @@ int exec_select_next(acidb_stmt *s, sel_plan *p)
         if (s->materialized) {
             if (s->res_pos >= s->nres)
                 return ACIDB_DONE;
-            memcpy(s->row, s->res[s->res_pos++], (size_t)p->ntargets * sizeof *s->row);
+            const value *r = s->res[s->res_pos++];
+            if (s->lock_late) {
+                rc = lock_emitted(s, p, r);
+                if (rc == ACIDB_DONE)
+                    continue;
+                if (rc != ACIDB_ROW)
+                    return rc;
+            } else {
+                memcpy(s->row, r, (size_t)p->ntargets * sizeof *s->row);
+            }
         } else {
             rc = exec_scan_next(s, p, rows);
             if (rc != ACIDB_ROW)

@@ -135,6 +135,7 @@ struct acidb_stmt {
     int64_t nres, cap_res, res_pos;
     int res_width;
     int materialized;
+    int lock_late;              /* a sorted locking read: rows are locked as they are emitted */
     int64_t limit, offset, emitted, skipped;
     int64_t changes;
 };

@@ -43,7 +43,10 @@ static void teardown(void)
 
 TestSuite(bank, .init = setup, .fini = teardown, .timeout = 60);
 
-/* One transfer as an application writes it; returns the code of the first failure. */
+static _Thread_local char last_state[6];
+
+/* One transfer as an application writes it; returns the code of the first failure (its
+ * SQLSTATE in last_state). */
 static int transfer(acidb_conn *c, int src, int dst, int amount, const char *ref)
 {
     char sql[512];
@@ -54,6 +57,7 @@ static int transfer(acidb_conn *c, int src, int dst, int amount, const char *ref
              "INSERT INTO transfers (ref, src, dst, amount) VALUES ('%s', %d, %d, %d);"
              "COMMIT", amount, src, amount, dst, ref, src, dst, amount);
     int rc = acidb_exec(c, sql);
+    snprintf(last_state, sizeof last_state, "%s", acidb_sqlstate(c));
     if (rc != ACIDB_OK)
         acidb_exec(c, "ROLLBACK");
     return rc;
@@ -188,7 +192,7 @@ static void *webhook(void *arg)
     int rc = transfer(c, 1, 2, 10, "webhook-42");
     if (rc == ACIDB_OK)
         atomic_fetch_add(&dup_ok, 1);
-    else if (rc == ACIDB_CONSTRAINT && strcmp(acidb_sqlstate(c), "23505") == 0)
+    else if (rc == ACIDB_CONSTRAINT && strcmp(last_state, "23505") == 0)
         atomic_fetch_add(&dup_unique, 1);
     else if (rc == ACIDB_DEADLOCK) /* both debited alice first: not possible, but retry-safe */
         atomic_fetch_add(&dup_unique, 100);
