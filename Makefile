@@ -55,7 +55,7 @@ SUITES      := $(filter-out shim common crash,$(patsubst tests/%/,%,$(sort $(dir
 COMMON_OBJS  = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/common/*.c))
 SUITE_BINS  := $(SUITES:%=$(BUILD)/tests/%)
 # Suites that exercise threads and therefore also run under ThreadSanitizer.
-TSAN_SUITES ?= $(filter lockmgr pager osfault wal,$(SUITES))
+TSAN_SUITES ?= $(filter lockmgr pager osfault wal engine,$(SUITES))
 
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
