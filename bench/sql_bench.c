@@ -32,6 +32,7 @@
  * Usage: sql_bench [-s seconds per figure (2)] [-n rows (100000)] [-r runs (3)]
  *                  [-c cache MiB (64)] [-d directory (build/)] [-q quick: -s 0.3, -n 20000]
  *                  [-o only: comma list of load,lookup,upd-dur,upd-off,upd-txn]
+ *                  [-e acidb|sqlite: one engine only, e.g. under a profiler]
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -55,6 +56,7 @@ typedef struct opts {
     uint64_t cache_mib;
     const char *dir;
     const char *only;
+    int engines; /* bit 0: acidb, bit 1: SQLite */
 } opts;
 
 static void die(const char *fmt, ...)
@@ -464,15 +466,16 @@ static int wanted(const opts *o, int fig)
 static void usage(void)
 {
     fprintf(stderr, "usage: sql_bench [-s secs] [-n rows] [-r runs] [-c cache_MiB] [-d dir] [-q]"
-                    " [-o load,lookup,upd-dur,upd-off,upd-txn]\n");
+                    " [-o load,lookup,upd-dur,upd-off,upd-txn] [-e acidb|sqlite]\n");
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
-    opts o = {.secs = 2, .rows = 100000, .runs = 3, .cache_mib = 64, .dir = "build"};
+    opts o = {.secs = 2, .rows = 100000, .runs = 3, .cache_mib = 64, .dir = "build",
+              .engines = 3};
     int quick = 0, rows_set = 0, secs_set = 0, ch;
-    while ((ch = getopt(argc, argv, "s:n:r:c:d:o:q")) != -1) {
+    while ((ch = getopt(argc, argv, "s:n:r:c:d:o:e:q")) != -1) {
         switch (ch) {
         case 's': o.secs = atof(optarg); secs_set = 1; break;
         case 'n': o.rows = atoll(optarg); rows_set = 1; break;
@@ -480,6 +483,11 @@ int main(int argc, char **argv)
         case 'c': o.cache_mib = (uint64_t)atoll(optarg); break;
         case 'd': o.dir = optarg; break;
         case 'o': o.only = optarg; break;
+        case 'e':
+            o.engines = strcmp(optarg, "acidb") == 0    ? 1
+                        : strcmp(optarg, "sqlite") == 0 ? 2
+                                                        : 0;
+            break;
         case 'q': quick = 1; break;
         default: usage();
         }
@@ -490,7 +498,8 @@ int main(int argc, char **argv)
         if (!rows_set)
             o.rows = 20000;
     }
-    if (o.secs <= 0 || o.rows < 1 || o.runs < 1 || o.runs > MAX_RUNS || o.cache_mib < 1)
+    if (o.secs <= 0 || o.rows < 1 || o.runs < 1 || o.runs > MAX_RUNS || o.cache_mib < 1 ||
+        o.engines == 0)
         usage();
 
     engine eng[2] = {
@@ -518,6 +527,8 @@ int main(int argc, char **argv)
         uint64_t seed = 0x5eed0000u + (uint64_t)r;
         for (int k = 0; k < 2; k++) {
             engine *e = &eng[order[k]];
+            if (!(o.engines & 1 << order[k]))
+                continue;
             double el = do_load(e, &o);
             if (wanted(&o, F_LOAD))
                 sample_add(&res[F_LOAD][order[k]], (double)o.rows, el, 0);
@@ -529,8 +540,10 @@ int main(int argc, char **argv)
             if (!wanted(&o, f))
                 continue;
             for (int k = 0; k < 2; k++)
-                do_figure(&eng[order[k]], &o, f, seed, &res[f][order[k]]);
-            printf("; %s %.0f/%.0f", FIGS[f].key, res[f][0].ops_s[r], res[f][1].ops_s[r]);
+                if (o.engines & 1 << order[k])
+                    do_figure(&eng[order[k]], &o, f, seed, &res[f][order[k]]);
+            printf("; %s %.0f/%.0f", FIGS[f].key, res[f][0].n ? res[f][0].ops_s[r] : 0,
+                   res[f][1].n ? res[f][1].ops_s[r] : 0);
             fflush(stdout);
         }
         printf(" (acidb/SQLite ops/s)\n");
@@ -544,10 +557,12 @@ int main(int argc, char **argv)
     printf("%-33s %-6s %11s %10s %19s %9s %9s %9s\n", "figure", "engine", "ops/s", "ns/op",
            "ns/op [min-max]", "CPU ns/op", "acidb/SQ", "vs fsync");
     for (int f = 0; f < NFIG; f++) {
-        if (res[f][0].n == 0)
+        if (res[f][0].n == 0 && res[f][1].n == 0)
             continue;
-        double med[2];
+        double med[2] = {0, 0};
         for (int k = 0; k < 2; k++) {
+            if (res[f][k].n == 0)
+                continue;
             double mn, mx;
             med[k] = median(res[f][k].ops_s, res[f][k].n, &mn, &mx);
             double cpu = median(res[f][k].cpu_ns, res[f][k].n, NULL, NULL);
@@ -555,11 +570,11 @@ int main(int argc, char **argv)
             snprintf(range, sizeof range, "[%.0f-%.0f]", 1e9 / mx, 1e9 / mn);
             if (f != F_LOAD)
                 snprintf(cpus, sizeof cpus, "%.0f", cpu);
-            if (k == 1)
+            if (k == 1 && res[f][0].n)
                 snprintf(ratio, sizeof ratio, "%.2fx", med[1] > 0 ? med[0] / med[1] : 0);
             if (f == F_UPD_DUR)
                 snprintf(vsf, sizeof vsf, "%.0f%%", fmed > 0 ? 100 * med[k] / fmed : 0);
-            printf("%-33s %-6s %11.0f %10.0f %19s %9s %9s %9s\n", k == 0 ? FIGS[f].label : "",
+            printf("%-33s %-6s %11.0f %10.0f %19s %9s %9s %9s\n", k == 0 || res[f][0].n == 0 ? FIGS[f].label : "",
                    eng[k].name, med[k], 1e9 / med[k], range, cpus, ratio, vsf);
         }
     }
