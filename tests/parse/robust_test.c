@@ -4,7 +4,12 @@
  * quickly, every allocation failure is 53200, and random bytes / random token soups never
  * crash and always end in OK or an error with a position inside the text.
  *
- * The random test prints its seed; PARSE_SEED=<n> replays it, PARSE_ITERS=<n> runs longer.
+ * The random test prints its seed; PARSE_SEED=<n> replays it, PARSE_ITERS=<n> sets the number
+ * of inputs (default 30,000 × ACIDB_TEST_SCALE, tests/README.md).
+ *
+ * Speed is printed, not asserted (tests/README.md: no assertions on time). What is asserted
+ * instead is the property that keeps parsing linear: arena use proportional to the input
+ * (an O(n^2) copy of a growing list would show up there first).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +18,27 @@
 #include <time.h>
 
 #include "tests/parse/ptest.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define PT_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define PT_SANITIZED 1
+#endif
+#endif
+
+/* ACIDB_TEST_SCALE, default 1.0 in a plain build, 0.2 under sanitizers (tests/README.md). */
+static double scale(void)
+{
+    const char *e = getenv("ACIDB_TEST_SCALE");
+    if (e != NULL && *e != '\0' && strtod(e, NULL) > 0)
+        return strtod(e, NULL);
+#ifdef PT_SANITIZED
+    return 0.2;
+#else
+    return 1.0;
+#endif
+}
 
 TestSuite(robust, .init = pt_setup, .fini = pt_teardown);
 
@@ -110,14 +136,13 @@ Test(robust, values_list_of_100000_rows_is_fast)
     cr_assert_lt(pt_arena.total, rows * 1024, "arena %zu bytes", pt_arena.total);
     fprintf(stderr, "parse: VALUES of %zu rows (%.1f MB) in %.3f s\n", rows,
             (double)(o - sql) / 1e6, dt);
-    cr_assert_lt(dt, 2.0, "%.3f s", dt);
     free(sql);
 }
 
 Test(robust, script_throughput)
 {
-    size_t n = 200000;
-    char *sql = malloc(n * 100), *o = sql;
+    size_t n = (size_t)(200000 * scale());
+    char *sql = malloc(n * 100 + 1), *o = sql;
     for (size_t i = 0; i < n; i++)
         o += sprintf(o, "INSERT INTO accounts (id, owner, balance) VALUES (%zu, 'owner%zu', %zu);\n",
                      i, i, i * 7);
@@ -136,9 +161,10 @@ Test(robust, script_throughput)
     }
     double dt = now_s() - t0;
     cr_assert_eq(count, n);
+    /* released per statement: the arena never holds more than a few chunks */
+    cr_assert_lt(pt_arena.total, 64 * 1024, "arena %zu bytes", pt_arena.total);
     fprintf(stderr, "parse: script of %zu INSERTs (%.1f MB) at %.1f MB/s\n", n, len / 1e6,
             len / 1e6 / dt);
-    cr_assert_lt(dt, 5.0);
     free(sql);
 }
 
@@ -241,7 +267,7 @@ Test(robust, random_input_never_crashes, .timeout = 120)
     const char *env = getenv("PARSE_SEED");
     uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL);
     const char *it = getenv("PARSE_ITERS");
-    long iters = it ? atol(it) : 30000;
+    long iters = it ? atol(it) : (long)(30000 * scale());
     fprintf(stderr, "parse: random input, PARSE_SEED=%llu\n", (unsigned long long)seed);
     rng = seed * 2654435761u + 1;
     char buf[2048];
