@@ -227,6 +227,26 @@ static const char *soup[] = {
     "NOTNULL", "SERIAL", "FOREIGN", "START", "TRANSACTION", "ISOLATION", "LEVEL", "READ",
 };
 
+/* Valid statements: each must parse as it is (checked first), then serves as mutation seed. */
+static const char *corpus[] = {
+    "SELECT DISTINCT a.x AS y, b.*, count(*) FROM a JOIN b ON a.id = b.id, c "
+    "WHERE a.x BETWEEN 1 AND 2 OR c.z NOT IN (1, 2) GROUP BY 1 HAVING sum(a.x) > 0 "
+    "ORDER BY 2 DESC NULLS LAST LIMIT $1 OFFSET $2 FOR UPDATE SKIP LOCKED",
+    "INSERT INTO t (a, b) VALUES (1, 'x'), (DEFAULT, -9223372036854775808) RETURNING a",
+    "UPDATE t AS u SET a = CASE WHEN a IS NULL THEN 0 ELSE a + 1 END, b = DEFAULT "
+    "WHERE b LIKE 'x%' ESCAPE '!' RETURNING *",
+    "DELETE FROM t WHERE NOT (a = ? AND b <> ?)",
+    "CREATE TABLE IF NOT EXISTS t (id serial PRIMARY KEY, n varchar(10) NOT NULL UNIQUE, "
+    "v int DEFAULT 0 CONSTRAINT c CHECK (v >= 0) REFERENCES u (id), "
+    "g bigint GENERATED ALWAYS AS IDENTITY, CONSTRAINT k UNIQUE (n, v), "
+    "FOREIGN KEY (v) REFERENCES w (x))",
+    "CREATE UNIQUE INDEX IF NOT EXISTS i ON t (a, b ASC)",
+    "DROP TABLE IF EXISTS t RESTRICT; DROP INDEX i",
+    "BEGIN ISOLATION LEVEL READ COMMITTED; COMMIT; START TRANSACTION; ROLLBACK; ABORT; END",
+    "EXPLAIN SELECT CAST(a AS text) || b::text FROM t /* c /* nested */ */ -- x",
+    "SET lock_timeout = 100; SET x TO 'y'",
+};
+
 static void check_one(const char *sql, size_t len)
 {
     size_t off = 0;
@@ -270,11 +290,50 @@ Test(robust, random_input_never_crashes, .timeout = 120)
     long iters = it ? atol(it) : (long)(30000 * scale());
     fprintf(stderr, "parse: random input, PARSE_SEED=%llu\n", (unsigned long long)seed);
     rng = seed * 2654435761u + 1;
+    for (size_t i = 0; i < sizeof corpus / sizeof corpus[0]; i++) {
+        size_t off = 0, next;
+        for (;;) {
+            sql_stmt *st;
+            sql_error err;
+            cr_assert_eq(sql_parse(corpus[i], strlen(corpus[i]), off, &pt_arena, &st, &next,
+                                   &err), ACIDB_OK, "corpus %zu: %s", i, err.msg);
+            if (st == NULL)
+                break;
+            off = next;
+        }
+    }
     char buf[2048];
     const char *alphabet = "abcSELECTFROMwhere019 ,;()'\"-*/+=<>!|:.$?%\n\t@\\";
     for (long i = 0; i < iters; i++) {
         size_t len = 0;
-        switch (rnd() % 3) {
+        switch (rnd() % 4) {
+        case 3: { /* a valid statement, mutated: bytes dropped, duplicated, replaced */
+            const char *base = corpus[rnd() % (sizeof corpus / sizeof corpus[0])];
+            len = strlen(base);
+            memcpy(buf, base, len);
+            for (int m = (int)(rnd() % 4); m > 0; m--) {
+                size_t at = len ? rnd() % len : 0;
+                switch (rnd() % 3) {
+                case 0:
+                    if (len) {
+                        memmove(buf + at, buf + at + 1, len - at - 1);
+                        len--;
+                    }
+                    break;
+                case 1:
+                    if (len + 1 < sizeof buf) {
+                        memmove(buf + at + 1, buf + at, len - at);
+                        len++;
+                    }
+                    break;
+                default:
+                    if (len)
+                        buf[at] = alphabet[rnd() % strlen(alphabet)];
+                    break;
+                }
+            }
+            break;
+        }
         case 0: /* raw bytes */
             len = rnd() % 64;
             for (size_t k = 0; k < len; k++)
