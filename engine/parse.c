@@ -10,6 +10,7 @@
  */
 #include "engine/parse.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 
 const lx_token *ps_peek(parser *p, int k)
 {
+    assert(k >= 0 && k < PS_LOOK - 1); /* the ring keeps the current token plus k more */
     while (p->count <= k) {
         lx_token *t = &p->ring[(p->head + p->count) % PS_LOOK];
         if (p->after_semi) {
