@@ -255,7 +255,16 @@ int64_t acidb_changes(acidb_conn *c) { return conn_ok(c) ? c->changes : 0; }
 const char *acidb_errmsg(acidb_conn *c) { return conn_ok(c) ? c->err.msg : "bad connection handle"; }
 const char *acidb_sqlstate(acidb_conn *c) { return conn_ok(c) ? c->err.state : "08003"; }
 int acidb_error_position(acidb_conn *c) { return conn_ok(c) ? c->err.pos : 0; }
-const char *acidb_command_tag(acidb_conn *c) { return conn_ok(c) ? c->tag : ""; }
+const char *acidb_command_tag(acidb_conn *c)
+{
+    if (!conn_ok(c) || c->tag_prefix == NULL)
+        return "";
+    if (c->tag_count >= 0)
+        snprintf(c->tag, sizeof c->tag, "%s%lld", c->tag_prefix, (long long)c->tag_count);
+    else
+        snprintf(c->tag, sizeof c->tag, "%s", c->tag_prefix);
+    return c->tag;
+}
 
 int acidb_txn_state(acidb_conn *c)
 {
@@ -463,35 +472,28 @@ int acidb_bind_parameter_count(acidb_stmt *s) { return stmt_ok(s) ? s->nparams :
 
 /* ---- running --------------------------------------------------------------------------- */
 
+/* The command tag is recorded as a fixed prefix and a count, and formatted only when asked
+ * (acidb_command_tag): no snprintf on the hot path of every statement. */
 static void set_tag(acidb_stmt *s)
 {
     acidb_conn *c = s->conn;
-    sql_stmt *a = s->ast;
-    const char *t = "";
-    switch (a->kind) {
-    case STMT_SELECT:
-        snprintf(c->tag, sizeof c->tag, "SELECT %lld", (long long)s->emitted);
-        return;
-    case STMT_INSERT:
-        snprintf(c->tag, sizeof c->tag, "INSERT 0 %lld", (long long)s->changes);
-        return;
-    case STMT_UPDATE:
-        snprintf(c->tag, sizeof c->tag, "UPDATE %lld", (long long)s->changes);
-        return;
-    case STMT_DELETE:
-        snprintf(c->tag, sizeof c->tag, "DELETE %lld", (long long)s->changes);
-        return;
-    case STMT_CREATE_TABLE: t = "CREATE TABLE"; break;
-    case STMT_DROP_TABLE: t = "DROP TABLE"; break;
-    case STMT_CREATE_INDEX: t = "CREATE INDEX"; break;
-    case STMT_DROP_INDEX: t = "DROP INDEX"; break;
-    case STMT_BEGIN: t = "BEGIN"; break;
-    case STMT_COMMIT: t = c->tag[0] == 'R' ? "ROLLBACK" : "COMMIT"; break;
-    case STMT_ROLLBACK: t = "ROLLBACK"; break;
-    case STMT_EXPLAIN: t = "EXPLAIN"; break;
-    case STMT_SET: t = "SET"; break;
+    c->tag_count = -1;
+    switch (s->ast->kind) {
+    case STMT_SELECT: c->tag_prefix = "SELECT "; c->tag_count = s->emitted; break;
+    case STMT_INSERT: c->tag_prefix = "INSERT 0 "; c->tag_count = s->changes; break;
+    case STMT_UPDATE: c->tag_prefix = "UPDATE "; c->tag_count = s->changes; break;
+    case STMT_DELETE: c->tag_prefix = "DELETE "; c->tag_count = s->changes; break;
+    case STMT_CREATE_TABLE: c->tag_prefix = "CREATE TABLE"; break;
+    case STMT_DROP_TABLE: c->tag_prefix = "DROP TABLE"; break;
+    case STMT_CREATE_INDEX: c->tag_prefix = "CREATE INDEX"; break;
+    case STMT_DROP_INDEX: c->tag_prefix = "DROP INDEX"; break;
+    case STMT_BEGIN: c->tag_prefix = "BEGIN"; break;
+    case STMT_COMMIT: c->tag_prefix = "COMMIT"; break;
+    case STMT_ROLLBACK: c->tag_prefix = "ROLLBACK"; break;
+    case STMT_EXPLAIN: c->tag_prefix = "EXPLAIN"; break;
+    case STMT_SET: c->tag_prefix = "SET"; break;
+    default: c->tag_prefix = ""; break;
     }
-    snprintf(c->tag, sizeof c->tag, "%s", t);
 }
 
 /* After an error: the statement's work is undone. Outside a block its transaction is rolled
@@ -671,8 +673,7 @@ static int start(acidb_stmt *s)
     s->started = 0;
     s->level = 0;
     s->scans = NULL;
-    ar_free(&s->run);
-    ar_init(&s->run);
+    ar_reset(&s->run);
     atomic_store(&c->interrupt, 0);
     if (c->failed && kind != STMT_ROLLBACK && kind != STMT_COMMIT)
         return sql_err(&c->err, ACIDB_ERROR, "25P02",  -1,
@@ -689,10 +690,11 @@ static int start(acidb_stmt *s)
         s->state = SS_DONE;
         return ACIDB_DONE;
     case STMT_COMMIT:
-        c->tag[0] = 0;
+        c->tag_prefix = NULL;
         if (c->failed) {
             conn_rollback(c);
-            snprintf(c->tag, sizeof c->tag, "ROLLBACK");
+            c->tag_prefix = "ROLLBACK";
+            c->tag_count = -1;
             s->state = SS_DONE;
             return ACIDB_DONE;
         }
@@ -744,7 +746,7 @@ static int start(acidb_stmt *s)
         } else { /* the target's intention lock; dml_run takes the rest */
             lk_res_t r = lk_res_table((uint32_t)s->dml->t->root);
             rc = exec_lock_status(s, lk_acquire(txn_locks(c->t), &r, LK_IX, LK_WAIT),
-                                  "the target table");
+                                  "relation", s->dml->t->name);
         }
         if (rc != ACIDB_OK)
             return stmt_fail(s, rc);
@@ -782,7 +784,7 @@ int acidb_step(acidb_stmt *s)
                        "acidb_step after the statement finished: call acidb_reset first");
     if (s->state == SS_READY) {
         sql_err_clear(&c->err);
-        c->tag[0] = 0;
+        c->tag_prefix = NULL;
         int rc = start(s);
         if (rc != ACIDB_ROW) {
             if (rc != ACIDB_DONE && s->state != SS_FAILED)
@@ -826,8 +828,7 @@ int acidb_reset(acidb_stmt *s)
         exec_close_scans(s, s->sel ? s->sel : &s->dml->sel);
     s->state = SS_READY;
     s->nres = s->res_pos = 0;
-    ar_free(&s->run);
-    ar_init(&s->run);
+    ar_reset(&s->run);
     return rc;
 }
 

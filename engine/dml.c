@@ -472,9 +472,8 @@ static int run_insert(dml_ctx *d)
     if (vals == NULL)
         return NOMEM(s);
     lk_res_t r = lk_res_table((uint32_t)t->root);
-    char what[160];
-    snprintf(what, sizeof what, "relation \"%s\"", t->name);
-    int rc = exec_lock_status(s, lk_acquire(txn_locks(s->conn->t), &r, LK_IX, LK_WAIT), what);
+    int rc = exec_lock_status(s, lk_acquire(txn_locks(s->conn->t), &r, LK_IX, LK_WAIT),
+                              "relation", t->name);
     if (rc != ACIDB_OK)
         return rc;
     if (p->sel_map == NULL) {

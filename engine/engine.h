@@ -77,7 +77,9 @@ struct acidb_conn {
     unsigned lock_timeout_ms;
     sql_error err;
     int64_t changes;
-    char tag[64];
+    char tag[64];             /* acidb_command_tag's buffer */
+    const char *tag_prefix;   /* the last statement's tag: prefix ... */
+    int64_t tag_count;        /* ... and count (-1: none) */
     atomic_int interrupt;
     acidb_stmt *stmts;        /* every statement of the connection (for disconnect) */
     int running;              /* statements between their first step and their end */
