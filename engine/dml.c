@@ -415,7 +415,7 @@ static int coerce(acidb_stmt *s, const cat_column *col, value *v)
 {
     if (v->type == VT_NULL || v->type == col->type)
         return ACIDB_OK;
-    if (v->type == VT_TEXT)
+    if (v->type == VT_TEXT || col->type == VT_TEXT) /* untyped input; assignment to text */
         return ex_cast(v, col->type, &s->run, v, -1, &s->conn->err);
     return sql_err(&s->conn->err, ACIDB_ERROR, "42804",  -1,
                    "column \"%s\" is of type %s but expression is of type %s", col->name,
