@@ -222,6 +222,7 @@ int acidb_connect(acidb_db *db, acidb_conn **out)
         return ACIDB_NOMEM;
     c->magic = CONN_MAGIC;
     c->db = db;
+    pthread_mutex_init(&c->mu, NULL);
     c->lock_timeout_ms = db->opts.lock_timeout_ms ? db->opts.lock_timeout_ms : 10000;
     sql_err_clear(&c->err);
     pthread_mutex_lock(&db->mu);
@@ -247,6 +248,7 @@ int acidb_disconnect(acidb_conn *c)
     db->nconns--;
     pthread_mutex_unlock(&db->mu);
     c->magic = 0;
+    pthread_mutex_destroy(&c->mu);
     free(c);
     return rc;
 }
@@ -277,14 +279,33 @@ int acidb_interrupt(acidb_conn *c)
 {
     if (!conn_ok(c))
         return ACIDB_MISUSE;
+    /* The flag stops row loops; a lock wait in progress is woken by lk_txn_cancel. The
+     * statement checks the flag before each lock wait it starts, so a cancel arriving between
+     * that check and the wait is the only one that can be missed — the wait then ends by its
+     * timeout. */
     atomic_store(&c->interrupt, 1);
-    txn *t = c->t; /* racy by design: the lock manager tolerates a stale handle only while
-                      the transaction is alive, which the flag check bounds */
-    (void)t;
+    pthread_mutex_lock(&c->mu);
+    if (c->t != NULL && txn_locks(c->t) != NULL)
+        lk_txn_cancel(txn_locks(c->t));
+    pthread_mutex_unlock(&c->mu);
     return ACIDB_OK;
 }
 
 /* ---- preparing ---------------------------------------------------------------------------- */
+
+/* Error positions are recorded as byte offsets; PostgreSQL (and so psql's caret) counts
+ * characters: convert, counting UTF-8 lead bytes of the text the position refers to. */
+static void pos_to_chars(sql_error *e, const char *sql, size_t len)
+{
+    if (e->pos <= 0 || sql == NULL)
+        return;
+    size_t bytes = (size_t)e->pos - 1, chars = 0;
+    if (bytes > len)
+        bytes = len;
+    for (size_t i = 0; i < bytes; i++)
+        chars += ((unsigned char)sql[i] & 0xC0) != 0x80;
+    e->pos = (int32_t)chars + 1;
+}
 
 static int prepare_parsed(acidb_stmt *s)
 {
@@ -351,8 +372,10 @@ int acidb_prepare_v2(acidb_conn *c, const char *sql, acidb_stmt **out, const cha
     ar_free(&a);
     if (tail)
         *tail = sql + (rc == ACIDB_OK ? next : len);
-    if (rc != ACIDB_OK)
+    if (rc != ACIDB_OK) {
+        pos_to_chars(&c->err, sql, len);
         return rc;
+    }
     if (ast == NULL)
         return ACIDB_OK; /* empty: *out stays NULL */
     acidb_stmt *s = calloc(1, sizeof *s);
@@ -375,6 +398,7 @@ int acidb_prepare_v2(acidb_conn *c, const char *sql, acidb_stmt **out, const cha
         c->stmts->prev = s;
     c->stmts = s;
     if ((rc = prepare_parsed(s)) != ACIDB_OK) {
+        pos_to_chars(&c->err, s->sql, s->sql_len);
         sql_error keep = c->err;
         stmt_free(s);
         c->err = keep;
@@ -502,6 +526,11 @@ static void set_tag(acidb_stmt *s)
 static int stmt_fail(acidb_stmt *s, int rc)
 {
     acidb_conn *c = s->conn;
+    pos_to_chars(&c->err, s->sql, s->sql_len);
+    if (atomic_load(&c->interrupt) && (rc == ACIDB_LOCK_TIMEOUT || rc == ACIDB_CANCELED)) {
+        /* a lock wait woken by acidb_interrupt (lower layers report it as "not granted") */
+        rc = sql_err(&c->err, ACIDB_CANCELED, "57014", -1, "canceling statement due to user request");
+    }
     sql_error keep = c->err;
     if (s->sel || s->dml)
         exec_close_scans(s, s->sel ? s->sel : &s->dml->sel);

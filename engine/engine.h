@@ -67,7 +67,8 @@ typedef struct acidb_stmt_list {
 struct acidb_conn {
     uint32_t magic;
     acidb_db *db;
-    txn *t;                   /* the open transaction, or NULL */
+    txn *t;                   /* the open transaction, or NULL; changed under mu */
+    pthread_mutex_t mu;       /* guards t against acidb_interrupt from another thread */
     int in_block;             /* inside BEGIN ... COMMIT */
     int failed;               /* the block is failed (25P02 until ROLLBACK) */
     catalog *cat;             /* the version this connection's statements see (a reference) */

@@ -88,3 +88,41 @@ Test(admin, lock_snapshot_shows_who_waits_for_whom, .init = eng_setup, .fini = e
     acidb_disconnect(c);
     cr_expect_eq(acidb_close(ldb), ACIDB_OK);
 }
+
+static acidb_conn *victim;
+static int victim_rc;
+
+static void *blocked_then_cancelled(void *arg)
+{
+    (void)arg;
+    victim_rc = acidb_exec(victim, "UPDATE t SET v = 3 WHERE id = 1");
+    return NULL;
+}
+
+Test(admin, interrupt_ends_a_lock_wait, .init = eng_setup, .fini = eng_teardown)
+{
+    ldb = eng_open(0);
+    acidb_conn *c = eng_connect(ldb);
+    victim = eng_connect(ldb);
+    eng_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)");
+    eng_ok(c, "INSERT INTO t VALUES (1, 0)");
+    eng_ok(c, "BEGIN; UPDATE t SET v = 1 WHERE id = 1");
+    pthread_t th;
+    pthread_create(&th, NULL, blocked_then_cancelled, NULL);
+    uint64_t holder = acidb_txn_id(c);
+    saw_wait = 0;
+    for (int i = 0; i < 200 && !saw_wait; i++) {
+        usleep(10000);
+        acidb_locks(ldb, on_lock, &holder);
+    }
+    cr_assert(saw_wait);
+    cr_assert_eq(acidb_interrupt(victim), ACIDB_OK);
+    pthread_join(th, NULL);
+    cr_expect_eq(victim_rc, ACIDB_CANCELED, "rc %d %s", victim_rc, acidb_errmsg(victim));
+    cr_expect_str_eq(acidb_sqlstate(victim), "57014");
+    eng_ok(c, "COMMIT");
+    cr_expect_eq(eng_int(c, "SELECT v FROM t WHERE id = 1"), 1);
+    acidb_disconnect(victim);
+    acidb_disconnect(c);
+    cr_expect_eq(acidb_close(ldb), ACIDB_OK);
+}
