@@ -126,3 +126,25 @@ Test(admin, interrupt_ends_a_lock_wait, .init = eng_setup, .fini = eng_teardown)
     acidb_disconnect(c);
     cr_expect_eq(acidb_close(ldb), ACIDB_OK);
 }
+
+Test(admin, nowait_and_lock_timeout_are_55P03, .init = eng_setup, .fini = eng_teardown)
+{
+    acidb_db *db = eng_open(0);
+    acidb_conn *a = eng_connect(db), *b = eng_connect(db);
+    eng_ok(a, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)");
+    eng_ok(a, "INSERT INTO t VALUES (1, 0), (2, 0)");
+    eng_ok(a, "BEGIN; SELECT v FROM t WHERE id = 1 FOR UPDATE");
+    cr_expect_eq(eng_fails(b, "SELECT v FROM t WHERE id = 1 FOR UPDATE NOWAIT", "55P03"),
+                 ACIDB_LOCK_TIMEOUT);
+    eng_ok(b, "SET lock_timeout = 50");
+    cr_expect_eq(eng_fails(b, "UPDATE t SET v = 1 WHERE id = 1", "55P03"), ACIDB_LOCK_TIMEOUT);
+    eng_fails(b, "SET lock_timeout = 'soon'", "22023");
+    eng_fails(b, "SET no_such_setting = 1", "42704");
+    /* the other row is free */
+    eng_ok(b, "UPDATE t SET v = 2 WHERE id = 2");
+    eng_ok(a, "COMMIT");
+    eng_ok(b, "UPDATE t SET v = 1 WHERE id = 1");
+    acidb_disconnect(a);
+    acidb_disconnect(b);
+    cr_expect_eq(acidb_close(db), ACIDB_OK);
+}
