@@ -354,6 +354,20 @@ static int prepare_parsed(acidb_stmt *s)
     return ACIDB_OK;
 }
 
+/* An error while preparing inside a transaction block fails the block, as any error in
+ * PostgreSQL does (a typo in a script must not let the rest of the block commit). */
+static int fail_block(acidb_conn *c, int rc)
+{
+    if (c->in_block && !c->failed) {
+        sql_error keep = c->err;
+        conn_rollback(c);
+        c->in_block = 1;
+        c->failed = 1;
+        c->err = keep;
+    }
+    return rc;
+}
+
 int acidb_prepare_v2(acidb_conn *c, const char *sql, acidb_stmt **out, const char **tail)
 {
     if (out != NULL)
@@ -369,15 +383,20 @@ int acidb_prepare_v2(acidb_conn *c, const char *sql, acidb_stmt **out, const cha
     sql_stmt *ast = NULL;
     size_t next = 0;
     int rc = sql_parse(sql, len, 0, &a, &ast, &next, &c->err);
+    int kind = ast ? ast->kind : 0;
     ar_free(&a);
     if (tail)
         *tail = sql + (rc == ACIDB_OK ? next : len);
     if (rc != ACIDB_OK) {
         pos_to_chars(&c->err, sql, len);
-        return rc;
+        return fail_block(c, rc);
     }
     if (ast == NULL)
         return ACIDB_OK; /* empty: *out stays NULL */
+    if (c->failed && kind != STMT_ROLLBACK && kind != STMT_COMMIT)
+        return sql_err(&c->err, ACIDB_ERROR, "25P02", -1,
+                       "current transaction is aborted, commands ignored until end of "
+                       "transaction block");
     acidb_stmt *s = calloc(1, sizeof *s);
     if (s == NULL)
         return sql_err(&c->err, ACIDB_NOMEM, "53200", -1, "out of memory");
@@ -402,7 +421,7 @@ int acidb_prepare_v2(acidb_conn *c, const char *sql, acidb_stmt **out, const cha
         sql_error keep = c->err;
         stmt_free(s);
         c->err = keep;
-        return rc;
+        return fail_block(c, rc);
     }
     *out = s;
     return ACIDB_OK;

@@ -300,6 +300,7 @@ static int build_table(catalog *c, const cat_row *row, cat_registry *reg, cat_ta
         col->not_null = d->not_null || d->primary_key || d->identity;
         col->identity = d->identity;
         col->serial = d->serial;
+        col->maxlen = d->maxlen;
         col->def = d->def;
         if (d->def != NULL) {
             /* The default's own text is not kept by the parser; .schema shows the table's

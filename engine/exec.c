@@ -968,7 +968,8 @@ static int eval_count(acidb_stmt *s, sql_expr *e, const char *what, int64_t *out
         return ACIDB_OK;
     }
     if (v.u.i < 0)
-        return sql_err(&s->conn->err, ACIDB_RANGE, "2201W", e->pos, "%s must not be negative", what);
+        return sql_err(&s->conn->err, ACIDB_RANGE, what[0] == 'L' ? "2201W" : "2201X", e->pos,
+                       "%s must not be negative", what);
     *out = v.u.i;
     return ACIDB_OK;
 }

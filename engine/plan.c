@@ -335,32 +335,46 @@ static int plan_select(acidb_stmt *st, sql_select *q, sel_plan *p, int write, sq
             }
         }
     }
-    bind_scope sel = {.src = p->bsrc, .nsrc = p->nsrc, .clause = "GROUP BY", .allow_params = 1,
-                      .a = a, .err = err};
-    for (int i = 0; i < q->ngroup; i++) {
-        /* GROUP BY n: output column n; GROUP BY alias: that target. */
-        sql_expr *g = q->group_by[i];
-        if (g->kind == EX_CONST && g->v.type == VT_INT) {
-            if (g->v.u.i < 1 || g->v.u.i > p->ntargets)
-                return sql_err(err, ACIDB_ERROR, "42P10", g->pos,
-                               "GROUP BY position %lld is not in select list", (long long)g->v.u.i);
-            q->group_by[i] = p->targets[g->v.u.i - 1];
-            continue;
-        }
-        if ((rc = bind_expr(&sel, g, VT_NULL)) != ACIDB_OK)
-            return rc;
-    }
-    sel.allow_aggs = 1;
-    sel.clause = "SELECT";
+    /* Targets first (collecting aggregates), then GROUP BY, whose items may name an output
+     * column by position or by alias (PostgreSQL: an alias only when no input column has that
+     * name). */
+    bind_scope sel = {.src = p->bsrc, .nsrc = p->nsrc, .clause = "SELECT", .allow_params = 1,
+                      .allow_aggs = 1, .a = a, .err = err};
     for (int i = 0; i < p->ntargets; i++) {
-        int dup = 0;
-        for (int g = 0; g < q->ngroup; g++)
-            dup |= q->group_by[g] == p->targets[i];
-        if (!dup && (rc = bind_expr(&sel, p->targets[i], VT_NULL)) != ACIDB_OK)
+        if ((rc = bind_expr(&sel, p->targets[i], VT_NULL)) != ACIDB_OK)
             return rc;
         if (p->names[i] == NULL)
             p->names[i] = output_name(p->targets[i]);
     }
+    bind_scope grp = {.src = p->bsrc, .nsrc = p->nsrc, .clause = "GROUP BY", .allow_params = 1,
+                      .a = a, .err = err};
+    for (int i = 0; i < q->ngroup; i++) {
+        sql_expr *g = q->group_by[i];
+        sql_expr *target = NULL;
+        if (g->kind == EX_CONST && g->v.type == VT_INT) {
+            if (g->v.u.i < 1 || g->v.u.i > p->ntargets)
+                return sql_err(err, ACIDB_ERROR, "42P10", g->pos,
+                               "GROUP BY position %lld is not in select list", (long long)g->v.u.i);
+            target = p->targets[g->v.u.i - 1];
+        } else if (g->kind == EX_COLUMN && g->table == NULL) {
+            int input = 0;
+            for (int s2 = 0; s2 < p->nsrc; s2++)
+                input |= cat_col_index(p->bsrc[s2].t, g->name) >= 0;
+            for (int t = 0; !input && t < p->ntargets && target == NULL; t++)
+                if (strcmp(p->names[t], g->name) == 0)
+                    target = p->targets[t];
+        }
+        if (target != NULL) {
+            if (bind_has_agg(target))
+                return sql_err(err, ACIDB_ERROR, "42803", g->pos,
+                               "aggregate functions are not allowed in GROUP BY");
+            q->group_by[i] = target;
+            continue;
+        }
+        if ((rc = bind_expr(&grp, g, VT_NULL)) != ACIDB_OK)
+            return rc;
+    }
+    sel.clause = "HAVING";
     if (q->having && (rc = bind_expr(&sel, q->having, VT_BOOL)) != ACIDB_OK)
         return rc;
     /* ORDER BY: an output column by position or name, else an expression over the input. */
