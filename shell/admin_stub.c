@@ -94,7 +94,7 @@ WEAK int acidb_locks(acidb_db *db, void (*cb)(void *ctx, const acidb_lock_info *
     for (size_t i = 0; i < snap->n; i++) {
         const lk_snap_entry_t *e = &snap->entries[i];
         char obj[128], res[160];
-        uint32_t tree = e->res.kind == LK_RES_KEY ? e->res.index : e->res.table;
+        uint32_t tree = e->res.table; /* a key lock names the index tree (wal/btx.c) */
         if (e->res.kind == LK_RES_TABLE)
             snprintf(res, sizeof res, "table");
         else if (e->res.kind == LK_RES_ROW)

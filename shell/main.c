@@ -173,7 +173,7 @@ int main(int argc, char **argv)
     sh.interactive = ncmds == 0 && isatty(STDIN_FILENO);
     sh.box_ok = utf8_terminal();
     sh.mode = mode >= 0 ? mode : sh.interactive ? (sh.box_ok ? MODE_BOX : MODE_TABLE) : MODE_LIST;
-    sh.headers = headers >= 0 ? headers : sh.interactive || mode == MODE_JSON;
+    sh.headers = headers; /* -1: the mode's default (output.c) */
     sh.out = stdout;
     if (file != NULL && sh_open(file) != 0) {
         free(cmds);

@@ -25,6 +25,15 @@ int out_mode_parse(const char *name)
     return -1;
 }
 
+/* .headers: on, off, or (-1) the mode's default: on for the aligned modes and line, off
+ * for csv, tsv and list (as sqlite3). */
+static int headers_on(void)
+{
+    if (sh.headers >= 0)
+        return sh.headers;
+    return sh.mode == MODE_TABLE || sh.mode == MODE_BOX || sh.mode == MODE_LINE;
+}
+
 /* ---- aligned modes ---------------------------------------------------------------------- */
 
 /* A printable copy of a cell for the aligned modes (caller frees). */
@@ -111,7 +120,7 @@ static void out_aligned(FILE *f, const sh_result *r, int box)
     if (w == NULL || right == NULL || disp == NULL)
         goto done;
     for (int i = 0; i < n; i++) {
-        w[i] = sh.headers ? utf8_width(r->names[i], strlen(r->names[i])) : 0;
+        w[i] = headers_on() ? utf8_width(r->names[i], strlen(r->names[i])) : 0;
         int nonnull = 0, ints = 0;
         for (size_t j = 0; j < r->nrows; j++) {
             size_t k = j * (size_t)n + (size_t)i;
@@ -126,7 +135,7 @@ static void out_aligned(FILE *f, const sh_result *r, int box)
     }
     if (box) {
         rule(f, w, n, "┌", "┬", "┐", "─");
-        if (sh.headers) {
+        if (headers_on()) {
             row_line(f, r->names, w, right, n, "│", "│", 1);
             rule(f, w, n, "├", "┼", "┤", "─");
         }
@@ -134,7 +143,7 @@ static void out_aligned(FILE *f, const sh_result *r, int box)
             row_line(f, disp + j * (size_t)n, w, right, n, "│", "│", 0);
         rule(f, w, n, "└", "┴", "┘", "─");
     } else {
-        if (sh.headers) {
+        if (headers_on()) {
             row_line(f, r->names, w, right, n, "|", "", 1);
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < w[i] + 2; j++)
@@ -215,7 +224,7 @@ static void out_delimited(FILE *f, const sh_result *r, int mode)
 {
     const char *sep = mode == MODE_CSV ? "," : mode == MODE_TSV ? "\t" : "|";
     int n = r->ncols;
-    if (sh.headers) {
+    if (headers_on()) {
         for (int i = 0; i < n; i++) {
             if (i)
                 fputs(sep, f);

@@ -46,6 +46,41 @@ void sess_drain_notify(void)
     }
 }
 
+
+/* Adds the session's name after each "transaction N" of a lock error's message, so that a
+ * deadlock's story reads in the names the user gave. Runs on the worker as soon as the
+ * statement fails, while the other transactions of the story are still open. */
+static void name_transactions(sh_result *r)
+{
+    char *out = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&out, &n);
+    if (m == NULL || r->err == NULL) {
+        if (m)
+            fclose(m), free(out);
+        return;
+    }
+    const char *p = r->err, *key = "transaction ";
+    while (*p) {
+        const char *q = strstr(p, key);
+        if (q == NULL) {
+            fputs(p, m);
+            break;
+        }
+        q += strlen(key);
+        char *end;
+        unsigned long long id = strtoull(q, &end, 10);
+        fwrite(p, 1, (size_t)(end - p), m);
+        session *o = end > q ? sess_by_txn(id) : NULL;
+        if (o != NULL)
+            fprintf(m, " (session %s)", o->name);
+        p = end;
+    }
+    fclose(m);
+    free(r->err);
+    r->err = out;
+}
+
 static void *worker(void *arg)
 {
     session *s = arg;
@@ -65,6 +100,9 @@ static void *worker(void *arg)
 
         int failed = 0;
         sh_result *r = res_run(s->conn, j->sql, j->line, j->bail, &failed);
+        for (sh_result *q = r; q; q = q->next)
+            if (q->rc == ACIDB_DEADLOCK || q->rc == ACIDB_LOCK_TIMEOUT)
+                name_transactions(q);
         int state = acidb_txn_state(s->conn);
         uint64_t id = acidb_txn_id(s->conn);
 
@@ -262,11 +300,11 @@ static void sess_print_done(session *s)
     char label[SH_NAME_MAX + 4] = "";
     if (sh.nsessions > 1 && (s != sh.cur || s->async))
         snprintf(label, sizeof label, "[%s] ", s->name);
+    sh_print_results(r, label);
     for (sh_result *q = r; q; q = q->next)
         if (q->rc == ACIDB_DEADLOCK)
             fprintf(stderr, "%ssession %s was chosen as the deadlock victim: its transaction "
                             "was rolled back (retry it)\n", label, s->name);
-    sh_print_results(r, label);
     res_free_list(r);
     sh.errors += failed;
     if (failed && sh.bail)
@@ -377,7 +415,7 @@ void sess_wait(session *s)
 
 static const char *state_text(int st)
 {
-    return st == 'T' ? "in transaction" : st == 'E' ? "in failed transaction" : "idle";
+    return st == 'T' ? "in transaction" : st == 'E' ? "in failed transaction" : "no transaction";
 }
 
 void sess_list(FILE *f)
