@@ -162,6 +162,9 @@ $(CRASH_BIN): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/crash/*.c)) $(COM
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# The shell's scenario suite runs the shell binary of the same build variant.
+$(BUILD)/tests/shell: $(SHELL_BIN)
+
 $(BUILD)/acidb: $(SHELL_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(shell pkg-config --libs readline 2>/dev/null) $(LDLIBS)
