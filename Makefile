@@ -162,8 +162,9 @@ $(CRASH_BIN): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/crash/*.c)) $(COM
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-# The shell's scenario suite runs the shell binary of the same build variant.
-$(BUILD)/tests/shell: $(SHELL_BIN)
+# The shell's scenario suite runs the shell binary of the same build variant (order-only:
+# the binary is run, not linked).
+$(BUILD)/tests/shell: | $(SHELL_BIN)
 
 $(BUILD)/acidb: $(SHELL_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(dir $@)

@@ -130,7 +130,7 @@ int admin_stats(void)
         {"database pages", st.db_pages}, {"log bytes", st.log_bytes},
         {"log fsyncs", st.log_fsyncs}, {"commits", st.commits}, {"rollbacks", st.rollbacks},
         {"lock waits", st.lock_waits}, {"deadlocks", st.deadlocks},
-        {"lock timeouts", st.lock_timeouts}, {"checkpoints", st.checkpoints},
+        {"lock timeouts", st.lock_timeouts},
     };
     char v[32];
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
