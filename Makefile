@@ -20,7 +20,7 @@ OPT      ?= -O2
 
 # Debian packages the build, the tests and the benchmarks need.
 DEPS_PKGS := build-essential pkg-config libxxhash-dev libcriterion-dev libreadline-dev \
-             libsqlite3-dev clang libclang-rt-dev
+             libsqlite3-dev clang libclang-rt-dev tmux
 
 PKGS     := libxxhash
 CFLAGS   := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
