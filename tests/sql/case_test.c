@@ -306,10 +306,10 @@ static void print_diff(const char *name, const char *want_s, const char *got_s)
     while (i < W || j < G) {
         if (i < W && j < G && strcmp(w.l[i], g.l[j]) == 0) {
             op[n] = ' ', txt[n] = w.l[i], wline[n++] = ++i, j++;
-        } else if (j < G && (i == W || LCS(i, j + 1) >= LCS(i + 1, j))) {
-            op[n] = '+', txt[n] = g.l[j++], wline[n++] = i;
-        } else {
+        } else if (i < W && (j == G || LCS(i + 1, j) >= LCS(i, j + 1))) {
             op[n] = '-', txt[n] = w.l[i], wline[n++] = ++i;
+        } else {
+            op[n] = '+', txt[n] = g.l[j++], wline[n++] = i;
         }
     }
 #undef LCS
