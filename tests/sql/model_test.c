@@ -51,6 +51,7 @@ typedef struct mrow {
 
 typedef struct model {
     mrow r[KMAX];
+    int n_index; /* the index m_n exists */
 } model;
 
 /* ---- random numbers (xorshift64*, seeded) -------------------------------------------------- */
@@ -104,16 +105,11 @@ typedef struct result {
     char rows[1 << 20];
 } result;
 
-static void run(result *res, const char *fmt, ...)
+/* Steps s to its end into res; keep: reset it for reuse (else finalize it). */
+static void collect(result *res, acidb_stmt *s, int rc, int keep)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(last_sql, sizeof last_sql, fmt, ap);
-    va_end(ap);
-    memset(res, 0, sizeof *res);
-    acidb_stmt *s = NULL;
-    int rc = acidb_prepare_v2(c, last_sql, &s, NULL);
     size_t len = 0;
+    res->rows[0] = 0;
     if (rc == ACIDB_OK && s != NULL) {
         while ((rc = acidb_step(s)) == ACIDB_ROW) {
             for (int i = 0; i < acidb_column_count(s); i++) {
@@ -137,10 +133,33 @@ static void run(result *res, const char *fmt, ...)
     if (rc != ACIDB_OK)
         snprintf(failmsg, sizeof failmsg, "%s", acidb_errmsg(c));
     if (s != NULL) {
-        int frc = acidb_finalize(s);
+        int frc = keep ? acidb_reset(s) : acidb_finalize(s);
         if (frc != ACIDB_OK && rc == ACIDB_OK)
-            FAIL("finalize: %d %s", frc, acidb_errmsg(c));
+            FAIL("%s: %d %s", keep ? "reset" : "finalize", frc, acidb_errmsg(c));
     }
+}
+
+static void run(result *res, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_sql, sizeof last_sql, fmt, ap);
+    va_end(ap);
+    acidb_stmt *s = NULL;
+    int rc = acidb_prepare_v2(c, last_sql, &s, NULL);
+    collect(res, s, rc, 0);
+}
+
+/* Two statements prepared once per connection and run again and again with new parameters,
+ * across the index being dropped and re-created (acidb_step re-plans after DDL). */
+static acidb_stmt *ps_get, *ps_set;
+
+static void prepare_kept(void)
+{
+    cr_assert_eq(acidb_prepare(c, "SELECT id, u, n FROM m WHERE id = $1", &ps_get), ACIDB_OK,
+                 "%s", acidb_errmsg(c));
+    cr_assert_eq(acidb_prepare(c, "UPDATE m SET n = $2 WHERE id >= $1 AND id < $3",
+                               &ps_set), ACIDB_OK, "%s", acidb_errmsg(c));
 }
 
 /* ---- the model's view ----------------------------------------------------------------------- */
@@ -685,9 +704,66 @@ static void op_select(void)
     outcome(&res, NULL, tag, want);
 }
 
+/* The kept statements, with parameters. */
+static void op_prepared(void)
+{
+    static result res;
+    static char want[1 << 20];
+    int ids[KMAX];
+    if (rn(2)) {
+        range_arg q = {.kind = 0, .lo = rn(K + 2) - 1};
+        snprintf(last_sql, sizeof last_sql, "(kept) SELECT id, u, n FROM m WHERE id = $1 [%" PRId64 "]", q.lo);
+        cr_assert_eq(acidb_bind_int64(ps_get, 1, q.lo), ACIDB_OK);
+        collect(&res, ps_get, ACIDB_OK, 1);
+        int n = select_ids(&cur, p_range, &q, NULL, ids);
+        rows_of(&cur, ids, n, want, sizeof want);
+        char tag[32];
+        snprintf(tag, sizeof tag, "SELECT %d", n);
+        outcome(&res, NULL, tag, want);
+        return;
+    }
+    int a = rn(K), b = a + rn(10), null = rn(4) == 0;
+    int64_t v = rrange(NLO, NHI);
+    snprintf(last_sql, sizeof last_sql,
+             "(kept) UPDATE m SET n = $2 WHERE id >= $1 AND id < $3 [%d, %s%" PRId64 ", %d]", a,
+             null ? "NULL " : "", v, b);
+    cr_assert_eq(acidb_bind_int64(ps_set, 1, a), ACIDB_OK);
+    cr_assert_eq(null ? acidb_bind_null(ps_set, 2) : acidb_bind_int64(ps_set, 2, v), ACIDB_OK);
+    cr_assert_eq(acidb_bind_int64(ps_set, 3, b), ACIDB_OK);
+    collect(&res, ps_set, ACIDB_OK, 1);
+    model next = cur;
+    int count = 0;
+    for (int i = a; i < b && i < K; i++)
+        if (next.r[i].present) {
+            count++;
+            next.r[i].has_n = !null;
+            next.r[i].n = v;
+        }
+    char tag[32];
+    snprintf(tag, sizeof tag, "UPDATE %d", count);
+    outcome(&res, NULL, tag, "");
+    if (!(in_block && failed))
+        cur = next;
+}
+
+/* Drops or re-creates the index on n (inside a block too: ROLLBACK must bring it back or take
+ * it away again). Plans switch between index and sequential scans. */
+static void op_ddl(void)
+{
+    static result res;
+    if (cur.n_index)
+        run(&res, "DROP INDEX m_n");
+    else
+        run(&res, "CREATE INDEX m_n ON m (n)");
+    outcome(&res, NULL, cur.n_index ? "DROP INDEX" : "CREATE INDEX", "");
+    if (!(in_block && failed))
+        cur.n_index = !cur.n_index;
+}
+
 static void reopen(void)
 {
-    cr_assert_eq(acidb_disconnect(c), ACIDB_OK);
+    cr_assert_eq(acidb_disconnect(c), ACIDB_OK); /* finalizes the kept statements */
+    ps_get = ps_set = NULL;
     int rc = acidb_close(db);
     if (rc != ACIDB_OK)
         FAIL("close: %d", rc);
@@ -699,6 +775,7 @@ static void reopen(void)
     if (rc != ACIDB_OK)
         FAIL("reopen: %d %s", rc, acidb_open_errmsg());
     cr_assert_eq(acidb_connect(db, &c), ACIDB_OK);
+    prepare_kept();
 }
 
 static void op_txn(void)
@@ -747,6 +824,8 @@ static void run_seed(uint64_t s, int nops, int k, int nu, int pad)
     expect_ok(&res, "CREATE TABLE", "");
     run(&res, "CREATE INDEX m_n ON m (n)");
     expect_ok(&res, "CREATE INDEX", "");
+    cur.n_index = 1;
+    prepare_kept();
 
     for (opno = 1; opno <= nops; opno++) {
         int dice = rn(100);
@@ -762,8 +841,12 @@ static void run_seed(uint64_t s, int nops, int k, int nu, int pad)
             op_update_div();
         else if (dice < 63)
             op_delete();
-        else if (dice < 87)
+        else if (dice < 80)
             op_select();
+        else if (dice < 86)
+            op_prepared();
+        else if (dice < 88)
+            op_ddl();
         else if (dice < 99)
             op_txn();
         else if (!in_block)
