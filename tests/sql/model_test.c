@@ -74,6 +74,7 @@ static int rrange(int lo, int hi) { return lo + rn(hi - lo + 1); }
 static char dir[64], dbpath[128];
 static acidb_db *db;
 static acidb_conn *c;
+static acidb_conn *c2; /* a second session that only reads, with a short lock timeout */
 static uint64_t seed;
 static int opno;
 static char last_sql[4096];
@@ -290,6 +291,28 @@ static void check_table(void)
         FAIL("table differs from the model after: %s\n--- model\n%s--- table\n%s%s", op_sql,
              want, res.rows, res.rc ? failmsg : "");
     (void)tag;
+}
+
+/* The second session sees only committed data: the model's state at BEGIN while a block is
+ * open (or a lock timeout, 55P03, if the block holds locks on rows it needs), the current state
+ * otherwise. Never rows of an open transaction. */
+static void check_other_session(void)
+{
+    static result res;
+    static char want[1 << 20];
+    int ids[KMAX];
+    const model *committed = in_block ? &saved : &cur;
+    int n = select_ids(committed, NULL, NULL, NULL, ids);
+    rows_of(committed, ids, n, want, sizeof want);
+    acidb_conn *keep = c;
+    c = c2;
+    run(&res, "SELECT id, u, n FROM m ORDER BY id");
+    c = keep;
+    if (res.rc == ACIDB_OK && strcmp(res.rows, want) != 0)
+        FAIL("the other session sees uncommitted or lost data (%s)\n--- committed (model)\n%s"
+             "--- other session\n%s", in_block ? "block open" : "idle", want, res.rows);
+    if (res.rc != ACIDB_OK && !(in_block && strcmp(res.state, "55P03") == 0))
+        FAIL("the other session's read failed: %s %s", res.state, failmsg);
 }
 
 static int p_n_eq(int id, const mrow *r, const void *arg)
@@ -760,8 +783,15 @@ static void op_ddl(void)
         cur.n_index = !cur.n_index;
 }
 
+static void connect_other(void)
+{
+    cr_assert_eq(acidb_connect(db, &c2), ACIDB_OK);
+    cr_assert_eq(acidb_exec(c2, "SET lock_timeout = 20"), ACIDB_OK, "%s", acidb_errmsg(c2));
+}
+
 static void reopen(void)
 {
+    cr_assert_eq(acidb_disconnect(c2), ACIDB_OK);
     cr_assert_eq(acidb_disconnect(c), ACIDB_OK); /* finalizes the kept statements */
     ps_get = ps_set = NULL;
     int rc = acidb_close(db);
@@ -775,6 +805,7 @@ static void reopen(void)
     if (rc != ACIDB_OK)
         FAIL("reopen: %d %s", rc, acidb_open_errmsg());
     cr_assert_eq(acidb_connect(db, &c), ACIDB_OK);
+    connect_other();
     prepare_kept();
 }
 
@@ -826,6 +857,7 @@ static void run_seed(uint64_t s, int nops, int k, int nu, int pad)
     expect_ok(&res, "CREATE INDEX", "");
     cur.n_index = 1;
     prepare_kept();
+    connect_other();
 
     for (opno = 1; opno <= nops; opno++) {
         int dice = rn(100);
@@ -854,6 +886,8 @@ static void run_seed(uint64_t s, int nops, int k, int nu, int pad)
         check_table();
         if (opno % (K > 100 ? 150 : 25) == 0)
             check_indexes();
+        if (opno % 10 == 0)
+            check_other_session();
     }
     if (in_block) {
         run(&res, "ROLLBACK");
@@ -862,6 +896,8 @@ static void run_seed(uint64_t s, int nops, int k, int nu, int pad)
     }
     check_table();
     check_indexes();
+    check_other_session();
+    acidb_disconnect(c2);
     acidb_disconnect(c);
     cr_expect_eq(acidb_close(db), ACIDB_OK);
     char p[160];
