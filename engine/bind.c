@@ -136,7 +136,7 @@ int bind_expr(bind_scope *s, sql_expr *e, int want)
     int rc = names(s, e, 0);
     if (rc != ACIDB_OK)
         return rc;
-    return ex_check(e, want, s->a, s->err);
+    return ex_check_clause(e, want, s->clause, s->a, s->err);
 }
 
 int bind_refs_from(const sql_expr *e, int min_src)

@@ -498,13 +498,18 @@ static int check(chk *k, sql_expr *e, int in_agg)
     }
 }
 
-int ex_check(sql_expr *e, int want, arena *a, sql_error *err)
+int ex_check_clause(sql_expr *e, int want, const char *clause, arena *a, sql_error *err)
 {
     chk k = {a, err};
     int rc = check(&k, e, 0);
     if (rc != 0)
         return rc;
     if (want == VT_BOOL)
-        return need_bool(&k, e, "WHERE");
+        return need_bool(&k, e, clause ? clause : "WHERE");
     return adapt(&k, e, want);
+}
+
+int ex_check(sql_expr *e, int want, arena *a, sql_error *err)
+{
+    return ex_check_clause(e, want, "WHERE", a, err);
 }
