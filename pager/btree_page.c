@@ -302,11 +302,8 @@ void bt_img_append(const bt_geom *g, uint8_t *img, const uint8_t *cell, uint32_t
 /* After a change: a valid page stays valid, so remember its new version. */
 static void bt_node_note(bt_node *nd)
 {
-    if (nd->vc != NULL && nd->valid) {
-        bt_vslot *v = &nd->vc[nd->pgno % BT_VCACHE];
-        v->pgno = nd->pgno;
-        v->version = pgr_version(nd->pg);
-    }
+    if (nd->writer && nd->valid)
+        pgr_set_checked(nd->pg, pgr_version(nd->pg));
 }
 
 int bt_page_init(bt_node *nd, const bt_geom *g, uint8_t type, uint8_t flags)
