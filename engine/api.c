@@ -533,7 +533,7 @@ static void set_tag(acidb_stmt *s)
     case STMT_DROP_TABLE: c->tag_prefix = "DROP TABLE"; break;
     case STMT_CREATE_INDEX: c->tag_prefix = "CREATE INDEX"; break;
     case STMT_DROP_INDEX: c->tag_prefix = "DROP INDEX"; break;
-    case STMT_BEGIN: c->tag_prefix = "BEGIN"; break;
+    case STMT_BEGIN: c->tag_prefix = s->ast->start_transaction ? "START TRANSACTION" : "BEGIN"; break;
     case STMT_COMMIT: c->tag_prefix = "COMMIT"; break;
     case STMT_ROLLBACK: c->tag_prefix = "ROLLBACK"; break;
     case STMT_EXPLAIN: c->tag_prefix = "EXPLAIN"; break;
