@@ -199,6 +199,50 @@ int acidb_txn_state(acidb_conn *c);
  * c is in use. */
 int acidb_interrupt(acidb_conn *c);
 
+/* ---- administration -------------------------------------------------------------------- */
+
+/* A fuzzy checkpoint now (normally automatic every checkpoint_bytes of log). Thread-safe. */
+int acidb_checkpoint(acidb_db *db);
+
+/* Integrity check of the whole file: every table and index tree, the catalog, the free list
+ * (pages referenced twice or never), page checksums read from disk. Each problem is reported
+ * through `report` (may be NULL) with its page number; *problems (may be NULL) counts them.
+ * Returns ACIDB_OK when the check ran (even if it found problems). Takes no locks: run it
+ * while no transaction changes the database for an exact answer. */
+int acidb_check(acidb_db *db, void (*report)(void *ctx, uint64_t page, const char *msg),
+                void *ctx, uint64_t *problems);
+
+typedef struct acidb_stats {
+    uint64_t cache_hits, cache_misses, cache_evictions, cache_pages; /* buffer pool */
+    uint64_t db_pages;                   /* pages in the file                             */
+    uint64_t log_bytes;                  /* bytes of log since it was last compacted      */
+    uint64_t log_fsyncs;                 /* fdatasync calls on the log                    */
+    uint64_t commits, rollbacks;         /* transactions ended through this handle        */
+    uint64_t lock_waits, deadlocks, lock_timeouts;
+} acidb_stats;
+
+/* Counters since open. Thread-safe. */
+int acidb_get_stats(acidb_db *db, acidb_stats *out);
+
+/* One granted or awaited lock (acidb_locks). Strings valid during the callback only. */
+typedef struct acidb_lock_info {
+    uint64_t txn;            /* transaction id (acidb_txn_id)                               */
+    const char *object;      /* table or index name ("the catalog" for DDL's lock)          */
+    const char *resource;    /* "table", "row 42", "key 'alice'"                            */
+    const char *mode;        /* "IS", "IX", "S", "SIX", "X"                                 */
+    int waiting;             /* 0: granted; 1: waiting for it                               */
+    const uint64_t *blockers;/* waiting: the transactions it waits for                      */
+    int nblockers;
+    double seconds;          /* how long it has been held / awaited                          */
+} acidb_lock_info;
+
+/* Calls cb for every lock in a consistent snapshot of the lock table (granted first, then
+ * waiting, in queue order). Thread-safe; cb must not call into acidb. */
+int acidb_locks(acidb_db *db, void (*cb)(void *ctx, const acidb_lock_info *l), void *ctx);
+
+/* The id of the connection's open transaction, 0 when none (to match acidb_locks entries). */
+uint64_t acidb_txn_id(acidb_conn *c);
+
 #ifdef __cplusplus
 }
 #endif
