@@ -78,12 +78,10 @@ static void die(const char *fmt, ...)
     exit(1);
 }
 
-/* splitmix64: fixed seed, same id sequence for both engines. */
-static uint64_t rng_state;
-static void rng_seed(uint64_t s) { rng_state = s; }
-static uint64_t rng_next(void)
+/* splitmix64: one stream per engine, seeded alike, so both see the same id sequence. */
+static uint64_t rng_next(uint64_t *state)
 {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
@@ -107,6 +105,7 @@ struct engine {
     const char *name;
     char path[512];
     int64_t expect_sum; /* SUM(balance) the table must have */
+    uint64_t rng;       /* the id stream */
     void (*open)(engine *e, const opts *o, int durability, int create);
     void (*close)(engine *e);
     void (*exec)(engine *e, const char *sql);
@@ -418,7 +417,7 @@ static uint64_t run_ops(engine *e, int fig, int64_t rows, double secs, double *e
         e->exec(e, "BEGIN");
     for (;;) {
         for (uint64_t i = 0; i < batch; i++) {
-            int64_t id = 1 + (int64_t)(rng_next() % (uint64_t)rows);
+            int64_t id = 1 + (int64_t)(rng_next(&e->rng) % (uint64_t)rows);
             if (fig == F_LOOKUP)
                 sink += e->lookup(e, id);
             else
@@ -443,20 +442,45 @@ static uint64_t run_ops(engine *e, int fig, int64_t rows, double secs, double *e
     return n;
 }
 
-/* One timed figure on a freshly opened database: scan (fills the cache), warm-up, timed run. */
-static void do_figure(engine *e, const opts *o, int fig, uint64_t seed, sample *out)
+/* One timed figure, both engines: open both (pages pulled into the caches by the SUM scan),
+ * warm both up, then time SLICES slices of secs/SLICES each in the order A B B A ... (A: the
+ * engine that goes first in this run), so drift of the machine or the disk within the run
+ * hits both alike. Adds each engine's total to out[engine]; the engines that -e leaves out
+ * are skipped. */
+#define SLICES 4
+static void do_figure(engine *eng, const opts *o, const int order[2], int fig, uint64_t seed,
+                      sample *out)
 {
-    e->open(e, o, FIGS[fig].durability, 0);
-    e->prepare(e);
-    check_sum(e, "open");
-    double el, cpu;
-    rng_seed(seed ^ 0xabcdef);
-    run_ops(e, fig, o->rows, o->secs / 4, &el, &cpu);
-    rng_seed(seed);
-    uint64_t n = run_ops(e, fig, o->rows, o->secs, &el, &cpu);
-    check_sum(e, FIGS[fig].key);
-    e->close(e);
-    sample_add(out, (double)n, el, cpu);
+    double ops[2] = {0, 0}, el[2] = {0, 0}, cpu[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        engine *e = &eng[order[k]];
+        if (!(o->engines & 1 << order[k]))
+            continue;
+        e->open(e, o, FIGS[fig].durability, 0);
+        e->prepare(e);
+        check_sum(e, "open");
+        double t, c;
+        e->rng = seed ^ 0xabcdef;
+        run_ops(e, fig, o->rows, o->secs / 4, &t, &c);
+        e->rng = seed;
+    }
+    for (int i = 0; i < 2 * SLICES; i++) {
+        int k = order[(i % 4 == 0 || i % 4 == 3) ? 0 : 1];
+        if (!(o->engines & 1 << k))
+            continue;
+        double t, c;
+        ops[k] += (double)run_ops(&eng[k], fig, o->rows, o->secs / SLICES, &t, &c);
+        el[k] += t;
+        cpu[k] += c;
+    }
+    for (int k = 0; k < 2; k++) {
+        engine *e = &eng[order[k]];
+        if (!(o->engines & 1 << order[k]))
+            continue;
+        check_sum(e, FIGS[fig].key);
+        e->close(e);
+        sample_add(&out[order[k]], ops[order[k]], el[order[k]], cpu[order[k]]);
+    }
 }
 
 static int wanted(const opts *o, int fig)
@@ -545,15 +569,16 @@ int main(int argc, char **argv)
             if (wanted(&o, F_LOAD))
                 sample_add(&res[F_LOAD][order[k]], (double)o.rows, el, 0);
         }
-        double fr = bench_fdatasync_rate(o.dir, o.secs / 2 < 0.25 ? 0.25 : o.secs / 2);
-        sample_add(&fsync, fr, 1, 0);
-        printf("run %d/%d: fdatasync %.0f/s", r + 1, o.runs, fr);
+        printf("run %d/%d", r + 1, o.runs);
         for (int f = F_LOOKUP; f < NFIG; f++) {
             if (!wanted(&o, f))
                 continue;
-            for (int k = 0; k < 2; k++)
-                if (o.engines & 1 << order[k])
-                    do_figure(&eng[order[k]], &o, f, seed, &res[f][order[k]]);
+            if (f == F_UPD_DUR) { /* the disk's rate just before the durable figure */
+                double fr = bench_fdatasync_rate(o.dir, o.secs / 2 < 0.25 ? 0.25 : o.secs / 2);
+                sample_add(&fsync, fr, 1, 0);
+                printf("; fdatasync %.0f/s", fr);
+            }
+            do_figure(eng, &o, order, f, seed, res[f]);
             printf("; %s %.0f/%.0f", FIGS[f].key, res[f][0].n ? res[f][0].ops_s[r] : 0,
                    res[f][1].n ? res[f][1].ops_s[r] : 0);
             fflush(stdout);
@@ -563,36 +588,46 @@ int main(int argc, char **argv)
     for (int k = 0; k < 2; k++)
         eng[k].remove(&eng[k]);
 
-    double fmin, fmax, fmed = median(fsync.ops_s, fsync.n, &fmin, &fmax);
-    printf("\ndisk: %.0f fdatasync/s median [%.0f-%.0f] (512-byte write + fdatasync in %s/)\n\n",
-           fmed, fmin, fmax, o.dir);
-    printf("%-33s %-6s %11s %10s %19s %9s %9s %9s\n", "figure", "engine", "ops/s", "ns/op",
-           "ns/op [min-max]", "CPU ns/op", "acidb/SQ", "vs fsync");
+    double fmin = 0, fmax = 0, fmed = 0;
+    if (fsync.n > 0) {
+        fmed = median(fsync.ops_s, fsync.n, &fmin, &fmax);
+        printf("\ndisk: %.0f fdatasync/s median [%.0f-%.0f] (512-byte write + fdatasync in %s/, "
+               "just before each durable figure)\n",
+               fmed, fmin, fmax, o.dir);
+    }
+    printf("\n%-33s %-6s %9s %8s %17s %9s %17s %8s\n", "figure", "engine", "ops/s", "ns/op",
+           "ns/op [min-max]", "CPU ns/op", "acidb/SQ [range]", "vs fsync");
     for (int f = 0; f < NFIG; f++) {
         if (res[f][0].n == 0 && res[f][1].n == 0)
             continue;
-        double med[2] = {0, 0};
         for (int k = 0; k < 2; k++) {
             if (res[f][k].n == 0)
                 continue;
-            double mn, mx;
-            med[k] = median(res[f][k].ops_s, res[f][k].n, &mn, &mx);
+            double mn, mx, med = median(res[f][k].ops_s, res[f][k].n, &mn, &mx);
             double cpu = median(res[f][k].cpu_ns, res[f][k].n, NULL, NULL);
-            char range[40], cpus[16] = "-", ratio[16] = "", vsf[16] = "";
+            char range[40], cpus[16] = "-", ratio[40] = "", vsf[16] = "";
             snprintf(range, sizeof range, "[%.0f-%.0f]", 1e9 / mx, 1e9 / mn);
             if (f != F_LOAD)
                 snprintf(cpus, sizeof cpus, "%.0f", cpu);
-            if (k == 1 && res[f][0].n)
-                snprintf(ratio, sizeof ratio, "%.2fx", med[1] > 0 ? med[0] / med[1] : 0);
-            if (f == F_UPD_DUR)
-                snprintf(vsf, sizeof vsf, "%.0f%%", fmed > 0 ? 100 * med[k] / fmed : 0);
-            printf("%-33s %-6s %11.0f %10.0f %19s %9s %9s %9s\n", k == 0 || res[f][0].n == 0 ? FIGS[f].label : "",
-                   eng[k].name, med[k], 1e9 / med[k], range, cpus, ratio, vsf);
+            if (k == 1 && res[f][0].n == res[f][1].n) {
+                /* Paired: each run's acidb figure over the same run's SQLite figure. */
+                double q[MAX_RUNS], qmn, qmx;
+                for (int r = 0; r < res[f][0].n; r++)
+                    q[r] = res[f][1].ops_s[r] > 0 ? res[f][0].ops_s[r] / res[f][1].ops_s[r] : 0;
+                double qmed = median(q, res[f][0].n, &qmn, &qmx);
+                snprintf(ratio, sizeof ratio, "%.2fx [%.2f-%.2f]", qmed, qmn, qmx);
+            }
+            if (f == F_UPD_DUR && fmed > 0)
+                snprintf(vsf, sizeof vsf, "%.0f%%", 100 * med / fmed);
+            printf("%-33s %-6s %9.0f %8.0f %17s %9s %17s %8s\n",
+                   k == 0 || res[f][0].n == 0 ? FIGS[f].label : "", eng[k].name, med, 1e9 / med,
+                   range, cpus, ratio, vsf);
         }
     }
-    printf("\nops/s and ns/op: median of %d runs; acidb/SQ: acidb ops/s / SQLite ops/s (>1: acidb "
-           "faster);\nvs fsync: durable updates/s as a share of the disk's fdatasync rate; CPU "
-           "ns/op: process CPU time (median).\n",
-           o.runs);
+    printf("\nops/s, ns/op and CPU ns/op (process CPU time): median of %d runs, each run %d "
+           "alternating slices per engine;\nacidb/SQ: median [min-max] over the runs of acidb "
+           "ops/s / SQLite ops/s in the same run (>1: acidb faster);\nvs fsync: durable updates/s "
+           "as a share of the median fdatasync rate.\n",
+           o.runs, SLICES);
     return 0;
 }
