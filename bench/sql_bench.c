@@ -9,8 +9,8 @@
  *   accounts(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,
  *            balance INTEGER NOT NULL CHECK (balance >= 0))
  *
- * Figures (each timed for -s seconds, after a warm-up of the same operation on a freshly
- * opened database whose pages were first pulled into the cache by a full scan):
+ * Figures (each timed for -s seconds per engine, after a warm-up of the same operation on a
+ * freshly opened database whose pages were first pulled into the cache by a full scan):
  *
  *   load      -n prepared INSERTs in one transaction, commit included (fresh file each run)
  *   lookup    SELECT balance FROM accounts WHERE id = $1          autocommit, random ids
@@ -21,13 +21,15 @@
  *   upd-txn   the same UPDATE inside one transaction (BEGIN; N updates; COMMIT; durable, the
  *             one commit included in the time): the per-statement cost without the commit
  *
- * Fairness rules. Runs alternate the order (acidb first in odd runs, SQLite first in even
- * ones) so that drift of a shared machine hits both; every figure is the median of -r runs
- * (at least 3) with min and max; the random ids come from one fixed-seed PRNG (the same
- * sequence for both engines within a run); both use the full step protocol (step to the row,
- * read it, step to DONE, reset). Beside the durable figures: the disk's own fdatasync rate
- * (bench_util.h), measured in every run on the same file system. After every figure the
- * bench checks SUM(balance) against the updates it made, so a fast wrong answer shows.
+ * Fairness rules. Runs alternate which engine goes first (acidb in the first run, SQLite in
+ * the second, ...), and inside a run each figure is timed in slices, A B B A A B B A, so that
+ * drift of a shared machine or a virtual disk hits both; every figure is the median of -r runs
+ * (default 3) with min and max, and the ratio is the median of the per-run ratios. The random
+ * ids come from one fixed-seed PRNG (the same sequence for both engines within a run); both
+ * use the full step protocol (step to the row, read it, step to DONE, reset). Beside the
+ * durable figures: the disk's own fdatasync rate (bench_util.h), measured just before them on
+ * the same file system. After every figure the bench checks SUM(balance) against the updates
+ * it made, so a fast wrong answer shows.
  *
  * Usage: sql_bench [-s seconds per figure (2)] [-n rows (100000)] [-r runs (3)]
  *                  [-c cache MiB (64)] [-d directory (build/)] [-q quick: -s 0.3, -n 20000]
