@@ -106,6 +106,11 @@ int acidb_test_check(acidb_db *db, char *report, size_t n, uint64_t *problems)
 
 /* ---- crash -------------------------------------------------------------------------------- */
 
+int acidb_test_failed(acidb_db *db)
+{
+    return db != NULL && db->magic == DB_MAGIC && txm_failed(db->tm);
+}
+
 /* The teardown of acidb_close (engine/api.c) without its checkpoint: keep the two in step when
  * struct acidb_db gains members. */
 int acidb_test_abandon(acidb_db *db)

@@ -9,6 +9,7 @@
  *   acidb_test_check    the integrity check of every tree the published catalog names plus
  *                       the catalog tree itself (pager/btree.h bt_check: structure, free list,
  *                       pages referenced twice or never);
+ *   acidb_test_failed   whether the engine has fail-stopped after an I/O error;
  *   acidb_test_abandon  "the process died here": frees the handle without writing anything.
  *
  * Nothing here is thread-safe beyond what each function states.
@@ -39,6 +40,10 @@ int acidb_open_test(const char *path, const acidb_options *o, os_vfs *vfs, unsig
  * acidb_open), or a tree being changed may look broken. Trees that only a trash entry names (a
  * DROP in progress) are not in the list: their pages would be reported as leaked. */
 int acidb_test_check(acidb_db *db, char *report, size_t n, uint64_t *problems);
+
+/* Whether the database has fail-stopped (an I/O error: it refuses changes until reopened).
+ * Thread-safe. */
+int acidb_test_failed(acidb_db *db);
 
 /* Frees db as a crash would leave it: no checkpoint, no page written, no log flushed (what the
  * log buffered is dropped). Every connection must have been disconnected (ACIDB_MISUSE
