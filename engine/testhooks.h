@@ -33,12 +33,13 @@ int acidb_open_test(const char *path, const acidb_options *o, os_vfs *vfs, unsig
 
 /* Integrity check of the whole file: the catalog tree and every table and index tree of the
  * published catalog (bt_check, which also finds pages leaked or referenced twice and checks the
- * free list). The first problems are written to `report` (n bytes, may be 0), one per line,
- * "page N: what"; *problems (may be NULL) receives their count. Returns ACIDB_OK when the check
- * ran (even if it found problems), else the error that stopped it (ACIDB_IOERR, ACIDB_NOMEM,
- * ACIDB_CORRUPT). Takes no locks: run it while no transaction is active (e.g. right after
- * acidb_open), or a tree being changed may look broken. Trees that only a trash entry names (a
- * DROP in progress) are not in the list: their pages would be reported as leaked. */
+ * free list). The first problems are written to `report` (n bytes, may be 0), one per line, as
+ * bt_check words them ("page N: what"); *problems (may be NULL) receives their count. Returns
+ * ACIDB_OK when the check ran (even if it found problems), else the error that stopped it
+ * (ACIDB_IOERR, ACIDB_NOMEM, ACIDB_CORRUPT). Takes no locks: run it while no transaction is
+ * active (e.g. right after acidb_open), or a tree being changed may look broken. Trees that
+ * only a trash entry names (a DROP in progress) are not in the list: their pages would be
+ * reported as leaked. */
 int acidb_test_check(acidb_db *db, char *report, size_t n, uint64_t *problems);
 
 /* Whether the database has fail-stopped (an I/O error: it refuses changes until reopened).

@@ -61,6 +61,7 @@
 
 static char base_dir[256] = "/tmp";
 static unsigned test_break;
+static uint64_t acked_checked; /* acknowledged transfers found after recovery, this mode */
 
 static uint64_t rnd(uint64_t *s)
 {
@@ -206,6 +207,8 @@ static int verify(const char *db, os_vfs *vfs, const uint8_t *committed, const u
         acidb_test_abandon(h);
         return rc;
     }
+    for (uint64_t id = 0; id < NIDS; id++)
+        acked_checked += committed[id];
     int crc = acidb_close(h);
     if (crc != ACIDB_OK) {
         snprintf(why, n, "clean close after recovery failed: %s (%s)", acidb_open_errmsg(),
@@ -460,6 +463,7 @@ static int run_mode(const char *mode, uint64_t seed0, int runs)
     uint64_t lost = 0;
     int child_errors = 0;
     struct timespec t0, t1;
+    acked_checked = 0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int i = 0; i < runs; i++) {
         uint64_t seed = seed0 + (uint64_t)i;
@@ -479,8 +483,10 @@ static int run_mode(const char *mode, uint64_t seed0, int runs)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double sec = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-    printf("crash %-5s: %d runs, all invariants held (seeds %llu..%llu, %.1f s", mode, runs,
-           (unsigned long long)seed0, (unsigned long long)(seed0 + (uint64_t)runs - 1), sec);
+    printf("crash %-5s: %d runs, all invariants held (seeds %llu..%llu, %.1f s, %llu "
+           "acknowledged transfers found", mode, runs, (unsigned long long)seed0,
+           (unsigned long long)(seed0 + (uint64_t)runs - 1), sec,
+           (unsigned long long)acked_checked);
     if (strcmp(mode, "power") == 0)
         printf(", %llu unsynced writes lost or torn", (unsigned long long)lost);
     printf(")\n");
