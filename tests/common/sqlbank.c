@@ -160,10 +160,10 @@ int sqlbank_connect(acidb_db *db, sqlbank_conn **out, char *why, size_t n)
     }
     for (int i = 0; i < S_N; i++)
         if (acidb_prepare(k->c, STMTS[i], &k->s[i]) != ACIDB_OK) {
-            fail(why, n, "prepare %s: %s (%s)", STMTS[i], acidb_errmsg(k->c),
-                 acidb_sqlstate(k->c));
+            int r = fail(why, n, "prepare %s: %s (%s)", STMTS[i], acidb_errmsg(k->c),
+                         acidb_sqlstate(k->c));
             sqlbank_disconnect(k);
-            return -1;
+            return r;
         }
     *out = k;
     return 0;
@@ -194,10 +194,60 @@ static int classify(acidb_conn *c, int rc)
     return E_WRONG;
 }
 
-/* One attempt. Returns XFER_* or -1 for "retry" (deadlock victim, lock timeout); *sent_commit
- * is set once COMMIT was sent. */
-static int attempt(sqlbank_conn *k, const sqlbank_xfer *x, sqlbank_stats *st, int *sent_commit,
-                   char *why, size_t n)
+/* Records why (printf-style) and returns `out`: the end of an attempt that went wrong. */
+static int outcome(int out, char *why, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int outcome(int out, char *why, size_t n, const char *fmt, ...)
+{
+    if (why != NULL && n > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, n, fmt, ap);
+        va_end(ap);
+    }
+    return out;
+}
+
+/* An error the transfer cannot continue from: I/O (58030) or something the engine must never
+ * answer. */
+static int failed(acidb_conn *c, int rc, uint64_t id, const char *what, char *why, size_t n)
+{
+    return outcome(classify(c, rc) == E_IO ? XFER_FAILED : XFER_WRONG, why, n,
+                   "transfer %llu: %s: %s (%s)", (unsigned long long)id, what, acidb_errmsg(c),
+                   acidb_sqlstate(c));
+}
+
+/* SELECT balance FROM accounts WHERE id = src FOR UPDATE: ACIDB_OK and *balance, or an error
+ * (a missing account is *balance = -1). */
+static int lock_balance(sqlbank_conn *k, int64_t src, int64_t *balance)
+{
+    acidb_stmt *s = k->s[S_LOCK];
+    *balance = -1;
+    acidb_bind_int64(s, 1, src);
+    int rc = acidb_step(s);
+    if (rc == ACIDB_ROW) {
+        *balance = acidb_column_int64(s, 0);
+        rc = acidb_step(s);
+    }
+    acidb_reset(s);
+    return rc == ACIDB_DONE ? ACIDB_OK : rc;
+}
+
+/* Runs an UPDATE of one account; ACIDB_OK, an error, or ACIDB_MISUSE if it did not change
+ * exactly one row. */
+static int update_one(sqlbank_conn *k, int which, int64_t account, int64_t amount)
+{
+    acidb_stmt *s = k->s[which];
+    acidb_bind_int64(s, 1, account);
+    acidb_bind_int64(s, 2, amount);
+    int rc = run(s);
+    return rc == ACIDB_OK && acidb_changes(k->c) != 1 ? ACIDB_MISUSE : rc;
+}
+
+/* One attempt. Returns XFER_*, or -1 for "retry" (deadlock victim, lock timeout, rolled back).
+ */
+static int attempt(sqlbank_conn *k, const sqlbank_xfer *x, sqlbank_stats *st, char *why,
+                   size_t n)
 {
     acidb_conn *c = k->c;
     acidb_stmt **s = k->s;
@@ -208,25 +258,16 @@ static int attempt(sqlbank_conn *k, const sqlbank_xfer *x, sqlbank_stats *st, in
     int rc = run(s[S_BEGIN]);
     if (rc == ACIDB_OK && x->kind == XFER_CHECKED) {
         what = "SELECT ... FOR UPDATE";
-        acidb_bind_int64(s[S_LOCK], 1, x->src);
-        rc = acidb_step(s[S_LOCK]);
-        int64_t balance = -1;
-        if (rc == ACIDB_ROW) {
-            balance = acidb_column_int64(s[S_LOCK], 0);
-            rc = acidb_step(s[S_LOCK]);
-        }
-        acidb_reset(s[S_LOCK]);
-        if (rc == ACIDB_DONE && balance < 0) {
+        int64_t balance;
+        rc = lock_balance(k, x->src, &balance);
+        if (rc == ACIDB_OK && balance < 0) {
             run(s[S_ROLLBACK]);
-            return fail(why, n, "transfer %llu: account %lld not found (balance %lld)",
-                        (unsigned long long)x->id, (long long)x->src, (long long)balance),
-                   XFER_WRONG;
+            return outcome(XFER_WRONG, why, n, "transfer %llu: account %lld not found",
+                           (unsigned long long)x->id, (long long)x->src);
         }
-        rc = rc == ACIDB_DONE ? ACIDB_OK : rc;
         if (rc == ACIDB_OK && balance < amount) { /* refused by the application */
             if ((rc = run(s[S_ROLLBACK])) != ACIDB_OK)
-                return fail(why, n, "ROLLBACK: %s (%s)", acidb_errmsg(c), acidb_sqlstate(c)),
-                       classify(c, rc) == E_IO ? XFER_FAILED : XFER_WRONG;
+                return failed(c, rc, x->id, "ROLLBACK", why, n);
             if (st)
                 st->refused++;
             return XFER_ABORTED;
@@ -234,25 +275,16 @@ static int attempt(sqlbank_conn *k, const sqlbank_xfer *x, sqlbank_stats *st, in
     }
     if (rc == ACIDB_OK) {
         what = "UPDATE (debit)";
-        acidb_bind_int64(s[S_DEBIT], 1, x->src);
-        acidb_bind_int64(s[S_DEBIT], 2, amount);
-        rc = run(s[S_DEBIT]);
-        if (rc == ACIDB_OK && acidb_changes(c) != 1)
-            return run(s[S_ROLLBACK]),
-                   fail(why, n, "transfer %llu: debit updated %lld rows", (unsigned long long)x->id,
-                        (long long)acidb_changes(c)),
-                   XFER_WRONG;
+        rc = update_one(k, S_DEBIT, x->src, amount);
     }
     if (rc == ACIDB_OK) {
         what = "UPDATE (credit)";
-        acidb_bind_int64(s[S_CREDIT], 1, x->dst);
-        acidb_bind_int64(s[S_CREDIT], 2, amount);
-        rc = run(s[S_CREDIT]);
-        if (rc == ACIDB_OK && acidb_changes(c) != 1)
-            return run(s[S_ROLLBACK]),
-                   fail(why, n, "transfer %llu: credit updated %lld rows",
-                        (unsigned long long)x->id, (long long)acidb_changes(c)),
-                   XFER_WRONG;
+        rc = update_one(k, S_CREDIT, x->dst, amount);
+    }
+    if (rc == ACIDB_MISUSE) {
+        run(s[S_ROLLBACK]);
+        return outcome(XFER_WRONG, why, n, "transfer %llu: %s changed %lld rows, not 1",
+                       (unsigned long long)x->id, what, (long long)acidb_changes(c));
     }
     if (rc == ACIDB_OK) {
         what = "INSERT INTO transfers";
@@ -267,51 +299,47 @@ static int attempt(sqlbank_conn *k, const sqlbank_xfer *x, sqlbank_stats *st, in
     }
     if (rc != ACIDB_OK) {
         int e = classify(c, rc);
-        char msg[300];
-        snprintf(msg, sizeof msg, "%s: %s (%s)", what, acidb_errmsg(c), acidb_sqlstate(c));
-        int rrc = run(s[S_ROLLBACK]); /* the block is failed (or gone): end it */
+        int out = failed(c, rc, x->id, what, why, n); /* keeps the statement's error */
+        int rrc = run(s[S_ROLLBACK]);                  /* the block is failed (or gone): end it */
         if (e == E_RETRY) {
-            if (st)
-                rc == ACIDB_DEADLOCK ? st->deadlocks++ : st->timeouts++;
-            return rrc == ACIDB_OK ? -1 : (fail(why, n, "ROLLBACK after %s", msg), XFER_FAILED);
+            if (st && rc == ACIDB_DEADLOCK)
+                st->deadlocks++;
+            else if (st)
+                st->timeouts++;
+            return rrc == ACIDB_OK ? -1 : failed(c, rrc, x->id, "ROLLBACK", why, n);
         }
-        if (e == E_CHECK) {
-            /* Only an overdraft (debit), or amount 0 (the INSERT), may break a CHECK. */
-            int expected = x->kind == XFER_ZERO ? strcmp(what, "INSERT INTO transfers") == 0
-                                                : strcmp(what, "UPDATE (debit)") == 0;
-            if (!expected)
-                return fail(why, n, "transfer %llu (kind %d, amount %lld): %s", 
-                            (unsigned long long)x->id, x->kind, (long long)amount, msg),
-                       XFER_WRONG;
-            if (st)
-                x->kind == XFER_ZERO ? st->zero++ : x->kind == XFER_OVERDRAW ? st->overdrafts++
-                                                                                : st->refused++;
-            return XFER_ABORTED;
-        }
-        fail(why, n, "transfer %llu: %s", (unsigned long long)x->id, msg);
-        return e == E_IO ? XFER_FAILED : XFER_WRONG;
+        if (e != E_CHECK)
+            return out;
+        /* Only an overdraft (the debit) or amount 0 (the INSERT) may break a CHECK. */
+        const char *may = x->kind == XFER_ZERO ? "INSERT INTO transfers" : "UPDATE (debit)";
+        int expected = strcmp(what, may) == 0;
+        if (!expected)
+            return outcome(XFER_WRONG, why, n, "transfer %llu (kind %d, amount %lld): %s "
+                           "broke a CHECK it cannot break", (unsigned long long)x->id, x->kind,
+                           (long long)amount, what);
+        if (st && x->kind == XFER_ZERO)
+            st->zero++;
+        else if (st && x->kind == XFER_OVERDRAW)
+            st->overdrafts++;
+        else if (st)
+            st->refused++;
+        return XFER_ABORTED;
     }
     if (x->kind == XFER_OVERDRAW || x->kind == XFER_ZERO) {
         run(s[S_ROLLBACK]);
-        return fail(why, n, "transfer %llu: %s of %lld was accepted (CHECK not enforced)",
-                    (unsigned long long)x->id, x->kind == XFER_ZERO ? "a transfer" : "an overdraft",
-                    (long long)amount),
-               XFER_WRONG;
+        return outcome(XFER_WRONG, why, n, "transfer %llu: %s of %lld was accepted (CHECK not "
+                       "enforced)", (unsigned long long)x->id,
+                       x->kind == XFER_ZERO ? "a transfer" : "an overdraft", (long long)amount);
     }
     if (x->rollback) {
         if ((rc = run(s[S_ROLLBACK])) != ACIDB_OK)
-            return fail(why, n, "ROLLBACK: %s (%s)", acidb_errmsg(c), acidb_sqlstate(c)),
-                   classify(c, rc) == E_IO ? XFER_FAILED : XFER_WRONG;
+            return failed(c, rc, x->id, "ROLLBACK", why, n);
         if (st)
             st->rolled_back++;
         return XFER_ABORTED;
     }
-    *sent_commit = 1;
-    if ((rc = run(s[S_COMMIT])) != ACIDB_OK) {
-        fail(why, n, "COMMIT of transfer %llu: %s (%s)", (unsigned long long)x->id,
-             acidb_errmsg(c), acidb_sqlstate(c));
-        return classify(c, rc) == E_IO ? XFER_FAILED : XFER_WRONG;
-    }
+    if ((rc = run(s[S_COMMIT])) != ACIDB_OK)
+        return failed(c, rc, x->id, "COMMIT", why, n);
     if (st)
         st->committed++;
     return XFER_COMMITTED;
@@ -320,17 +348,16 @@ static int attempt(sqlbank_conn *k, const sqlbank_xfer *x, sqlbank_stats *st, in
 int sqlbank_transfer(sqlbank_conn *k, const sqlbank_xfer *x, sqlbank_stats *st, char *why,
                      size_t n)
 {
-    int sent_commit = 0;
     for (int i = 0; i < RETRIES; i++) {
-        /* WORKAROUND (/work/bugs-crash.md, "lock waits after fail-stop"): once the engine has
+        /* WORKAROUND for an engine bug (reported from branch crash, "lock waits after
+         * fail-stop"): once the engine has
          * fail-stopped, a transaction whose rollback failed keeps its locks until the handle
          * is closed, and the engine lets new statements wait for them (55P03 after the lock
          * timeout) instead of refusing them with 58030: stop here instead of retrying. */
         if (acidb_test_failed(k->db))
-            return fail(why, n, "transfer %llu: the database has fail-stopped",
-                        (unsigned long long)x->id),
-                   XFER_FAILED;
-        int out = attempt(k, x, st, &sent_commit, why, n);
+            return outcome(XFER_FAILED, why, n, "transfer %llu: the database has fail-stopped",
+                           (unsigned long long)x->id);
+        int out = attempt(k, x, st, why, n);
         if (out >= 0)
             return out;
     }
