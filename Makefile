@@ -2,7 +2,7 @@
 #
 #   make deps    install missing Debian packages (apt-get, as root or through sudo)
 #   make         build/libacidb.a, the shell, the bench programs and the test suites
-#   make run     build and open the shell (until the shell lands: show what is built)
+#   make run     build everything, create bank.db with the demo schema when missing, open the shell
 #   make test    deps + build + every Criterion suite, then again under ASan+UBSan (clang)
 #                and the concurrent suites under TSan
 #   make bench   build the bench programs and run them
@@ -20,7 +20,7 @@ OPT      ?= -O2
 
 # Debian packages the build, the tests and the benchmarks need.
 DEPS_PKGS := build-essential pkg-config libxxhash-dev libcriterion-dev libreadline-dev \
-             libsqlite3-dev clang libclang-rt-dev
+             libsqlite3-dev clang libclang-rt-dev tmux
 
 PKGS     := libxxhash
 CFLAGS   := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -63,7 +63,7 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 CRASH_BIN  := $(BUILD)/crash
 
 SHELL_SRCS := $(wildcard shell/*.c)
-SHELL_BIN  := $(if $(SHELL_SRCS),$(BUILD)/acidb)
+SHELL_BIN  := $(BUILD)/acidb
 
 .PHONY: deps all run test test-suites test-tsan crash crash-quick bench clean
 .DEFAULT_GOAL := all
@@ -85,10 +85,11 @@ all: $(LIB) $(SHELL_BIN) $(BENCH_BINS) $(SUITE_BINS) $(CRASH_BIN)
 
 # deps first, then a fresh make: flags from pkg-config are read when make starts, and on a
 # bare machine pkg-config itself arrives with deps.
+# --demo creates the demo bank (accounts, transfers) in bank.db when it is missing and prints
+# how to try a transfer (shell/README.md).
 run: deps
 	@$(MAKE) --no-print-directory all
-	@if [ -n "$(SHELL_BIN)" ]; then $(SHELL_BIN) bank.db; else \
-	  echo "acidb: the shell has not landed yet. Built:"; ls -l $(LIB) $(BENCH_BINS) $(SUITE_BINS); fi
+	@$(BUILD)/acidb --demo bank.db
 
 # The README's test command: plain build (gcc), then ASan+UBSan (clang), then TSan on the
 # concurrent suites. Each step stops the target on the first failing suite.
@@ -160,6 +161,10 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 $(CRASH_BIN): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/crash/*.c)) $(COMMON_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+# The shell's scenario suite runs the shell binary of the same build variant (order-only:
+# the binary is run, not linked).
+$(BUILD)/tests/shell: | $(SHELL_BIN)
 
 $(BUILD)/acidb: $(SHELL_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(dir $@)

@@ -219,7 +219,6 @@ typedef struct acidb_stats {
     uint64_t log_fsyncs;                 /* fdatasync calls on the log                    */
     uint64_t commits, rollbacks;         /* transactions ended through this handle        */
     uint64_t lock_waits, deadlocks, lock_timeouts;
-    uint64_t checkpoints;
 } acidb_stats;
 
 /* Counters since open. Thread-safe. */

@@ -230,6 +230,7 @@ int acidb_connect(acidb_db *db, acidb_conn **out)
         return ACIDB_NOMEM;
     c->magic = CONN_MAGIC;
     c->db = db;
+    pthread_mutex_init(&c->mu, NULL);
     c->lock_timeout_ms = db->opts.lock_timeout_ms ? db->opts.lock_timeout_ms : 10000;
     sql_err_clear(&c->err);
     pthread_mutex_lock(&db->mu);
@@ -255,6 +256,7 @@ int acidb_disconnect(acidb_conn *c)
     db->nconns--;
     pthread_mutex_unlock(&db->mu);
     c->magic = 0;
+    pthread_mutex_destroy(&c->mu);
     free(c);
     return rc;
 }
@@ -263,7 +265,16 @@ int64_t acidb_changes(acidb_conn *c) { return conn_ok(c) ? c->changes : 0; }
 const char *acidb_errmsg(acidb_conn *c) { return conn_ok(c) ? c->err.msg : "bad connection handle"; }
 const char *acidb_sqlstate(acidb_conn *c) { return conn_ok(c) ? c->err.state : "08003"; }
 int acidb_error_position(acidb_conn *c) { return conn_ok(c) ? c->err.pos : 0; }
-const char *acidb_command_tag(acidb_conn *c) { return conn_ok(c) ? c->tag : ""; }
+const char *acidb_command_tag(acidb_conn *c)
+{
+    if (!conn_ok(c) || c->tag_prefix == NULL)
+        return "";
+    if (c->tag_count >= 0)
+        snprintf(c->tag, sizeof c->tag, "%s%lld", c->tag_prefix, (long long)c->tag_count);
+    else
+        snprintf(c->tag, sizeof c->tag, "%s", c->tag_prefix);
+    return c->tag;
+}
 
 int acidb_txn_state(acidb_conn *c)
 {
@@ -276,14 +287,33 @@ int acidb_interrupt(acidb_conn *c)
 {
     if (!conn_ok(c))
         return ACIDB_MISUSE;
+    /* The flag stops row loops; a lock wait in progress is woken by lk_txn_cancel. The
+     * statement checks the flag before each lock wait it starts, so a cancel arriving between
+     * that check and the wait is the only one that can be missed — the wait then ends by its
+     * timeout. */
     atomic_store(&c->interrupt, 1);
-    txn *t = c->t; /* racy by design: the lock manager tolerates a stale handle only while
-                      the transaction is alive, which the flag check bounds */
-    (void)t;
+    pthread_mutex_lock(&c->mu);
+    if (c->t != NULL && txn_locks(c->t) != NULL)
+        lk_txn_cancel(txn_locks(c->t));
+    pthread_mutex_unlock(&c->mu);
     return ACIDB_OK;
 }
 
 /* ---- preparing ---------------------------------------------------------------------------- */
+
+/* Error positions are recorded as byte offsets; PostgreSQL (and so psql's caret) counts
+ * characters: convert, counting UTF-8 lead bytes of the text the position refers to. */
+static void pos_to_chars(sql_error *e, const char *sql, size_t len)
+{
+    if (e->pos <= 0 || sql == NULL)
+        return;
+    size_t bytes = (size_t)e->pos - 1, chars = 0;
+    if (bytes > len)
+        bytes = len;
+    for (size_t i = 0; i < bytes; i++)
+        chars += ((unsigned char)sql[i] & 0xC0) != 0x80;
+    e->pos = (int32_t)chars + 1;
+}
 
 static int prepare_parsed(acidb_stmt *s)
 {
@@ -321,15 +351,32 @@ static int prepare_parsed(acidb_stmt *s)
         }
         s->nparams = np;
     }
+    for (int i = 0; s->text != NULL && i < s->old_ncols; i++)
+        free(s->text[i]); /* the column-text buffers of the previous plan */
     free(s->row);
     free(s->text);
     free(s->text_cap);
+    s->old_ncols = s->ncols;
     s->row = calloc((size_t)s->ncols + 1, sizeof *s->row);
     s->text = calloc((size_t)s->ncols + 1, sizeof *s->text);
     s->text_cap = calloc((size_t)s->ncols + 1, sizeof *s->text_cap);
     if (s->row == NULL || s->text == NULL || s->text_cap == NULL)
         return sql_err(&c->err, ACIDB_NOMEM, "53200", -1, "out of memory");
     return ACIDB_OK;
+}
+
+/* An error while preparing inside a transaction block fails the block, as any error in
+ * PostgreSQL does (a typo in a script must not let the rest of the block commit). */
+static int fail_block(acidb_conn *c, int rc)
+{
+    if (c->in_block && !c->failed) {
+        sql_error keep = c->err;
+        conn_rollback(c);
+        c->in_block = 1;
+        c->failed = 1;
+        c->err = keep;
+    }
+    return rc;
 }
 
 int acidb_prepare_v2(acidb_conn *c, const char *sql, acidb_stmt **out, const char **tail)
@@ -347,13 +394,20 @@ int acidb_prepare_v2(acidb_conn *c, const char *sql, acidb_stmt **out, const cha
     sql_stmt *ast = NULL;
     size_t next = 0;
     int rc = sql_parse(sql, len, 0, &a, &ast, &next, &c->err);
+    int kind = ast ? ast->kind : 0;
     ar_free(&a);
     if (tail)
         *tail = sql + (rc == ACIDB_OK ? next : len);
-    if (rc != ACIDB_OK)
-        return rc;
+    if (rc != ACIDB_OK) {
+        pos_to_chars(&c->err, sql, len);
+        return fail_block(c, rc);
+    }
     if (ast == NULL)
         return ACIDB_OK; /* empty: *out stays NULL */
+    if (c->failed && kind != STMT_ROLLBACK && kind != STMT_COMMIT)
+        return sql_err(&c->err, ACIDB_ERROR, "25P02", -1,
+                       "current transaction is aborted, commands ignored until end of "
+                       "transaction block");
     acidb_stmt *s = calloc(1, sizeof *s);
     if (s == NULL)
         return sql_err(&c->err, ACIDB_NOMEM, "53200", -1, "out of memory");
@@ -374,10 +428,11 @@ int acidb_prepare_v2(acidb_conn *c, const char *sql, acidb_stmt **out, const cha
         c->stmts->prev = s;
     c->stmts = s;
     if ((rc = prepare_parsed(s)) != ACIDB_OK) {
+        pos_to_chars(&c->err, s->sql, s->sql_len);
         sql_error keep = c->err;
         stmt_free(s);
         c->err = keep;
-        return rc;
+        return fail_block(c, rc);
     }
     *out = s;
     return ACIDB_OK;
@@ -471,35 +526,28 @@ int acidb_bind_parameter_count(acidb_stmt *s) { return stmt_ok(s) ? s->nparams :
 
 /* ---- running --------------------------------------------------------------------------- */
 
+/* The command tag is recorded as a fixed prefix and a count, and formatted only when asked
+ * (acidb_command_tag): no snprintf on the hot path of every statement. */
 static void set_tag(acidb_stmt *s)
 {
     acidb_conn *c = s->conn;
-    sql_stmt *a = s->ast;
-    const char *t = "";
-    switch (a->kind) {
-    case STMT_SELECT:
-        snprintf(c->tag, sizeof c->tag, "SELECT %lld", (long long)s->emitted);
-        return;
-    case STMT_INSERT:
-        snprintf(c->tag, sizeof c->tag, "INSERT 0 %lld", (long long)s->changes);
-        return;
-    case STMT_UPDATE:
-        snprintf(c->tag, sizeof c->tag, "UPDATE %lld", (long long)s->changes);
-        return;
-    case STMT_DELETE:
-        snprintf(c->tag, sizeof c->tag, "DELETE %lld", (long long)s->changes);
-        return;
-    case STMT_CREATE_TABLE: t = "CREATE TABLE"; break;
-    case STMT_DROP_TABLE: t = "DROP TABLE"; break;
-    case STMT_CREATE_INDEX: t = "CREATE INDEX"; break;
-    case STMT_DROP_INDEX: t = "DROP INDEX"; break;
-    case STMT_BEGIN: t = "BEGIN"; break;
-    case STMT_COMMIT: t = c->tag[0] == 'R' ? "ROLLBACK" : "COMMIT"; break;
-    case STMT_ROLLBACK: t = "ROLLBACK"; break;
-    case STMT_EXPLAIN: t = "EXPLAIN"; break;
-    case STMT_SET: t = "SET"; break;
+    c->tag_count = -1;
+    switch (s->ast->kind) {
+    case STMT_SELECT: c->tag_prefix = "SELECT "; c->tag_count = s->emitted; break;
+    case STMT_INSERT: c->tag_prefix = "INSERT 0 "; c->tag_count = s->changes; break;
+    case STMT_UPDATE: c->tag_prefix = "UPDATE "; c->tag_count = s->changes; break;
+    case STMT_DELETE: c->tag_prefix = "DELETE "; c->tag_count = s->changes; break;
+    case STMT_CREATE_TABLE: c->tag_prefix = "CREATE TABLE"; break;
+    case STMT_DROP_TABLE: c->tag_prefix = "DROP TABLE"; break;
+    case STMT_CREATE_INDEX: c->tag_prefix = "CREATE INDEX"; break;
+    case STMT_DROP_INDEX: c->tag_prefix = "DROP INDEX"; break;
+    case STMT_BEGIN: c->tag_prefix = s->ast->start_transaction ? "START TRANSACTION" : "BEGIN"; break;
+    case STMT_COMMIT: c->tag_prefix = "COMMIT"; break;
+    case STMT_ROLLBACK: c->tag_prefix = "ROLLBACK"; break;
+    case STMT_EXPLAIN: c->tag_prefix = "EXPLAIN"; break;
+    case STMT_SET: c->tag_prefix = "SET"; break;
+    default: c->tag_prefix = ""; break;
     }
-    snprintf(c->tag, sizeof c->tag, "%s", t);
 }
 
 /* After an error: the statement's work is undone. Outside a block its transaction is rolled
@@ -508,6 +556,11 @@ static void set_tag(acidb_stmt *s)
 static int stmt_fail(acidb_stmt *s, int rc)
 {
     acidb_conn *c = s->conn;
+    pos_to_chars(&c->err, s->sql, s->sql_len);
+    if (atomic_load(&c->interrupt) && (rc == ACIDB_LOCK_TIMEOUT || rc == ACIDB_CANCELED)) {
+        /* a lock wait woken by acidb_interrupt (lower layers report it as "not granted") */
+        rc = sql_err(&c->err, ACIDB_CANCELED, "57014", -1, "canceling statement due to user request");
+    }
     sql_error keep = c->err;
     if (s->sel || s->dml)
         exec_close_scans(s, s->sel ? s->sel : &s->dml->sel);
@@ -679,8 +732,7 @@ static int start(acidb_stmt *s)
     s->started = 0;
     s->level = 0;
     s->scans = NULL;
-    ar_free(&s->run);
-    ar_init(&s->run);
+    ar_reset(&s->run);
     atomic_store(&c->interrupt, 0);
     if (c->failed && kind != STMT_ROLLBACK && kind != STMT_COMMIT)
         return sql_err(&c->err, ACIDB_ERROR, "25P02",  -1,
@@ -697,10 +749,11 @@ static int start(acidb_stmt *s)
         s->state = SS_DONE;
         return ACIDB_DONE;
     case STMT_COMMIT:
-        c->tag[0] = 0;
+        c->tag_prefix = NULL;
         if (c->failed) {
             conn_rollback(c);
-            snprintf(c->tag, sizeof c->tag, "ROLLBACK");
+            c->tag_prefix = "ROLLBACK";
+            c->tag_count = -1;
             s->state = SS_DONE;
             return ACIDB_DONE;
         }
@@ -725,6 +778,14 @@ static int start(acidb_stmt *s)
     default:
         break;
     }
+    /* After an I/O error the database refuses every statement that needs a transaction: it
+     * could otherwise wait for the locks of a transaction whose rollback could not be logged
+     * (wal/txn.h, fail-stop), and applications told to retry 55P03 would retry forever.
+     * Reopening the database recovers. */
+    if (txm_failed(c->db->tm))
+        return sql_err(&c->err, ACIDB_IOERR, "58030", -1,
+                       "%s: an earlier I/O error stopped all changes; reopen the database to "
+                       "recover", c->db->path);
     /* Everything else runs in a transaction: the block's, or its own. */
     if (c->t == NULL) {
         if ((rc = conn_begin(c)) != ACIDB_OK)
@@ -752,7 +813,7 @@ static int start(acidb_stmt *s)
         } else { /* the target's intention lock; dml_run takes the rest */
             lk_res_t r = lk_res_table((uint32_t)s->dml->t->root);
             rc = exec_lock_status(s, lk_acquire(txn_locks(c->t), &r, LK_IX, LK_WAIT),
-                                  "the target table");
+                                  "relation", s->dml->t->name);
         }
         if (rc != ACIDB_OK)
             return stmt_fail(s, rc);
@@ -790,7 +851,7 @@ int acidb_step(acidb_stmt *s)
                        "acidb_step after the statement finished: call acidb_reset first");
     if (s->state == SS_READY) {
         sql_err_clear(&c->err);
-        c->tag[0] = 0;
+        c->tag_prefix = NULL;
         int rc = start(s);
         if (rc != ACIDB_ROW) {
             if (rc != ACIDB_DONE && s->state != SS_FAILED)
@@ -834,8 +895,7 @@ int acidb_reset(acidb_stmt *s)
         exec_close_scans(s, s->sel ? s->sel : &s->dml->sel);
     s->state = SS_READY;
     s->nres = s->res_pos = 0;
-    ar_free(&s->run);
-    ar_init(&s->run);
+    ar_reset(&s->run);
     return rc;
 }
 

@@ -79,6 +79,15 @@ void ar_release_to(arena *a, ar_mark m)
         a->head->used = m.used;
 }
 
+void ar_reset(arena *a)
+{
+    ar_chunk *keep = a->head;
+    while (keep != NULL && keep->next != NULL)
+        keep = keep->next;
+    ar_mark m = {keep, 0};
+    ar_release_to(a, m);
+}
+
 void ar_free(arena *a)
 {
     ar_mark none = {NULL, 0};

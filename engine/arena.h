@@ -33,6 +33,9 @@ char *ar_strndup(arena *a, const char *s, size_t n);
 ar_mark ar_get_mark(const arena *a);
 /* Frees everything allocated after the mark was taken. */
 void ar_release_to(arena *a, ar_mark m);
+/* Frees everything but keeps the oldest chunk for reuse (a statement's per-execution arena:
+ * no malloc per execution). */
+void ar_reset(arena *a);
 /* Frees every chunk; the arena may be reused. */
 void ar_free(arena *a);
 

@@ -183,6 +183,7 @@ typedef struct sql_coldef {
     uint8_t unique;
     uint8_t identity;    /* IDENT_*: SERIAL / BIGSERIAL are IDENT_BY_DEFAULT with not_null */
     uint8_t serial;      /* declared SERIAL / BIGSERIAL (for .dump / messages) */
+    int32_t maxlen;      /* VARCHAR(n): n characters at most (22001 beyond); 0: no limit */
     sql_expr *def;       /* DEFAULT expr or NULL */
     sql_expr *check;     /* CHECK (expr) or NULL */
     const char *check_name; /* CONSTRAINT name before CHECK, or NULL */
@@ -241,6 +242,7 @@ struct sql_stmt {
     int32_t pos;         /* offset of the statement's first token */
     int32_t end;         /* offset just past its last token (the text is sql[pos..end)) */
     int nparams;         /* highest parameter number used */
+    uint8_t start_transaction; /* STMT_BEGIN spelled START TRANSACTION (its command tag) */
     union {
         sql_select select;
         sql_insert insert;

@@ -300,6 +300,7 @@ static int build_table(catalog *c, const cat_row *row, cat_registry *reg, cat_ta
         col->not_null = d->not_null || d->primary_key || d->identity;
         col->identity = d->identity;
         col->serial = d->serial;
+        col->maxlen = d->maxlen;
         col->def = d->def;
         if (d->def != NULL) {
             /* The default's own text is not kept by the parser; .schema shows the table's
@@ -354,7 +355,7 @@ static int build_table(catalog *c, const cat_row *row, cat_registry *reg, cat_ta
     if (t->checks == NULL || t->fk == NULL)
         return NOMEM(err);
     bind_src src = {t->name, t};
-    bind_scope sc = {.src = &src, .nsrc = 1, .clause = "check constraints", .a = a, .err = err};
+    bind_scope sc = {.src = &src, .nsrc = 1, .clause = "CHECK", .a = a, .err = err};
     for (int i = 0; i < nitems; i++) {
         sql_expr *e = i < ct->ncols ? ct->cols[i].check
                                     : (ct->cons[i - ct->ncols].kind == TC_CHECK
@@ -470,8 +471,9 @@ static int resolve_fks(catalog *c, sql_error *err)
             for (int k = 0; k < f->ncols; k++)
                 if (t->cols[f->cols[k]].type != r->cols[f->ref_cols[k]].type)
                     return sql_err(err, ACIDB_ERROR, "42804",  -1,
-                                   "foreign key constraint \"%s\" cannot be implemented: key "
-                                   "columns \"%s\" and \"%s\" are of incompatible types: %s and %s",
+                                   "foreign key constraint \"%s\" cannot be implemented\n"
+                                   "DETAIL:  Key columns \"%s\" and \"%s\" are of incompatible "
+                                   "types: %s and %s.",
                                    f->name, t->cols[f->cols[k]].name, r->cols[f->ref_cols[k]].name,
                                    val_type_name(t->cols[f->cols[k]].type),
                                    val_type_name(r->cols[f->ref_cols[k]].type));

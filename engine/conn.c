@@ -23,11 +23,13 @@ int conn_begin(acidb_conn *c)
 {
     if (c->t != NULL)
         return ACIDB_OK;
-    int st = txn_begin(c->db->tm, &c->t);
-    if (st != ST_OK) {
-        c->t = NULL;
+    txn *t;
+    int st = txn_begin(c->db->tm, &t);
+    if (st != ST_OK)
         return conn_status(c, st, "beginning a transaction");
-    }
+    pthread_mutex_lock(&c->mu); /* acidb_interrupt reads c->t from another thread */
+    c->t = t;
+    pthread_mutex_unlock(&c->mu);
     conn_apply_timeout(c);
     return ACIDB_OK;
 }
@@ -87,8 +89,10 @@ static void drop_private(acidb_conn *c)
 int conn_commit(acidb_conn *c)
 {
     acidb_db *db = c->db;
+    pthread_mutex_lock(&c->mu);
     txn *t = c->t;
     c->t = NULL;
+    pthread_mutex_unlock(&c->mu);
     c->in_block = 0;
     c->failed = 0;
     if (t == NULL)
@@ -123,8 +127,10 @@ int conn_commit(acidb_conn *c)
 
 int conn_rollback(acidb_conn *c)
 {
+    pthread_mutex_lock(&c->mu);
     txn *t = c->t;
     c->t = NULL;
+    pthread_mutex_unlock(&c->mu);
     c->in_block = 0;
     c->failed = 0;
     drop_private(c);

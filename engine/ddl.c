@@ -750,6 +750,9 @@ static int drop_table(acidb_conn *c, const sql_stmt *st, sql_error *err)
 {
     cat_table *t = cat_find_table(c->cat, st->u.drop.name);
     if (t == NULL) {
+        if (cat_find_index(c->cat, st->u.drop.name) != NULL)
+            return sql_err(err, ACIDB_ERROR, "42809", st->pos, "\"%s\" is not a table",
+                           st->u.drop.name);
         if (st->u.drop.if_exists)
             return ACIDB_OK;
         return sql_err(err, ACIDB_ERROR, "42P01", st->pos, "table \"%s\" does not exist",
@@ -782,6 +785,17 @@ static int drop_index(acidb_conn *c, const sql_stmt *st, sql_error *err)
 {
     cat_index *ix = cat_find_index(c->cat, st->u.drop.name);
     if (ix == NULL) {
+        if (cat_find_table(c->cat, st->u.drop.name) != NULL)
+            return sql_err(err, ACIDB_ERROR, "42809", st->pos, "\"%s\" is not an index",
+                           st->u.drop.name);
+        /* An INTEGER primary key is the row id itself: its "index" is the table tree. */
+        for (int i = 0; i < c->cat->ntables; i++) {
+            cat_table *t = c->cat->tables[i];
+            if (t->rowid_col >= 0 && t->pkey_name && strcmp(t->pkey_name, st->u.drop.name) == 0)
+                return sql_err(err, ACIDB_ERROR, "2BP01", st->pos,
+                               "cannot drop index %s because constraint %s on table %s requires it",
+                               t->pkey_name, t->pkey_name, t->name);
+        }
         if (st->u.drop.if_exists)
             return ACIDB_OK;
         return sql_err(err, ACIDB_ERROR, "42704", st->pos, "index \"%s\" does not exist",

@@ -95,9 +95,32 @@ static int unique_violation(acidb_stmt *s, const cat_table *t, const char *cname
 
 /* ---- constraints ------------------------------------------------------------------------------ */
 
+/* Characters (not bytes) of valid UTF-8 text. */
+static uint32_t utf8_chars(const char *s, uint32_t n)
+{
+    uint32_t c = 0;
+    for (uint32_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
 static int check_row(acidb_stmt *s, const cat_table *t, value *vals)
 {
     char row[600];
+    for (int c = 0; c < t->ncols; c++)
+        if (t->cols[c].maxlen > 0 && vals[c].type == VT_TEXT &&
+            vals[c].len > (uint32_t)t->cols[c].maxlen &&
+            utf8_chars(vals[c].u.s, vals[c].len) > (uint32_t)t->cols[c].maxlen) {
+            /* PostgreSQL silently drops trailing spaces beyond n; anything else is 22001 */
+            uint32_t keep = vals[c].len;
+            while (keep > 0 && vals[c].u.s[keep - 1] == ' ' &&
+                   utf8_chars(vals[c].u.s, keep) > (uint32_t)t->cols[c].maxlen)
+                keep--;
+            if (utf8_chars(vals[c].u.s, keep) > (uint32_t)t->cols[c].maxlen)
+                return sql_err(&s->conn->err, ACIDB_RANGE, "22001", -1,
+                               "value too long for type character varying(%d)", t->cols[c].maxlen);
+            vals[c].len = keep;
+        }
     for (int c = 0; c < t->ncols; c++)
         if (t->cols[c].not_null && vals[c].type == VT_NULL) {
             format_row(row, sizeof row, vals, t->ncols);
@@ -415,7 +438,7 @@ static int coerce(acidb_stmt *s, const cat_column *col, value *v)
 {
     if (v->type == VT_NULL || v->type == col->type)
         return ACIDB_OK;
-    if (v->type == VT_TEXT)
+    if (v->type == VT_TEXT || col->type == VT_TEXT) /* untyped input; assignment to text */
         return ex_cast(v, col->type, &s->run, v, -1, &s->conn->err);
     return sql_err(&s->conn->err, ACIDB_ERROR, "42804",  -1,
                    "column \"%s\" is of type %s but expression is of type %s", col->name,
@@ -472,9 +495,8 @@ static int run_insert(dml_ctx *d)
     if (vals == NULL)
         return NOMEM(s);
     lk_res_t r = lk_res_table((uint32_t)t->root);
-    char what[160];
-    snprintf(what, sizeof what, "relation \"%s\"", t->name);
-    int rc = exec_lock_status(s, lk_acquire(txn_locks(s->conn->t), &r, LK_IX, LK_WAIT), what);
+    int rc = exec_lock_status(s, lk_acquire(txn_locks(s->conn->t), &r, LK_IX, LK_WAIT),
+                              "relation", t->name);
     if (rc != ACIDB_OK)
         return rc;
     if (p->sel_map == NULL) {

@@ -67,7 +67,8 @@ typedef struct acidb_stmt_list {
 struct acidb_conn {
     uint32_t magic;
     acidb_db *db;
-    txn *t;                   /* the open transaction, or NULL */
+    txn *t;                   /* the open transaction, or NULL; changed under mu */
+    pthread_mutex_t mu;       /* guards t against acidb_interrupt from another thread */
     int in_block;             /* inside BEGIN ... COMMIT */
     int failed;               /* the block is failed (25P02 until ROLLBACK) */
     catalog *cat;             /* the version this connection's statements see (a reference) */
@@ -77,7 +78,9 @@ struct acidb_conn {
     unsigned lock_timeout_ms;
     sql_error err;
     int64_t changes;
-    char tag[64];
+    char tag[64];             /* acidb_command_tag's buffer */
+    const char *tag_prefix;   /* the last statement's tag: prefix ... */
+    int64_t tag_count;        /* ... and count (-1: none) */
     atomic_int interrupt;
     acidb_stmt *stmts;        /* every statement of the connection (for disconnect) */
     int running;              /* statements between their first step and their end */

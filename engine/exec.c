@@ -25,9 +25,11 @@ int exec_eval(acidb_stmt *s, const sql_expr *e, value *const *rows, const value 
 }
 
 /* Maps a lock-manager result for a row/table lock into the connection's error. */
-int exec_lock_status(acidb_stmt *s, int lrc, const char *what)
+int exec_lock_status(acidb_stmt *s, int lrc, const char *what, const char *table)
 {
     sql_error *err = &s->conn->err;
+    if (lrc == LK_OK)
+        return ACIDB_OK; /* the hot path: no message is built */
     lk_txn *lt = txn_locks(s->conn->t);
     switch (lrc) {
     case LK_OK:
@@ -39,7 +41,8 @@ int exec_lock_status(acidb_stmt *s, int lrc, const char *what)
         return sql_err(err, ACIDB_LOCK_TIMEOUT, "55P03", -1,
                        "canceling statement due to lock timeout\nDETAIL:  %s", lk_txn_errmsg(lt));
     case LK_UNAVAILABLE:
-        return sql_err(err, ACIDB_LOCK_TIMEOUT, "55P03", -1, "could not obtain lock on %s", what);
+        return sql_err(err, ACIDB_LOCK_TIMEOUT, "55P03", -1, "could not obtain lock on %s \"%s\"",
+                       what, table);
     case LK_CANCELED:
         return sql_err(err, ACIDB_CANCELED, "57014", -1, "canceling statement due to user request");
     case LK_NOMEM:
@@ -74,9 +77,8 @@ int exec_open_tables(acidb_stmt *s, sel_plan *p)
     lk_txn *lt = txn_locks(s->conn->t);
     for (int i = 0; i < p->nsrc; i++) {
         lk_res_t r = lk_res_table((uint32_t)p->src[i].t->root);
-        char what[160];
-        snprintf(what, sizeof what, "relation \"%s\"", p->src[i].t->name);
-        int rc = exec_lock_status(s, lk_acquire(lt, &r, table_mode(&p->src[i]), LK_WAIT), what);
+        int rc = exec_lock_status(s, lk_acquire(lt, &r, table_mode(&p->src[i]), LK_WAIT),
+                                  "relation", p->src[i].t->name);
         if (rc != ACIDB_OK)
             return rc;
     }
@@ -121,9 +123,7 @@ static int row_lock(acidb_stmt *s, const plan_src *ps, int64_t rowid, lk_mode_t 
     int lrc = lk_acquire(txn_locks(s->conn->t), &r, mode, policy);
     if (lrc == LK_NOT_GRANTED)
         return ACIDB_ROW; /* SKIP LOCKED: "skip" */
-    char what[200];
-    snprintf(what, sizeof what, "row in relation \"%s\"", ps->t->name);
-    return exec_lock_status(s, lrc, what);
+    return exec_lock_status(s, lrc, "row in relation", ps->t->name);
 }
 
 static lk_policy_t policy_of(const plan_src *ps)
@@ -947,7 +947,7 @@ static int materialize(acidb_stmt *s, sel_plan *p, value **rows)
         free(h.slot);
         s->nres = kept;
     }
-    if (p->norder > 0) {
+    if (p->norder > 0 && s->nres > 1) { /* qsort's array may not be NULL, even for 0 */
         sort_plan = p;
         sort_base = p->ntargets;
         qsort(s->res, (size_t)s->nres, sizeof *s->res, cmp_rows);
@@ -968,7 +968,8 @@ static int eval_count(acidb_stmt *s, sql_expr *e, const char *what, int64_t *out
         return ACIDB_OK;
     }
     if (v.u.i < 0)
-        return sql_err(&s->conn->err, ACIDB_RANGE, "2201W", e->pos, "%s must not be negative", what);
+        return sql_err(&s->conn->err, ACIDB_RANGE, what[0] == 'L' ? "2201W" : "2201X", e->pos,
+                       "%s must not be negative", what);
     *out = v.u.i;
     return ACIDB_OK;
 }

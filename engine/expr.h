@@ -45,6 +45,8 @@ typedef struct ex_ctx {
  * `want` is the type the context requires (VT_BOOL for WHERE/ON/HAVING/CHECK, a column's type
  * for INSERT/UPDATE values, VT_NULL for none). */
 int ex_check(sql_expr *e, int want, arena *a, sql_error *err);
+/* The same, naming the clause in 42804 ("argument of CHECK must be type boolean ..."). */
+int ex_check_clause(sql_expr *e, int want, const char *clause, arena *a, sql_error *err);
 
 /* Evaluates e. On error returns the code with c->err set (SQLSTATE, message, position). */
 int ex_eval(const sql_expr *e, ex_ctx *c, value *out);

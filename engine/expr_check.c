@@ -227,6 +227,10 @@ static int check_unary(chk *k, sql_expr *e)
         return 0;
     }
     const char *n = tname(e->l);
+    /* PostgreSQL cannot choose among its prefix - / + operators for an untyped literal. */
+    if (is_unknown(e->l) && e->l->kind == EX_CONST && e->l->v.type == VT_TEXT)
+        return sql_err(k->err, ACIDB_ERROR, "42725", e->pos, "operator is not unique: %s unknown",
+                       op_name(e->op));
     if ((rc = adapt(k, e->l, VT_INT)) != 0)
         return rc;
     if (e->l->type != VT_INT && e->l->type != VT_NULL)
@@ -498,13 +502,18 @@ static int check(chk *k, sql_expr *e, int in_agg)
     }
 }
 
-int ex_check(sql_expr *e, int want, arena *a, sql_error *err)
+int ex_check_clause(sql_expr *e, int want, const char *clause, arena *a, sql_error *err)
 {
     chk k = {a, err};
     int rc = check(&k, e, 0);
     if (rc != 0)
         return rc;
     if (want == VT_BOOL)
-        return need_bool(&k, e, "WHERE");
+        return need_bool(&k, e, clause ? clause : "WHERE");
     return adapt(&k, e, want);
+}
+
+int ex_check(sql_expr *e, int want, arena *a, sql_error *err)
+{
+    return ex_check_clause(e, want, "WHERE", a, err);
 }

@@ -1,7 +1,7 @@
 /*
  * parse.c — sql_parse / sql_incomplete, the parser's token and error plumbing, and the DML
  * statements (SELECT, INSERT, UPDATE, DELETE, EXPLAIN). Expressions are in parse_expr.c,
- * DDL / transaction control / SET in parse_ddl.c; the grammar is in engine/GRAMMAR.md.
+ * DDL / transaction control / SET in parse_ddl.c; the grammar is in engine/README.md ("Grammar").
  *
  * Shape: recursive descent over a lazily-lexed token stream with a 4-token lookahead ring.
  * A statement is first skimmed (lx_skim) for its extent, which checks UTF-8 before any token
@@ -10,6 +10,7 @@
  */
 #include "engine/parse.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 
 const lx_token *ps_peek(parser *p, int k)
 {
+    assert(k >= 0 && k < PS_LOOK - 1); /* the ring keeps the current token plus k more */
     while (p->count <= k) {
         lx_token *t = &p->ring[(p->head + p->count) % PS_LOOK];
         if (p->after_semi) {

@@ -200,6 +200,7 @@ static void p_create_table(parser *p, sql_create_table *ct)
             sql_coldef *c = ps_vec_push(p, &cols, sizeof *c);
             c->name = ps_colid(p, &c->pos);
             c->type = (uint8_t)ps_type(p, 1, &c->serial);
+            c->maxlen = p->typmod;
             if (c->serial) {
                 c->identity = IDENT_BY_DEFAULT;
                 c->not_null = 1;
@@ -326,6 +327,7 @@ sql_stmt *ps_txn(parser *p, sql_stmt *st)
     case KW_START:
         ps_expect_kw(p, KW_TRANSACTION);
         st->kind = STMT_BEGIN;
+        st->start_transaction = 1;
         p_txn_modes(p);
         return st;
     case KW_BEGIN:
@@ -360,7 +362,12 @@ sql_stmt *ps_set(parser *p, sql_stmt *st)
     const lx_token *t = ps_cur(p);
     if (ps_is_kw(t, KW_SESSION) && ps_is_colid(ps_peek(p, 1)))
         ps_take(p);
-    s->name = ps_colid(p, NULL);
+    /* Setting names are case-insensitive even when quoted (PostgreSQL's GUC lookup). */
+    char *name = (char *)ps_colid(p, NULL);
+    for (char *c = name; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c + ('a' - 'A'));
+    s->name = name;
     if (!ps_accept(p, TK_EQ))
         ps_expect_kw(p, KW_TO);
     t = ps_cur(p);

@@ -44,7 +44,8 @@ static sql_expr *new_op(parser *p, int kind, int op, int32_t pos, sql_expr *l, s
 
 /* ---- type names ------------------------------------------------------------------------------ */
 
-/* [( n )] after VARCHAR / CHARACTER VARYING: n is checked and ignored. */
+/* [( n )] after VARCHAR / CHARACTER VARYING: n is checked and left in p->typmod (column
+ * definitions enforce it; casts ignore it). */
 static void p_type_length(parser *p)
 {
     if (!ps_accept(p, TK_LPAREN))
@@ -58,6 +59,7 @@ static void p_type_length(parser *p)
         ps_fail(p, ACIDB_ERROR, "22023", n.pos,
                 "length for type varchar cannot exceed 10485760");
     ps_expect(p, TK_RPAREN);
+    p->typmod = (int32_t)n.ival;
 }
 
 int ps_type(parser *p, int allow_serial, uint8_t *serial)
@@ -79,6 +81,7 @@ int ps_type(parser *p, int allow_serial, uint8_t *serial)
         ps_syntax_error(p, t);
     lx_token tok = ps_take(p);
     const char *name = ps_name(p, &tok);
+    p->typmod = 0;
     if (serial)
         *serial = 0;
     if (strcmp(name, "character") == 0 && tok.kind != TK_QIDENT &&

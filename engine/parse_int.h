@@ -38,6 +38,7 @@ typedef struct parser {
     int nparams;            /* highest parameter number so far */
     int param_style;        /* 0 none yet, 1 $n, 2 ? */
     int nqmarks;
+    int32_t typmod;         /* the n of the last VARCHAR(n) type parsed (0: none) */
 } parser;
 
 /* A growable array in the arena: doubles when full (the old block stays in the arena, so the

@@ -286,7 +286,7 @@ static int plan_select(acidb_stmt *st, sql_select *q, sel_plan *p, int write, sq
                         .a = a, .err = err};
     if (q->where && (rc = bind_expr(&where, q->where, VT_BOOL)) != ACIDB_OK)
         return rc;
-    where.clause = "JOIN conditions";
+    where.clause = "JOIN/ON";
     for (int i = 0; i < q->nfrom; i++)
         if (q->from[i].on && (rc = bind_expr(&where, q->from[i].on, VT_BOOL)) != ACIDB_OK)
             return rc;
@@ -335,32 +335,46 @@ static int plan_select(acidb_stmt *st, sql_select *q, sel_plan *p, int write, sq
             }
         }
     }
-    bind_scope sel = {.src = p->bsrc, .nsrc = p->nsrc, .clause = "GROUP BY", .allow_params = 1,
-                      .a = a, .err = err};
-    for (int i = 0; i < q->ngroup; i++) {
-        /* GROUP BY n: output column n; GROUP BY alias: that target. */
-        sql_expr *g = q->group_by[i];
-        if (g->kind == EX_CONST && g->v.type == VT_INT) {
-            if (g->v.u.i < 1 || g->v.u.i > p->ntargets)
-                return sql_err(err, ACIDB_ERROR, "42P10", g->pos,
-                               "GROUP BY position %lld is not in select list", (long long)g->v.u.i);
-            q->group_by[i] = p->targets[g->v.u.i - 1];
-            continue;
-        }
-        if ((rc = bind_expr(&sel, g, VT_NULL)) != ACIDB_OK)
-            return rc;
-    }
-    sel.allow_aggs = 1;
-    sel.clause = "SELECT";
+    /* Targets first (collecting aggregates), then GROUP BY, whose items may name an output
+     * column by position or by alias (PostgreSQL: an alias only when no input column has that
+     * name). */
+    bind_scope sel = {.src = p->bsrc, .nsrc = p->nsrc, .clause = "SELECT", .allow_params = 1,
+                      .allow_aggs = 1, .a = a, .err = err};
     for (int i = 0; i < p->ntargets; i++) {
-        int dup = 0;
-        for (int g = 0; g < q->ngroup; g++)
-            dup |= q->group_by[g] == p->targets[i];
-        if (!dup && (rc = bind_expr(&sel, p->targets[i], VT_NULL)) != ACIDB_OK)
+        if ((rc = bind_expr(&sel, p->targets[i], VT_NULL)) != ACIDB_OK)
             return rc;
         if (p->names[i] == NULL)
             p->names[i] = output_name(p->targets[i]);
     }
+    bind_scope grp = {.src = p->bsrc, .nsrc = p->nsrc, .clause = "GROUP BY", .allow_params = 1,
+                      .a = a, .err = err};
+    for (int i = 0; i < q->ngroup; i++) {
+        sql_expr *g = q->group_by[i];
+        sql_expr *target = NULL;
+        if (g->kind == EX_CONST && g->v.type == VT_INT) {
+            if (g->v.u.i < 1 || g->v.u.i > p->ntargets)
+                return sql_err(err, ACIDB_ERROR, "42P10", g->pos,
+                               "GROUP BY position %lld is not in select list", (long long)g->v.u.i);
+            target = p->targets[g->v.u.i - 1];
+        } else if (g->kind == EX_COLUMN && g->table == NULL) {
+            int input = 0;
+            for (int s2 = 0; s2 < p->nsrc; s2++)
+                input |= cat_col_index(p->bsrc[s2].t, g->name) >= 0;
+            for (int t = 0; !input && t < p->ntargets && target == NULL; t++)
+                if (strcmp(p->names[t], g->name) == 0)
+                    target = p->targets[t];
+        }
+        if (target != NULL) {
+            if (bind_has_agg(target))
+                return sql_err(err, ACIDB_ERROR, "42803", g->pos,
+                               "aggregate functions are not allowed in GROUP BY");
+            q->group_by[i] = target;
+            continue;
+        }
+        if ((rc = bind_expr(&grp, g, VT_NULL)) != ACIDB_OK)
+            return rc;
+    }
+    sel.clause = "HAVING";
     if (q->having && (rc = bind_expr(&sel, q->having, VT_BOOL)) != ACIDB_OK)
         return rc;
     /* ORDER BY: an output column by position or name, else an expression over the input. */
@@ -492,6 +506,22 @@ static int plan_returning(acidb_stmt *st, dml_plan *d, const char *alias, sql_ta
     return ACIDB_OK;
 }
 
+/* PostgreSQL's assignment rules for our types: the same type, NULL, anything into TEXT (every
+ * type has an assignment cast to text), or an untyped literal/parameter (converted when the
+ * row is built; bad input is 22P02 then). */
+static int assignable(const cat_column *c, const sql_expr *e)
+{
+    return e->type == VT_NULL || e->type == c->type || c->type == VT_TEXT ||
+           (e->type == VT_TEXT && (e->kind == EX_CONST || e->kind == EX_PARAM));
+}
+
+/* The type an assigned expression is checked against: booleans are checked by the column
+ * rule (assignable) so the message names the column, not a WHERE. */
+static int assign_want(const cat_column *c)
+{
+    return c->type == VT_BOOL ? VT_NULL : c->type;
+}
+
 static int col_type_error(sql_error *err, const cat_column *c, const sql_expr *e)
 {
     return sql_err(err, ACIDB_ERROR, "42804", e->pos,
@@ -508,7 +538,22 @@ static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *er
         return sql_err(err, ACIDB_ERROR, "42P01", q->table_pos, "relation \"%s\" does not exist",
                        q->table);
     d->t = t;
-    int ncols = q->cols ? q->ncols : t->ncols;
+    /* VALUES rows must agree in length; without a column list the values fill the first
+     * columns and the rest take their defaults (PostgreSQL). */
+    if (q->select == NULL && !q->default_values)
+        for (int r = 1; r < q->nrows; r++)
+            if (q->nvalues[r] != q->nvalues[0])
+                return sql_err(err, ACIDB_ERROR, "42601",
+                               q->nvalues[r] > 0 ? q->rows[r][0]->pos : q->table_pos,
+                               "VALUES lists must all be the same length");
+    int ncols = q->ncols;
+    if (q->cols == NULL) {
+        ncols = q->select != NULL ? t->ncols
+              : q->default_values || q->nrows == 0 ? 0 : q->nvalues[0];
+        if (ncols > t->ncols)
+            return sql_err(err, ACIDB_ERROR, "42601", q->rows[0][t->ncols]->pos,
+                           "INSERT has more expressions than target columns");
+    }
     int *map = ar_alloc(a, (size_t)(ncols + 1) * sizeof *map);
     d->given = ar_alloc(a, (size_t)t->ncols + 1);
     if (map == NULL || d->given == NULL)
@@ -532,6 +577,11 @@ static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *er
             return NOMEM(err);
         if ((rc = plan_select(st, q->select, &d->sel, 0, err)) != ACIDB_OK)
             return rc;
+        if (q->cols == NULL && d->sel.ntargets < ncols) {
+            for (int i = d->sel.ntargets; i < ncols; i++)
+                d->given[map[i]] = 0; /* defaults for the columns the SELECT leaves out */
+            ncols = d->sel.ntargets;
+        }
         if (d->sel.ntargets != ncols)
             return sql_err(err, ACIDB_ERROR, "42601", q->table_pos,
                            d->sel.ntargets > ncols ? "INSERT has more expressions than target columns"
@@ -540,7 +590,7 @@ static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *er
             d->sel_map[c] = -1;
         for (int i = 0; i < ncols; i++) {
             sql_expr *e = d->sel.targets[i];
-            if (e->type != VT_NULL && e->type != t->cols[map[i]].type)
+            if (!assignable(&t->cols[map[i]], e) || (e->type == VT_TEXT && t->cols[map[i]].type != VT_TEXT))
                 return col_type_error(err, &t->cols[map[i]], e);
             d->sel_map[map[i]] = i;
         }
@@ -572,9 +622,9 @@ static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *er
                                    "cannot insert a non-DEFAULT value into column \"%s\"\n"
                                    "DETAIL:  Column \"%s\" is an identity column defined as "
                                    "GENERATED ALWAYS.", col->name, col->name);
-                if ((rc = bind_expr(&none, e, col->type)) != ACIDB_OK)
+                if ((rc = bind_expr(&none, e, assign_want(col))) != ACIDB_OK)
                     return rc;
-                if (e->type != VT_NULL && e->type != col->type)
+                if (!assignable(col, e))
                     return col_type_error(err, col, e);
                 d->rows[r][map[i]] = e;
             }
@@ -640,9 +690,9 @@ static int plan_update(acidb_stmt *st, sql_update *q, dml_plan *d, sql_error *er
                            "column \"%s\" can only be updated to DEFAULT\n"
                            "DETAIL:  Column \"%s\" is an identity column defined as GENERATED "
                            "ALWAYS.", t->cols[c].name, t->cols[c].name);
-        if ((rc = bind_expr(&sc, e, t->cols[c].type)) != ACIDB_OK)
+        if ((rc = bind_expr(&sc, e, assign_want(&t->cols[c]))) != ACIDB_OK)
             return rc;
-        if (e->type != VT_NULL && e->type != t->cols[c].type)
+        if (!assignable(&t->cols[c], e))
             return col_type_error(err, &t->cols[c], e);
         d->set[c] = e;
     }

@@ -114,6 +114,7 @@ struct acidb_stmt {
     char **param_text;
     /* output */
     int ncols;
+    int old_ncols;              /* columns of the text buffers allocated (for re-planning) */
     const char **names;
     value *row;                 /* the current output row (ncols) */
     char **text;                /* acidb_column_text buffers, per column */
@@ -149,7 +150,9 @@ int exec_scan_next(acidb_stmt *s, sel_plan *p, value **rows_out);
 int exec_select_next(acidb_stmt *s, sel_plan *p);
 int exec_open_tables(acidb_stmt *s, sel_plan *p);
 void exec_close_scans(acidb_stmt *s, sel_plan *p);
-int exec_lock_status(acidb_stmt *s, int lrc, const char *what);
+/* Maps a lock-manager result into the connection's error (`what` "relation" or "row in
+ * relation", `table` its name, for NOWAIT's message). */
+int exec_lock_status(acidb_stmt *s, int lrc, const char *what, const char *table);
 int exec_res_push(acidb_stmt *s, const value *vals, int n);
 int exec_eval(acidb_stmt *s, const sql_expr *e, value *const *rows, const value *aggs, value *out);
 /* dml.c */

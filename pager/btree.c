@@ -38,27 +38,28 @@ const char *bt_node_validate(bt_tree *t, bt_node *nd)
 {
     if (nd->valid)
         return NULL;
-    bt_vslot *v = &t->vcache[nd->pgno % BT_VCACHE];
+    /* The check result lives in the page's frame (pgr_checked), so it survives across
+     * operations and tree handles for as long as the page stays cached and unchanged. */
     uint64_t version = pgr_version(nd->pg);
-    if (v->pgno == nd->pgno && v->version == version) {
+    if (pgr_checked(nd->pg) == version) {
         nd->valid = 1;
         return NULL;
     }
     const char *why = bt_page_problem(&t->g, nd->d, 1);
     if (why == NULL) {
         nd->valid = 1;
-        v->pgno = nd->pgno;
-        v->version = version;
+        pgr_set_checked(nd->pg, version);
     }
     return why;
 }
 
 void bt_node_wrap(bt_tree *t, pgr_page *pg, bt_node *out)
 {
+    (void)t;
     out->pg = pg;
     out->d = pgr_data(pg);
     out->pgno = pgr_pgno(pg);
-    out->vc = t->vcache;
+    out->writer = 1;
     out->valid = 0;
 }
 
@@ -72,7 +73,7 @@ int bt_node_get(bt_tree *t, uint64_t pgno, int mode, int full, bt_node *out)
     out->d = pgr_data(out->pg);
     out->pgno = pgno;
     /* Only writers (exclusive tree latch) may use the validation cache. */
-    out->vc = mode == PGR_EXCL ? t->vcache : NULL;
+    out->writer = mode == PGR_EXCL;
     out->valid = 0;
     const char *why = bt_page_problem(&t->g, out->d, 0);
     if (why == NULL && full)

@@ -5,7 +5,7 @@
  * writer"). It remembers where it was — leaf page number, slot, and the leaf's pgr_version at
  * that moment — plus a copy of the current key and, for local values, of the value. On the
  * next call, under the shared tree latch, it re-pins the leaf: if the version is unchanged
- * the page is byte-for-byte what it saw (versions come from one pager-wide clock and change on
+ * the page's cells are byte-for-byte what it saw (versions come from one pager-wide clock and change on
  * every modification or reload), so the slot is still right. Otherwise it re-seeks by the
  * saved key: the saved key (even if deleted meanwhile) orders it correctly among the entries
  * that exist now, which is all next/prev need.
@@ -209,7 +209,7 @@ static int revalidate(bt_cursor *c, bt_node *nd, int *same)
         return rc;
     nd->d = pgr_data(nd->pg);
     nd->pgno = c->leaf;
-    nd->vc = NULL;
+    nd->writer = 0;
     nd->valid = 0;
     if (pgr_version(nd->pg) == c->version && c->idx < bt_ncells(nd->d)) {
         *same = 1;

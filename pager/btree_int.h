@@ -79,23 +79,19 @@ typedef struct bt_cell {
     uint64_t ovf;         /* leaf cells: first overflow page, 0 when local */
 } bt_cell;
 
-/* Pages already validated with `full` at a given pgr_version, so that a writer does not
- * re-parse every cell of a leaf on each insert. Versions come from one pager-wide clock and
- * change on every modification and every reload from disk, so (pgno, version) names one
- * content; any content this code wrote is valid by construction. Direct-mapped by page
- * number; touched only under the exclusive tree latch. */
-#define BT_VCACHE 64
-typedef struct bt_vslot {
-    uint64_t pgno, version;
-} bt_vslot;
-
-/* A latched page of a tree. `vc` is the writer's validation cache (NULL for readers) and
- * `valid` says the page passed the full check (or was rebuilt whole by this code). */
+/* Pages already validated with `full` are marked in their frame with the pgr_version they
+ * had (pgr_checked), so a writer does not re-parse every cell of a leaf on each insert.
+ * Versions come from one pager-wide clock and change on every modification of the cells and
+ * every reload from disk, so a version names one content; content this code wrote is valid by
+ * construction. */
+/* A latched page of a tree. `writer`: latched EXCL by a writer, which may use and update the
+ * page's full-check mark (pgr_checked); `valid` says the page passed the full check (or was
+ * rebuilt whole by this code). */
 typedef struct bt_node {
     pgr_page *pg;
     uint8_t *d;
     uint64_t pgno;
-    bt_vslot *vc;
+    int writer;
     int valid;
 } bt_node;
 
@@ -119,7 +115,6 @@ struct bt_tree {
     uint8_t *img[2];
     uint8_t *cellbuf[2];
     uint8_t *sepbuf;
-    bt_vslot vcache[BT_VCACHE];
     const uint8_t **gptr;
     uint32_t *gsz;
     size_t gcap;

@@ -160,6 +160,32 @@ const char *bt_page_search(const bt_geom *g, const uint8_t *d, const bt_key *key
     int leaf = bt_is_leaf(g, d);
     unsigned lo = 0, hi = bt_ncells(d);
     *exact = 0;
+    if (g->kind == BT_TABLE && (d[8] == g->leaf_type || d[8] == g->int_type)) {
+        /* Table trees: the row id sits at a fixed place in every cell (leaf: first 8 bytes,
+         * internal: after the child pointer), so probes read it directly instead of parsing
+         * the whole cell; the offset is still bounds-checked, and a bad one falls back to
+         * bt_cell_parse for its message. */
+        unsigned at = leaf ? 0 : 8, cstart = bt_cstart(d);
+        while (lo < hi) {
+            unsigned mid = lo + (hi - lo) / 2;
+            unsigned off = bt_slot(d, mid);
+            if (off < cstart || off + at + 8 > g->end) {
+                bt_cell c;
+                const char *why = bt_cell_parse(g, d, mid, &c);
+                return why ? why : "cell offset outside the cell content area";
+            }
+            int64_t rowid = (int64_t)get_u64(d + off + at);
+            int r = rowid < key->rowid ? -1 : rowid > key->rowid;
+            if (r == 0 && leaf)
+                *exact = 1;
+            if (r < 0 || (r == 0 && !leaf))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        *idx = lo;
+        return NULL;
+    }
     /* Leaf: lower bound (first key >= key). Internal: upper bound (first separator > key),
      * because child i holds k(i-1) <= k < k(i) (README "Internal page semantics"). */
     while (lo < hi) {
@@ -276,11 +302,8 @@ void bt_img_append(const bt_geom *g, uint8_t *img, const uint8_t *cell, uint32_t
 /* After a change: a valid page stays valid, so remember its new version. */
 static void bt_node_note(bt_node *nd)
 {
-    if (nd->vc != NULL && nd->valid) {
-        bt_vslot *v = &nd->vc[nd->pgno % BT_VCACHE];
-        v->pgno = nd->pgno;
-        v->version = pgr_version(nd->pg);
-    }
+    if (nd->writer && nd->valid)
+        pgr_set_checked(nd->pg, pgr_version(nd->pg));
 }
 
 int bt_page_init(bt_node *nd, const bt_geom *g, uint8_t type, uint8_t flags)

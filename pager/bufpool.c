@@ -274,6 +274,7 @@ static void finish_load(pgr *p, struct pgr_page *f, int rc)
     if (rc == ST_OK) {
         f->state = FR_READY;
         atomic_store(&f->version, atomic_fetch_add(&p->vclock, 1) + 1);
+        atomic_store(&f->checked, 0);
     } else {
         table_remove(p, f);
         f->state = FR_EMPTY;
@@ -491,6 +492,8 @@ void bp_pin(struct pgr_page *f)
 uint8_t *pgr_data(pgr_page *pg) { return pg->data; }
 uint64_t pgr_pgno(const pgr_page *pg) { return pg->pgno; }
 uint64_t pgr_version(const pgr_page *pg) { return atomic_load(&((pgr_page *)pg)->version); }
+uint64_t pgr_checked(const pgr_page *pg) { return atomic_load(&((pgr_page *)pg)->checked); }
+void pgr_set_checked(pgr_page *pg, uint64_t version) { atomic_store(&pg->checked, version); }
 
 void pgr_mark_dirty(pgr_page *pg)
 {
@@ -644,7 +647,10 @@ void pgr_stamp(pgr_page *pg, uint64_t lsn)
     pgr_set_page_lsn(pg->data, lsn);
     uint_fast64_t none = 0;
     atomic_compare_exchange_strong(&pg->rec_lsn, &none, lsn);
-    pgr_mark_dirty(pg);
+    /* Dirty, but the version is not bumped: the LSN is not part of the cells, so cursors
+     * positioned on the page and the writers' validation cache (btree.c) stay valid. Every
+     * change of the cells bumps it through pgr_mark_dirty. */
+    atomic_store(&pg->dirty, true);
 }
 
 void pgr_dirty_pages(pgr *p, pgr_dirty_fn fn, void *ctx)

@@ -115,6 +115,12 @@ void pgr_mark_dirty(pgr_page *pg);
 /* A number that changes whenever the page's content may have changed (modification or
  * eviction and reload). Cursors compare it to decide whether a saved position is still valid. */
 uint64_t pgr_version(const pgr_page *pg);
+/* The version at which the B+tree last verified this page's whole structure (0: never since
+ * it was loaded). B+tree writers skip the full check while it equals pgr_version: a page they
+ * verified, or changed through their own primitives, stays valid until someone else changes
+ * it (which bumps the version) or it is reloaded from disk. */
+uint64_t pgr_checked(const pgr_page *pg);
+void pgr_set_checked(pgr_page *pg, uint64_t version);
 
 /* Allocates a page (from the free list, else by growing the file), zeroes it, sets its type,
  * and returns it pinned, PGR_EXCL-latched and dirty. */

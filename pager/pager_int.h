@@ -44,6 +44,9 @@ struct pgr_page {
     int32_t hnext;        /* next frame in the same hash bucket, -1 = end */
     atomic_bool dirty;
     atomic_uint_fast64_t version;
+    /* The version at which the B+tree last verified the whole page (0: never; see
+     * pgr_checked). Reset when the frame is loaded. */
+    atomic_uint_fast64_t checked;
     /* LSN of the first logged change since the page was last written (0: none). Set by
      * pgr_stamp under the EXCL latch, cleared by the writer under the shared latch. */
     atomic_uint_fast64_t rec_lsn;

@@ -44,6 +44,12 @@ size_t wal_entry_encode(uint64_t pgno, const uint8_t *before, const uint8_t *aft
     uint8_t *p = out + WAL_ENTRY_HDR;
     uint32_t i = BODY_START;
     while (i < end) {
+        /* Most of a page is unchanged: skip equal 32-byte blocks with memcmp (vectorised)
+         * before the byte loop; the output is the same as a byte-by-byte scan. */
+        while (end - i >= 32 && memcmp(before + i, after + i, 32) == 0)
+            i += 32;
+        if (i >= end)
+            break;
         if (before[i] == after[i]) {
             i++;
             continue;

@@ -252,3 +252,33 @@ Test(sql, misuse_is_reported_not_crashed)
     cr_expect_eq(acidb_prepare(c, "  -- nothing\n ;", &empty), ACIDB_OK);
     cr_expect_null(empty);
 }
+
+Test(sql, a_syntax_error_fails_the_block)
+{
+    eng_ok(c, "BEGIN");
+    eng_ok(c, "INSERT INTO accounts VALUES (4, 'dave', 1)");
+    eng_fails(c, "SELEC 1", "42601");
+    cr_expect_eq(acidb_txn_state(c), 'E');
+    eng_fails(c, "INSERT INTO accounts VALUES (5, 'erin', 1)", "25P02");
+    eng_fails(c, "SELECT nosuch FROM accounts", "25P02");
+    eng_ok(c, "COMMIT");
+    cr_expect_str_eq(acidb_command_tag(c), "ROLLBACK");
+    cr_expect_eq(eng_int(c, "SELECT count(*) FROM accounts"), 3);
+}
+
+Test(sql, group_by_position_and_alias)
+{
+    expect_rows("SELECT balance > 50 AS rich, count(*) FROM accounts GROUP BY 1 ORDER BY 1",
+                "f|1\nt|2\n");
+    expect_rows("SELECT balance > 50 AS rich, count(*) FROM accounts GROUP BY rich ORDER BY rich",
+                "f|1\nt|2\n");
+    eng_fails(c, "SELECT count(*) FROM accounts GROUP BY 1", "42803");
+}
+
+Test(sql, varchar_length_is_enforced)
+{
+    eng_ok(c, "CREATE TABLE w (f VARCHAR(3))");
+    eng_fails(c, "INSERT INTO w VALUES ('four')", "22001");
+    eng_ok(c, "INSERT INTO w VALUES ('ab   '), ('äöü')");
+    expect_rows("SELECT f || '|' FROM w ORDER BY f", "ab |\näöü|\n");
+}

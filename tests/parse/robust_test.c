@@ -4,7 +4,12 @@
  * quickly, every allocation failure is 53200, and random bytes / random token soups never
  * crash and always end in OK or an error with a position inside the text.
  *
- * The random test prints its seed; PARSE_SEED=<n> replays it, PARSE_ITERS=<n> runs longer.
+ * The random test prints its seed; PARSE_SEED=<n> replays it, PARSE_ITERS=<n> sets the number
+ * of inputs (default 30,000 × ACIDB_TEST_SCALE, tests/README.md).
+ *
+ * Speed is printed, not asserted (tests/README.md: no assertions on time). What is asserted
+ * instead is the property that keeps parsing linear: arena use proportional to the input
+ * (an O(n^2) copy of a growing list would show up there first).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +18,27 @@
 #include <time.h>
 
 #include "tests/parse/ptest.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define PT_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define PT_SANITIZED 1
+#endif
+#endif
+
+/* ACIDB_TEST_SCALE, default 1.0 in a plain build, 0.2 under sanitizers (tests/README.md). */
+static double scale(void)
+{
+    const char *e = getenv("ACIDB_TEST_SCALE");
+    if (e != NULL && *e != '\0' && strtod(e, NULL) > 0)
+        return strtod(e, NULL);
+#ifdef PT_SANITIZED
+    return 0.2;
+#else
+    return 1.0;
+#endif
+}
 
 TestSuite(robust, .init = pt_setup, .fini = pt_teardown);
 
@@ -110,14 +136,13 @@ Test(robust, values_list_of_100000_rows_is_fast)
     cr_assert_lt(pt_arena.total, rows * 1024, "arena %zu bytes", pt_arena.total);
     fprintf(stderr, "parse: VALUES of %zu rows (%.1f MB) in %.3f s\n", rows,
             (double)(o - sql) / 1e6, dt);
-    cr_assert_lt(dt, 2.0, "%.3f s", dt);
     free(sql);
 }
 
 Test(robust, script_throughput)
 {
-    size_t n = 200000;
-    char *sql = malloc(n * 100), *o = sql;
+    size_t n = (size_t)(200000 * scale());
+    char *sql = malloc(n * 100 + 1), *o = sql;
     for (size_t i = 0; i < n; i++)
         o += sprintf(o, "INSERT INTO accounts (id, owner, balance) VALUES (%zu, 'owner%zu', %zu);\n",
                      i, i, i * 7);
@@ -136,9 +161,10 @@ Test(robust, script_throughput)
     }
     double dt = now_s() - t0;
     cr_assert_eq(count, n);
+    /* released per statement: the arena never holds more than a few chunks */
+    cr_assert_lt(pt_arena.total, 64 * 1024, "arena %zu bytes", pt_arena.total);
     fprintf(stderr, "parse: script of %zu INSERTs (%.1f MB) at %.1f MB/s\n", n, len / 1e6,
             len / 1e6 / dt);
-    cr_assert_lt(dt, 5.0);
     free(sql);
 }
 
@@ -201,6 +227,26 @@ static const char *soup[] = {
     "NOTNULL", "SERIAL", "FOREIGN", "START", "TRANSACTION", "ISOLATION", "LEVEL", "READ",
 };
 
+/* Valid statements: each must parse as it is (checked first), then serves as mutation seed. */
+static const char *corpus[] = {
+    "SELECT DISTINCT a.x AS y, b.*, count(*) FROM a JOIN b ON a.id = b.id, c "
+    "WHERE a.x BETWEEN 1 AND 2 OR c.z NOT IN (1, 2) GROUP BY 1 HAVING sum(a.x) > 0 "
+    "ORDER BY 2 DESC NULLS LAST LIMIT $1 OFFSET $2 FOR UPDATE SKIP LOCKED",
+    "INSERT INTO t (a, b) VALUES (1, 'x'), (DEFAULT, -9223372036854775808) RETURNING a",
+    "UPDATE t AS u SET a = CASE WHEN a IS NULL THEN 0 ELSE a + 1 END, b = DEFAULT "
+    "WHERE b LIKE 'x%' ESCAPE '!' RETURNING *",
+    "DELETE FROM t WHERE NOT (a = ? AND b <> ?)",
+    "CREATE TABLE IF NOT EXISTS t (id serial PRIMARY KEY, n varchar(10) NOT NULL UNIQUE, "
+    "v int DEFAULT 0 CONSTRAINT c CHECK (v >= 0) REFERENCES u (id), "
+    "g bigint GENERATED ALWAYS AS IDENTITY, CONSTRAINT k UNIQUE (n, v), "
+    "FOREIGN KEY (v) REFERENCES w (x))",
+    "CREATE UNIQUE INDEX IF NOT EXISTS i ON t (a, b ASC)",
+    "DROP TABLE IF EXISTS t RESTRICT; DROP INDEX i",
+    "BEGIN ISOLATION LEVEL READ COMMITTED; COMMIT; START TRANSACTION; ROLLBACK; ABORT; END",
+    "EXPLAIN SELECT CAST(a AS text) || b::text FROM t /* c /* nested */ */ -- x",
+    "SET lock_timeout = 100; SET x TO 'y'",
+};
+
 static void check_one(const char *sql, size_t len)
 {
     size_t off = 0;
@@ -241,14 +287,53 @@ Test(robust, random_input_never_crashes, .timeout = 120)
     const char *env = getenv("PARSE_SEED");
     uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL);
     const char *it = getenv("PARSE_ITERS");
-    long iters = it ? atol(it) : 30000;
+    long iters = it ? atol(it) : (long)(30000 * scale());
     fprintf(stderr, "parse: random input, PARSE_SEED=%llu\n", (unsigned long long)seed);
     rng = seed * 2654435761u + 1;
+    for (size_t i = 0; i < sizeof corpus / sizeof corpus[0]; i++) {
+        size_t off = 0, next;
+        for (;;) {
+            sql_stmt *st;
+            sql_error err;
+            cr_assert_eq(sql_parse(corpus[i], strlen(corpus[i]), off, &pt_arena, &st, &next,
+                                   &err), ACIDB_OK, "corpus %zu: %s", i, err.msg);
+            if (st == NULL)
+                break;
+            off = next;
+        }
+    }
     char buf[2048];
     const char *alphabet = "abcSELECTFROMwhere019 ,;()'\"-*/+=<>!|:.$?%\n\t@\\";
     for (long i = 0; i < iters; i++) {
         size_t len = 0;
-        switch (rnd() % 3) {
+        switch (rnd() % 4) {
+        case 3: { /* a valid statement, mutated: bytes dropped, duplicated, replaced */
+            const char *base = corpus[rnd() % (sizeof corpus / sizeof corpus[0])];
+            len = strlen(base);
+            memcpy(buf, base, len);
+            for (int m = (int)(rnd() % 4); m > 0; m--) {
+                size_t at = len ? rnd() % len : 0;
+                switch (rnd() % 3) {
+                case 0:
+                    if (len) {
+                        memmove(buf + at, buf + at + 1, len - at - 1);
+                        len--;
+                    }
+                    break;
+                case 1:
+                    if (len + 1 < sizeof buf) {
+                        memmove(buf + at + 1, buf + at, len - at);
+                        len++;
+                    }
+                    break;
+                default:
+                    if (len)
+                        buf[at] = alphabet[rnd() % strlen(alphabet)];
+                    break;
+                }
+            }
+            break;
+        }
         case 0: /* raw bytes */
             len = rnd() % 64;
             for (size_t k = 0; k < len; k++)

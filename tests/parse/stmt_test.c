@@ -409,6 +409,8 @@ Test(stmt, explain_and_set)
     cr_assert_str_eq(st->u.set.v.u.s, "on");
     st = pt_ok("SET x TO DEFAULT");
     cr_assert_eq(st->u.set.v.type, VT_NULL);
+    st = pt_ok("SET \"Lock_Timeout\" = 1");
+    cr_assert_str_eq(st->u.set.name, "lock_timeout");
     st = pt_ok("SET session = 1");
     cr_assert_str_eq(st->u.set.name, "session");
     pt_expect_err("SET x 1", ACIDB_ERROR, "42601", 7, "syntax error at or near \"1\"");

@@ -1,0 +1,175 @@
+/*
+ * admin.c — the administration API (acidb.h): checkpoints, the integrity check, statistics,
+ * and the lock snapshot the shell's .locks shows.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/engine.h"
+#include "pager/status.h"
+
+int acidb_checkpoint(acidb_db *db)
+{
+    if (db == NULL || db->magic != DB_MAGIC)
+        return ACIDB_MISUSE;
+    int st = txm_checkpoint(db->tm);
+    sql_error e;
+    return st == ST_OK ? ACIDB_OK : sql_err_status(&e, st, NULL);
+}
+
+/* The published catalog, referenced (E1). */
+static catalog *published(acidb_db *db)
+{
+    pthread_mutex_lock(&db->mu);
+    catalog *c = db->cat;
+    cat_ref(c);
+    pthread_mutex_unlock(&db->mu);
+    return c;
+}
+
+typedef struct check_ctx {
+    void (*report)(void *ctx, uint64_t page, const char *msg);
+    void *ctx;
+} check_ctx;
+
+static void check_report(void *ctx, uint64_t pgno, const char *msg)
+{
+    check_ctx *c = ctx;
+    if (c->report)
+        c->report(c->ctx, pgno, msg);
+}
+
+int acidb_check(acidb_db *db, void (*report)(void *ctx, uint64_t page, const char *msg),
+                void *ctx, uint64_t *problems)
+{
+    if (db == NULL || db->magic != DB_MAGIC)
+        return ACIDB_MISUSE;
+    catalog *c = published(db);
+    int n = 1 + c->ntables + c->nindexes;
+    uint64_t *roots = malloc((size_t)n * sizeof *roots);
+    bt_kind *kinds = malloc((size_t)n * sizeof *kinds);
+    if (roots == NULL || kinds == NULL) {
+        free(roots);
+        free(kinds);
+        cat_unref(c);
+        return ACIDB_NOMEM;
+    }
+    int k = 0;
+    roots[k] = bt_root(db->cattree);
+    kinds[k++] = BT_TABLE;
+    for (int i = 0; i < c->ntables; i++) {
+        roots[k] = c->tables[i]->root;
+        kinds[k++] = BT_TABLE;
+    }
+    for (int i = 0; i < c->nindexes; i++) {
+        roots[k] = c->indexes[i]->root;
+        kinds[k++] = BT_INDEX;
+    }
+    cat_unref(c);
+    uint64_t found = 0;
+    check_ctx cc = {report, ctx};
+    int st = bt_check(txm_pager(db->tm), roots, kinds, (size_t)k, check_report, &cc, &found);
+    free(roots);
+    free(kinds);
+    if (problems)
+        *problems = found;
+    sql_error e;
+    return st == ST_OK ? ACIDB_OK : sql_err_status(&e, st, NULL);
+}
+
+int acidb_get_stats(acidb_db *db, acidb_stats *out)
+{
+    if (db == NULL || db->magic != DB_MAGIC || out == NULL)
+        return ACIDB_MISUSE;
+    memset(out, 0, sizeof *out);
+    pgr_stats ps;
+    pgr_get_stats(txm_pager(db->tm), &ps);
+    out->cache_hits = ps.hits;
+    out->cache_misses = ps.misses;
+    out->cache_evictions = ps.evictions;
+    out->cache_pages = ps.frames;
+    out->db_pages = pgr_page_count(txm_pager(db->tm));
+    wal_stats ws;
+    wal_get_stats(txm_log(db->tm), &ws);
+    out->log_fsyncs = ws.syncs;
+    out->log_bytes = ws.bytes;
+    out->commits = atomic_load(&db->commits);
+    out->rollbacks = atomic_load(&db->rollbacks);
+    lk_stats_t ls;
+    lk_stats_get(db->locks, &ls);
+    out->lock_waits = ls.waits;
+    out->deadlocks = ls.deadlocks;
+    out->lock_timeouts = ls.timeouts;
+    return ACIDB_OK;
+}
+
+uint64_t acidb_txn_id(acidb_conn *c)
+{
+    if (c == NULL || c->magic != CONN_MAGIC || c->t == NULL)
+        return 0;
+    return txn_id(c->t);
+}
+
+static const char *object_name(const catalog *c, uint32_t id, char *buf, size_t n)
+{
+    if (id == CAT_LOCK_ID)
+        return "the catalog";
+    for (int i = 0; i < c->ntables; i++)
+        if (c->tables[i]->root == id)
+            return c->tables[i]->name;
+    for (int i = 0; i < c->nindexes; i++)
+        if (c->indexes[i]->root == id)
+            return c->indexes[i]->name;
+    snprintf(buf, n, "relation %u", id);
+    return buf;
+}
+
+int acidb_locks(acidb_db *db, void (*cb)(void *ctx, const acidb_lock_info *l), void *ctx)
+{
+    if (db == NULL || db->magic != DB_MAGIC || cb == NULL)
+        return ACIDB_MISUSE;
+    lk_snapshot_t *snap;
+    if (lk_snapshot(db->locks, &snap) != LK_OK)
+        return ACIDB_NOMEM;
+    catalog *c = published(db);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+    for (size_t i = 0; i < snap->n; i++) {
+        const lk_snap_entry_t *e = &snap->entries[i];
+        char obj[64], res[160];
+        acidb_lock_info li = {0};
+        li.txn = e->txn;
+        li.object = e->res.table == bt_root(db->cattree) ? "the catalog rows"
+                                                          : object_name(c, e->res.table, obj, sizeof obj);
+        switch (e->res.kind) {
+        case LK_RES_TABLE:
+            snprintf(res, sizeof res, "table");
+            break;
+        case LK_RES_ROW:
+            snprintf(res, sizeof res, "row %lld", (long long)e->res.row);
+            break;
+        default: {
+            /* An index key: show its printable bytes (the encoding is record.h's). */
+            size_t o = (size_t)snprintf(res, sizeof res, "key '");
+            const unsigned char *k = e->res.key;
+            for (size_t j = 0; j < e->res.key_len && o + 6 < sizeof res; j++)
+                if (k[j] >= 0x20 && k[j] < 0x7f)
+                    res[o++] = (char)k[j];
+            snprintf(res + o, sizeof res - o, "'");
+        }
+        }
+        li.resource = res;
+        li.mode = lk_mode_name(e->mode);
+        li.waiting = e->waiting;
+        li.blockers = e->blockers;
+        li.nblockers = (int)e->nblockers;
+        li.seconds = now_ns > e->since_ns ? (double)(now_ns - e->since_ns) / 1e9 : 0;
+        cb(ctx, &li);
+    }
+    cat_unref(c);
+    lk_snapshot_free(snap);
+    return ACIDB_OK;
+}
