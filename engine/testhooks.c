@@ -42,65 +42,22 @@ typedef struct check_report {
 static void on_problem(void *ctx, uint64_t pgno, const char *msg)
 {
     check_report *r = ctx;
+    (void)pgno; /* bt_check's messages name their page */
     if (r->n == 0 || r->used + 1 >= r->n)
         return;
-    (void)pgno; /* bt_check's messages name their page */
     int w = snprintf(r->buf + r->used, r->n - r->used, "%s\n", msg);
     if (w > 0)
         r->used += (size_t)w < r->n - r->used ? (size_t)w : r->n - r->used - 1;
 }
 
-static int status_code(int st)
-{
-    switch (st) {
-    case ST_OK: return ACIDB_OK;
-    case ST_ENOMEM: return ACIDB_NOMEM;
-    case ST_ECORRUPT: return ACIDB_CORRUPT;
-    case ST_EIO: return ACIDB_IOERR;
-    default: return ACIDB_ERROR;
-    }
-}
-
 int acidb_test_check(acidb_db *db, char *report, size_t n, uint64_t *problems)
 {
-    if (problems)
-        *problems = 0;
     if (report && n > 0)
         report[0] = 0;
-    if (db == NULL || db->magic != DB_MAGIC)
-        return ACIDB_MISUSE;
-    pthread_mutex_lock(&db->mu); /* E1: a reference to the published version */
-    catalog *c = db->cat;
-    cat_ref(c);
-    pthread_mutex_unlock(&db->mu);
-    size_t nroots = 1 + (size_t)c->ntables + (size_t)c->nindexes;
-    uint64_t *roots = malloc(nroots * sizeof *roots);
-    bt_kind *kinds = malloc(nroots * sizeof *kinds);
-    int rc = ACIDB_NOMEM;
-    if (roots != NULL && kinds != NULL) {
-        size_t k = 0;
-        roots[k] = bt_root(db->cattree);
-        kinds[k++] = BT_TABLE;
-        for (int i = 0; i < c->ntables; i++) {
-            roots[k] = c->tables[i]->root;
-            kinds[k++] = BT_TABLE;
-        }
-        for (int i = 0; i < c->nindexes; i++) {
-            roots[k] = c->indexes[i]->root;
-            kinds[k++] = BT_INDEX;
-        }
-        check_report r = {report, report ? n : 0, 0};
-        uint64_t np = 0;
-        int st = bt_check(txm_pager(db->tm), roots, kinds, k, on_problem, &r, &np);
-        if (st != ST_OK && r.used == 0 && report && n > 0)
-            snprintf(report, n, "the check stopped: %s", st_msg());
-        if (problems)
-            *problems = np;
-        rc = status_code(st);
-    }
-    free(roots);
-    free(kinds);
-    cat_unref(c);
+    check_report r = {report, report ? n : 0, 0};
+    int rc = acidb_check(db, on_problem, &r, problems);
+    if (rc != ACIDB_OK && rc != ACIDB_MISUSE && r.used == 0 && report && n > 0)
+        snprintf(report, n, "the check stopped: %s", st_msg());
     return rc;
 }
 

@@ -6,9 +6,7 @@
  *
  *   acidb_open_test     acidb_open on a given OS layer (e.g. the fault-injecting one,
  *                       pager/os_fault.h), page size and txm_options.test_break switches;
- *   acidb_test_check    the integrity check of every tree the published catalog names plus
- *                       the catalog tree itself (pager/btree.h bt_check: structure, free list,
- *                       pages referenced twice or never);
+ *   acidb_test_check    acidb_check with its report collected into a string;
  *   acidb_test_failed   whether the engine has fail-stopped after an I/O error;
  *   acidb_test_abandon  "the process died here": frees the handle without writing anything.
  *
@@ -31,15 +29,12 @@
 int acidb_open_test(const char *path, const acidb_options *o, os_vfs *vfs, unsigned test_break,
                     uint32_t page_size, acidb_db **out);
 
-/* Integrity check of the whole file: the catalog tree and every table and index tree of the
- * published catalog (bt_check, which also finds pages leaked or referenced twice and checks the
- * free list). The first problems are written to `report` (n bytes, may be 0), one per line, as
- * bt_check words them ("page N: what"); *problems (may be NULL) receives their count. Returns
- * ACIDB_OK when the check ran (even if it found problems), else the error that stopped it
- * (ACIDB_IOERR, ACIDB_NOMEM, ACIDB_CORRUPT). Takes no locks: run it while no transaction is
- * active (e.g. right after acidb_open), or a tree being changed may look broken. Trees that
- * only a trash entry names (a DROP in progress) are not in the list: their pages would be
- * reported as leaked. */
+/* The public acidb_check (engine/acidb.h: the catalog tree and every table and index tree,
+ * the free list, pages leaked or referenced twice), with its first problems written to
+ * `report` (n bytes, may be 0), one per line as bt_check words them ("page N: what");
+ * *problems (may be NULL) receives their count. Returns what acidb_check returns: ACIDB_OK
+ * when the check ran, even if it found problems. Run it while no transaction is active (e.g.
+ * right after acidb_open), or a tree being changed may look broken. */
 int acidb_test_check(acidb_db *db, char *report, size_t n, uint64_t *problems);
 
 /* Whether the database has fail-stopped (an I/O error: it refuses changes until reopened).

@@ -361,14 +361,6 @@ int sqlbank_transfer(sqlbank_conn *k, const sqlbank_xfer *x, sqlbank_stats *st, 
                      size_t n)
 {
     for (int i = 0; i < RETRIES; i++) {
-        /* WORKAROUND for an engine bug (reported from branch crash, "lock waits after
-         * fail-stop"): once the engine has
-         * fail-stopped, a transaction whose rollback failed keeps its locks until the handle
-         * is closed, and the engine lets new statements wait for them (55P03 after the lock
-         * timeout) instead of refusing them with 58030: stop here instead of retrying. */
-        if (acidb_test_failed(k->db))
-            return outcome(XFER_FAILED, why, n, "transfer %llu: the database has fail-stopped",
-                           (unsigned long long)x->id);
         int out = attempt(k, x, st, why, n);
         if (out >= 0)
             return out;
