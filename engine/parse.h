@@ -21,6 +21,9 @@
 #include "engine/sqlerr.h"
 
 #define SQL_MAX_DEPTH 1000
+/* Depth of an expression tree built from operator chains (`1 + 1 + ... + 1` is left-deep: a
+ * chain of n operators is a tree n deep, which every later pass walks recursively). */
+#define SQL_MAX_TREE_DEPTH 10000
 
 /* Parses the first statement of sql[off..len). On success *out is the statement (NULL when
  * only whitespace, comments and semicolons remain) and *next is the offset just past the

@@ -412,10 +412,15 @@ sql_expr *ps_expr(parser *p, int minprec)
     }
 
     int last = PREC_NONE; /* precedence of the last operator applied in this frame */
+    int chain = 0;        /* operators applied in this frame: each deepens the tree by one */
     for (;;) {
         int prec = infix_prec(p);
         if (prec == PREC_NONE || prec < minprec)
             break;
+        if (p->depth + ++chain > SQL_MAX_TREE_DEPTH)
+            ps_fail(p, ACIDB_TOOBIG, "54001", ps_cur(p)->pos,
+                    "statement is too complex: an expression is more than %d operators deep",
+                    SQL_MAX_TREE_DEPTH);
         /* Comparisons and BETWEEN/IN/LIKE do not associate: `a < b < c` is an error. */
         if ((prec == PREC_CMP || prec == PREC_LIKE) && last == prec)
             ps_syntax_error(p, ps_cur(p));
