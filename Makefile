@@ -49,9 +49,9 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libacidb.a
 
 # One Criterion binary per folder under tests/ (tests/<suite>/*.c -> build/tests/<suite>).
-# tests/common holds code shared by suites and the crash harness; tests/shim and tests/crash
-# are not Criterion suites.
-SUITES      := $(filter-out shim common crash,$(patsubst tests/%/,%,$(sort $(dir $(wildcard tests/*/*.c)))))
+# tests/common holds code shared by suites and the crash harness; tests/shim, tests/crash and
+# tests/fuzz are not Criterion suites.
+SUITES      := $(filter-out shim common crash fuzz,$(patsubst tests/%/,%,$(sort $(dir $(wildcard tests/*/*.c)))))
 COMMON_OBJS  = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/common/*.c))
 SUITE_BINS  := $(SUITES:%=$(BUILD)/tests/%)
 # Suites that exercise threads and therefore also run under ThreadSanitizer.
@@ -65,7 +65,8 @@ CRASH_BIN  := $(BUILD)/crash
 SHELL_SRCS := $(wildcard shell/*.c)
 SHELL_BIN  := $(BUILD)/acidb
 
-.PHONY: deps all run test test-suites test-tsan crash crash-quick bench clean
+.PHONY: deps all run test test-suites test-tsan crash crash-quick bench fuzz fuzz-quick \
+        fuzz-bins fuzz-run fuzz-seeds clean
 .DEFAULT_GOAL := all
 
 # Installs only what is missing; prints nothing and changes nothing when all is present.
@@ -92,11 +93,12 @@ run: deps
 	@$(BUILD)/acidb --demo bank.db
 
 # The README's test command: plain build (gcc), then ASan+UBSan (clang), then TSan on the
-# concurrent suites. Each step stops the target on the first failing suite.
+# concurrent suites, then each fuzz target briefly (regressions replayed first). Each step stops the target on the first failing suite.
 test: deps
 	$(MAKE) --no-print-directory test-suites crash-quick
 	$(MAKE) --no-print-directory test-suites BUILD=build/asan SANITIZE=address,undefined CC=clang
 	$(MAKE) --no-print-directory test-tsan BUILD=build/tsan SANITIZE=thread CRITERION_SHIM=1
+	$(MAKE) --no-print-directory fuzz-quick
 
 test-suites: $(SUITE_BINS)
 	@set -e; for s in $(SUITES); do \
@@ -123,6 +125,50 @@ crash: deps
 	$(CRASH_BIN) --mode power --runs 10000 --seed $(CRASH_SEED) $(CRASH_ARGS)
 	$(CRASH_BIN) --mode kill --runs 10000 --seed $(CRASH_SEED) $(CRASH_ARGS)
 	$(CRASH_BIN) --mode io --runs 10000 --seed $(CRASH_SEED) $(CRASH_ARGS)
+
+# Fuzzing (tests/fuzz/, tests/README.md "Fuzzing"): libFuzzer targets built with clang under
+# ASan+UBSan in build/fuzz/. Each run first replays tests/fuzz/regress/<target>/ (every input
+# that ever crashed), then fuzzes for FUZZ_SECONDS from the seeds in tests/fuzz/corpus/<target>/
+# plus the corpus grown by earlier runs (build/fuzz/corpus/<target>/, not committed). Any crash,
+# leak, timeout or sanitizer report fails the target and leaves the input in
+# build/fuzz/artifacts/<target>/. `make test` runs each for FUZZ_QUICK_SECONDS.
+FUZZ_TARGETS       := sql sqlgen dbfile log csv
+FUZZ_SECONDS       ?= 300
+FUZZ_QUICK_SECONDS ?= 20
+FUZZ_SUBMAKE       := $(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \
+                      SANITIZE=fuzzer-no-link,address,undefined
+FUZZ_BINS           = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+
+fuzz: deps
+	+@$(FUZZ_SUBMAKE) fuzz-bins
+	+@$(FUZZ_SUBMAKE) fuzz-run FUZZ_TIME=$(FUZZ_SECONDS)
+
+fuzz-quick:
+	+@$(FUZZ_SUBMAKE) fuzz-bins
+	+@$(FUZZ_SUBMAKE) fuzz-run FUZZ_TIME=$(FUZZ_QUICK_SECONDS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz-run:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)/corpus/$$t $(BUILD)/artifacts/$$t; \
+	  if [ -n "$$(ls tests/fuzz/regress/$$t 2>/dev/null)" ]; then \
+	    echo "== fuzz $$t: replaying tests/fuzz/regress/$$t"; \
+	    $(BUILD)/fuzz/$$t tests/fuzz/regress/$$t/* 2>$(BUILD)/artifacts/$$t/regress.log \
+	      || { cat $(BUILD)/artifacts/$$t/regress.log; exit 1; }; \
+	  fi; \
+	  echo "== fuzz $$t: $(FUZZ_TIME) s"; \
+	  $(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix=$(BUILD)/artifacts/$$t/ \
+	    $$([ -f tests/fuzz/$$t.dict ] && echo -dict=tests/fuzz/$$t.dict) \
+	    $(BUILD)/corpus/$$t tests/fuzz/corpus/$$t 2>$(BUILD)/artifacts/$$t/fuzz.log \
+	    || { tail -n 60 $(BUILD)/artifacts/$$t/fuzz.log; exit 1; }; \
+	  grep -E '^(Done|stat::number_of_executed_units)' $(BUILD)/artifacts/$$t/fuzz.log; \
+	done
+
+# Regenerates the binary seed corpora (a database file, a log) with the plain build.
+fuzz-seeds: $(BUILD)/fuzz-mkseed
+	$(BUILD)/fuzz-mkseed tests/fuzz/corpus
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCH_BINS)
@@ -162,6 +208,15 @@ $(CRASH_BIN): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/crash/*.c)) $(COM
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# A fuzz target: tests/fuzz/<target>.c + the shared helper, linked with libFuzzer's main.
+# The csv target also takes the shell's CSV reader.
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/fuzz_util.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+$(BUILD)/fuzz/csv: $(BUILD)/obj/shell/csv.o
+$(BUILD)/fuzz-mkseed: $(BUILD)/obj/tests/fuzz/mkseed.o $(BUILD)/obj/tests/fuzz/fuzz_util.o $(LIB)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
 # The shell's scenario suite runs the shell binary of the same build variant (order-only:
 # the binary is run, not linked).
 $(BUILD)/tests/shell: | $(SHELL_BIN)
@@ -171,4 +226,5 @@ $(BUILD)/acidb: $(SHELL_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(CFLAGS) $^ -o $@ $(shell pkg-config --libs readline 2>/dev/null) $(LDLIBS)
 
 -include $(LIB_OBJS:.o=.d) $(wildcard $(BUILD)/obj/tests/*/*.d) $(wildcard $(BUILD)/obj/bench/*.d) \
-         $(wildcard $(BUILD)/obj/shell/*.d)
+         $(wildcard $(BUILD)/obj/shell/*.d) \
+         $(wildcard $(BUILD)/obj/tests/fuzz/*.d)
