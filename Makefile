@@ -131,40 +131,44 @@ crash: deps
 # that ever crashed), then fuzzes for FUZZ_SECONDS from the seeds in tests/fuzz/corpus/<target>/
 # plus the corpus grown by earlier runs (build/fuzz/corpus/<target>/, not committed). Any crash,
 # leak, timeout or sanitizer report fails the target and leaves the input in
-# build/fuzz/artifacts/<target>/. `make test` runs each for FUZZ_QUICK_SECONDS.
+# build/fuzz/artifacts/<target>/. `make test` runs each for FUZZ_QUICK_SECONDS. FUZZ_JOBS
+# targets run at a time; FUZZ_TARGETS=sql selects.
 FUZZ_TARGETS       := sql sqlgen dbfile log csv
 FUZZ_SECONDS       ?= 300
 FUZZ_QUICK_SECONDS ?= 20
+FUZZ_JOBS          ?= 2
 FUZZ_SUBMAKE       := $(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \
                       SANITIZE=fuzzer-no-link,address,undefined
 FUZZ_BINS           = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 
 fuzz: deps
 	+@$(FUZZ_SUBMAKE) fuzz-bins
-	+@$(FUZZ_SUBMAKE) fuzz-run FUZZ_TIME=$(FUZZ_SECONDS)
+	+@$(FUZZ_SUBMAKE) -j$(FUZZ_JOBS) fuzz-run FUZZ_TIME=$(FUZZ_SECONDS)
 
 fuzz-quick:
 	+@$(FUZZ_SUBMAKE) fuzz-bins
-	+@$(FUZZ_SUBMAKE) fuzz-run FUZZ_TIME=$(FUZZ_QUICK_SECONDS)
+	+@$(FUZZ_SUBMAKE) -j$(FUZZ_JOBS) fuzz-run FUZZ_TIME=$(FUZZ_QUICK_SECONDS)
 
 fuzz-bins: $(FUZZ_BINS)
 
-fuzz-run:
-	@set -e; for t in $(FUZZ_TARGETS); do \
-	  mkdir -p $(BUILD)/corpus/$$t $(BUILD)/artifacts/$$t; \
-	  if [ -n "$$(ls tests/fuzz/regress/$$t 2>/dev/null)" ]; then \
-	    echo "== fuzz $$t: replaying tests/fuzz/regress/$$t"; \
-	    $(BUILD)/fuzz/$$t tests/fuzz/regress/$$t/* 2>$(BUILD)/artifacts/$$t/regress.log \
-	      || { cat $(BUILD)/artifacts/$$t/regress.log; exit 1; }; \
-	  fi; \
-	  echo "== fuzz $$t: $(FUZZ_TIME) s"; \
-	  $(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
-	    -print_final_stats=1 -artifact_prefix=$(BUILD)/artifacts/$$t/ \
-	    $$([ -f tests/fuzz/$$t.dict ] && echo -dict=tests/fuzz/$$t.dict) \
-	    $(BUILD)/corpus/$$t tests/fuzz/corpus/$$t 2>$(BUILD)/artifacts/$$t/fuzz.log \
-	    || { tail -n 60 $(BUILD)/artifacts/$$t/fuzz.log; exit 1; }; \
-	  grep -E '^(Done|stat::number_of_executed_units)' $(BUILD)/artifacts/$$t/fuzz.log; \
-	done
+fuzz-run: $(FUZZ_TARGETS:%=fuzz-run-%)
+
+fuzz-run-%:
+	@mkdir -p $(BUILD)/corpus/$* $(BUILD)/artifacts/$*
+	@if [ -n "$$(ls tests/fuzz/regress/$* 2>/dev/null)" ]; then \
+	  $(BUILD)/fuzz/$* tests/fuzz/regress/$*/* 2>$(BUILD)/artifacts/$*/regress.log \
+	    || { cat $(BUILD)/artifacts/$*/regress.log; \
+	         echo "== fuzz $*: a regression input of tests/fuzz/regress/$* FAILED"; exit 1; }; \
+	  echo "== fuzz $*: $$(ls tests/fuzz/regress/$* | wc -l) regression inputs pass"; \
+	fi
+	@$(BUILD)/fuzz/$* -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix=$(BUILD)/artifacts/$*/ \
+	    $$([ -f tests/fuzz/$*.dict ] && echo -dict=tests/fuzz/$*.dict) \
+	    $(BUILD)/corpus/$* tests/fuzz/corpus/$* 2>$(BUILD)/artifacts/$*/fuzz.log \
+	  || { tail -n 60 $(BUILD)/artifacts/$*/fuzz.log; \
+	       echo "== fuzz $*: FAILED; the input is in $(BUILD)/artifacts/$*/"; exit 1; }
+	@echo "== fuzz $*: $(FUZZ_TIME) s, $$(sed -n 's/^stat::number_of_executed_units: *//p' \
+	    $(BUILD)/artifacts/$*/fuzz.log) inputs, no finding"
 
 # Regenerates the binary seed corpora (a database file, a log) with the plain build.
 fuzz-seeds: $(BUILD)/fuzz-mkseed

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -283,6 +284,64 @@ void fz_run_script(const char *sql)
     fz_remove_db(p);
 }
 
+void fz_clean_db(const char *path)
+{
+    fz_remove_db(path);
+    acidb_options o = fz_options();
+    acidb_db *db = NULL;
+    acidb_conn *c = NULL;
+    if (acidb_open(path, &o, &db) != ACIDB_OK || acidb_connect(db, &c) != ACIDB_OK)
+        abort();
+    fz_schema(c);
+    acidb_disconnect(c);
+    if (acidb_close(db) != ACIDB_OK)
+        abort();
+}
+
+static void must(acidb_conn *c, const char *sql)
+{
+    if (acidb_exec(c, sql) != ACIDB_OK) {
+        fprintf(stderr, "fuzz: %s: %s\n", sql, acidb_errmsg(c));
+        _exit(3);
+    }
+}
+
+void fz_crashed_db(const char *path)
+{
+    fz_remove_db(path);
+    pid_t pid = fork();
+    if (pid < 0)
+        abort();
+    if (pid == 0) {
+        acidb_options o = fz_options();
+        o.durability = ACIDB_DURABILITY_FULL; /* every commit reaches the log file */
+        o.checkpoint_bytes = 1u << 30;        /* checkpoints only where asked: deterministic */
+        acidb_db *db = NULL;
+        acidb_conn *a = NULL, *b = NULL;
+        if (acidb_open(path, &o, &db) != ACIDB_OK || acidb_connect(db, &a) != ACIDB_OK ||
+            acidb_connect(db, &b) != ACIDB_OK)
+            _exit(2);
+        fz_schema(a);
+        if (acidb_checkpoint(db) != ACIDB_OK)
+            _exit(2);
+        must(a, "BEGIN; UPDATE accounts SET balance = balance - 10 WHERE id = 1; "
+                "UPDATE accounts SET balance = balance + 10 WHERE id = 2; "
+                "INSERT INTO transfers (ref, src, dst, amount) VALUES ('c1', 1, 2, 10); COMMIT");
+        must(a, "CREATE TABLE later (x INTEGER PRIMARY KEY, y TEXT); "
+                "INSERT INTO later VALUES (1, 'one'), (2, 'two')");
+        /* b's transaction is in the log (a's commit forces it there) but never ends. */
+        must(b, "BEGIN; UPDATE accounts SET balance = 0 WHERE id = 4; "
+                "DELETE FROM notes WHERE k = 'short'; INSERT INTO later VALUES (3, 'three')");
+        must(a, "UPDATE notes SET body = 'changed' WHERE k = 'empty'");
+        _exit(0); /* the crash: no rollback, no checkpoint, no close */
+    }
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "fuzz: building the crashed database failed (status %d)\n", status);
+        abort();
+    }
+}
+
 /* ---- checksums ---------------------------------------------------------------------------- */
 
 static uint64_t get_le(const uint8_t *p, int n)
@@ -310,6 +369,16 @@ void fz_fix_db_checksums(uint8_t *img, size_t n)
         uint8_t *p = img + pg * ps;
         put_u64(p + ps - 8, XXH3_64bits_withSeed(p, ps - 8, pg));
     }
+}
+
+void fz_set_db_id(uint8_t *img, size_t n, const uint8_t db_id[16])
+{
+    if (n < 96)
+        return;
+    memcpy(img + 80, db_id, 16);
+    uint32_t ps = (uint32_t)get_le(img + 36, 4);
+    if (ps >= 512 && ps <= 65536 && (ps & (ps - 1)) == 0 && ps <= n)
+        put_u64(img + ps - 8, XXH3_64bits_withSeed(img, ps - 8, 0));
 }
 
 void fz_fix_log_checksums(uint8_t *img, size_t n, const uint8_t db_id[16])

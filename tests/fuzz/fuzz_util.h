@@ -47,11 +47,25 @@ void fz_probe_write(acidb_conn *c);
  * statements. Errors are expected and ignored. */
 void fz_run_script(const char *sql);
 
+/* Builds a database holding fz_schema at path and closes it cleanly (one file, no log). */
+void fz_clean_db(const char *path);
+/* Builds a database at path as a crash leaves it: a forked child runs fz_schema, a checkpoint,
+ * committed transfers, and a transaction that is still open when it _exit()s, so the log
+ * (<path>-wal) needs redo and undo. Deterministic but for the database id. */
+void fz_crashed_db(const char *path);
+
 /* Recomputes every page checksum of a database image whose header names a valid page size
  * (XXH3-64 seeded with the page number, pager/README.md). */
 void fz_fix_db_checksums(uint8_t *img, size_t n);
 /* Recomputes the checksums of a log image: both header copies and every record whose length
  * field fits the file (wal/README.md, "Log file format"). db_id: the database's id. */
 void fz_fix_log_checksums(uint8_t *img, size_t n, const uint8_t db_id[16]);
+/* Sets a database image's id (header offset 80) and recomputes page 0's checksum. */
+void fz_set_db_id(uint8_t *img, size_t n, const uint8_t db_id[16]);
+
+/* The layout the dbfile and log targets give their inputs: byte 0 holds flags, the rest is
+ * the file. FZ_FIX_CHECKSUMS: recompute the checksums after mutation, so that the mutation
+ * reaches the structure checks and recovery instead of stopping at a checksum. */
+enum { FZ_FIX_CHECKSUMS = 1 };
 
 #endif
