@@ -40,7 +40,13 @@ static acidb_options options(int create)
 
 acidb_db *bi_open(const char *path, int create)
 {
+    return bi_open_cache(path, create, 4u << 20);
+}
+
+acidb_db *bi_open_cache(const char *path, int create, uint64_t cache_bytes)
+{
     acidb_options o = options(create);
+    o.cache_bytes = cache_bytes;
     acidb_db *db = NULL;
     int rc = acidb_open(path, &o, &db);
     cr_assert_eq(rc, ACIDB_OK, "open %s: %d %s", path, rc, acidb_open_errmsg());

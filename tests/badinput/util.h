@@ -18,6 +18,8 @@ void bi_teardown(void);
 
 /* Opens path with durability off (create as given); asserts success. */
 acidb_db *bi_open(const char *path, int create);
+/* The same with a cache of cache_bytes (0: the default, 64 MiB). */
+acidb_db *bi_open_cache(const char *path, int create, uint64_t cache_bytes);
 acidb_conn *bi_connect(acidb_db *db);
 /* acidb_open that must fail: returns the code, *msg the message (static copy). */
 int bi_open_fails(const char *path, int create, const char **msg);
