@@ -19,36 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench_util.h"
 #include "pager/status.h"
 #include "wal/btx.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double fdatasync_rate(const char *dir, double secs)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/acidb-fsync-probe", dir);
-    int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
-    if (fd < 0)
-        return 0;
-    char buf[512];
-    memset(buf, 'x', sizeof buf);
-    double t0 = now(), t;
-    long n = 0;
-    do {
-        if (pwrite(fd, buf, sizeof buf, 0) != (ssize_t)sizeof buf || fdatasync(fd) != 0)
-            break;
-        n++;
-    } while ((t = now()) - t0 < secs);
-    close(fd);
-    unlink(path);
-    return n / (now() - t0);
-}
 
 typedef struct run {
     txm *tm;
@@ -96,7 +69,7 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "-d") == 0)
             dir = argv[i + 1];
     }
-    double rate = fdatasync_rate(dir, secs);
+    double rate = bench_fdatasync_rate(dir, secs);
     printf("disk: %.0f fdatasync/s (512-byte write + fdatasync, %s)\n", rate, dir);
     printf("%8s %12s %14s %14s %16s\n", "threads", "commits/s", "fsyncs/commit", "vs fdatasync",
            "log bytes/commit");
@@ -120,7 +93,7 @@ int main(int argc, char **argv)
         wal_get_stats(txm_log(r.tm), &w0);
         pthread_t th[16];
         thr ta[16];
-        double t0 = now();
+        double t0 = bench_now();
         for (int i = 0; i < r.threads; i++) {
             ta[i] = (thr){&r, i};
             pthread_create(&th[i], NULL, worker, &ta[i]);
@@ -130,7 +103,7 @@ int main(int argc, char **argv)
         atomic_store(&r.stop, 1);
         for (int i = 0; i < r.threads; i++)
             pthread_join(th[i], NULL);
-        double el = now() - t0;
+        double el = bench_now() - t0;
         wal_get_stats(txm_log(r.tm), &w1);
         long n = atomic_load(&r.commits);
         double cps = n / el;

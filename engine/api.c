@@ -343,9 +343,12 @@ static int prepare_parsed(acidb_stmt *s)
         }
         s->nparams = np;
     }
+    for (int i = 0; s->text != NULL && i < s->old_ncols; i++)
+        free(s->text[i]); /* the column-text buffers of the previous plan */
     free(s->row);
     free(s->text);
     free(s->text_cap);
+    s->old_ncols = s->ncols;
     s->row = calloc((size_t)s->ncols + 1, sizeof *s->row);
     s->text = calloc((size_t)s->ncols + 1, sizeof *s->text);
     s->text_cap = calloc((size_t)s->ncols + 1, sizeof *s->text_cap);
@@ -530,7 +533,7 @@ static void set_tag(acidb_stmt *s)
     case STMT_DROP_TABLE: c->tag_prefix = "DROP TABLE"; break;
     case STMT_CREATE_INDEX: c->tag_prefix = "CREATE INDEX"; break;
     case STMT_DROP_INDEX: c->tag_prefix = "DROP INDEX"; break;
-    case STMT_BEGIN: c->tag_prefix = "BEGIN"; break;
+    case STMT_BEGIN: c->tag_prefix = s->ast->start_transaction ? "START TRANSACTION" : "BEGIN"; break;
     case STMT_COMMIT: c->tag_prefix = "COMMIT"; break;
     case STMT_ROLLBACK: c->tag_prefix = "ROLLBACK"; break;
     case STMT_EXPLAIN: c->tag_prefix = "EXPLAIN"; break;
@@ -767,6 +770,14 @@ static int start(acidb_stmt *s)
     default:
         break;
     }
+    /* After an I/O error the database refuses every statement that needs a transaction: it
+     * could otherwise wait for the locks of a transaction whose rollback could not be logged
+     * (wal/txn.h, fail-stop), and applications told to retry 55P03 would retry forever.
+     * Reopening the database recovers. */
+    if (txm_failed(c->db->tm))
+        return sql_err(&c->err, ACIDB_IOERR, "58030", -1,
+                       "%s: an earlier I/O error stopped all changes; reopen the database to "
+                       "recover", c->db->path);
     /* Everything else runs in a transaction: the block's, or its own. */
     if (c->t == NULL) {
         if ((rc = conn_begin(c)) != ACIDB_OK)

@@ -242,6 +242,7 @@ struct sql_stmt {
     int32_t pos;         /* offset of the statement's first token */
     int32_t end;         /* offset just past its last token (the text is sql[pos..end)) */
     int nparams;         /* highest parameter number used */
+    uint8_t start_transaction; /* STMT_BEGIN spelled START TRANSACTION (its command tag) */
     union {
         sql_select select;
         sql_insert insert;

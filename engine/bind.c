@@ -32,9 +32,17 @@ static int resolve_column(bind_scope *s, sql_expr *e)
                 found_src = i;
                 break;
             }
-        if (found_src < 0)
+        if (found_src < 0) {
+            /* PostgreSQL tells apart a table hidden by its alias from one not in FROM. */
+            for (int i = 0; i < s->nsrc; i++)
+                if (strcmp(s->src[i].t->name, e->table) == 0)
+                    return sql_err(s->err, ACIDB_ERROR, "42P01", e->pos,
+                                   "invalid reference to FROM-clause entry for table \"%s\"\n"
+                                   "HINT:  Perhaps you meant to reference the table alias \"%s\".",
+                                   e->table, s->src[i].name);
             return sql_err(s->err, ACIDB_ERROR, "42P01", e->pos,
                            "missing FROM-clause entry for table \"%s\"", e->table);
+        }
         found_col = cat_col_index(s->src[found_src].t, e->name);
         if (found_col < 0)
             return sql_err(s->err, ACIDB_ERROR, "42703", e->pos,

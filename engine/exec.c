@@ -947,7 +947,7 @@ static int materialize(acidb_stmt *s, sel_plan *p, value **rows)
         free(h.slot);
         s->nres = kept;
     }
-    if (p->norder > 0 && s->nres > 1) { /* qsort(NULL, 0) is undefined behaviour */
+    if (p->norder > 0 && s->nres > 1) { /* qsort's array may not be NULL, even for 0 */
         sort_plan = p;
         sort_base = p->ntargets;
         qsort(s->res, (size_t)s->nres, sizeof *s->res, cmp_rows);

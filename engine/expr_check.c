@@ -227,6 +227,10 @@ static int check_unary(chk *k, sql_expr *e)
         return 0;
     }
     const char *n = tname(e->l);
+    /* PostgreSQL cannot choose among its prefix - / + operators for an untyped literal. */
+    if (is_unknown(e->l) && e->l->kind == EX_CONST && e->l->v.type == VT_TEXT)
+        return sql_err(k->err, ACIDB_ERROR, "42725", e->pos, "operator is not unique: %s unknown",
+                       op_name(e->op));
     if ((rc = adapt(k, e->l, VT_INT)) != 0)
         return rc;
     if (e->l->type != VT_INT && e->l->type != VT_NULL)

@@ -327,6 +327,7 @@ sql_stmt *ps_txn(parser *p, sql_stmt *st)
     case KW_START:
         ps_expect_kw(p, KW_TRANSACTION);
         st->kind = STMT_BEGIN;
+        st->start_transaction = 1;
         p_txn_modes(p);
         return st;
     case KW_BEGIN:

@@ -538,7 +538,22 @@ static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *er
         return sql_err(err, ACIDB_ERROR, "42P01", q->table_pos, "relation \"%s\" does not exist",
                        q->table);
     d->t = t;
-    int ncols = q->cols ? q->ncols : t->ncols;
+    /* VALUES rows must agree in length; without a column list the values fill the first
+     * columns and the rest take their defaults (PostgreSQL). */
+    if (q->select == NULL && !q->default_values)
+        for (int r = 1; r < q->nrows; r++)
+            if (q->nvalues[r] != q->nvalues[0])
+                return sql_err(err, ACIDB_ERROR, "42601",
+                               q->nvalues[r] > 0 ? q->rows[r][0]->pos : q->table_pos,
+                               "VALUES lists must all be the same length");
+    int ncols = q->ncols;
+    if (q->cols == NULL) {
+        ncols = q->select != NULL ? t->ncols
+              : q->default_values || q->nrows == 0 ? 0 : q->nvalues[0];
+        if (ncols > t->ncols)
+            return sql_err(err, ACIDB_ERROR, "42601", q->rows[0][t->ncols]->pos,
+                           "INSERT has more expressions than target columns");
+    }
     int *map = ar_alloc(a, (size_t)(ncols + 1) * sizeof *map);
     d->given = ar_alloc(a, (size_t)t->ncols + 1);
     if (map == NULL || d->given == NULL)
@@ -562,6 +577,11 @@ static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *er
             return NOMEM(err);
         if ((rc = plan_select(st, q->select, &d->sel, 0, err)) != ACIDB_OK)
             return rc;
+        if (q->cols == NULL && d->sel.ntargets < ncols) {
+            for (int i = d->sel.ntargets; i < ncols; i++)
+                d->given[map[i]] = 0; /* defaults for the columns the SELECT leaves out */
+            ncols = d->sel.ntargets;
+        }
         if (d->sel.ntargets != ncols)
             return sql_err(err, ACIDB_ERROR, "42601", q->table_pos,
                            d->sel.ntargets > ncols ? "INSERT has more expressions than target columns"

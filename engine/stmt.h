@@ -114,6 +114,7 @@ struct acidb_stmt {
     char **param_text;
     /* output */
     int ncols;
+    int old_ncols;              /* columns of the text buffers allocated (for re-planning) */
     const char **names;
     value *row;                 /* the current output row (ncols) */
     char **text;                /* acidb_column_text buffers, per column */

@@ -141,14 +141,17 @@ int main(int argc, char **argv)
                 cmds[ncmds++] = (cmd){'c', a};
         } else if (strcmp(o, "-h") == 0 || strcmp(o, "-help") == 0) {
             usage(stdout);
+            free(cmds);
             return 0;
         } else if (strcmp(o, "-V") == 0 || strcmp(o, "-version") == 0) {
             printf("acidb %s\n", ACIDB_VERSION);
+            free(cmds);
             return 0;
         } else if (strcmp(o, "-c") == 0 || strcmp(o, "-f") == 0) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "acidb: option '%s' needs an argument\n"
                                 "Try 'acidb --help' for more information.\n", a);
+                free(cmds);
                 return 2;
             }
             cmds[ncmds++] = (cmd){o[1], argv[++i]};
@@ -167,6 +170,7 @@ int main(int argc, char **argv)
         } else {
             fprintf(stderr, "acidb: unknown option '%s'\n"
                             "Try 'acidb --help' for more information.\n", a);
+            free(cmds);
             return 2;
         }
     }
