@@ -4,7 +4,9 @@
 #   make         build/libacidb.a, the shell, the bench programs and the test suites
 #   make run     build everything, create bank.db with the demo schema when missing, open the shell
 #   make test    deps + build + every Criterion suite, then again under ASan+UBSan (clang)
-#                and the concurrent suites under TSan
+#                and the concurrent suites under TSan, the fuzz targets briefly, lint
+#   make fuzz    the libFuzzer targets of tests/fuzz, FUZZ_SECONDS each (default 300)
+#   make lint    cppcheck and clang-tidy (.clang-tidy) over the library and the shell
 #   make bench   build the bench programs and run them
 #   make clean   remove build/
 #
@@ -20,7 +22,7 @@ OPT      ?= -O2
 
 # Debian packages the build, the tests and the benchmarks need.
 DEPS_PKGS := build-essential pkg-config libxxhash-dev libcriterion-dev libreadline-dev \
-             libsqlite3-dev clang libclang-rt-dev tmux
+             libsqlite3-dev clang libclang-rt-dev tmux cppcheck clang-tidy
 
 PKGS     := libxxhash
 CFLAGS   := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -66,7 +68,7 @@ SHELL_SRCS := $(wildcard shell/*.c)
 SHELL_BIN  := $(BUILD)/acidb
 
 .PHONY: deps all run test test-suites test-tsan crash crash-quick bench fuzz fuzz-quick \
-        fuzz-bins fuzz-run fuzz-seeds clean
+        fuzz-bins fuzz-run fuzz-seeds lint lint-cppcheck lint-tidy clean
 .DEFAULT_GOAL := all
 
 # Installs only what is missing; prints nothing and changes nothing when all is present.
@@ -93,12 +95,13 @@ run: deps
 	@$(BUILD)/acidb --demo bank.db
 
 # The README's test command: plain build (gcc), then ASan+UBSan (clang), then TSan on the
-# concurrent suites, then each fuzz target briefly (regressions replayed first). Each step stops the target on the first failing suite.
+# concurrent suites, then each fuzz target briefly (regressions replayed first), then lint. Each step stops the target on the first failing suite.
 test: deps
 	$(MAKE) --no-print-directory test-suites crash-quick
 	$(MAKE) --no-print-directory test-suites BUILD=build/asan SANITIZE=address,undefined CC=clang
 	$(MAKE) --no-print-directory test-tsan BUILD=build/tsan SANITIZE=thread CRITERION_SHIM=1
 	$(MAKE) --no-print-directory fuzz-quick
+	$(MAKE) --no-print-directory lint
 
 test-suites: $(SUITE_BINS)
 	@set -e; for s in $(SUITES); do \
@@ -137,6 +140,10 @@ FUZZ_TARGETS       := sql sqlgen dbfile log csv
 FUZZ_SECONDS       ?= 300
 FUZZ_QUICK_SECONDS ?= 20
 FUZZ_JOBS          ?= 2
+# Per-target libFuzzer options (without them the longest seed caps the input length).
+FUZZ_ARGS_sql      := -max_len=4096
+FUZZ_ARGS_sqlgen   := -max_len=1024
+FUZZ_ARGS_csv      := -max_len=4096
 FUZZ_SUBMAKE       := $(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \
                       SANITIZE=fuzzer-no-link,address,undefined
 FUZZ_BINS           = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
@@ -162,7 +169,7 @@ fuzz-run-%:
 	  echo "== fuzz $*: $$(ls tests/fuzz/regress/$* | wc -l) regression inputs pass"; \
 	fi
 	@$(BUILD)/fuzz/$* -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
-	    -print_final_stats=1 -artifact_prefix=$(BUILD)/artifacts/$*/ \
+	    -print_final_stats=1 -artifact_prefix=$(BUILD)/artifacts/$*/ $(FUZZ_ARGS_$*) \
 	    $$([ -f tests/fuzz/$*.dict ] && echo -dict=tests/fuzz/$*.dict) \
 	    $(BUILD)/corpus/$* tests/fuzz/corpus/$* 2>$(BUILD)/artifacts/$*/fuzz.log \
 	  || { tail -n 60 $(BUILD)/artifacts/$*/fuzz.log; \
@@ -173,6 +180,38 @@ fuzz-run-%:
 # Regenerates the binary seed corpora (a database file, a log) with the plain build.
 fuzz-seeds: $(BUILD)/fuzz-mkseed
 	$(BUILD)/fuzz-mkseed tests/fuzz/corpus
+
+# Static analysis over the library and the shell: cppcheck (any finding fails), then
+# clang-tidy with the checks of .clang-tidy (why each disabled check is off is written there):
+# any finding not in tests/lint/tidy-baseline.txt (reviewed false positives and known open
+# findings, each with its verdict in tests/README.md) fails. clang-tidy runs per file and
+# keeps its findings in build/lint/, so only changed files (or all, after a header or
+# .clang-tidy changes) are analysed again.
+LINT_DIRS   := pager lockmgr wal engine shell
+LINT_SRCS   := $(foreach d,$(LINT_DIRS),$(wildcard $(d)/*.c))
+LINT_STAMPS := $(LINT_SRCS:%.c=build/lint/%.tidy)
+LINT_CFLAGS := -std=c11 -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+
+lint: deps
+	+@$(MAKE) --no-print-directory -j2 lint-cppcheck lint-tidy
+
+lint-cppcheck:
+	@cppcheck --std=c11 --enable=warning,portability --inline-suppr --error-exitcode=1 -q \
+	  -D_GNU_SOURCE -I. --suppress=missingIncludeSystem \
+	  --template='{file}:{line}: {severity}: {message} [{id}]' $(LINT_DIRS)
+	@echo "== lint: cppcheck clean"
+
+lint-tidy: $(LINT_STAMPS)
+	@tests/lint/tidy-gate.sh tests/lint/tidy-baseline.txt $(LINT_STAMPS)
+	@echo "== lint: clang-tidy: nothing new ($(words $(LINT_SRCS)) files; known: tests/lint/tidy-baseline.txt)"
+
+# One file's findings as "path:line:col: check" lines (the gate decides).
+build/lint/%.tidy: %.c .clang-tidy $(wildcard $(LINT_DIRS:%=%/*.h))
+	@mkdir -p $(dir $@)
+	@clang-tidy --quiet $< -- $(LINT_CFLAGS) >$@.log 2>&1; \
+	  sed -nE -e 's|^$(CURDIR)/||' -e 's|^\./||' \
+	    -e 's/^([^ :]+:[0-9]+:[0-9]+): (warning|error): .*\[([A-Za-z0-9.-]+)[],].*/\1: \3/p' \
+	    $@.log >$@.tmp && mv $@.tmp $@
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCH_BINS)
