@@ -14,6 +14,7 @@
 #include "wal/btx.h"
 
 static _Thread_local char open_msg[SQL_ERRMSG_MAX];
+_Thread_local const struct db_open_extra *db_open_extra; /* tests only (engine.h) */
 
 const char *acidb_errstr(int code)
 {
@@ -118,6 +119,13 @@ int acidb_open(const char *path, const acidb_options *opts, acidb_db **out)
         .progress = o.progress,
         .progress_ctx = o.progress_ctx,
     };
+    const struct db_open_extra *x = db_open_extra;
+    if (x != NULL) {
+        to.pager.vfs = to.log.vfs = x->vfs;
+        to.pager.page_size = x->page_size;
+        to.log.prealloc = x->log_prealloc;
+        to.test_break = x->test_break;
+    }
     int st = txm_open(path, &to, &db->tm);
     if (st != ST_OK) {
         db->tm = NULL;

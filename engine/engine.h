@@ -86,6 +86,17 @@ struct acidb_conn {
     int running;              /* statements between their first step and their end */
 };
 
+/* TESTS ONLY (engine/testhooks.c): while set on the opening thread, acidb_open builds its
+ * txm_options with this OS layer (pager and log), page size, log preallocation and
+ * test_break switches. NULL (always, outside tests): the defaults. */
+struct db_open_extra {
+    os_vfs *vfs;
+    uint32_t page_size;
+    size_t log_prealloc;
+    unsigned test_break;
+};
+extern _Thread_local const struct db_open_extra *db_open_extra;
+
 /* ---- transactions (engine/conn.c) ---------------------------------------------------------- */
 
 /* Starts a transaction if none is open. */

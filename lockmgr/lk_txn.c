@@ -83,6 +83,7 @@ int lk_txn_begin(lk_txn *t, uint64_t txn_id)
 
 uint64_t lk_txn_id(const lk_txn *t) { return t->id; }
 void lk_txn_set_timeout(lk_txn *t, unsigned ms) { t->timeout_ms = ms; }
+unsigned lk_txn_timeout(const lk_txn *t) { return t->timeout_ms; }
 const char *lk_txn_errmsg(const lk_txn *t) { return t->errmsg; }
 
 bool lk_txn_cancel(lk_txn *t)

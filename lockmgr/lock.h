@@ -194,6 +194,8 @@ int lk_txn_begin(lk_txn *t, uint64_t txn_id);
 uint64_t lk_txn_id(const lk_txn *t);
 /* Sets this handle's lock timeout in milliseconds (0 = wait forever), like SET lock_timeout. */
 void lk_txn_set_timeout(lk_txn *t, unsigned ms);
+/* This handle's lock timeout in milliseconds (the manager's default until set). */
+unsigned lk_txn_timeout(const lk_txn *t);
 /* The detail of this handle's last failure ("" if none). Valid until the next lk_ call on it. */
 const char *lk_txn_errmsg(const lk_txn *t);
 /* Number of locks (requests) this transaction holds right now, intention locks included. */

@@ -2,7 +2,7 @@
  * bufpool.c — the buffer pool: frames, page table, GCLOCK eviction, write-back.
  *
  * Design (pager/README.md, "Buffer pool"): a fixed array of frames allocated at open, a chained
- * hash page table keyed by page number (XXH3), and a clock-sweep hand with usage counts capped
+ * hash page table keyed by page number (Fibonacci hashing), and a clock-sweep hand with usage counts capped
  * at USAGE_MAX. The pool mutex protects the table, pins, usage counts and the hand, and is
  * never held across I/O or while waiting for a page latch: a miss installs the frame as
  * FR_LOADING, drops the mutex, reads and verifies, then publishes it; a dirty victim is pinned,
@@ -42,7 +42,10 @@ int pgr_touch(pgr_page *pg)
 
 static size_t bucket_of(const pgr *p, uint64_t pgno)
 {
-    return (size_t)XXH3_64bits(&pgno, sizeof pgno) & (p->nbuckets - 1);
+    /* Fibonacci hashing: one multiply, and the high bits mix every bit of the page number
+     * (buckets are a power of two; nbuckets >= 16, so the shift is at most 60). */
+    unsigned shift = 64u - (unsigned)__builtin_ctzll((unsigned long long)p->nbuckets);
+    return (size_t)((pgno * 0x9E3779B97F4A7C15ull) >> shift);
 }
 
 /* Page table operations; pool mutex held. */

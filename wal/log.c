@@ -551,6 +551,13 @@ static int read_at_locked(wal *w, uint64_t lsn, uint8_t **buf, size_t *cap, wal_
     /* In the batch a leader is writing right now: wait until it is in the file. */
     while (w->flushing && lsn >= w->durable_lsn && lsn < w->buf.start)
         pthread_cond_wait(&w->cv, &w->mu);
+    /* That leader failed: the record never landed in the file (and after a failed fdatasync
+     * nothing written since the last good one can be trusted). An I/O error, not corruption. */
+    if (w->failed && lsn >= w->durable_lsn && lsn < w->buf.start) {
+        int frc = failed_error(w);
+        pthread_mutex_unlock(&w->mu);
+        return frc;
+    }
     int rc = ST_OK;
     if (lsn < w->base || lsn >= w->end) {
         rc = st_set(ST_EINVAL, "log %s: no record at LSN %llu (log holds %llu..%llu)", w->path,

@@ -118,6 +118,8 @@ static void txn_free(txn *t);
 
 static void txm_free(txm *tm)
 {
+    for (int i = 0; i < tm->lk_npool; i++)
+        lk_txn_destroy(tm->lk_pool[i]);
     pthread_rwlock_destroy(&tm->ckpt_lock);
     pthread_mutex_destroy(&tm->ckpt_mu);
     pthread_mutex_destroy(&tm->tt_mu);
@@ -245,11 +247,17 @@ int txn_begin(txm *tm, txn **out)
     t->state = TX_ACTIVE;
     pthread_mutex_lock(&tm->tt_mu);
     t->id = tm->next_id++;
+    if (tm->lk_npool > 0)
+        t->lk = tm->lk_pool[--tm->lk_npool];
     pthread_mutex_unlock(&tm->tt_mu);
     if (tm->locks != NULL) {
-        if (lk_txn_create(tm->locks, &t->lk) != LK_OK) {
+        if (t->lk != NULL) {
+            lk_txn_set_timeout(t->lk, atomic_load(&tm->lk_timeout)); /* a reused handle starts as new */
+        } else if (lk_txn_create(tm->locks, &t->lk) != LK_OK) {
             free(t);
             return st_set(ST_ENOMEM, "out of memory starting a transaction");
+        } else {
+            atomic_store(&tm->lk_timeout, lk_txn_timeout(t->lk)); /* same value for every fresh handle */
         }
         lk_txn_begin(t->lk, t->id); /* ids grow with start time: the victim rule's order */
     }
@@ -265,8 +273,17 @@ lk_txn *txn_locks(const txn *t) { return t->lk; }
 /* Strict 2PL: locks go only when the transaction is over (committed durably or undone). */
 static void txn_free(txn *t)
 {
-    if (t->lk != NULL)
-        lk_txn_destroy(t->lk); /* releases everything at once */
+    if (t->lk != NULL) {
+        lk_release_all(t->lk); /* releases everything at once */
+        txm *tm = t->tm;
+        pthread_mutex_lock(&tm->tt_mu);
+        if (tm->lk_npool < (int)(sizeof tm->lk_pool / sizeof tm->lk_pool[0])) {
+            tm->lk_pool[tm->lk_npool++] = t->lk;
+            t->lk = NULL;
+        }
+        pthread_mutex_unlock(&tm->tt_mu);
+        lk_txn_destroy(t->lk); /* NULL when pooled */
+    }
     free(t);
 }
 uint64_t txn_savepoint(const txn *t) { return t->last_lsn; }

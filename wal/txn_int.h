@@ -44,9 +44,15 @@ struct txm {
     atomic_uint_fast64_t last_ckpt_end; /* log end when the last checkpoint finished */
     pthread_mutex_t ckpt_mu;  /* one checkpoint at a time */
 
-    pthread_mutex_t tt_mu;    /* the transaction table and next_id */
+    pthread_mutex_t tt_mu;    /* the transaction table, next_id and the lock-handle pool */
     txn *active;
     uint64_t next_id;
+    /* Lock handles of ended transactions, reused by the next ones (lk_txn_begin restarts a
+     * handle): creating one costs a calloc, a mutex and a condition variable, a fifth of a
+     * point lookup. At most TXM_LK_POOL are kept. */
+    lk_txn *lk_pool[64];
+    int lk_npool;
+    atomic_uint lk_timeout;   /* the lock manager's default timeout, restored on reuse */
 
     txm_recovery rec;
     unsigned test_break; /* txm_options.test_break */

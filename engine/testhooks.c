@@ -1,0 +1,94 @@
+/*
+ * testhooks.c — TESTS ONLY (engine/testhooks.h): opening on another OS layer, the integrity
+ * check of every tree, and abandoning a handle as a crash would.
+ *
+ * Opening goes through the real acidb_open: db_open_extra (engine/engine.h) is set on this
+ * thread for the duration of the call, so the code under test is the code users run, with only
+ * the txm_options it builds changed.
+ */
+#include "engine/testhooks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "pager/status.h"
+
+/* The log's growth step for test databases (the bank's old value): 16 MiB steps would
+ * cost more than the small runs of the crash harness themselves. */
+#define TEST_LOG_PREALLOC (256u * 1024)
+
+int acidb_open_test(const char *path, const acidb_options *o, os_vfs *vfs, unsigned test_break,
+                    uint32_t page_size, acidb_db **out)
+{
+    struct db_open_extra x = {
+        .vfs = vfs, .page_size = page_size, .log_prealloc = TEST_LOG_PREALLOC,
+        .test_break = test_break,
+    };
+    db_open_extra = &x;
+    int rc = acidb_open(path, o, out);
+    db_open_extra = NULL;
+    return rc;
+}
+
+/* ---- integrity check -------------------------------------------------------------------- */
+
+typedef struct check_report {
+    char *buf;
+    size_t n, used;
+} check_report;
+
+static void on_problem(void *ctx, uint64_t pgno, const char *msg)
+{
+    check_report *r = ctx;
+    (void)pgno; /* bt_check's messages name their page */
+    if (r->n == 0 || r->used + 1 >= r->n)
+        return;
+    int w = snprintf(r->buf + r->used, r->n - r->used, "%s\n", msg);
+    if (w > 0)
+        r->used += (size_t)w < r->n - r->used ? (size_t)w : r->n - r->used - 1;
+}
+
+int acidb_test_check(acidb_db *db, char *report, size_t n, uint64_t *problems)
+{
+    if (report && n > 0)
+        report[0] = 0;
+    check_report r = {report, report ? n : 0, 0};
+    int rc = acidb_check(db, on_problem, &r, problems);
+    if (rc != ACIDB_OK && rc != ACIDB_MISUSE && r.used == 0 && report && n > 0)
+        snprintf(report, n, "the check stopped: %s", st_msg());
+    return rc;
+}
+
+/* ---- crash -------------------------------------------------------------------------------- */
+
+int acidb_test_failed(acidb_db *db)
+{
+    return db != NULL && db->magic == DB_MAGIC && txm_failed(db->tm);
+}
+
+/* The teardown of acidb_close (engine/api.c) without its checkpoint: keep the two in step when
+ * struct acidb_db gains members. */
+int acidb_test_abandon(acidb_db *db)
+{
+    if (db == NULL || db->magic != DB_MAGIC)
+        return ACIDB_MISUSE;
+    pthread_mutex_lock(&db->mu);
+    int busy = db->nconns > 0;
+    pthread_mutex_unlock(&db->mu);
+    if (busy)
+        return ACIDB_MISUSE;
+    bt_close(db->cattree);
+    cat_unref(db->cat);
+    txm_abandon(db->tm);
+    lk_mgr_destroy(db->locks);
+    cat_registry_destroy(db->reg);
+    pthread_mutex_destroy(&db->mu);
+    pthread_mutex_destroy(&db->cat_mu);
+    pthread_mutex_destroy(&db->ddl_mu);
+    free(db->path);
+    db->magic = 0;
+    free(db);
+    return ACIDB_OK;
+}
