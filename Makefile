@@ -4,7 +4,9 @@
 #   make         build/libacidb.a, the shell, the bench programs and the test suites
 #   make run     build everything, create bank.db with the demo schema when missing, open the shell
 #   make test    deps + build + every Criterion suite, then again under ASan+UBSan (clang)
-#                and the concurrent suites under TSan
+#                and the concurrent suites under TSan, the fuzz targets briefly, lint
+#   make fuzz    the libFuzzer targets of tests/fuzz, FUZZ_SECONDS each (default 300)
+#   make lint    cppcheck and clang-tidy (.clang-tidy) over the library and the shell
 #   make bench   build the bench programs and run them
 #   make clean   remove build/
 #
@@ -20,7 +22,7 @@ OPT      ?= -O2
 
 # Debian packages the build, the tests and the benchmarks need.
 DEPS_PKGS := build-essential pkg-config libxxhash-dev libcriterion-dev libreadline-dev \
-             libsqlite3-dev clang libclang-rt-dev tmux
+             libsqlite3-dev clang libclang-rt-dev tmux cppcheck clang-tidy
 
 PKGS     := libxxhash
 CFLAGS   := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -49,9 +51,9 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libacidb.a
 
 # One Criterion binary per folder under tests/ (tests/<suite>/*.c -> build/tests/<suite>).
-# tests/common holds code shared by suites and the crash harness; tests/shim and tests/crash
-# are not Criterion suites.
-SUITES      := $(filter-out shim common crash,$(patsubst tests/%/,%,$(sort $(dir $(wildcard tests/*/*.c)))))
+# tests/common holds code shared by suites and the crash harness; tests/shim, tests/crash and
+# tests/fuzz are not Criterion suites.
+SUITES      := $(filter-out shim common crash fuzz,$(patsubst tests/%/,%,$(sort $(dir $(wildcard tests/*/*.c)))))
 COMMON_OBJS  = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/common/*.c))
 SUITE_BINS  := $(SUITES:%=$(BUILD)/tests/%)
 # Suites that exercise threads and therefore also run under ThreadSanitizer.
@@ -65,7 +67,8 @@ CRASH_BIN  := $(BUILD)/crash
 SHELL_SRCS := $(wildcard shell/*.c)
 SHELL_BIN  := $(BUILD)/acidb
 
-.PHONY: deps all run test test-suites test-tsan crash crash-quick bench clean
+.PHONY: deps all run test test-suites test-tsan crash crash-quick bench fuzz fuzz-quick \
+        fuzz-bins fuzz-run fuzz-seeds lint lint-cppcheck lint-tidy clean
 .DEFAULT_GOAL := all
 
 # Installs only what is missing; prints nothing and changes nothing when all is present.
@@ -92,11 +95,13 @@ run: deps
 	@$(BUILD)/acidb --demo bank.db
 
 # The README's test command: plain build (gcc), then ASan+UBSan (clang), then TSan on the
-# concurrent suites. Each step stops the target on the first failing suite.
+# concurrent suites, then each fuzz target briefly (regressions replayed first), then lint. Each step stops the target on the first failing suite.
 test: deps
 	$(MAKE) --no-print-directory test-suites crash-quick
 	$(MAKE) --no-print-directory test-suites BUILD=build/asan SANITIZE=address,undefined CC=clang
 	$(MAKE) --no-print-directory test-tsan BUILD=build/tsan SANITIZE=thread CRITERION_SHIM=1
+	$(MAKE) --no-print-directory fuzz-quick
+	$(MAKE) --no-print-directory lint
 
 test-suites: $(SUITE_BINS)
 	@set -e; for s in $(SUITES); do \
@@ -123,6 +128,90 @@ crash: deps
 	$(CRASH_BIN) --mode power --runs 10000 --seed $(CRASH_SEED) $(CRASH_ARGS)
 	$(CRASH_BIN) --mode kill --runs 10000 --seed $(CRASH_SEED) $(CRASH_ARGS)
 	$(CRASH_BIN) --mode io --runs 10000 --seed $(CRASH_SEED) $(CRASH_ARGS)
+
+# Fuzzing (tests/fuzz/, tests/README.md "Fuzzing"): libFuzzer targets built with clang under
+# ASan+UBSan in build/fuzz/. Each run first replays tests/fuzz/regress/<target>/ (every input
+# that ever crashed), then fuzzes for FUZZ_SECONDS from the seeds in tests/fuzz/corpus/<target>/
+# plus the corpus grown by earlier runs (build/fuzz/corpus/<target>/, not committed). Any crash,
+# leak, timeout or sanitizer report fails the target and leaves the input in
+# build/fuzz/artifacts/<target>/. `make test` runs each for FUZZ_QUICK_SECONDS. FUZZ_JOBS
+# targets run at a time; FUZZ_TARGETS=sql selects.
+FUZZ_TARGETS       := sql sqlgen dbfile log csv
+FUZZ_SECONDS       ?= 300
+FUZZ_QUICK_SECONDS ?= 20
+FUZZ_JOBS          ?= 2
+# Per-target libFuzzer options (without them the longest seed caps the input length).
+FUZZ_ARGS_sql      := -max_len=4096
+FUZZ_ARGS_sqlgen   := -max_len=1024
+FUZZ_ARGS_csv      := -max_len=4096
+FUZZ_SUBMAKE       := $(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \
+                      SANITIZE=fuzzer-no-link,address,undefined
+FUZZ_BINS           = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+
+fuzz: deps
+	+@$(FUZZ_SUBMAKE) fuzz-bins
+	+@$(FUZZ_SUBMAKE) -j$(FUZZ_JOBS) fuzz-run FUZZ_TIME=$(FUZZ_SECONDS)
+
+fuzz-quick:
+	+@$(FUZZ_SUBMAKE) fuzz-bins
+	+@$(FUZZ_SUBMAKE) -j$(FUZZ_JOBS) fuzz-run FUZZ_TIME=$(FUZZ_QUICK_SECONDS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz-run: $(FUZZ_TARGETS:%=fuzz-run-%)
+
+fuzz-run-%:
+	@mkdir -p $(BUILD)/corpus/$* $(BUILD)/artifacts/$*
+	@if [ -n "$$(ls tests/fuzz/regress/$* 2>/dev/null)" ]; then \
+	  $(BUILD)/fuzz/$* tests/fuzz/regress/$*/* 2>$(BUILD)/artifacts/$*/regress.log \
+	    || { cat $(BUILD)/artifacts/$*/regress.log; \
+	         echo "== fuzz $*: a regression input of tests/fuzz/regress/$* FAILED"; exit 1; }; \
+	  echo "== fuzz $*: $$(ls tests/fuzz/regress/$* | wc -l) regression inputs pass"; \
+	fi
+	@$(BUILD)/fuzz/$* -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix=$(BUILD)/artifacts/$*/ $(FUZZ_ARGS_$*) \
+	    $$([ -f tests/fuzz/$*.dict ] && echo -dict=tests/fuzz/$*.dict) \
+	    $(BUILD)/corpus/$* tests/fuzz/corpus/$* 2>$(BUILD)/artifacts/$*/fuzz.log \
+	  || { tail -n 60 $(BUILD)/artifacts/$*/fuzz.log; \
+	       echo "== fuzz $*: FAILED; the input is in $(BUILD)/artifacts/$*/"; exit 1; }
+	@echo "== fuzz $*: $(FUZZ_TIME) s, $$(sed -n 's/^stat::number_of_executed_units: *//p' \
+	    $(BUILD)/artifacts/$*/fuzz.log) inputs, no finding"
+
+# Regenerates the binary seed corpora (a database file, a log) with the plain build.
+fuzz-seeds: $(BUILD)/fuzz-mkseed
+	$(BUILD)/fuzz-mkseed tests/fuzz/corpus
+
+# Static analysis over the library and the shell: cppcheck (any finding fails), then
+# clang-tidy with the checks of .clang-tidy (why each disabled check is off is written there):
+# any finding not in tests/lint/tidy-baseline.txt (reviewed false positives and known open
+# findings, each with its verdict in tests/README.md) fails. clang-tidy runs per file and
+# keeps its findings in build/lint/, so only changed files (or all, after a header or
+# .clang-tidy changes) are analysed again.
+LINT_DIRS   := pager lockmgr wal engine shell
+LINT_SRCS   := $(foreach d,$(LINT_DIRS),$(wildcard $(d)/*.c))
+LINT_STAMPS := $(LINT_SRCS:%.c=build/lint/%.tidy)
+LINT_CFLAGS := -std=c11 -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+
+lint: deps
+	+@$(MAKE) --no-print-directory -j2 lint-cppcheck lint-tidy
+
+lint-cppcheck:
+	@cppcheck --std=c11 --enable=warning,portability --inline-suppr --error-exitcode=1 -q \
+	  -D_GNU_SOURCE -I. --suppress=missingIncludeSystem \
+	  --template='{file}:{line}: {severity}: {message} [{id}]' $(LINT_DIRS)
+	@echo "== lint: cppcheck clean"
+
+lint-tidy: $(LINT_STAMPS)
+	@tests/lint/tidy-gate.sh tests/lint/tidy-baseline.txt $(LINT_STAMPS)
+	@echo "== lint: clang-tidy: nothing new ($(words $(LINT_SRCS)) files; known: tests/lint/tidy-baseline.txt)"
+
+# One file's findings as "path:line:col: check" lines (the gate decides).
+build/lint/%.tidy: %.c .clang-tidy $(wildcard $(LINT_DIRS:%=%/*.h))
+	@mkdir -p $(dir $@)
+	@clang-tidy --quiet $< -- $(LINT_CFLAGS) >$@.log 2>&1; \
+	  sed -nE -e 's|^$(CURDIR)/||' -e 's|^\./||' \
+	    -e 's/^([^ :]+:[0-9]+:[0-9]+): (warning|error): .*\[([A-Za-z0-9.-]+)[],].*/\1: \3/p' \
+	    $@.log >$@.tmp && mv $@.tmp $@
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCH_BINS)
@@ -162,6 +251,15 @@ $(CRASH_BIN): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/crash/*.c)) $(COM
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# A fuzz target: tests/fuzz/<target>.c + the shared helper, linked with libFuzzer's main.
+# The csv target also takes the shell's CSV reader.
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/fuzz_util.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+$(BUILD)/fuzz/csv: $(BUILD)/obj/shell/csv.o
+$(BUILD)/fuzz-mkseed: $(BUILD)/obj/tests/fuzz/mkseed.o $(BUILD)/obj/tests/fuzz/fuzz_util.o $(LIB)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
 # The shell's scenario suite runs the shell binary of the same build variant (order-only:
 # the binary is run, not linked).
 $(BUILD)/tests/shell: | $(SHELL_BIN)
@@ -171,4 +269,5 @@ $(BUILD)/acidb: $(SHELL_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(CFLAGS) $^ -o $@ $(shell pkg-config --libs readline 2>/dev/null) $(LDLIBS)
 
 -include $(LIB_OBJS:.o=.d) $(wildcard $(BUILD)/obj/tests/*/*.d) $(wildcard $(BUILD)/obj/bench/*.d) \
-         $(wildcard $(BUILD)/obj/shell/*.d)
+         $(wildcard $(BUILD)/obj/shell/*.d) \
+         $(wildcard $(BUILD)/obj/tests/fuzz/*.d)

@@ -177,8 +177,13 @@ int db_load_catalog(acidb_db *db, sql_error *err)
             goto out;
         }
         if (k.rowid < 0) {
-            if (ntrash == tcap && (trash = realloc(trash, (size_t)(tcap *= 2) * sizeof *trash)) == NULL)
-                goto oom;
+            if (ntrash == tcap) { /* never trash = realloc(trash): the old block would leak */
+                uint64_t *t = realloc(trash, (size_t)tcap * 2 * sizeof *trash);
+                if (t == NULL)
+                    goto oom;
+                trash = t;
+                tcap *= 2;
+            }
             trash[ntrash++] = (uint64_t)-k.rowid;
         } else if (k.rowid >= OID_HWM_KEY) {
             value v;
@@ -187,8 +192,14 @@ int db_load_catalog(acidb_db *db, sql_error *err)
                              (long long)k.rowid);
                 goto out;
             }
-            if (nseq == scap && (seqs = realloc(seqs, (size_t)(scap = scap ? scap * 2 : 16) * sizeof *seqs)) == NULL)
-                goto oom;
+            if (nseq == scap) {
+                int ncap = scap ? scap * 2 : 16;
+                void *t = realloc(seqs, (size_t)ncap * sizeof *seqs);
+                if (t == NULL)
+                    goto oom;
+                seqs = t;
+                scap = ncap;
+            }
             seqs[nseq].key = k.rowid;
             seqs[nseq++].val = v.u.i;
         } else {
@@ -199,8 +210,13 @@ int db_load_catalog(acidb_db *db, sql_error *err)
                              (long long)k.rowid);
                 goto out;
             }
-            if (nrows == cap && (rows = realloc(rows, (size_t)(cap *= 2) * sizeof *rows)) == NULL)
-                goto oom;
+            if (nrows == cap) {
+                cat_row *t = realloc(rows, (size_t)cap * 2 * sizeof *rows);
+                if (t == NULL)
+                    goto oom;
+                rows = t;
+                cap *= 2;
+            }
             cat_row *r = &rows[nrows++];
             r->key = k.rowid;
             r->kind = dup_text(&a, &v[CR_KIND]);

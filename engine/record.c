@@ -56,7 +56,8 @@ static int varint_get(const uint8_t *buf, size_t len, size_t *off, uint64_t *out
     return -1;
 }
 
-static uint64_t zigzag(int64_t i) { return ((uint64_t)i << 1) ^ (uint64_t)(i >> 63); }
+/* -(sign bit) rather than i >> 63: a right shift of a negative value is implementation-defined. */
+static uint64_t zigzag(int64_t i) { return ((uint64_t)i << 1) ^ (0 - ((uint64_t)i >> 63)); }
 static int64_t unzigzag(uint64_t u) { return (int64_t)(u >> 1) ^ -(int64_t)(u & 1); }
 
 /* Column `rowid_col` is always written as tag 0x05: the executor guarantees it holds the row

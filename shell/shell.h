@@ -16,6 +16,7 @@
  *   utf8.c          display width of UTF-8 text
  *   dot.c           dot-commands
  *   import.c        .import (CSV, RFC 4180)
+ *   csv.c           the CSV record reader of .import (csv.h, exposed for tests/fuzz)
  *   dump.c          .dump
  *   admin.c         .check .checkpoint .stats .locks
  *   catalog_view.c  the schema as the shell sees it (the one file using engine internals)

@@ -372,7 +372,9 @@ int wal_flush_if_big(wal *w)
  * finds the size unchanged and flushes data only (wal/README.md, "Group commit"). */
 static int preallocate(wal *w, uint64_t need)
 {
-    if (need <= w->alloc_end)
+    /* Without syncs (no_sync) there is no fdatasync to spare: the zeros would only be written
+     * twice (16 MiB at every open of a database with durability off). */
+    if (need <= w->alloc_end || !w->durable)
         return ST_OK;
     uint64_t target = (need + w->prealloc - 1) / w->prealloc * w->prealloc;
     int rc = zero_range(w, w->alloc_end, target);

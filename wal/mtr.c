@@ -137,8 +137,9 @@ static int commit_as(mtr *m, uint8_t type, uint64_t root, const void *undo, uint
     if (m->n > 0) {
         redo = malloc(m->n * wal_entry_max(ps));
         if (redo == NULL) {
+            size_t n = m->n; /* m is freed by mtr_abandon */
             mtr_abandon(m);
-            return st_set(ST_ENOMEM, "out of memory logging %zu pages", m->n);
+            return st_set(ST_ENOMEM, "out of memory logging %zu pages", n);
         }
     }
     pthread_rwlock_rdlock(&tm->ckpt_lock);

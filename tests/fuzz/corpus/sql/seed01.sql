@@ -1,0 +1,1 @@
+BEGIN; UPDATE accounts SET balance = balance - 30 WHERE name = 'alice'; UPDATE accounts SET balance = balance + 30 WHERE name = 'bob'; INSERT INTO transfers (ref, src, dst, amount) VALUES ('tr-1', 1, 2, 30); COMMIT;

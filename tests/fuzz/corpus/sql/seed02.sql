@@ -1,0 +1,1 @@
+INSERT INTO accounts (id, name, balance) VALUES (9, 'zed', -1)

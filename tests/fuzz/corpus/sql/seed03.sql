@@ -1,0 +1,1 @@
+SELECT a.name, count(*), sum(t.amount), min(t.amount), max(t.ref), avg(t.amount) FROM accounts a JOIN transfers t ON t.src = a.id GROUP BY a.name HAVING count(*) > 0 ORDER BY 2

@@ -1,0 +1,1 @@
+SELECT DISTINCT frozen, coalesce(frozen, false) AS f FROM accounts WHERE frozen IS NOT NULL OR id BETWEEN 1 AND 3

@@ -1,0 +1,1 @@
+SELECT CASE WHEN balance > 50 THEN 'rich' WHEN balance = 0 THEN 'broke' ELSE 'ok' END, upper(name) || '!' FROM accounts

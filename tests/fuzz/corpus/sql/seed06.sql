@@ -1,0 +1,1 @@
+SELECT CAST(balance AS TEXT), '42'::INTEGER, length(body), lower(k) LIKE 'l%' FROM accounts, notes

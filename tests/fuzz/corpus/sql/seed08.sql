@@ -1,0 +1,1 @@
+DELETE FROM transfers WHERE amount < 5 RETURNING id, ref

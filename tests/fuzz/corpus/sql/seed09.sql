@@ -1,0 +1,1 @@
+UPDATE accounts SET balance = DEFAULT, frozen = NOT frozen WHERE id IN (1, 2, 4) RETURNING *

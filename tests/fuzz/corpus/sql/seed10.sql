@@ -1,0 +1,1 @@
+INSERT INTO notes SELECT name, name || name FROM accounts

@@ -1,0 +1,1 @@
+SELECT * FROM transfers WHERE src = ? OR dst = ? FOR SHARE SKIP LOCKED

@@ -1,0 +1,1 @@
+EXPLAIN SELECT * FROM transfers WHERE ref = 't2'

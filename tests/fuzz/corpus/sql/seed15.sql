@@ -1,0 +1,1 @@
+SET lock_timeout = 100; SET SESSION statement_timeout TO DEFAULT

@@ -1,0 +1,1 @@
+SELECT greatest(1, 2, NULL), least('a', 'b'), nullif(1, 1), 'x' ILIKE 'X' ESCAPE '!'

@@ -1,0 +1,1 @@
+START TRANSACTION; INSERT INTO accounts VALUES (5, 'eve', 1, NULL); SELECT count(*) FROM accounts; END

@@ -1,0 +1,1 @@
+UPDATE transfers SET ref = 't1' WHERE ref = 't2'

@@ -1,0 +1,1 @@
+INSERT INTO transfers (ref, src, dst, amount) VALUES ('zz', 99, 1, 1)

@@ -1,0 +1,1 @@
+SELECT ((((((1 + 2) * 3) - 4) / 5) % 6)) IS TRUE, NOT (1 < 2) IS NOT FALSE

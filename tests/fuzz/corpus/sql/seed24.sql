@@ -1,0 +1,1 @@
+SELECT k, body FROM notes ORDER BY body NULLS FIRST LIMIT ALL

@@ -1,0 +1,1 @@
+INSERT INTO accounts SELECT id + 10, name || id, balance, frozen FROM accounts; INSERT INTO accounts SELECT id + 100, name || id, balance, frozen FROM accounts
