@@ -365,7 +365,10 @@ static int st_err(acidb_stmt *s, int st)
     return conn_status(s->conn, st, NULL);
 }
 
-static int write_row(dml_ctx *d, const value *vals, int64_t rowid, int flags)
+/* Writes a row. `old`/`oldlen`: the row's current record when the caller read it under its X
+ * lock (an UPDATE in place): it becomes the undo without another descent of the tree. */
+static int write_row(dml_ctx *d, const value *vals, int64_t rowid, int flags, const void *old,
+                     size_t oldlen)
 {
     acidb_stmt *s = d->s;
     uint8_t *buf;
@@ -373,7 +376,9 @@ static int write_row(dml_ctx *d, const value *vals, int64_t rowid, int flags)
     if (rec_encode(vals, d->t->ncols, d->t->rowid_col, &buf, &len) != 0)
         return NOMEM(s);
     bt_key k = bt_int_key(rowid);
-    int st = btx_insert(s->conn->t, d->t->tree, &k, buf, len, flags);
+    int st = old != NULL && flags == BT_REPLACE
+                 ? btx_update(s->conn->t, d->t->tree, &k, old, oldlen, buf, len)
+                 : btx_insert(s->conn->t, d->t->tree, &k, buf, len, flags);
     free(buf);
     if (st == ST_EEXISTS) {
         if (d->t->rowid_col >= 0)
@@ -475,7 +480,7 @@ static int insert_one(dml_ctx *d, value *vals)
         rowid = vals[t->rowid_col].u.i;
     else if ((rc = ddl_next_rowid(s->conn, t, &rowid, &s->conn->err)) != ACIDB_OK)
         return rc;
-    if ((rc = write_row(d, vals, rowid, BT_NOREPLACE)) != ACIDB_OK)
+    if ((rc = write_row(d, vals, rowid, BT_NOREPLACE, NULL, 0)) != ACIDB_OK)
         return rc;
     for (int i = 0; i < t->nidx; i++)
         if ((rc = index_insert(d, t->idx[i], vals, rowid)) != ACIDB_OK)
@@ -588,9 +593,13 @@ static int run_insert(dml_ctx *d)
     return rc;
 }
 
-/* Row ids selected by the WHERE of UPDATE/DELETE (X-locked as they were found). */
-static int collect_targets(acidb_stmt *s, int64_t **ids, int64_t *n)
+/* Row ids selected by the WHERE of UPDATE/DELETE (X-locked as they were found). A point plan
+ * also hands over the record it read under the X lock (*point_buf, caller frees), which spares
+ * reading the row again. */
+static int collect_targets(acidb_stmt *s, int64_t **ids, int64_t *n, void **point_buf,
+                           size_t *point_len)
 {
+    *point_buf = NULL;
     sel_plan *sp = &s->dml->sel;
     int rc = exec_open_tables(s, sp);
     if (rc != ACIDB_OK)
@@ -609,27 +618,36 @@ static int collect_targets(acidb_stmt *s, int64_t **ids, int64_t *n)
             *ids = ni;
         }
         (*ids)[(*n)++] = s->scans[0].rowid;
+        if (sp->src[0].point && *n == 1 && s->scans[0].buf != NULL) {
+            *point_buf = s->scans[0].buf;
+            *point_len = s->scans[0].buflen;
+            s->scans[0].buf = NULL;
+        }
     }
     exec_close_scans(s, sp);
     return rc == ACIDB_DONE ? ACIDB_OK : rc;
 }
 
-static int fetch(dml_ctx *d, int64_t rowid, void **buf, value *vals)
+static int fetch(dml_ctx *d, int64_t rowid, void **buf, size_t *lenp, value *vals)
 {
-    size_t len;
-    bt_key k = bt_int_key(rowid);
-    int st = bt_get(d->t->tree, &k, buf, &len);
-    if (st == ST_ENOTFOUND)
-        return ACIDB_DONE; /* deleted by an earlier step of this statement (a self-join) */
-    if (st != ST_OK)
-        return st_err(d->s, st);
+    size_t len = *lenp;
+    if (*buf == NULL) {
+        bt_key k = bt_int_key(rowid);
+        int st = bt_get(d->t->tree, &k, buf, &len);
+        if (st == ST_ENOTFOUND)
+            return ACIDB_DONE; /* deleted by an earlier step of this statement (a self-join) */
+        if (st != ST_OK)
+            return st_err(d->s, st);
+        *lenp = len;
+    }
     if (rec_decode(*buf, len, rowid, vals, d->t->ncols) != 0)
         return sql_err(&d->s->conn->err, ACIDB_CORRUPT, "XX001", -1,
                        "row %lld of table \"%s\" is malformed", (long long)rowid, d->t->name);
     return ACIDB_OK;
 }
 
-static int update_one(dml_ctx *d, int64_t rowid, value *old, value *new)
+static int update_one(dml_ctx *d, int64_t rowid, value *old, value *new, const void *oldrec,
+                      size_t oldlen)
 {
     acidb_stmt *s = d->s;
     dml_plan *p = s->dml;
@@ -666,9 +684,9 @@ static int update_one(dml_ctx *d, int64_t rowid, value *old, value *new)
         int st = btx_delete(s->conn->t, t->tree, &k);
         if (st != ST_OK)
             return st_err(s, st);
-        rc = write_row(d, new, newid, BT_NOREPLACE);
+        rc = write_row(d, new, newid, BT_NOREPLACE, NULL, 0);
     } else {
-        rc = write_row(d, new, rowid, BT_REPLACE);
+        rc = write_row(d, new, rowid, BT_REPLACE, oldrec, oldlen);
     }
     if (rc != ACIDB_OK)
         return rc;
@@ -707,21 +725,27 @@ static int run_update_delete(dml_ctx *d, int is_update)
 {
     acidb_stmt *s = d->s;
     int64_t *ids = NULL, n = 0;
-    int rc = collect_targets(s, &ids, &n);
+    void *point_buf = NULL;
+    size_t point_len = 0;
+    int rc = collect_targets(s, &ids, &n, &point_buf, &point_len);
     value *old = ar_alloc(&s->run, (size_t)d->t->ncols * sizeof *old);
     value *new = ar_alloc(&s->run, (size_t)d->t->ncols * sizeof *new);
     if (rc == ACIDB_OK && (old == NULL || new == NULL))
         rc = NOMEM(s);
     for (int64_t i = 0; i < n && rc == ACIDB_OK; i++) {
-        void *buf = NULL;
+        void *buf = i == 0 ? point_buf : NULL; /* the point lookup's record, read under X */
+        size_t len = i == 0 ? point_len : 0;
+        if (i == 0)
+            point_buf = NULL; /* owned by buf now */
         ar_mark m = ar_get_mark(&s->run);
-        rc = fetch(d, ids[i], &buf, old);
+        rc = fetch(d, ids[i], &buf, &len, old);
         if (rc == ACIDB_DONE) {
             rc = ACIDB_OK;
             continue;
         }
         if (rc == ACIDB_OK)
-            rc = is_update ? update_one(d, ids[i], old, new) : delete_one(d, ids[i], old);
+            rc = is_update ? update_one(d, ids[i], old, new, buf, len)
+                           : delete_one(d, ids[i], old);
         free(buf);
         if (d->s->dml->nret == 0 && d->nfk == 0)
             ar_release_to(&s->run, m);
@@ -729,6 +753,7 @@ static int run_update_delete(dml_ctx *d, int is_update)
             rc = sql_err(&s->conn->err, ACIDB_CANCELED, "57014", -1,
                          "canceling statement due to user request");
     }
+    free(point_buf); /* when the loop did not take it */
     free(ids);
     return rc;
 }

@@ -156,6 +156,7 @@ static int fetch_row(acidb_stmt *s, const plan_src *ps, scan_state *ss, int64_t 
     size_t len = 0;
     bt_key k = bt_int_key(rowid);
     int st = bt_get(ps->t->tree, &k, &ss->buf, &len);
+    ss->buflen = len;
     if (st == ST_ENOTFOUND)
         return ACIDB_DONE;
     if (st != ST_OK)

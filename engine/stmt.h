@@ -50,6 +50,7 @@ typedef struct scan_state {
     int done;
     bt_cursor *cur;
     void *buf;                  /* malloc'd row record of the current row (point lookups) */
+    size_t buflen;
     value *vals;                /* current row's column values (ncols) */
     int64_t rowid;
     rec_buf key;                /* index prefix / bound key */

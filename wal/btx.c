@@ -89,9 +89,11 @@ int btx_get(txn *t, bt_tree *tree, const bt_key *key, void **val, size_t *vlen)
     return rc == ST_OK ? bt_get(tree, key, val, vlen) : rc;
 }
 
-/* Runs `op` (an insert or a delete) in an mtr of t with the undo that restores `key`. */
+/* Runs `op` (an insert or a delete) in an mtr of t with the undo that restores `key`. The old
+ * value is read here unless the caller passed it (known_old: btx_update). */
 static int logged_change(txn *t, bt_tree *tree, uint64_t root, const bt_key *key, int is_delete,
-                         const void *val, size_t vlen, int flags)
+                         const void *val, size_t vlen, int flags, const void *known_old,
+                         size_t known_len, int have_old)
 {
     txm *tm = txn_manager(t);
     void *old = NULL;
@@ -99,12 +101,19 @@ static int logged_change(txn *t, bt_tree *tree, uint64_t root, const bt_key *key
     int rc = btx_lock(t, tree, key, LK_X);
     if (rc != ST_OK)
         return rc;
-    /* The old value, read before the mtr holds any page (btx.h: one tree call per mtr after
-     * reads). The X lock on the key keeps it from changing in between. */
-    rc = bt_get(tree, key, &old, &oldlen);
-    int existed = rc == ST_OK;
-    if (rc != ST_OK && rc != ST_ENOTFOUND)
-        return rc;
+    int existed;
+    if (have_old) {
+        existed = 1;
+    } else {
+        /* The old value, read before the mtr holds any page (btx.h: one tree call per mtr
+         * after reads). The X lock on the key keeps it from changing in between. */
+        rc = bt_get(tree, key, &old, &oldlen);
+        existed = rc == ST_OK;
+        if (rc != ST_OK && rc != ST_ENOTFOUND)
+            return rc;
+        known_old = old;
+        known_len = oldlen;
+    }
     if (is_delete && !existed)
         return st_set(ST_ENOTFOUND, "key not found");
     if (!is_delete && existed && flags == BT_NOREPLACE) {
@@ -113,8 +122,8 @@ static int logged_change(txn *t, bt_tree *tree, uint64_t root, const bt_key *key
     }
     uint8_t *undo = NULL;
     uint32_t undo_len = 0;
-    rc = encode_undo(existed ? UNDO_RESTORE : UNDO_DELETE, bt_tree_kind(tree), key, old, oldlen,
-                     &undo, &undo_len);
+    rc = encode_undo(existed ? UNDO_RESTORE : UNDO_DELETE, bt_tree_kind(tree), key, known_old,
+                     known_len, &undo, &undo_len);
     free(old);
     mtr *m = NULL;
     if (rc == ST_OK)
@@ -133,12 +142,18 @@ static int logged_change(txn *t, bt_tree *tree, uint64_t root, const bt_key *key
 int btx_insert(txn *t, bt_tree *tree, const bt_key *key, const void *val, size_t vlen,
                int flags)
 {
-    return logged_change(t, tree, bt_root(tree), key, 0, val, vlen, flags);
+    return logged_change(t, tree, bt_root(tree), key, 0, val, vlen, flags, NULL, 0, 0);
+}
+
+int btx_update(txn *t, bt_tree *tree, const bt_key *key, const void *old, size_t oldlen,
+               const void *val, size_t vlen)
+{
+    return logged_change(t, tree, bt_root(tree), key, 0, val, vlen, BT_REPLACE, old, oldlen, 1);
 }
 
 int btx_delete(txn *t, bt_tree *tree, const bt_key *key)
 {
-    return logged_change(t, tree, bt_root(tree), key, 1, NULL, 0, 0);
+    return logged_change(t, tree, bt_root(tree), key, 1, NULL, 0, 0, NULL, 0, 0);
 }
 
 int btx_create(txm *tm, txn *t, bt_kind kind, uint64_t *root)

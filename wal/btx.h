@@ -42,6 +42,11 @@ int btx_get(txn *t, bt_tree *tree, const bt_key *key, void **val, size_t *vlen);
 /* bt_insert (BT_REPLACE or BT_NOREPLACE), logged with its undo. */
 int btx_insert(txn *t, bt_tree *tree, const bt_key *key, const void *val, size_t vlen,
                int flags);
+/* bt_insert(BT_REPLACE) of an existing key whose current value the caller read under the X
+ * lock it holds (btx_lock or an earlier btx call): `old` becomes the undo without the tree
+ * being read again. The caller guarantees old/oldlen are the value in the tree now. */
+int btx_update(txn *t, bt_tree *tree, const bt_key *key, const void *old, size_t oldlen,
+               const void *val, size_t vlen);
 /* bt_delete, logged with its undo. ST_ENOTFOUND (nothing logged) if the key is absent. */
 int btx_delete(txn *t, bt_tree *tree, const bt_key *key);
 /* bt_create inside a redo-only mini-transaction of t (NULL: of no transaction). */
