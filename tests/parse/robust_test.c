@@ -103,13 +103,20 @@ Test(robust, depth_limit_is_exact)
     expect_too_deep("(", "1", ")", SQL_MAX_DEPTH);
 }
 
-Test(robust, long_flat_expressions_are_not_deep)
+/* A flat chain is not nesting for the parser, but it builds a tree as deep as it is long, and
+ * every later pass walks that tree recursively: up to SQL_MAX_TREE_DEPTH operators parse, a
+ * longer chain is 54001 (bugs-hardening H2: 50,000 terms overflowed the checker's stack). */
+Test(robust, long_flat_expressions_are_bounded)
 {
     size_t n = 200000;
     char *sql = malloc(7 + 4 * n + 2), *o = sql;
     o += sprintf(o, "SELECT 1");
     for (size_t i = 0; i < n; i++)
         o += sprintf(o, "+%d", (int)(i % 10));
+    sql_error err;
+    cr_assert_eq(pt_fail(sql, &err), ACIDB_TOOBIG);
+    cr_assert_str_eq(err.state, "54001");
+    sql[8 + 2 * (SQL_MAX_TREE_DEPTH - 10)] = 0; /* a chain just under the limit */
     sql_stmt *st = pt_ok(sql);
     const sql_expr *e = st->u.select.targets[0].e;
     cr_assert_eq(e->kind, EX_BINARY);
