@@ -223,7 +223,8 @@ void txm_abandon(txm *tm)
     while (tm->active) {
         txn *t = tm->active;
         tm->active = t->next;
-        txn_free(t);
+        lk_txn_destroy(t->lk); /* not pooled: tt_mu is held here, and the txm goes away */
+        free(t);
     }
     pthread_mutex_unlock(&tm->tt_mu);
     /* Nothing more is written: close the log without flushing (free what it buffered). */
