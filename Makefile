@@ -24,7 +24,8 @@ OPT      ?= -O2
 
 # Debian packages the build, the tests and the benchmarks need.
 DEPS_PKGS := build-essential pkg-config libxxhash-dev libcriterion-dev libreadline-dev \
-             libsqlite3-dev clang libclang-rt-dev tmux cppcheck clang-tidy gnuplot-nox
+             libsqlite3-dev clang libclang-rt-dev tmux cppcheck clang-tidy gnuplot-nox \
+             libpq-dev
 
 PKGS     := libxxhash
 CFLAGS   := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -262,6 +263,13 @@ $(BUILD)/tests/%: $$(call test_objs,$$*) $(COMMON_OBJS) $(LIB) \
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(BENCHLIBS) $(LDLIBS)
+
+# bank_bench's PostgreSQL peer (bench/bank_pg.h) is compiled in when libpq is present; libpq is
+# linked into this one program only.
+PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null && echo -DHAVE_LIBPQ)
+PQ_LIBS   := $(shell pkg-config --libs libpq 2>/dev/null)
+$(BUILD)/obj/bench/bank_bench.o: CFLAGS += $(PQ_CFLAGS)
+$(BUILD)/bench/bank_bench: BENCHLIBS += $(PQ_LIBS)
 
 $(CRASH_BIN): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/crash/*.c)) $(COMMON_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
