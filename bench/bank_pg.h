@@ -22,7 +22,7 @@ typedef struct bank_pg {
     PGconn *c;
 } bank_pg;
 
-static char pg_bin[256], pg_dir[512], pg_conninfo[700], pg_version[64];
+static char pg_bin[256], pg_dir[512], pg_conninfo[700], pg_version[128];
 static const char *pg_why = "not installed (no /usr/lib/postgresql/*/bin/postgres)";
 
 static int pg_sh(const char *fmt, ...)
@@ -66,7 +66,8 @@ static int bank_pg_start(const char *dir)
               "-c shared_buffers=64MB -c max_connections=40\" start >/dev/null 2>&1",
               as, pg_bin, pg_dir, pg_dir, pg_dir) != 0)
         return -1;
-    snprintf(pg_conninfo, sizeof pg_conninfo, "host=%s port=54329 dbname=postgres user=bench",
+    snprintf(pg_conninfo, sizeof pg_conninfo, "host=%s port=54329 dbname=postgres user=bench "
+             "options='-c client_min_messages=warning'",
              pg_dir);
     PGconn *c = PQconnectdb(pg_conninfo);
     if (PQstatus(c) != CONNECTION_OK) {
