@@ -1001,7 +1001,7 @@ static void run_transfer(int hot)
                 for (int k = 0; k < E_COUNT; k++) {
                     /* Alternate who goes first: acidb first in even runs. */
                     int e = run % 2 == 0 ? k : E_COUNT - 1 - k;
-                    if (!engine_on(e) || (e == E_PG && !g.pg_ok))
+                    if (!engine_on(e) || (e == E_PG && (!g.pg_ok || (hot && g.quick))))
                         continue;
                     progress("%s: %s, %d thread%s, %s, run %d/%d", wname, ENGINE_NAME[e], t,
                              t > 1 ? "s" : "", d == DUR_FULL ? "durable" : "not durable", run + 1,
@@ -1015,9 +1015,10 @@ static void run_transfer(int hot)
                 if (!engine_on(e))
                     continue;
                 const char *dn = d == DUR_FULL ? "durable" : "off";
-                if (e == E_PG && !g.pg_ok) {
+                /* PostgreSQL's hot spot waits out 1-s deadlock_timeouts: not in a quick run. */
+                if (e == E_PG && (!g.pg_ok || (hot && g.quick))) {
                     out("| %s | %d | %s | %s | | | | | | | | | |\n", dn, t, ENGINE_NAME[e],
-                        bank_pg_status());
+                        g.pg_ok ? "skipped in a quick run" : bank_pg_status());
                     if (dat)
                         fprintf(dat, " 0 0 0 0");
                     continue;
@@ -1299,7 +1300,7 @@ int main(int argc, char **argv)
     if (g.runs < 1 || g.runs > 15)
         die("-r: 1..15");
     if (!secs_set)
-        g.secs = g.quick ? 0.3 : g.full ? 3 : 2;
+        g.secs = g.quick ? 0.25 : g.full ? 3 : 2;
     if (!tset) {
         int q[] = {1, 4, 16}, f[] = {1, 2, 4, 8, 16};
         const int *src = g.quick ? q : f;
