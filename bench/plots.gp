@@ -7,8 +7,8 @@
 # (transfers/s median, min, max, p99 us): durable acidb 3-6, SQLite 7-10, PostgreSQL 11-14;
 # not durable acidb 15-18, SQLite 19-22, PostgreSQL 23-26 (zeros where not measured).
 if (!exists("stem")) stem = "bench/results/latest"
-set terminal pngcairo size 900,560 font "sans,10" noenhanced
-set key right bottom box opaque
+set terminal pngcairo size 900,620 font "sans,10" noenhanced
+set key below box maxrows 4
 set grid
 set logscale x 2
 set xtics (1, 2, 4, 8, 16)
@@ -31,7 +31,8 @@ do for [w in "transfer hot"] {
              f using 1:7:8:9 with yerrorlines lw 2 lc rgb "#d62728" title "SQLite WAL+FULL", \
              f using 1:15:16:17 with yerrorlines lw 2 dt 3 lc rgb "#1f77b4" title "acidb not durable", \
              f using 1:19:20:21 with yerrorlines lw 2 dt 3 lc rgb "#d62728" title "SQLite synchronous=OFF", \
-             f using 1:(pgcol ? column(pgcol) : NaN):(pgcol ? column(pgcol+1) : NaN):(pgcol ? column(pgcol+2) : NaN) with yerrorlines lw 2 lc rgb "#2ca02c" title (pgcol ? "PostgreSQL fsync=on" : "PostgreSQL: not measured")
+             f using 1:(pgcol ? column(pgcol) : NaN):(pgcol ? column(pgcol+1) : NaN):(pgcol ? column(pgcol+2) : NaN) with yerrorlines lw 2 lc rgb "#2ca02c" title (pgcol ? "PostgreSQL fsync=on" : "PostgreSQL: not measured"), \
+             f using 1:(pgcol ? column(pgcol+12) : NaN):(pgcol ? column(pgcol+13) : NaN):(pgcol ? column(pgcol+14) : NaN) with yerrorlines lw 2 dt 3 lc rgb "#2ca02c" title (pgcol ? "PostgreSQL synchronous_commit=off" : "")
         unset logscale y
     }
 }
@@ -47,7 +48,8 @@ if (have(f)) {
          f using 1:10 with linespoints lw 2 lc rgb "#d62728" title "SQLite WAL+FULL", \
          f using 1:18 with linespoints lw 2 dt 3 lc rgb "#1f77b4" title "acidb not durable", \
          f using 1:22 with linespoints lw 2 dt 3 lc rgb "#d62728" title "SQLite synchronous=OFF", \
-         f using 1:(pgcol ? column(pgcol) : NaN) with linespoints lw 2 lc rgb "#2ca02c" title (pgcol ? "PostgreSQL fsync=on" : "PostgreSQL: not measured")
+         f using 1:(pgcol ? column(pgcol) : NaN) with linespoints lw 2 lc rgb "#2ca02c" title (pgcol ? "PostgreSQL fsync=on" : "PostgreSQL: not measured"), \
+         f using 1:(pgcol ? column(pgcol+12) : NaN) with linespoints lw 2 dt 3 lc rgb "#2ca02c" title (pgcol ? "PostgreSQL synchronous_commit=off" : "")
     unset logscale y
 }
 
