@@ -7,7 +7,9 @@
 #                and the concurrent suites under TSan, the fuzz targets briefly, lint
 #   make fuzz    the libFuzzer targets of tests/fuzz, FUZZ_SECONDS each (default 300)
 #   make lint    cppcheck and clang-tidy (.clang-tidy) over the library and the shell
-#   make bench   build the bench programs and run them
+#   make bench   build the bench programs and run them: bank_bench's full run (acidb vs SQLite
+#                [vs PostgreSQL], < 30 min) writes bench/results/<date>-<host>.md and PNG plots
+#   make bench-quick   the same bank_bench in < 2 minutes (fewer threads, shorter runs)
 #   make clean   remove build/
 #
 # Variants: BUILD selects the output directory, SANITIZE a -fsanitize= list, so
@@ -22,7 +24,8 @@ OPT      ?= -O2
 
 # Debian packages the build, the tests and the benchmarks need.
 DEPS_PKGS := build-essential pkg-config libxxhash-dev libcriterion-dev libreadline-dev \
-             libsqlite3-dev clang libclang-rt-dev tmux cppcheck clang-tidy
+             libsqlite3-dev clang libclang-rt-dev tmux cppcheck clang-tidy gnuplot-nox \
+             libpq-dev
 
 PKGS     := libxxhash
 CFLAGS   := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -67,7 +70,7 @@ CRASH_BIN  := $(BUILD)/crash
 SHELL_SRCS := $(wildcard shell/*.c)
 SHELL_BIN  := $(BUILD)/acidb
 
-.PHONY: deps all run test test-suites test-tsan crash crash-quick bench fuzz fuzz-quick \
+.PHONY: deps all run test test-suites test-tsan crash crash-quick bench bench-quick fuzz fuzz-quick \
         fuzz-bins fuzz-run fuzz-seeds lint lint-cppcheck lint-tidy clean
 .DEFAULT_GOAL := all
 
@@ -213,9 +216,23 @@ build/lint/%.tidy: %.c .clang-tidy $(wildcard $(LINT_DIRS:%=%/*.h))
 	    -e 's/^([^ :]+:[0-9]+:[0-9]+): (warning|error): .*\[([A-Za-z0-9.-]+)[],].*/\1: \3/p' \
 	    $@.log >$@.tmp && mv $@.tmp $@
 
+# bank_bench (bench/README.md) writes BENCH_STEM.md and BENCH_STEM-*.dat; bench/plots.gp turns
+# the .dat files into PNGs beside it. `make bench` then runs the other bench programs.
+BENCH_STEM  = bench/results/$(shell date +%F)-$(shell hostname -s)
+BENCH_OTHER = $(filter-out $(BUILD)/bench/bank_bench,$(BENCH_BINS))
+
 bench: deps
-	@$(MAKE) --no-print-directory $(BENCH_BINS)
-	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+	@$(MAKE) --no-print-directory -j2 $(BENCH_BINS)
+	@mkdir -p bench/results
+	$(BUILD)/bench/bank_bench -f -o $(BENCH_STEM)
+	@gnuplot -e "stem='$(BENCH_STEM)'" bench/plots.gp && echo "== plots: $(BENCH_STEM)-*.png"
+	@for b in $(BENCH_OTHER); do echo "== $$b"; $$b || exit 1; done
+
+bench-quick: deps
+	@$(MAKE) --no-print-directory -j2 $(BUILD)/bench/bank_bench
+	@mkdir -p bench/results
+	$(BUILD)/bench/bank_bench -q -o $(BENCH_STEM)-quick
+	@gnuplot -e "stem='$(BENCH_STEM)-quick'" bench/plots.gp && echo "== plots: $(BENCH_STEM)-quick-*.png"
 
 clean:
 	rm -rf build
@@ -246,6 +263,13 @@ $(BUILD)/tests/%: $$(call test_objs,$$*) $(COMMON_OBJS) $(LIB) \
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(BENCHLIBS) $(LDLIBS)
+
+# bank_bench's PostgreSQL peer (bench/bank_pg.h) is compiled in when libpq is present; libpq is
+# linked into this one program only.
+PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null && echo -DHAVE_LIBPQ)
+PQ_LIBS   := $(shell pkg-config --libs libpq 2>/dev/null)
+$(BUILD)/obj/bench/bank_bench.o: CFLAGS += $(PQ_CFLAGS)
+$(BUILD)/bench/bank_bench: BENCHLIBS += $(PQ_LIBS)
 
 $(CRASH_BIN): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/crash/*.c)) $(COMMON_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
