@@ -219,13 +219,18 @@ void txm_abandon(txm *tm)
 {
     if (tm == NULL)
         return;
+    /* Detach the table under tt_mu, free outside it: txn_free takes tt_mu itself (to pool the
+     * lock handle), so freeing under it deadlocked a close after a failed rollback left its
+     * transaction in the table (bugs-soak S2). */
     pthread_mutex_lock(&tm->tt_mu);
-    while (tm->active) {
-        txn *t = tm->active;
-        tm->active = t->next;
+    txn *list = tm->active;
+    tm->active = NULL;
+    pthread_mutex_unlock(&tm->tt_mu);
+    while (list) {
+        txn *t = list;
+        list = t->next;
         txn_free(t);
     }
-    pthread_mutex_unlock(&tm->tt_mu);
     /* Nothing more is written: close the log without flushing (free what it buffered). */
     wal_abandon(tm->log);
     pgr_abandon(tm->p);
