@@ -457,6 +457,9 @@ static int bind_check(acidb_stmt *s, int idx)
                        "parameter index %d out of range (the statement has %d)", idx, s->nparams);
     free(s->param_text[idx - 1]);
     s->param_text[idx - 1] = NULL;
+    /* The old value may point into the text just freed: a bind that fails after this (out of
+     * memory, too big, bad UTF-8) must leave NULL behind, not a dangling value (bugs-soak S5). */
+    s->params[idx - 1] = val_null();
     return ACIDB_OK;
 }
 
