@@ -245,6 +245,11 @@ $(LIB): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
+# Per-suite link flags. faults: the allocation interposer of tests/faults/nomem_test.c wraps
+# every allocation call the library makes, so that the N-th can be made to fail.
+SUITE_LDFLAGS_faults := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup \
+                        -Wl,--wrap=strndup,--wrap=posix_memalign,--wrap=aligned_alloc
+
 # The objects of suite $(1): tests/$(1)/*.c compiled under $(BUILD)/obj (dependency-tracked).
 test_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/$(1)/*.c))
 
@@ -252,7 +257,7 @@ test_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/$(1)/*.c))
 $(BUILD)/tests/%: $$(call test_objs,$$*) $(COMMON_OBJS) $(LIB) \
                   $(if $(CRITERION_SHIM),$(BUILD)/obj/tests/shim/runner.o)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(filter-out %/runner.o,$^) -o $@ $(TESTLIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(filter-out %/runner.o,$^) -o $@ $(SUITE_LDFLAGS_$*) $(TESTLIBS) $(LDLIBS)
 
 # Objects are never intermediate files to be deleted after a link.
 .SECONDARY:
