@@ -206,10 +206,16 @@ int txm_close(txm *tm)
         rc = pgr_set_checkpoint_lsn(tm->p, wal_end_lsn(tm->log));
     if (rc == ST_OK)
         rc = pgr_flush(tm->p);
-    if (rc == ST_OK)
-        rc = wal_close_and_remove(tm->log);
-    else
+    if (rc != ST_OK) {
+        /* Leave the pages where they are (the log holds every change; the next open recovers).
+         * pgr_close would write them, and its before-write hook forces the log — which must
+         * therefore not be freed first (use after free: bugs-soak S7). */
+        pgr_abandon(tm->p);
         wal_close(tm->log);
+        txm_free(tm);
+        return rc;
+    }
+    rc = wal_close_and_remove(tm->log);
     int crc = pgr_close(tm->p);
     txm_free(tm);
     return rc != ST_OK ? rc : crc;
