@@ -200,7 +200,7 @@ int acidb_close(acidb_db *db)
             txm_abandon(db->tm);
         if (st != ST_OK) {
             snprintf(open_msg, sizeof open_msg, "closing %s: %s", db->path, st_msg());
-            rc = st == ST_EIO ? ACIDB_IOERR : ACIDB_ERROR;
+            rc = st == ST_EIO ? ACIDB_IOERR : st == ST_ENOMEM ? ACIDB_NOMEM : ACIDB_ERROR;
         }
     }
     lk_mgr_destroy(db->locks);
