@@ -310,13 +310,16 @@ Test(nomem, every_allocation_of_a_workload_fails_cleanly)
         }
         /* A failed allocation may be absorbed (a cache that does without): then all is OK. */
         if (o.rc != ACIDB_OK) {
-            cr_assert(o.rc > 0 && o.rc < 32, "N=%llu: %s returned %d", (unsigned long long)n,
-                      o.where, o.rc);
+            cr_assert_eq(o.rc, ACIDB_NOMEM, "N=%llu: out of memory in %s answered %s: %s",
+                         (unsigned long long)n, o.where, acidb_errstr(o.rc), o.msg);
             /* acidb_connect has no connection to carry a message: its code is all it says. */
             cr_assert(o.msg[0] != 0 || strcmp(o.where, "connect") == 0,
                       "N=%llu: %s failed (%s) without a message",
                           (unsigned long long)n, o.where, acidb_errstr(o.rc));
             codes[o.rc]++;
+            if (o.rc != ACIDB_NOMEM && getenv("NOMEM_VERBOSE"))
+                fprintf(stderr, "nomem: N=%llu: %s: %s: %s\n", (unsigned long long)n, o.where,
+                        acidb_errstr(o.rc), o.msg);
         } else {
             codes[0]++;
         }
