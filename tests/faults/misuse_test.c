@@ -124,6 +124,7 @@ Test(misuse, immutable_file_is_refused_clearly_and_left_intact)
     snprintf(cmd, sizeof cmd, "chattr -i '%s'", ft_db);
     cr_assert_eq(system(cmd), 0);
     cr_assert_eq(rc, ACIDB_CANTOPEN, "an immutable file: %s (%s)", acidb_errstr(rc), msg);
+    cr_log_info("immutable file: %s", msg);
     cr_assert_null(db);
     cr_assert(strstr(msg, ft_db) != NULL && strstr(msg, "ermi") != NULL,
               "the message names the file and the reason: %s", msg);
