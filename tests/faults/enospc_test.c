@@ -21,7 +21,7 @@ TestSuite(enospc, .init = ft_setup, .fini = ft_teardown);
 
 /* Fills the disk at the nth write after the early commits, runs the big transaction, and
  * checks everything above. Returns where the failure surfaced (1: a statement, 2: COMMIT). */
-static int disk_full_at(uint64_t nth)
+static int disk_full_at(uint64_t nth, int big_rows)
 {
     os_fault *f;
     cr_assert_eq(os_fault_new(NULL, 1000 + nth, &f), 0);
@@ -46,7 +46,7 @@ static int disk_full_at(uint64_t nth)
     char pad[201];
     memset(pad, 'x', 200);
     pad[200] = 0;
-    for (int i = 1; i <= BIG_ROWS && rc == ACIDB_OK; i++) {
+    for (int i = 1; i <= big_rows && rc == ACIDB_OK; i++) {
         snprintf(sql, sizeof sql, "INSERT INTO t VALUES (%d, 'big-%05d-%s')", 100000 + i, i, pad);
         rc = acidb_exec(c, sql);
         where = 1;
@@ -101,7 +101,7 @@ Test(enospc, disk_full_in_a_big_transaction_fails_it_and_keeps_earlier_commits)
     static const uint64_t at[] = {1, 2, 3, 5, 8, 13, 40, 100, 250};
     int statement = 0, commit = 0;
     for (size_t i = 0; i < sizeof at / sizeof *at; i++) {
-        int where = disk_full_at(at[i]);
+        int where = disk_full_at(at[i], BIG_ROWS);
         statement += where == 1;
         commit += where == 2;
         ft_teardown();
@@ -109,4 +109,12 @@ Test(enospc, disk_full_in_a_big_transaction_fails_it_and_keeps_earlier_commits)
     }
     cr_log_info("ENOSPC surfaced %d times in a statement, %d times in COMMIT", statement,
                 commit);
+}
+
+/* A transaction small enough to stay in the pool and the log buffer: nothing is written before
+ * COMMIT, so the full disk is met by the COMMIT's log flush — which must fail (not report a
+ * commit that is not durable), and the transaction must be gone after the reopen. */
+Test(enospc, disk_full_at_commit_fails_the_commit)
+{
+    cr_assert_eq(disk_full_at(1, 5), 2, "the failure should surface in COMMIT");
 }
