@@ -37,7 +37,7 @@ char *__wrap_strndup(const char *s, size_t n);
 int __wrap_posix_memalign(void **p, size_t a, size_t n);
 void *__wrap_aligned_alloc(size_t a, size_t n);
 
-static _Atomic int armed;
+static _Atomic int armed, sticky; /* sticky: every allocation from the N-th on fails */
 static _Atomic uint64_t calls, fail_at, failed;
 
 /* Whether this allocation is the one to fail. */
@@ -45,7 +45,8 @@ static int fail_now(void)
 {
     if (!atomic_load(&armed))
         return 0;
-    if (atomic_fetch_add(&calls, 1) + 1 != atomic_load(&fail_at))
+    uint64_t k = atomic_fetch_add(&calls, 1) + 1;
+    if (k != atomic_load(&fail_at) && !(atomic_load(&sticky) && k > atomic_load(&fail_at)))
         return 0;
     atomic_fetch_add(&failed, 1);
     if (getenv("NOMEM_TRACE") && strtoull(getenv("NOMEM_TRACE"), NULL, 0) == atomic_load(&fail_at)) {
@@ -288,8 +289,23 @@ static void remove_db(void)
     unlink(wal);
 }
 
+static void every_allocation(int persistent);
+
 Test(nomem, every_allocation_of_a_workload_fails_cleanly)
 {
+    every_allocation(0);
+}
+
+/* The same with memory that does not come back: every allocation from the N-th on fails,
+ * including those of the error paths, disconnect and close — which must still free everything. */
+Test(nomem, memory_exhausted_from_every_allocation_on_fails_cleanly)
+{
+    every_allocation(1);
+}
+
+static void every_allocation(int persistent)
+{
+    atomic_store(&sticky, persistent);
     int codes[32] = {0};
     uint64_t n, total = 0;
     uint64_t first = getenv("NOMEM_FROM") ? strtoull(getenv("NOMEM_FROM"), NULL, 0) : 1;
@@ -341,5 +357,5 @@ Test(nomem, every_allocation_of_a_workload_fails_cleanly)
         snprintf(summary + strlen(summary), sizeof summary - strlen(summary),
                  "; %d runs leaked pages (bugs-soak S4), e.g. %s", leaks_left, leak_example);
     cr_log_info("%s", summary);
-    fprintf(stderr, "nomem: %s\n", summary);
+    fprintf(stderr, "nomem%s: %s\n", persistent ? " (from N on)" : "", summary);
 }
