@@ -5,6 +5,7 @@
 #   make run     build everything, create bank.db with the demo schema when missing, open the shell
 #   make test    deps + build + every Criterion suite, then again under ASan+UBSan (clang)
 #                and the concurrent suites under TSan, the fuzz targets briefly, lint
+#   make soak    the 16-thread transfer workload for SOAK_SECONDS (default 600; make test: 30)
 #   make fuzz    the libFuzzer targets of tests/fuzz, FUZZ_SECONDS each (default 300)
 #   make lint    cppcheck and clang-tidy (.clang-tidy) over the library and the shell
 #   make bench   build the bench programs and run them: bank_bench's full run (acidb vs SQLite
@@ -54,9 +55,9 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libacidb.a
 
 # One Criterion binary per folder under tests/ (tests/<suite>/*.c -> build/tests/<suite>).
-# tests/common holds code shared by suites and the crash harness; tests/shim, tests/crash and
-# tests/fuzz are not Criterion suites.
-SUITES      := $(filter-out shim common crash fuzz,$(patsubst tests/%/,%,$(sort $(dir $(wildcard tests/*/*.c)))))
+# tests/common holds code shared by suites and the crash harness; tests/shim, tests/crash,
+# tests/soak and tests/fuzz are not Criterion suites.
+SUITES      := $(filter-out shim common crash soak fuzz,$(patsubst tests/%/,%,$(sort $(dir $(wildcard tests/*/*.c)))))
 COMMON_OBJS  = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/common/*.c))
 SUITE_BINS  := $(SUITES:%=$(BUILD)/tests/%)
 # Suites that exercise threads and therefore also run under ThreadSanitizer.
@@ -66,11 +67,13 @@ BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 CRASH_BIN  := $(BUILD)/crash
+SOAK_BIN   := $(BUILD)/soak
 
 SHELL_SRCS := $(wildcard shell/*.c)
 SHELL_BIN  := $(BUILD)/acidb
 
-.PHONY: deps all run test test-suites test-tsan crash crash-quick bench bench-quick fuzz fuzz-quick \
+.PHONY: deps all run test test-suites test-tsan crash crash-quick soak soak-quick bench bench-quick \
+        fuzz fuzz-quick \
         fuzz-bins fuzz-run fuzz-seeds lint lint-cppcheck lint-tidy clean
 .DEFAULT_GOAL := all
 
@@ -87,7 +90,7 @@ deps:
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
-all: $(LIB) $(SHELL_BIN) $(BENCH_BINS) $(SUITE_BINS) $(CRASH_BIN)
+all: $(LIB) $(SHELL_BIN) $(BENCH_BINS) $(SUITE_BINS) $(CRASH_BIN) $(SOAK_BIN)
 
 # deps first, then a fresh make: flags from pkg-config are read when make starts, and on a
 # bare machine pkg-config itself arrives with deps.
@@ -100,7 +103,7 @@ run: deps
 # The README's test command: plain build (gcc), then ASan+UBSan (clang), then TSan on the
 # concurrent suites, then each fuzz target briefly (regressions replayed first), then lint. Each step stops the target on the first failing suite.
 test: deps
-	$(MAKE) --no-print-directory test-suites crash-quick
+	$(MAKE) --no-print-directory test-suites crash-quick soak-quick
 	$(MAKE) --no-print-directory test-suites BUILD=build/asan SANITIZE=address,undefined CC=clang
 	$(MAKE) --no-print-directory test-tsan BUILD=build/tsan SANITIZE=thread CRITERION_SHIM=1
 	$(MAKE) --no-print-directory fuzz-quick
@@ -131,6 +134,18 @@ crash: deps
 	$(CRASH_BIN) --mode power --runs 10000 --seed $(CRASH_SEED) $(CRASH_ARGS)
 	$(CRASH_BIN) --mode kill --runs 10000 --seed $(CRASH_SEED) $(CRASH_ARGS)
 	$(CRASH_BIN) --mode io --runs 10000 --seed $(CRASH_SEED) $(CRASH_ARGS)
+
+# The soak (tests/soak/soak.c, tests/README.md "The soak"): the 16-thread SQL bank with
+# checkpoints for SOAK_SECONDS; money, integrity, log size, RSS and per-thread progress
+# asserted. `make test` runs it for SOAK_QUICK_SECONDS.
+SOAK_SECONDS       ?= 600
+SOAK_QUICK_SECONDS ?= 30
+soak: deps
+	@$(MAKE) --no-print-directory $(SOAK_BIN)
+	$(SOAK_BIN) --seconds $(SOAK_SECONDS) $(SOAK_ARGS)
+
+soak-quick: $(SOAK_BIN)
+	$(SOAK_BIN) --seconds $(SOAK_QUICK_SECONDS) $(SOAK_ARGS)
 
 # Fuzzing (tests/fuzz/, tests/README.md "Fuzzing"): libFuzzer targets built with clang under
 # ASan+UBSan in build/fuzz/. Each run first replays tests/fuzz/regress/<target>/ (every input
@@ -248,6 +263,11 @@ $(LIB): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
+# Per-suite link flags. faults: the allocation interposer of tests/faults/nomem_test.c wraps
+# every allocation call the library makes, so that the N-th can be made to fail.
+SUITE_LDFLAGS_faults := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup \
+                        -Wl,--wrap=strndup,--wrap=posix_memalign,--wrap=aligned_alloc
+
 # The objects of suite $(1): tests/$(1)/*.c compiled under $(BUILD)/obj (dependency-tracked).
 test_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/$(1)/*.c))
 
@@ -255,7 +275,7 @@ test_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/$(1)/*.c))
 $(BUILD)/tests/%: $$(call test_objs,$$*) $(COMMON_OBJS) $(LIB) \
                   $(if $(CRITERION_SHIM),$(BUILD)/obj/tests/shim/runner.o)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(filter-out %/runner.o,$^) -o $@ $(TESTLIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(filter-out %/runner.o,$^) -o $@ $(SUITE_LDFLAGS_$*) $(TESTLIBS) $(LDLIBS)
 
 # Objects are never intermediate files to be deleted after a link.
 .SECONDARY:
@@ -272,6 +292,10 @@ $(BUILD)/obj/bench/bank_bench.o: CFLAGS += $(PQ_CFLAGS)
 $(BUILD)/bench/bank_bench: BENCHLIBS += $(PQ_LIBS)
 
 $(CRASH_BIN): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/crash/*.c)) $(COMMON_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(SOAK_BIN): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/soak/*.c)) $(COMMON_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 

@@ -200,7 +200,7 @@ int acidb_close(acidb_db *db)
             txm_abandon(db->tm);
         if (st != ST_OK) {
             snprintf(open_msg, sizeof open_msg, "closing %s: %s", db->path, st_msg());
-            rc = st == ST_EIO ? ACIDB_IOERR : ACIDB_ERROR;
+            rc = st == ST_EIO ? ACIDB_IOERR : st == ST_ENOMEM ? ACIDB_NOMEM : ACIDB_ERROR;
         }
     }
     lk_mgr_destroy(db->locks);
@@ -457,6 +457,9 @@ static int bind_check(acidb_stmt *s, int idx)
                        "parameter index %d out of range (the statement has %d)", idx, s->nparams);
     free(s->param_text[idx - 1]);
     s->param_text[idx - 1] = NULL;
+    /* The old value may point into the text just freed: a bind that fails after this (out of
+     * memory, too big, bad UTF-8) must leave NULL behind, not a dangling value (bugs-soak S5). */
+    s->params[idx - 1] = val_null();
     return ACIDB_OK;
 }
 

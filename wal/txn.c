@@ -206,10 +206,16 @@ int txm_close(txm *tm)
         rc = pgr_set_checkpoint_lsn(tm->p, wal_end_lsn(tm->log));
     if (rc == ST_OK)
         rc = pgr_flush(tm->p);
-    if (rc == ST_OK)
-        rc = wal_close_and_remove(tm->log);
-    else
+    if (rc != ST_OK) {
+        /* Leave the pages where they are (the log holds every change; the next open recovers).
+         * pgr_close would write them, and its before-write hook forces the log — which must
+         * therefore not be freed first (use after free: bugs-soak S7). */
+        pgr_abandon(tm->p);
         wal_close(tm->log);
+        txm_free(tm);
+        return rc;
+    }
+    rc = wal_close_and_remove(tm->log);
     int crc = pgr_close(tm->p);
     txm_free(tm);
     return rc != ST_OK ? rc : crc;
@@ -219,14 +225,18 @@ void txm_abandon(txm *tm)
 {
     if (tm == NULL)
         return;
+    /* Detach the table under tt_mu, free outside it: txn_free takes tt_mu itself (to pool the
+     * lock handle), so freeing under it deadlocked a close after a failed rollback left its
+     * transaction in the table (bugs-soak S2). */
     pthread_mutex_lock(&tm->tt_mu);
-    while (tm->active) {
-        txn *t = tm->active;
-        tm->active = t->next;
-        lk_txn_destroy(t->lk); /* not pooled: tt_mu is held here, and the txm goes away */
-        free(t);
-    }
+    txn *list = tm->active;
+    tm->active = NULL;
     pthread_mutex_unlock(&tm->tt_mu);
+    while (list) {
+        txn *t = list;
+        list = t->next;
+        txn_free(t);
+    }
     /* Nothing more is written: close the log without flushing (free what it buffered). */
     wal_abandon(tm->log);
     pgr_abandon(tm->p);

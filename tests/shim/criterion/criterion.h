@@ -94,6 +94,8 @@ void shim_log(const char *level, const char *fmt, ...) __attribute__((format(pri
 #define cr_expect_str_eq cr_assert_str_eq
 #define cr_expect_str_neq cr_assert_str_neq
 #define cr_log_info(...) shim_log("INFO", __VA_ARGS__)
+/* Logs only: the caller returns right after it (as tests/faults does). */
+#define cr_skip_test(...) shim_log("SKIP", __VA_ARGS__)
 #define cr_log_warn(...) shim_log("WARN", __VA_ARGS__)
 #define cr_log_error(...) shim_log("ERR ", __VA_ARGS__)
 
