@@ -11,7 +11,10 @@
  *               may connect to it. Freed by acidb_close.
  *   acidb_conn  a session, with at most one open transaction. Used by one thread at a time
  *               (different connections may run on different threads concurrently; that is the
- *               point). Freed by acidb_disconnect.
+ *               point). Using ONE connection from two threads at the same moment is not
+ *               detected and is undefined behaviour (it can crash: tests/faults
+ *               misuse_test.c); only acidb_interrupt may be called from another thread.
+ *               Freed by acidb_disconnect.
  *   acidb_stmt  a prepared statement of one connection; same thread rule as its connection.
  *               Freed by acidb_finalize (acidb_disconnect finalizes those left).
  *
