@@ -168,7 +168,9 @@ int acidb_column_type(acidb_stmt *s, int col);
 /* The value as integer (BOOLEAN: 0/1; NULL and TEXT: 0). */
 int64_t acidb_column_int64(acidb_stmt *s, int col);
 /* The value as NUL-terminated text, as PostgreSQL prints it (integers in decimal, booleans
- * "t"/"f"); NULL for NULL. Valid until the next step, reset or finalize. */
+ * "t"/"f"); NULL for NULL. Valid until the next step, reset or finalize. The text is copied
+ * into a buffer of the statement: NULL while acidb_column_type() is not ACIDB_NULL means that
+ * copy ran out of memory. */
 const char *acidb_column_text(acidb_stmt *s, int col);
 /* Byte length of acidb_column_text's result. */
 int acidb_column_bytes(acidb_stmt *s, int col);
