@@ -919,13 +919,13 @@ static int materialize(acidb_stmt *s, sel_plan *p, value **rows)
         value *out = ar_alloc(&s->run, (size_t)(outw + 1) * sizeof *out);
         if (out == NULL)
             return NOMEM(s);
+        /* Rows are copied into the run arena by exec_res_push; the projection's temporary
+         * texts stay there too (a materialised result lives until the statement ends). */
         while ((rc = exec_scan_next(s, p, rows)) == ACIDB_ROW) {
-            ar_mark m = ar_get_mark(&s->run);
             if ((rc = project(s, p, rows, NULL, out)) != ACIDB_OK)
                 return rc;
             if ((rc = exec_res_push(s, out, outw)) != ACIDB_OK)
                 return rc;
-            (void)m;
         }
         if (rc != ACIDB_DONE)
             return rc;

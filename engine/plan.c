@@ -398,9 +398,7 @@ static int plan_select(acidb_stmt *st, sql_select *q, sel_plan *p, int write, sq
         if (e->kind == EX_COLUMN && e->table == NULL) {
             int hit = -1;
             for (int t = 0; t < p->ntargets; t++)
-                if (strcmp(p->names[t], e->name) == 0 &&
-                    (q->targets[0].e == NULL || p->targets[t]->kind != EX_COLUMN ||
-                     strcmp(p->targets[t]->name, e->name) != 0 || 1)) {
+                if (strcmp(p->names[t], e->name) == 0) {
                     if (hit >= 0 && !expr_equal(p->targets[hit], p->targets[t]))
                         return sql_err(err, ACIDB_ERROR, "42702", e->pos,
                                        "ORDER BY \"%s\" is ambiguous", e->name);
