@@ -146,12 +146,16 @@ int acidb_open(const char *path, const acidb_options *opts, acidb_db **out)
     return ACIDB_OK;
 fail:
     snprintf(open_msg, sizeof open_msg, "%s", err.msg);
-    if (db->cattree)
-        bt_close(db->cattree);
-    if (db->cat)
-        cat_unref(db->cat);
     if (db->tm)
         txm_abandon(db->tm);
+    db_free(db);
+    return rc;
+}
+
+void db_free(acidb_db *db)
+{
+    bt_close(db->cattree); /* handles only: no page is touched */
+    cat_unref(db->cat);
     lk_mgr_destroy(db->locks);
     cat_registry_destroy(db->reg);
     pthread_mutex_destroy(&db->mu);
@@ -160,7 +164,6 @@ fail:
     free(db->path);
     db->magic = 0;
     free(db);
-    return rc;
 }
 
 void acidb_recovery_info(acidb_db *db, int *ran, double *seconds, uint64_t *log_bytes)
@@ -186,8 +189,6 @@ int acidb_close(acidb_db *db)
         snprintf(open_msg, sizeof open_msg, "acidb_close: %d connection(s) still open", db->nconns);
         return ACIDB_MISUSE;
     }
-    bt_close(db->cattree);
-    cat_unref(db->cat);
     int rc = ACIDB_OK;
     if (txm_failed(db->tm)) {
         txm_abandon(db->tm);
@@ -203,14 +204,7 @@ int acidb_close(acidb_db *db)
             rc = st == ST_EIO ? ACIDB_IOERR : st == ST_ENOMEM ? ACIDB_NOMEM : ACIDB_ERROR;
         }
     }
-    lk_mgr_destroy(db->locks);
-    cat_registry_destroy(db->reg);
-    pthread_mutex_destroy(&db->mu);
-    pthread_mutex_destroy(&db->cat_mu);
-    pthread_mutex_destroy(&db->ddl_mu);
-    free(db->path);
-    db->magic = 0;
-    free(db);
+    db_free(db);
     return rc;
 }
 

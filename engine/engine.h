@@ -97,6 +97,10 @@ struct db_open_extra {
 };
 extern _Thread_local const struct db_open_extra *db_open_extra;
 
+/* Frees a database handle (catalog, lock manager, mutexes, the struct) once the caller has
+ * closed or abandoned its txm (engine/api.c: open's failure path, acidb_close, test hooks). */
+void db_free(acidb_db *db);
+
 /* ---- transactions (engine/conn.c) ---------------------------------------------------------- */
 
 /* Starts a transaction if none is open. */

@@ -68,8 +68,7 @@ int acidb_test_failed(acidb_db *db)
     return db != NULL && db->magic == DB_MAGIC && txm_failed(db->tm);
 }
 
-/* The teardown of acidb_close (engine/api.c) without its checkpoint: keep the two in step when
- * struct acidb_db gains members. */
+/* acidb_close without its checkpoint: the txm is abandoned, the rest freed by db_free. */
 int acidb_test_abandon(acidb_db *db)
 {
     if (db == NULL || db->magic != DB_MAGIC)
@@ -79,16 +78,7 @@ int acidb_test_abandon(acidb_db *db)
     pthread_mutex_unlock(&db->mu);
     if (busy)
         return ACIDB_MISUSE;
-    bt_close(db->cattree);
-    cat_unref(db->cat);
     txm_abandon(db->tm);
-    lk_mgr_destroy(db->locks);
-    cat_registry_destroy(db->reg);
-    pthread_mutex_destroy(&db->mu);
-    pthread_mutex_destroy(&db->cat_mu);
-    pthread_mutex_destroy(&db->ddl_mu);
-    free(db->path);
-    db->magic = 0;
-    free(db);
+    db_free(db);
     return ACIDB_OK;
 }
