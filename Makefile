@@ -152,12 +152,19 @@ soak-quick: $(SOAK_BIN)
 # that ever crashed), then fuzzes for FUZZ_SECONDS from the seeds in tests/fuzz/corpus/<target>/
 # plus the corpus grown by earlier runs (build/fuzz/corpus/<target>/, not committed). Any crash,
 # leak, timeout or sanitizer report fails the target and leaves the input in
-# build/fuzz/artifacts/<target>/. `make test` runs each for FUZZ_QUICK_SECONDS. FUZZ_JOBS
-# targets run at a time; FUZZ_TARGETS=sql selects.
+# build/fuzz/artifacts/<target>/. `make test` runs each for FUZZ_QUICK_RUNS inputs from a fixed
+# seed (FUZZ_QUICK_SECONDS caps the time): the same inputs on every machine, so a CI run cannot
+# fail on a finding a local run did not see; `make fuzz` explores freely. FUZZ_JOBS targets run
+# at a time; FUZZ_TARGETS=sql selects.
 FUZZ_TARGETS       := sql sqlgen dbfile log csv
 FUZZ_SECONDS       ?= 300
-FUZZ_QUICK_SECONDS ?= 20
+FUZZ_QUICK_SECONDS ?= 60
+FUZZ_QUICK_RUNS    ?= 2000
 FUZZ_JOBS          ?= 2
+FUZZ_RUNS          ?= -1
+FUZZ_SEED          ?= 0
+FUZZ_CORPUS_OUT    ?= $(BUILD)/corpus
+FUZZ_FRESH         ?= 0
 # Per-target libFuzzer options (without them the longest seed caps the input length).
 FUZZ_ARGS_sql      := -max_len=4096
 FUZZ_ARGS_sqlgen   := -max_len=1024
@@ -172,27 +179,31 @@ fuzz: deps
 
 fuzz-quick:
 	+@$(FUZZ_SUBMAKE) fuzz-bins
-	+@$(FUZZ_SUBMAKE) -j$(FUZZ_JOBS) fuzz-run FUZZ_TIME=$(FUZZ_QUICK_SECONDS)
+	+@$(FUZZ_SUBMAKE) -j$(FUZZ_JOBS) fuzz-run FUZZ_TIME=$(FUZZ_QUICK_SECONDS) \
+	    FUZZ_RUNS=$(FUZZ_QUICK_RUNS) FUZZ_SEED=1 FUZZ_CORPUS_OUT=build/fuzz/quick-corpus \
+	    FUZZ_FRESH=1
 
 fuzz-bins: $(FUZZ_BINS)
 
 fuzz-run: $(FUZZ_TARGETS:%=fuzz-run-%)
 
 fuzz-run-%:
-	@mkdir -p $(BUILD)/corpus/$* $(BUILD)/artifacts/$*
+	@mkdir -p $(FUZZ_CORPUS_OUT)/$* $(BUILD)/artifacts/$*
 	@if [ -n "$$(ls tests/fuzz/regress/$* 2>/dev/null)" ]; then \
 	  $(BUILD)/fuzz/$* tests/fuzz/regress/$*/* 2>$(BUILD)/artifacts/$*/regress.log \
 	    || { cat $(BUILD)/artifacts/$*/regress.log; \
 	         echo "== fuzz $*: a regression input of tests/fuzz/regress/$* FAILED"; exit 1; }; \
 	  echo "== fuzz $*: $$(ls tests/fuzz/regress/$* | wc -l) regression inputs pass"; \
 	fi
-	@$(BUILD)/fuzz/$* -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+	@if [ "$(FUZZ_FRESH)" = 1 ]; then rm -rf $(FUZZ_CORPUS_OUT)/$* && mkdir -p $(FUZZ_CORPUS_OUT)/$*; fi
+	@$(BUILD)/fuzz/$* -max_total_time=$(FUZZ_TIME) -runs=$(FUZZ_RUNS) -seed=$(FUZZ_SEED) \
+	    -timeout=10 -rss_limit_mb=2048 \
 	    -print_final_stats=1 -artifact_prefix=$(BUILD)/artifacts/$*/ $(FUZZ_ARGS_$*) \
 	    $$([ -f tests/fuzz/$*.dict ] && echo -dict=tests/fuzz/$*.dict) \
-	    $(BUILD)/corpus/$* tests/fuzz/corpus/$* 2>$(BUILD)/artifacts/$*/fuzz.log \
+	    $(FUZZ_CORPUS_OUT)/$* tests/fuzz/corpus/$* 2>$(BUILD)/artifacts/$*/fuzz.log \
 	  || { tail -n 60 $(BUILD)/artifacts/$*/fuzz.log; \
 	       echo "== fuzz $*: FAILED; the input is in $(BUILD)/artifacts/$*/"; exit 1; }
-	@echo "== fuzz $*: $(FUZZ_TIME) s, $$(sed -n 's/^stat::number_of_executed_units: *//p' \
+	@echo "== fuzz $*: at most $(FUZZ_TIME) s, $$(sed -n 's/^stat::number_of_executed_units: *//p' \
 	    $(BUILD)/artifacts/$*/fuzz.log) inputs, no finding"
 
 # Regenerates the binary seed corpora (a database file, a log) with the plain build.

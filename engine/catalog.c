@@ -274,6 +274,9 @@ static int build_table(catalog *c, const cat_row *row, cat_registry *reg, cat_ta
     arena *a = &c->a;
     sql_stmt *st = NULL;
     size_t next;
+    if (row->sql == NULL)
+        return sql_err(err, ACIDB_CORRUPT, "XX001", -1,
+                       "catalog entry of table \"%s\" has no CREATE TABLE text", row->name);
     int rc = sql_parse(row->sql, strlen(row->sql), 0, a, &st, &next, err);
     if (rc != ACIDB_OK || st == NULL || st->kind != STMT_CREATE_TABLE)
         return sql_err(err, ACIDB_CORRUPT, "XX001", -1,

@@ -392,6 +392,15 @@ int bt_check(pgr *p, const uint64_t *roots, const bt_kind *kinds, size_t nroots,
     k.report = report;
     k.ctx = ctx;
     uint32_t ps = pgr_page_size(p);
+    /* A corrupt header may claim any page count: bound it before allocating by it. */
+    pgr_stats pst;
+    pgr_get_stats(p, &pst);
+    uint64_t bound = pgr_file_pages(p) + pst.frames + 1;
+    if (k.npages > bound) {
+        ck_report(&k, 0, "page 0: the header counts %llu pages, but the file and the cache hold "
+                  "at most %llu", (unsigned long long)k.npages, (unsigned long long)bound);
+        k.npages = bound;
+    }
     k.seen = calloc(k.npages ? k.npages : 1, 1);
     k.obuf = malloc(ps);
     k.last_key = malloc(bt_max_key(ps) + 1);

@@ -389,6 +389,14 @@ uint32_t pgr_page_size(const pgr *p) { return p->page_size; }
 int pgr_header_torn(pgr *p) { return p->header_torn; }
 void pgr_header_rebuilt(pgr *p) { p->header_torn = 0; }
 uint64_t pgr_page_count(pgr *p) { return atomic_load(&p->npages); }
+
+uint64_t pgr_file_pages(pgr *p)
+{
+    uint64_t size = 0;
+    if (os_size(p->file, &size) != ST_OK)
+        return 0;
+    return size / p->page_size;
+}
 uint64_t pgr_free_count(pgr *p) { return hdr_get(p, HDR_FREE_COUNT); }
 uint64_t pgr_free_head(pgr *p) { return hdr_get(p, HDR_FREE_HEAD); }
 uint64_t pgr_catalog_root(pgr *p) { return hdr_get(p, HDR_CATALOG); }

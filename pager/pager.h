@@ -132,6 +132,10 @@ int pgr_free(pgr *p, pgr_page *pg);
 /* Header fields (read under the header page latch). */
 uint32_t pgr_page_size(const pgr *p);
 uint64_t pgr_page_count(pgr *p);
+/* Whole pages the file holds right now (its size / page size; 0 if it cannot be read). Every
+ * page below pgr_page_count is in the file or in the cache, so pgr_page_count can never exceed
+ * this plus the pool's frames: the integrity check uses that bound against a corrupt header. */
+uint64_t pgr_file_pages(pgr *p);
 uint64_t pgr_free_count(pgr *p);
 uint64_t pgr_free_head(pgr *p);
 uint64_t pgr_catalog_root(pgr *p);
