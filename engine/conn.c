@@ -86,15 +86,23 @@ static void drop_private(acidb_conn *c)
     }
 }
 
-int conn_commit(acidb_conn *c)
+/* Detaches the open transaction (under c->mu: acidb_interrupt may be reading c->t) and ends the
+ * block; the caller commits or aborts what it got (NULL: none). */
+static txn *take_txn(acidb_conn *c)
 {
-    acidb_db *db = c->db;
     pthread_mutex_lock(&c->mu);
     txn *t = c->t;
     c->t = NULL;
     pthread_mutex_unlock(&c->mu);
     c->in_block = 0;
     c->failed = 0;
+    return t;
+}
+
+int conn_commit(acidb_conn *c)
+{
+    acidb_db *db = c->db;
+    txn *t = take_txn(c);
     if (t == NULL)
         return ACIDB_OK;
     int st;
@@ -127,12 +135,7 @@ int conn_commit(acidb_conn *c)
 
 int conn_rollback(acidb_conn *c)
 {
-    pthread_mutex_lock(&c->mu);
-    txn *t = c->t;
-    c->t = NULL;
-    pthread_mutex_unlock(&c->mu);
-    c->in_block = 0;
-    c->failed = 0;
+    txn *t = take_txn(c);
     drop_private(c);
     if (t == NULL)
         return ACIDB_OK;

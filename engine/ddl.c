@@ -334,16 +334,32 @@ int ddl_next_rowid(acidb_conn *c, cat_table *t, int64_t *out, sql_error *err)
 
 /* ---- DDL ------------------------------------------------------------------------------------ */
 
+/* Locks table id `table` in `mode` for c's transaction (waiting), mapping a failure to its
+ * SQLSTATE: 40P01, 55P03, 57014 (cancelled), 53200. */
+static int lock_table_id(acidb_conn *c, uint32_t table, lk_mode_t mode, sql_error *err)
+{
+    lk_res_t r = lk_res_table(table);
+    int lrc = lk_acquire(txn_locks(c->t), &r, mode, LK_WAIT);
+    if (lrc == LK_OK)
+        return ACIDB_OK;
+    if (lrc == LK_CANCELED)
+        return sql_err(err, ACIDB_CANCELED, "57014", -1, "canceling statement due to user request");
+    int st = lrc == LK_DEADLOCK ? ST_EDEADLOCK : lrc == LK_NOMEM ? ST_ENOMEM : ST_ETIMEOUT;
+    st_set(st, "%s", lk_txn_errmsg(txn_locks(c->t)));
+    return sql_err_status(err, st, NULL);
+}
+
+static int lock_table(acidb_conn *c, cat_table *t, lk_mode_t mode, sql_error *err)
+{
+    return lock_table_id(c, (uint32_t)t->root, mode, err);
+}
+
 /* Takes the DDL lock and makes c's catalog a private copy of the latest version. */
 static int ddl_begin(acidb_conn *c, sql_error *err)
 {
-    lk_res_t r = lk_res_table(CAT_LOCK_ID);
-    int lrc = lk_acquire(txn_locks(c->t), &r, LK_X, LK_WAIT);
-    if (lrc != LK_OK) {
-        int st = lrc == LK_DEADLOCK ? ST_EDEADLOCK : lrc == LK_NOMEM ? ST_ENOMEM : ST_ETIMEOUT;
-        st_set(st, "%s", lk_txn_errmsg(txn_locks(c->t)));
-        return sql_err_status(err, st, NULL);
-    }
+    int rc = lock_table_id(c, CAT_LOCK_ID, LK_X, err);
+    if (rc != ACIDB_OK)
+        return rc;
     if (!c->cat_private) {
         pthread_mutex_lock(&c->db->mu);
         catalog *latest = c->db->cat;
@@ -425,20 +441,6 @@ static int ddl_apply(acidb_conn *c, const cat_row *add, int nadd, const int64_t 
     }
     free(rows);
     return rc;
-}
-
-static int lock_table(acidb_conn *c, cat_table *t, lk_mode_t mode, sql_error *err)
-{
-    lk_res_t r = lk_res_table((uint32_t)t->root);
-    int lrc = lk_acquire(txn_locks(c->t), &r, mode, LK_WAIT);
-    if (lrc == LK_OK)
-        return ACIDB_OK;
-    int st = lrc == LK_DEADLOCK ? ST_EDEADLOCK : lrc == LK_NOMEM ? ST_ENOMEM
-           : lrc == LK_CANCELED ? ST_EINVAL : ST_ETIMEOUT;
-    if (lrc == LK_CANCELED)
-        return sql_err(err, ACIDB_CANCELED, "57014", -1, "canceling statement due to user request");
-    st_set(st, "%s", lk_txn_errmsg(txn_locks(c->t)));
-    return sql_err_status(err, st, NULL);
 }
 
 static char *cols_list(arena *a, const int *cols, int n)
