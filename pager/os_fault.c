@@ -40,6 +40,8 @@ struct os_fault {
     int rule_ops, rule_kind, rule_sticky;
     uint64_t cut_lost; /* writes not kept whole at the last power cut */
     unsigned sync_delay_us;
+    void (*sync_hook)(void *ctx, const char *path);
+    void *sync_hook_ctx;
     uint64_t rule_countdown; /* 0 = no rule armed */
     os_fault_counts counts;
 };
@@ -231,7 +233,11 @@ static int fv_sync(os_file *fl)
     os_fault *f = off_of(fl);
     pthread_mutex_lock(&f->mu);
     unsigned delay = f->sync_delay_us;
+    void (*hook)(void *, const char *) = f->sync_hook;
+    void *hook_ctx = f->sync_hook_ctx;
     pthread_mutex_unlock(&f->mu);
+    if (hook)
+        hook(hook_ctx, h->st->path);
     if (delay) {
         struct timespec ts = {delay / 1000000, (long)(delay % 1000000) * 1000};
         nanosleep(&ts, NULL);
@@ -522,5 +528,13 @@ void os_fault_set_sync_delay(os_fault *f, unsigned usec)
 {
     pthread_mutex_lock(&f->mu);
     f->sync_delay_us = usec;
+    pthread_mutex_unlock(&f->mu);
+}
+
+void os_fault_set_sync_hook(os_fault *f, void (*fn)(void *ctx, const char *path), void *ctx)
+{
+    pthread_mutex_lock(&f->mu);
+    f->sync_hook = fn;
+    f->sync_hook_ctx = ctx;
     pthread_mutex_unlock(&f->mu);
 }

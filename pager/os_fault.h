@@ -80,4 +80,10 @@ void os_fault_counts_get(os_fault *f, os_fault_counts *out);
  * instantaneous and nothing that depends on syncs taking time (group commit) can be seen. */
 void os_fault_set_sync_delay(os_fault *f, unsigned usec);
 
+/* Calls `fn(ctx, path)` at the start of every sync (file syncs, not directory syncs), on the
+ * syncing thread and outside the layer's lock, so a test can stop a thread at a chosen moment
+ * (say, a checkpoint between its begin and end records) and run another meanwhile. NULL
+ * removes the hook. */
+void os_fault_set_sync_hook(os_fault *f, void (*fn)(void *ctx, const char *path), void *ctx);
+
 #endif

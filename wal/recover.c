@@ -22,6 +22,7 @@
 typedef struct tt_entry {
     uint64_t id, first, last, undo_next;
     int state;
+    bool undo_seen; /* the scan passed an update or CLR of it: undo_next is the scan's */
 } tt_entry;
 
 typedef struct analysis {
@@ -112,11 +113,25 @@ static int merge_checkpoint(analysis *a, const wal_rec *r)
         uint64_t id = get_u64(q);
         if (id > a->max_id)
             a->max_id = id;
-        if (tt_find(a, id, 0) != NULL || ended(a, id))
-            continue; /* seen after the begin (what the scan found is newer), or finished:
-                       * the snapshot was taken while it was ending */
-        tt_entry *e = tt_find(a, id, 1);
-        if (e == NULL)
+        if (ended(a, id))
+            continue; /* finished: the snapshot was taken while it was ending */
+        tt_entry *e = tt_find(a, id, 0);
+        if (e != NULL) {
+            /* Seen by the scan after the begin: what the scan found is newer, but it only
+             * knows the fields its records set. An abort or commit record alone says nothing
+             * of where undo starts (found by the crash harness: a rollback whose abort record
+             * fell between a checkpoint's begin and end, cut before its first CLR, was ended
+             * by recovery without being undone), nor of the records before the begin. */
+            uint64_t first = get_u64(q + 8);
+            if (first != 0 && (e->first == 0 || first < e->first))
+                e->first = first;
+            if (!e->undo_seen)
+                e->undo_next = get_u64(q + 24);
+            if (e->state == TX_ACTIVE)
+                e->state = q[32];
+            continue;
+        }
+        if ((e = tt_find(a, id, 1)) == NULL)
             return st_set(ST_ENOMEM, "out of memory in recovery");
         e->first = get_u64(q + 8);
         e->last = get_u64(q + 16);
@@ -160,11 +175,10 @@ static int analyse(txm *tm, uint64_t from, uint64_t end, analysis *a)
         if (e->first == 0)
             e->first = r.lsn;
         e->last = r.lsn;
-        if (r.type == WAL_UPDATE)
-            e->undo_next = r.lsn;
-        else if (r.type == WAL_CLR)
-            e->undo_next = r.undo_next;
-        else if (r.type == WAL_COMMIT)
+        if (r.type == WAL_UPDATE || r.type == WAL_CLR) {
+            e->undo_next = r.type == WAL_UPDATE ? r.lsn : r.undo_next;
+            e->undo_seen = true;
+        } else if (r.type == WAL_COMMIT)
             e->state = TX_COMMITTED;
         else if (r.type == WAL_ABORT)
             e->state = TX_ABORTING;
