@@ -15,23 +15,84 @@
 
 size_t wal_entry_max(uint32_t page_size)
 {
-    return WAL_ENTRY_HDR + (page_size - BODY_START - PGR_TRAILER_SIZE);
+    return WAL_ENTRY_MAX_HDR + 4 + (page_size - BODY_START - PGR_TRAILER_SIZE);
 }
 
-static size_t put_header(uint8_t *out, uint64_t pgno, uint8_t kind, uint32_t len)
+static size_t put_varint(uint8_t *p, uint64_t v)
 {
-    put_u64(out, pgno);
-    out[8] = kind;
-    put_u32(out + 9, len);
-    return WAL_ENTRY_HDR;
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
+}
+
+static int get_varint(const uint8_t *p, size_t n, size_t *at, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (unsigned shift = 0; shift < 64 && *at < n; shift += 7) {
+        uint8_t b = p[(*at)++];
+        x |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = x;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Entry header at out; the payload (len bytes) is already at out + WAL_ENTRY_MAX_HDR and is
+ * moved down behind the header. Returns the entry's size. */
+static size_t finish(uint8_t *out, uint64_t pgno, uint8_t kind, uint32_t len)
+{
+    uint8_t h[WAL_ENTRY_MAX_HDR];
+    size_t n = put_varint(h, pgno);
+    h[n++] = kind;
+    n += put_varint(h + n, len);
+    memmove(out + n, out + WAL_ENTRY_MAX_HDR, len);
+    memcpy(out, h, n);
+    return n + len;
+}
+
+/* The longest run of zero bytes in [from, to); *len 0 if none. */
+static void longest_zero_run(const uint8_t *p, uint32_t from, uint32_t to, uint32_t *off,
+                             uint32_t *len)
+{
+    *off = from;
+    *len = 0;
+    for (uint32_t i = from; i < to;) {
+        if (p[i] != 0) {
+            i++;
+            continue;
+        }
+        uint32_t j = i;
+        while (j < to && p[j] == 0)
+            j++;
+        if (j - i > *len) {
+            *off = i;
+            *len = j - i;
+        }
+        i = j;
+    }
 }
 
 static size_t encode_full(uint64_t pgno, const uint8_t *after, uint32_t ps, uint8_t *out)
 {
-    uint32_t len = ps - BODY_START - PGR_TRAILER_SIZE;
-    size_t n = put_header(out, pgno, WAL_FULL, len);
-    memcpy(out + n, after + BODY_START, len);
-    return n + len;
+    const uint32_t end = ps - PGR_TRAILER_SIZE;
+    uint32_t hole, hole_len;
+    longest_zero_run(after, BODY_START, end, &hole, &hole_len);
+    if (hole_len < 8) { /* not worth it; the format still names an empty hole */
+        hole = BODY_START;
+        hole_len = 0;
+    }
+    uint8_t *p = out + WAL_ENTRY_MAX_HDR;
+    put_u16(p, (uint16_t)hole);
+    put_u16(p + 2, (uint16_t)hole_len);
+    memcpy(p + 4, after + BODY_START, hole - BODY_START);
+    memcpy(p + 4 + (hole - BODY_START), after + hole + hole_len, end - hole - hole_len);
+    return finish(out, pgno, WAL_FULL, 4 + (end - BODY_START) - hole_len);
 }
 
 size_t wal_entry_encode(uint64_t pgno, const uint8_t *before, const uint8_t *after,
@@ -41,7 +102,8 @@ size_t wal_entry_encode(uint64_t pgno, const uint8_t *before, const uint8_t *aft
         return encode_full(pgno, after, page_size, out);
     const uint32_t end = page_size - PGR_TRAILER_SIZE;
     const uint32_t full_len = end - BODY_START;
-    uint8_t *p = out + WAL_ENTRY_HDR;
+    uint8_t *const body = out + WAL_ENTRY_MAX_HDR; /* the payload, moved down by finish() */
+    uint8_t *p = body;
     uint32_t i = BODY_START;
     while (i < end) {
         /* Most of a page is unchanged: skip equal 32-byte blocks with memcmp (vectorised)
@@ -60,7 +122,7 @@ size_t wal_entry_encode(uint64_t pgno, const uint8_t *before, const uint8_t *aft
             if (before[i] != after[i])
                 last = i;
         uint32_t len = last + 1 - start;
-        if ((size_t)(p - out) + 4 + len >= WAL_ENTRY_HDR + (size_t)full_len)
+        if ((size_t)(p - body) + 4 + len >= (size_t)full_len)
             return encode_full(pgno, after, page_size, out); /* not smaller: full image */
         put_u16(p, (uint16_t)start);
         put_u16(p + 2, (uint16_t)len);
@@ -68,30 +130,32 @@ size_t wal_entry_encode(uint64_t pgno, const uint8_t *before, const uint8_t *aft
         p += 4 + len;
         i = last + 1;
     }
-    size_t payload = (size_t)(p - out) - WAL_ENTRY_HDR;
+    size_t payload = (size_t)(p - body);
     if (payload == 0)
         return 0;
-    put_header(out, pgno, WAL_DELTA, (uint32_t)payload);
-    return (size_t)(p - out);
+    return finish(out, pgno, WAL_DELTA, (uint32_t)payload);
 }
 
 int wal_entry_next(const uint8_t *buf, size_t n, size_t *pos, wal_entry *e)
 {
     if (*pos == n)
         return 1;
-    if (n - *pos < WAL_ENTRY_HDR)
+    size_t at = *pos;
+    uint64_t pgno, len;
+    if (!get_varint(buf, n, &at, &pgno) || at >= n)
         return -1;
-    const uint8_t *h = buf + *pos;
-    e->pgno = get_u64(h);
-    e->kind = h[8];
-    e->len = get_u32(h + 9);
-    if ((e->kind != WAL_DELTA && e->kind != WAL_FULL) || e->len > n - *pos - WAL_ENTRY_HDR)
+    uint8_t kind = buf[at++];
+    if (!get_varint(buf, n, &at, &len))
         return -1;
-    e->payload = h + WAL_ENTRY_HDR;
-    *pos += WAL_ENTRY_HDR + e->len;
+    if ((kind != WAL_DELTA && kind != WAL_FULL) || len > n - at)
+        return -1;
+    e->pgno = pgno;
+    e->kind = kind;
+    e->len = (uint32_t)len;
+    e->payload = buf + at;
+    *pos = at + len;
     return 0;
 }
-
 /* Checks every range of a delta before anything is written, so a malformed entry leaves the
  * page untouched. */
 static int delta_valid(const wal_entry *e, uint32_t end)
@@ -113,9 +177,14 @@ int wal_entry_apply(const wal_entry *e, uint8_t *page, uint32_t page_size)
 {
     const uint32_t end = page_size - PGR_TRAILER_SIZE;
     if (e->kind == WAL_FULL) {
-        if (e->len != end - BODY_START)
+        if (e->len < 4)
             return -1;
-        memcpy(page + BODY_START, e->payload, e->len);
+        uint32_t hole = get_u16(e->payload), hole_len = get_u16(e->payload + 2);
+        if (hole < BODY_START || hole_len > end - hole || e->len != 4 + (end - BODY_START) - hole_len)
+            return -1;
+        memcpy(page + BODY_START, e->payload + 4, hole - BODY_START);
+        memset(page + hole, 0, hole_len);
+        memcpy(page + hole + hole_len, e->payload + 4 + (hole - BODY_START), end - hole - hole_len);
         return 0;
     }
     if (!delta_valid(e, end))

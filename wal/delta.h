@@ -9,10 +9,13 @@
  * are never part of an entry: the LSN is set by whoever applies the record, the trailer by the
  * pager when it writes.
  *
- * Entry format (little-endian):
- *   u64 pgno | u8 kind (1 delta, 2 full image) | u32 payload length | payload
+ * Entry format (little-endian; varints are LEB128):
+ *   varint pgno | u8 kind (1 delta, 2 full image) | varint payload length | payload
  *   delta payload: { u16 offset | u16 length | bytes }*, ranges ascending, inside [8, ps-8)
- *   full payload:  bytes [8, ps-8) of the page
+ *   full payload:  u16 hole offset | u16 hole length | bytes [8, hole) | bytes [hole end, ps-8)
+ * The hole of a full image is the page's longest run of zero bytes (a B+tree page's free
+ * space between its slots and its cells, as PostgreSQL leaves out pd_lower..pd_upper), not
+ * stored and zeroed on apply; its length may be 0.
  *
  * Pure functions: no locking, no allocation.
  */
@@ -23,7 +26,7 @@
 #include <stdint.h>
 
 enum { WAL_DELTA = 1, WAL_FULL = 2 };
-#define WAL_ENTRY_HDR 13u /* pgno + kind + length */
+#define WAL_ENTRY_MAX_HDR 16u /* pgno (varint, up to 10) + kind + length (varint, up to 5) */
 
 /* Upper bound of the bytes wal_entry_encode may write for one page of `page_size` bytes. */
 size_t wal_entry_max(uint32_t page_size);

@@ -60,9 +60,14 @@ static int check_slot(wal *w, const uint8_t *h, const uint8_t db_id[16], uint64_
     uint32_t version = get_u32(h + WH_VERSION);
     if (version == 0 || get_u32(h + WH_HDR_SIZE) != WAL_HDR_SIZE)
         return 0;
-    if (version > WAL_FORMAT_VERSION) {
-        *rc = st_set(ST_EVERSION, "log %s has format version %u; this build reads %u and older",
-                     w->path, version, WAL_FORMAT_VERSION);
+    if (version != WAL_FORMAT_VERSION) {
+        /* Older logs are refused too: their records would not verify, and reading them as the
+         * end of the log would silently drop what they hold. */
+        *rc = st_set(ST_EVERSION, "log %s has format version %u; this build reads only version "
+                     "%u (%s)", w->path, version, WAL_FORMAT_VERSION,
+                     version > WAL_FORMAT_VERSION ? "written by a newer acidb"
+                     : "left by an older acidb: open and close the database with that build "
+                       "first, which replays and removes the log");
         return 0;
     }
     if (memcmp(h + WH_DB_ID, db_id, 16) != 0) {
@@ -192,14 +197,14 @@ static int create_log(wal *w, uint64_t start_lsn)
  * them (and L6 would then zero them): refuse instead. */
 static int check_newer_header_lost(wal *w)
 {
-    uint8_t h[WAL_REC_HDR];
+    uint8_t h[WAL_REC_FIXED];
     size_t got = 0;
     int rc = os_read(w->file, h, sizeof h, WAL_HDR_SIZE, &got);
     if (rc != ST_OK || got < sizeof h)
         return rc;
-    uint64_t lsn = get_u64(h + 8);
-    uint32_t len = get_u32(h);
-    if (lsn <= w->base || len < WAL_REC_HDR + WAL_REC_TRAILER || len > WAL_MAX_REC + 1024)
+    uint64_t lsn = get_u64(h + WR_LSN);
+    uint32_t len = get_u32(h + WR_LEN);
+    if (lsn <= w->base || len < WAL_REC_MIN || len > WAL_REC_MAX_HDR + WAL_MAX_REC + WAL_REC_TRAILER)
         return ST_OK;
     uint8_t *rec = malloc(len);
     if (rec == NULL)
@@ -342,12 +347,16 @@ int wal_append(wal *w, wal_rec *rec)
     if ((uint64_t)rec->redo_len + rec->undo_len > WAL_MAX_REC)
         return st_set(ST_ETOOBIG, "log record of %llu bytes exceeds the limit of %u bytes",
                       (unsigned long long)rec->redo_len + rec->undo_len, WAL_MAX_REC);
-    size_t len = wal_rec_size(rec->redo_len, rec->undo_len);
+    size_t max = wal_rec_max_size(rec->redo_len, rec->undo_len);
     pthread_mutex_lock(&w->mu);
-    int rc = w->failed ? failed_error(w) : buf_reserve(&w->buf, len);
+    int rc = w->failed ? failed_error(w) : buf_reserve(&w->buf, max);
+    if (rc == ST_OK && (rec->prev_lsn >= w->end || rec->undo_next >= w->end))
+        rc = st_set(ST_EINVAL, "log record points forward (previous LSN %llu, undo-next %llu, "
+                    "end of log %llu)", (unsigned long long)rec->prev_lsn,
+                    (unsigned long long)rec->undo_next, (unsigned long long)w->end);
     if (rc == ST_OK) {
         rec->lsn = w->end;
-        wal_encode(rec, w->seed, w->epoch, w->buf.data + w->buf.len, len);
+        size_t len = wal_encode(rec, w->seed, w->epoch, w->buf.data + w->buf.len);
         w->buf.len += len;
         w->end += len;
         w->st.appends++;
@@ -588,11 +597,11 @@ static int read_at_locked(wal *w, uint64_t lsn, uint8_t **buf, size_t *cap, wal_
     pthread_mutex_unlock(&w->mu);
     if (rc != ST_OK)
         return rc;
-    uint8_t h[WAL_REC_HDR];
+    uint8_t h[WAL_REC_FIXED];
     size_t got = 0;
     rc = os_read(w->file, h, sizeof h, off, &got);
     size_t len = rc == ST_OK && got == sizeof h ? get_u32(h + WR_LEN) : 0;
-    if (rc == ST_OK && (len < WAL_REC_HDR + WAL_REC_TRAILER || len > WAL_MAX_REC + WAL_REC_HDR + 16))
+    if (rc == ST_OK && (len < WAL_REC_MIN || len > WAL_REC_MAX_HDR + WAL_MAX_REC + WAL_REC_TRAILER))
         return st_set(ST_ECORRUPT, "log %s: no valid record at LSN %llu", w->path,
                       (unsigned long long)lsn);
     if (rc == ST_OK && len > *cap) {
@@ -613,7 +622,7 @@ static int read_at_locked(wal *w, uint64_t lsn, uint8_t **buf, size_t *cap, wal_
     return rc;
 }
 
-size_t wal_record_size(const wal_rec *r) { return wal_rec_size(r->redo_len, r->undo_len); }
+size_t wal_record_size(const wal_rec *r) { return wal_rec_max_size(r->redo_len, r->undo_len); }
 
 void wal_abandon(wal *w)
 {

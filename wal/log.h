@@ -33,10 +33,12 @@
 
 #include "pager/os.h"
 
-#define WAL_FORMAT_VERSION 1u
+#define WAL_FORMAT_VERSION 2u
 #define WAL_MAGIC "acidb wal\0\0\0\0\0\0" /* 16 bytes */
 #define WAL_HDR_SIZE 512u                 /* the file header, one sector */
-#define WAL_REC_HDR 72u                   /* fixed part of every record */
+#define WAL_REC_FIXED 14u                 /* length, type, flags, LSN */
+#define WAL_REC_MAX_HDR (WAL_REC_FIXED + 8u * 10u) /* and at most 8 varints */
+#define WAL_REC_MIN (WAL_REC_FIXED + 3u + 8u)     /* epoch, redo and undo lengths, checksum */
 #define WAL_REC_TRAILER 8u                /* checksum */
 #define WAL_MAX_REC (64u << 20)           /* redo + undo of one record */
 
@@ -134,7 +136,8 @@ uint64_t wal_checkpoint_lsn(wal *w);
  * rollback, which must read a transaction's own records before they are flushed. */
 int wal_read_at(wal *w, uint64_t lsn, uint8_t **buf, size_t *cap, wal_rec *rec);
 
-/* Bytes a record with these redo/undo lengths takes in the log. */
+/* Bytes a record with these redo/undo lengths takes in the log at most (its header's varints
+ * depend on its LSN and fields). */
 size_t wal_record_size(const wal_rec *r);
 
 /* Frees the handle without writing anything (what is buffered is lost: a simulated crash). */

@@ -23,18 +23,13 @@
 #define WH_EPOCH 56
 #define WH_CKPT 64
 
-/* Record fields (wal/README.md, "Records"). */
+/* Record fields (wal/README.md, "Records"): a fixed prefix, then varints (LEB128). */
 #define WR_LEN 0
 #define WR_TYPE 4
-#define WR_LSN 8
-#define WR_TXN 16
-#define WR_PREV 24
-#define WR_PGNO 32
-#define WR_ROOT 40
-#define WR_UNDO_NEXT 48
-#define WR_REDO_LEN 56
-#define WR_UNDO_LEN 60
-#define WR_EPOCH 64
+#define WR_FLAGS 5
+#define WR_LSN 6
+#define WR_VARINTS WAL_REC_FIXED
+enum { WRF_TXN = 1, WRF_PREV = 2, WRF_PGNO = 4, WRF_ROOT = 8, WRF_UNDO_NEXT = 16, WRF_ALL = 31 };
 
 /* A contiguous piece of the record stream held in memory, starting at LSN `start`. */
 typedef struct wal_buf {
@@ -73,20 +68,22 @@ struct wal {
 
 static inline uint64_t wal_offset(const wal *w, uint64_t lsn) { return WAL_HDR_SIZE + (lsn - w->base); }
 
-static inline size_t wal_rec_size(uint32_t redo_len, uint32_t undo_len)
+/* Room a record with these redo/undo lengths may need in the log (header at its longest). */
+static inline size_t wal_rec_max_size(uint32_t redo_len, uint32_t undo_len)
 {
-    size_t n = WAL_REC_HDR + (size_t)redo_len + undo_len + WAL_REC_TRAILER;
-    return (n + 7) & ~(size_t)7;
+    return WAL_REC_MAX_HDR + (size_t)redo_len + undo_len + WAL_REC_TRAILER;
 }
 
 uint64_t wal_seed(const uint8_t db_id[16]);
-void wal_encode(const wal_rec *rec, uint64_t seed, uint64_t epoch, uint8_t *out, size_t len);
+/* Encodes rec (rec->lsn set) into out, which has room for wal_rec_max_size; returns the
+ * record's length. rec->prev_lsn and rec->undo_next must be 0 or below rec->lsn. */
+size_t wal_encode(const wal_rec *rec, uint64_t seed, uint64_t epoch, uint8_t *out);
 /* Verifies the record at `p` (avail bytes readable) expected at `lsn`. Returns its length, or
  * 0 if it is not a valid record there (end of log). Sets *need > avail when more bytes are
  * needed to decide. */
 size_t wal_verify(const uint8_t *p, size_t avail, uint64_t lsn, uint64_t seed, size_t *need);
 void wal_decode(const uint8_t *p, wal_rec *rec);
 int wal_scan_end(wal *w, uint64_t *end);
-static inline uint64_t wal_rec_epoch(const uint8_t *p) { return get_u64(p + WR_EPOCH); }
+uint64_t wal_rec_epoch(const uint8_t *p); /* of a verified record */
 
 #endif

@@ -13,47 +13,138 @@
 
 #define READ_CHUNK (1u << 20)
 
-void wal_encode(const wal_rec *rec, uint64_t seed, uint64_t epoch, uint8_t *out, size_t len)
+/* ---- records ------------------------------------------------------------------------------ */
+
+static size_t put_varint(uint8_t *p, uint64_t v)
 {
-    memset(out, 0, WAL_REC_HDR);
-    put_u32(out + WR_LEN, (uint32_t)len);
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
+}
+
+/* Reads a varint from [*at, lim); 0 if it runs past lim or is longer than 10 bytes. */
+static int get_varint(const uint8_t *p, size_t *at, size_t lim, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (unsigned shift = 0; shift < 70 && *at < lim; shift += 7) {
+        uint8_t b = p[(*at)++];
+        if (shift == 63 && b > 1)
+            return 0; /* more than 64 bits */
+        x |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = x;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The header of a record as stored: the varint fields decoded, and where the payload starts. */
+typedef struct rec_hdr {
+    uint64_t epoch, txn, prev, pgno, root, undo_next, redo_len, undo_len;
+    size_t size; /* bytes of header: the redo payload starts here */
+} rec_hdr;
+
+/* Decodes the varints of the record at p, which end before `lim`; 0 if malformed. A back
+ * pointer (prev, undo-next) is stored as its distance below the record's LSN. */
+static int parse_hdr(const uint8_t *p, size_t lim, rec_hdr *h)
+{
+    uint8_t flags = p[WR_FLAGS];
+    uint64_t lsn = get_u64(p + WR_LSN);
+    size_t at = WR_VARINTS;
+    *h = (rec_hdr){0};
+    if (flags & ~WRF_ALL)
+        return 0;
+    if (!get_varint(p, &at, lim, &h->epoch))
+        return 0;
+    if ((flags & WRF_TXN) && !get_varint(p, &at, lim, &h->txn))
+        return 0;
+    if ((flags & WRF_PREV) && (!get_varint(p, &at, lim, &h->prev) || h->prev == 0 || h->prev > lsn))
+        return 0;
+    if ((flags & WRF_PGNO) && !get_varint(p, &at, lim, &h->pgno))
+        return 0;
+    if ((flags & WRF_ROOT) && !get_varint(p, &at, lim, &h->root))
+        return 0;
+    if ((flags & WRF_UNDO_NEXT) &&
+        (!get_varint(p, &at, lim, &h->undo_next) || h->undo_next == 0 || h->undo_next > lsn))
+        return 0;
+    if (!get_varint(p, &at, lim, &h->redo_len) || !get_varint(p, &at, lim, &h->undo_len))
+        return 0;
+    if (h->prev)
+        h->prev = lsn - h->prev;
+    if (h->undo_next)
+        h->undo_next = lsn - h->undo_next;
+    h->size = at;
+    return 1;
+}
+
+size_t wal_encode(const wal_rec *rec, uint64_t seed, uint64_t epoch, uint8_t *out)
+{
+    uint8_t flags = (rec->txn ? WRF_TXN : 0) | (rec->prev_lsn ? WRF_PREV : 0) |
+                    (rec->pgno ? WRF_PGNO : 0) | (rec->root ? WRF_ROOT : 0) |
+                    (rec->undo_next ? WRF_UNDO_NEXT : 0);
     out[WR_TYPE] = rec->type;
+    out[WR_FLAGS] = flags;
     put_u64(out + WR_LSN, rec->lsn);
-    put_u64(out + WR_TXN, rec->txn);
-    put_u64(out + WR_PREV, rec->prev_lsn);
-    put_u64(out + WR_PGNO, rec->pgno);
-    put_u64(out + WR_ROOT, rec->root);
-    put_u64(out + WR_UNDO_NEXT, rec->undo_next);
-    put_u32(out + WR_REDO_LEN, rec->redo_len);
-    put_u32(out + WR_UNDO_LEN, rec->undo_len);
-    put_u64(out + WR_EPOCH, epoch);
-    uint8_t *p = out + WAL_REC_HDR;
+    size_t n = WR_VARINTS;
+    n += put_varint(out + n, epoch);
+    if (rec->txn)
+        n += put_varint(out + n, rec->txn);
+    if (rec->prev_lsn)
+        n += put_varint(out + n, rec->lsn - rec->prev_lsn);
+    if (rec->pgno)
+        n += put_varint(out + n, rec->pgno);
+    if (rec->root)
+        n += put_varint(out + n, rec->root);
+    if (rec->undo_next)
+        n += put_varint(out + n, rec->lsn - rec->undo_next);
+    n += put_varint(out + n, rec->redo_len);
+    n += put_varint(out + n, rec->undo_len);
     if (rec->redo_len)
-        memcpy(p, rec->redo, rec->redo_len);
-    p += rec->redo_len;
+        memcpy(out + n, rec->redo, rec->redo_len);
+    n += rec->redo_len;
     if (rec->undo_len)
-        memcpy(p, rec->undo, rec->undo_len);
-    p += rec->undo_len;
-    memset(p, 0, (size_t)(out + len - WAL_REC_TRAILER - p)); /* padding */
-    put_u64(out + len - WAL_REC_TRAILER, XXH3_64bits_withSeed(out, len - WAL_REC_TRAILER, seed));
+        memcpy(out + n, rec->undo, rec->undo_len);
+    n += rec->undo_len;
+    size_t len = n + WAL_REC_TRAILER;
+    put_u32(out + WR_LEN, (uint32_t)len);
+    put_u64(out + n, XXH3_64bits_withSeed(out, n, seed));
+    return len;
 }
 
 size_t wal_verify(const uint8_t *p, size_t avail, uint64_t lsn, uint64_t seed, size_t *need)
 {
-    *need = WAL_REC_HDR;
-    if (avail < WAL_REC_HDR)
+    *need = WAL_REC_FIXED;
+    if (avail < WAL_REC_FIXED)
         return 0;
     uint32_t len = get_u32(p + WR_LEN);
-    uint32_t redo = get_u32(p + WR_REDO_LEN), undo = get_u32(p + WR_UNDO_LEN);
     if (get_u64(p + WR_LSN) != lsn || p[WR_TYPE] == 0 || p[WR_TYPE] > WAL_TYPE_MAX ||
-        (uint64_t)redo + undo > WAL_MAX_REC || len != wal_rec_size(redo, undo)) {
+        len < WAL_REC_MIN || len > WAL_REC_MAX_HDR + WAL_MAX_REC + WAL_REC_TRAILER) {
+        *need = 0;
+        return 0;
+    }
+    /* The header decides the length before the whole record is read: garbage that merely
+     * starts with a plausible length is refused without reading that much. */
+    size_t hdr_lim = len - WAL_REC_TRAILER;
+    size_t want = hdr_lim < WAL_REC_MAX_HDR ? hdr_lim : WAL_REC_MAX_HDR;
+    if (avail < want) {
+        *need = want;
+        return 0;
+    }
+    rec_hdr h;
+    if (!parse_hdr(p, want, &h) || h.redo_len + h.undo_len > WAL_MAX_REC ||
+        h.size + h.redo_len + h.undo_len + WAL_REC_TRAILER != len) {
         *need = 0;
         return 0;
     }
     *need = len;
     if (avail < len)
         return 0;
-    if (get_u64(p + len - WAL_REC_TRAILER) != XXH3_64bits_withSeed(p, len - WAL_REC_TRAILER, seed)) {
+    if (get_u64(p + hdr_lim) != XXH3_64bits_withSeed(p, hdr_lim, seed)) {
         *need = 0;
         return 0;
     }
@@ -62,17 +153,27 @@ size_t wal_verify(const uint8_t *p, size_t avail, uint64_t lsn, uint64_t seed, s
 
 void wal_decode(const uint8_t *p, wal_rec *rec)
 {
+    rec_hdr h;
+    parse_hdr(p, get_u32(p + WR_LEN) - WAL_REC_TRAILER, &h); /* verified: cannot fail */
     rec->type = p[WR_TYPE];
     rec->lsn = get_u64(p + WR_LSN);
-    rec->txn = get_u64(p + WR_TXN);
-    rec->prev_lsn = get_u64(p + WR_PREV);
-    rec->pgno = get_u64(p + WR_PGNO);
-    rec->root = get_u64(p + WR_ROOT);
-    rec->undo_next = get_u64(p + WR_UNDO_NEXT);
-    rec->redo_len = get_u32(p + WR_REDO_LEN);
-    rec->undo_len = get_u32(p + WR_UNDO_LEN);
-    rec->redo = p + WAL_REC_HDR;
-    rec->undo = p + WAL_REC_HDR + rec->redo_len;
+    rec->txn = h.txn;
+    rec->prev_lsn = h.prev;
+    rec->pgno = h.pgno;
+    rec->root = h.root;
+    rec->undo_next = h.undo_next;
+    rec->redo_len = (uint32_t)h.redo_len;
+    rec->undo_len = (uint32_t)h.undo_len;
+    rec->redo = p + h.size;
+    rec->undo = p + h.size + rec->redo_len;
+}
+
+uint64_t wal_rec_epoch(const uint8_t *p)
+{
+    size_t at = WR_VARINTS;
+    uint64_t e = 0;
+    get_varint(p, &at, get_u32(p + WR_LEN), &e);
+    return e;
 }
 
 /* ---- a buffered sequential reader over the file ------------------------------------------ */
@@ -119,7 +220,7 @@ static int next_raw(wal_reader *r, const uint8_t **p, size_t *len)
 {
     if (r->lsn >= r->limit)
         return ST_ENOTFOUND;
-    size_t need = WAL_REC_HDR;
+    size_t need = WAL_REC_FIXED;
     for (;;) {
         int rc = fill(r, need);
         if (rc != ST_OK)

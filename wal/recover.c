@@ -162,7 +162,7 @@ static int analyse(txm *tm, uint64_t from, uint64_t end, analysis *a)
             continue;
         if (r.txn > a->max_id)
             a->max_id = r.txn;
-        if (r.type == WAL_END) {
+        if (r.type == WAL_END || r.type == WAL_COMMIT) { /* a commit needs no end record */
             tt_drop(a, r.txn);
             rc = ended_add(a, r.txn);
             continue;
@@ -178,10 +178,9 @@ static int analyse(txm *tm, uint64_t from, uint64_t end, analysis *a)
         if (r.type == WAL_UPDATE || r.type == WAL_CLR) {
             e->undo_next = r.type == WAL_UPDATE ? r.lsn : r.undo_next;
             e->undo_seen = true;
-        } else if (r.type == WAL_COMMIT)
-            e->state = TX_COMMITTED;
-        else if (r.type == WAL_ABORT)
+        } else if (r.type == WAL_ABORT) {
             e->state = TX_ABORTING;
+        }
     }
     if (rc == ST_ENOTFOUND)
         rc = ST_OK;

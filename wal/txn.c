@@ -321,8 +321,8 @@ int txn_commit(txn *t)
             rc = append_simple(t, WAL_COMMIT, &lsn);
         if (rc == ST_OK && !(tm->test_break & TXM_BREAK_COMMIT_SYNC))
             rc = wal_flush_to(tm->log, lsn + 1); /* commit rule */
-        if (rc == ST_OK)
-            append_simple(t, WAL_END, NULL); /* only bookkeeping: a failure changes nothing */
+        /* No end record: a commit record ends its transaction for recovery too (it is never
+         * undone), and leaving it out saves a record per commit. */
     }
     txm_tt_remove(tm, t);
     txn_free(t);

@@ -387,9 +387,9 @@ void fz_fix_log_checksums(uint8_t *img, size_t n, const uint8_t db_id[16])
         put_u64(img + h * 256 + 248, XXH3_64bits(img + h * 256, 248));
     uint64_t seed = XXH3_64bits(db_id, 16);
     size_t off = 512;
-    while (off + 80 <= n) {
+    while (off + 25 <= n) { /* WAL_REC_MIN */
         uint64_t len = get_le(img + off, 4);
-        if (len < 80 || len % 8 != 0 || len > n - off)
+        if (len < 25 || len > n - off)
             break;
         put_u64(img + off + len - 8, XXH3_64bits_withSeed(img + off, len - 8, seed));
         off += len;

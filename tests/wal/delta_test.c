@@ -72,23 +72,52 @@ Test(delta, round_trip_randomised)
     }
 }
 
+/* Entry header for page 5 and a payload under 128 bytes: varint pgno, kind, varint length. */
+#define HDR5 3
+
 Test(delta, small_change_small_entry)
 {
     uint8_t before[4096] = {0}, after[4096] = {0}, out[4200];
     after[1000] = 1;
     size_t n = wal_entry_encode(5, before, after, 4096, 0, out);
-    cr_assert_eq(n, WAL_ENTRY_HDR + 4 + 1, "one byte costs one range: %zu", n);
+    cr_assert_eq(n, HDR5 + 4 + 1, "one byte costs one range: %zu", n);
     after[1005] = 1; /* within the merge gap: still one range */
     n = wal_entry_encode(5, before, after, 4096, 0, out);
-    cr_assert_eq(n, WAL_ENTRY_HDR + 4 + 6, "%zu", n);
+    cr_assert_eq(n, HDR5 + 4 + 6, "%zu", n);
     after[3000] = 1; /* far away: a second range */
     n = wal_entry_encode(5, before, after, 4096, 0, out);
-    cr_assert_eq(n, WAL_ENTRY_HDR + 4 + 6 + 4 + 1, "%zu", n);
-    memset(after, 0xee, sizeof after); /* everything changed: a full image */
+    cr_assert_eq(n, HDR5 + 4 + 6 + 4 + 1, "%zu", n);
+    memset(after, 0xee, sizeof after); /* everything changed: a full image, no hole */
     n = wal_entry_encode(5, before, after, 4096, 0, out);
-    cr_assert_eq(n, WAL_ENTRY_HDR + 4096 - 16);
-    cr_assert_eq(out[8], WAL_FULL);
+    cr_assert_eq(n, 1 + 1 + 2 + 4 + 4096 - 16, "%zu", n);
+    cr_assert_eq(out[1], WAL_FULL);
     cr_assert_eq(wal_entry_encode(5, before, before, 4096, 0, out), 0, "no change, no entry");
+}
+
+/* A full image leaves out the page's longest run of zeros (its free space) and apply puts
+ * the zeros back, whatever the page held there before. */
+Test(delta, full_image_leaves_out_the_hole)
+{
+    static uint8_t after[4096], page[4096], out[4200];
+    memset(after, 0x5a, sizeof after);
+    memset(after + 300, 0, 2500); /* free space between slots and cells */
+    memset(after + 3500, 0, 20);  /* a shorter run: stored */
+    size_t n = wal_entry_encode(9, NULL, after, 4096, 1, out);
+    cr_assert_eq(n, 1 + 1 + 2 + 4 + (4096 - 16) - 2500, "%zu", n);
+    memset(page, 0x77, sizeof page);
+    size_t pos = 0;
+    wal_entry e;
+    cr_assert_eq(wal_entry_next(out, n, &pos, &e), 0);
+    cr_assert_eq(e.kind, WAL_FULL);
+    cr_assert_eq(wal_entry_apply(&e, page, sizeof page), 0);
+    cr_assert_eq(memcmp(page + 8, after + 8, 4096 - 16), 0);
+    /* a hole that runs past the page is refused */
+    uint8_t bad[4 + 4080];
+    memset(bad, 0, sizeof bad);
+    put_u16(bad, 4000);
+    put_u16(bad + 2, 200);
+    wal_entry x = {.pgno = 9, .kind = WAL_FULL, .payload = bad, .len = 4 + 4080 - 200};
+    cr_assert_eq(wal_entry_apply(&x, page, sizeof page), -1);
 }
 
 Test(delta, malformed_entries_are_refused_and_change_nothing)
@@ -98,17 +127,18 @@ Test(delta, malformed_entries_are_refused_and_change_nothing)
     memcpy(copy, page, sizeof page);
     wal_entry e;
     size_t pos = 0;
-    /* truncated header */
+    /* truncated header: a varint that never ends */
+    memset(buf, 0x80, 5);
     cr_assert_eq(wal_entry_next(buf, 5, &pos, &e), -1);
     /* unknown kind */
-    put_u64(buf, 1);
-    buf[8] = 9;
-    put_u32(buf + 9, 0);
+    buf[0] = 1;
+    buf[1] = 9;
+    buf[2] = 0;
     pos = 0;
-    cr_assert_eq(wal_entry_next(buf, WAL_ENTRY_HDR, &pos, &e), -1);
+    cr_assert_eq(wal_entry_next(buf, 3, &pos, &e), -1);
     /* length beyond the buffer */
-    buf[8] = WAL_DELTA;
-    put_u32(buf + 9, 100);
+    buf[1] = WAL_DELTA;
+    buf[2] = 100;
     pos = 0;
     cr_assert_eq(wal_entry_next(buf, sizeof buf, &pos, &e), -1);
     /* ranges: into the LSN, past the trailer, overlapping, zero length, truncated */

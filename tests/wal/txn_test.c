@@ -464,7 +464,7 @@ Test(txn, log_stays_bounded_under_a_steady_load)
     cr_assert_eq(mtr_commit(m, 0, NULL, 0), ST_OK);
     int64_t want[NCOUNTERS] = {0};
     txn *old = NULL;
-    for (int k = 0; k < 4000; k++) {
+    for (int k = 0; k < 12000; k++) {
         txn *t;
         cr_assert_eq(txn_begin(tm, &t), ST_OK);
         cr_assert_eq(counter_add(tm, t, k % NCOUNTERS, 1), ST_OK, "%s", st_msg());
