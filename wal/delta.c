@@ -180,7 +180,8 @@ int wal_entry_apply(const wal_entry *e, uint8_t *page, uint32_t page_size)
         if (e->len < 4)
             return -1;
         uint32_t hole = get_u16(e->payload), hole_len = get_u16(e->payload + 2);
-        if (hole < BODY_START || hole_len > end - hole || e->len != 4 + (end - BODY_START) - hole_len)
+        if (hole < BODY_START || hole > end || hole_len > end - hole ||
+            e->len != 4 + (end - BODY_START) - hole_len)
             return -1;
         memcpy(page + BODY_START, e->payload + 4, hole - BODY_START);
         memset(page + hole, 0, hole_len);

@@ -118,6 +118,11 @@ Test(delta, full_image_leaves_out_the_hole)
     put_u16(bad + 2, 200);
     wal_entry x = {.pgno = 9, .kind = WAL_FULL, .payload = bad, .len = 4 + 4080 - 200};
     cr_assert_eq(wal_entry_apply(&x, page, sizeof page), -1);
+    /* a hole that starts past the page (the fuzzer's: end - hole wrapped around) */
+    put_u16(bad, 5000);
+    put_u16(bad + 2, 10);
+    x.len = 4 + 4080 - 10;
+    cr_assert_eq(wal_entry_apply(&x, page, sizeof page), -1);
 }
 
 Test(delta, malformed_entries_are_refused_and_change_nothing)
