@@ -692,11 +692,18 @@ int pgr_get_for_redo(pgr *p, uint64_t pgno, int overwrite, pgr_page **out)
     return fetch(p, pgno, PGR_EXCL, overwrite != 0, out);
 }
 
-void pgr_redo_done(pgr *p)
+int pgr_redo_done(pgr *p)
 {
     uint64_t count = get_u64(p->hdr->data + HDR_PAGE_COUNT);
-    if (count > atomic_load(&p->npages))
+    uint64_t have = atomic_load(&p->npages), file = pgr_file_pages(p);
+    if (count > have && count > file)
+        return st_set(ST_ECORRUPT, "%s: the header recovered from the log counts %llu pages, but "
+                      "the file holds %llu and the log wrote up to page %llu", p->path,
+                      (unsigned long long)count, (unsigned long long)file,
+                      (unsigned long long)(have ? have - 1 : 0));
+    if (count > have)
         atomic_store(&p->npages, count);
+    return ST_OK;
 }
 
 void pgr_reset_page_count(pgr *p)

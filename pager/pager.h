@@ -209,7 +209,9 @@ int pgr_flush_older(pgr *p, uint64_t lsn);
  * every byte — even if its bytes on disk are torn or missing: it then comes back zeroed. After
  * redo, pgr_redo_done() re-reads the page count from the (redone) header. */
 int pgr_get_for_redo(pgr *p, uint64_t pgno, int overwrite, pgr_page **out);
-void pgr_redo_done(pgr *p);
+/* ST_ECORRUPT if the redone header counts pages that exist neither in the file nor among the
+ * pages redo touched (a damaged log must not make the database claim, say, 10^12 pages). */
+int pgr_redo_done(pgr *p);
 
 /* Buffer pool statistics (for tests and benches). */
 typedef struct pgr_stats {

@@ -189,13 +189,22 @@ static int analyse(txm *tm, uint64_t from, uint64_t end, analysis *a)
 }
 
 /* Applies the page entries of one record to every page older than it. */
-static int redo_record(txm *tm, const wal_rec *r)
+static int redo_record(txm *tm, const wal_rec *r, uint64_t *page_limit)
 {
     uint32_t ps = pgr_page_size(tm->p);
     size_t pos = 0;
     wal_entry e;
     int more;
     while ((more = wal_entry_next(r->redo, r->redo_len, &pos, &e)) == 0) {
+        /* Pages are allocated one at a time, each logged as it is, so a record can name at
+         * most one page beyond those that existed before it: a damaged log naming page 10^12
+         * must not make redo extend the file that far. */
+        if (e.pgno >= *page_limit + 1)
+            return st_set(ST_ECORRUPT, "log record at LSN %llu changes page %llu, beyond the "
+                          "%llu pages the database can have at that point", (unsigned long long)r->lsn,
+                          (unsigned long long)e.pgno, (unsigned long long)*page_limit);
+        if (e.pgno >= *page_limit)
+            *page_limit = e.pgno + 1;
         pgr_page *pg;
         int rc = pgr_get_for_redo(tm->p, e.pgno, e.kind == WAL_FULL, &pg);
         if (rc != ST_OK)
@@ -228,11 +237,13 @@ static int redo(txm *tm, uint64_t from, uint64_t end)
         return rc;
     wal_rec r;
     uint64_t n = 0;
+    uint64_t file = pgr_file_pages(tm->p), count = pgr_page_count(tm->p);
+    uint64_t page_limit = file > count ? file : count; /* pages that may exist so far */
     while (rc == ST_OK && (rc = wal_next(rd, &r)) == ST_OK) {
         if ((++n & 1023) == 0)
             progress(tm, "redo", r.lsn - from, end - from);
         if ((r.type == WAL_UPDATE || r.type == WAL_CLR) && r.redo_len > 0)
-            rc = redo_record(tm, &r);
+            rc = redo_record(tm, &r, &page_limit);
     }
     if (rc == ST_ENOTFOUND)
         rc = ST_OK;
@@ -241,7 +252,7 @@ static int redo(txm *tm, uint64_t from, uint64_t end)
         rc = st_set(ST_ECORRUPT, "%s: the file header (page 0) is damaged and the log holds no "
                     "full image of it to rebuild it from", pgr_path(tm->p));
     if (rc == ST_OK)
-        pgr_redo_done(tm->p);
+        rc = pgr_redo_done(tm->p);
     return rc;
 }
 

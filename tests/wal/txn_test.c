@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "pager/os_fault.h"
+#include "pager/pager_int.h" /* HDR_PAGE_COUNT */
 #include "pager/status.h"
+#include "wal/delta.h"
 #include "wal/txn.h"
 
 #define NPAGES 6
@@ -567,4 +569,49 @@ Test(txn, rollback_cut_between_checkpoint_begin_and_end_is_undone)
     assert_counters(tm, want, "after recovery");
     cr_assert_eq(txm_close(tm), ST_OK, "%s", st_msg());
     os_fault_free(f);
+}
+
+/* ---- a damaged log must not make the database huge --------------------------------------- */
+
+/* Appends (durably) a change of page `pgno` to `image` as if an operation had logged it, then
+ * crashes; the reopen must refuse with ST_ECORRUPT naming `what`. */
+static void crash_with_page_image(uint64_t pgno, uint8_t *image, const char *what)
+{
+    txm *tm = open_db(NULL, 64, 1u << 30, NULL);
+    txn *t;
+    cr_assert_eq(txn_begin(tm, &t), ST_OK);
+    cr_assert_eq(counter_add(tm, t, 1, 5), ST_OK, "%s", st_msg());
+    cr_assert_eq(txn_commit(t), ST_OK, "%s", st_msg());
+    if (pgno == 0) { /* the header as it is, but for its page count */
+        pgr_page *pg;
+        cr_assert_eq(pgr_get(txm_pager(tm), 0, PGR_SHARED, &pg), ST_OK);
+        memcpy(image, pgr_data(pg), PS);
+        pgr_release(pg);
+        put_u64(image + HDR_PAGE_COUNT, 1000000000000ull);
+    }
+    uint8_t entry[PS + 64];
+    size_t n = wal_entry_encode(pgno, NULL, image, PS, 1, entry);
+    wal_rec r = {.type = WAL_UPDATE, .pgno = pgno, .redo = entry, .redo_len = (uint32_t)n};
+    cr_assert_eq(wal_append(txm_log(tm), &r), ST_OK, "%s", st_msg());
+    cr_assert_eq(wal_flush_to(txm_log(tm), wal_end_lsn(txm_log(tm))), ST_OK);
+    txm_abandon(tm);
+    txm_options o = {.pager = {.page_size = PS, .cache_bytes = 64 * PS},
+                     .rm = {.undo = counter_undo}};
+    cr_assert_eq(txm_open(db, &o, &tm), ST_ECORRUPT, "reopen: %s", st_msg());
+    cr_assert(strstr(st_msg(), what) != NULL, "%s", st_msg());
+}
+
+/* A log record naming page 10^12 (fuzz log found the header variant: recovery took the page
+ * count, and the integrity check then allocated a terabyte). */
+Test(txn, damaged_log_naming_a_far_page_is_refused)
+{
+    uint8_t image[PS];
+    memset(image, 0x42, sizeof image);
+    crash_with_page_image(1000000000000ull, image, "beyond the");
+}
+
+Test(txn, damaged_log_header_image_with_a_huge_page_count_is_refused)
+{
+    uint8_t image[PS];
+    crash_with_page_image(0, image, "counts 1000000000000 pages");
 }
