@@ -233,6 +233,12 @@ typedef struct conn {
 enum { T_OK, T_RETRY, T_REFUSED };
 
 static const char *const SQL_SEL = "SELECT balance FROM accounts WHERE id = $1";
+/* The transfer reads the source balance it is about to debit: with row locks (acidb,
+ * PostgreSQL) it locks the row for update as it reads, the way the article does it, instead
+ * of taking a shared lock and upgrading it at the UPDATE, which makes two transfers from one
+ * account deadlock. SQLite needs nothing: BEGIN IMMEDIATE already admits one writer. */
+static const char *const SQL_SEL_FOR_UPDATE =
+    "SELECT balance FROM accounts WHERE id = $1 FOR UPDATE";
 static const char *const SQL_DEB = "UPDATE accounts SET balance = balance - $1 WHERE id = $2";
 static const char *const SQL_CRED = "UPDATE accounts SET balance = balance + $1 WHERE id = $2";
 static const char *const SQL_HIST = "INSERT INTO history (src, dst, amount) VALUES ($1, $2, $3)";
@@ -461,7 +467,7 @@ static void conn_open(conn *c, int e)
         if (rc != ACIDB_OK)
             a_die(NULL, rc, "connect");
         c->a_begin = a_prep(c->ac, "BEGIN");
-        c->a_sel = a_prep(c->ac, SQL_SEL);
+        c->a_sel = a_prep(c->ac, SQL_SEL_FOR_UPDATE);
         c->a_deb = a_prep(c->ac, SQL_DEB);
         c->a_cred = a_prep(c->ac, SQL_CRED);
         c->a_hist = a_prep(c->ac, SQL_HIST);

@@ -143,7 +143,7 @@ static bank_pg *bank_pg_connect(int durable)
     }
     static const char *const sql[][2] = {
         {"b", "BEGIN"},
-        {"sel", "SELECT balance FROM accounts WHERE id = $1"},
+        {"sel", "SELECT balance FROM accounts WHERE id = $1 FOR UPDATE"}, /* as acidb */
         {"deb", "UPDATE accounts SET balance = balance - $1 WHERE id = $2"},
         {"cred", "UPDATE accounts SET balance = balance + $1 WHERE id = $2"},
         {"hist", "INSERT INTO history (src, dst, amount) VALUES ($1, $2, $3)"},

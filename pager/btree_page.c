@@ -14,6 +14,7 @@
  * so free bytes = (start - BT_HDR - 2n) contiguous gap + frag fragmented bytes.
  */
 #include <assert.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "pager/btree_int.h"
@@ -346,13 +347,23 @@ static void bt_page_defrag(uint8_t *d, const bt_geom *g, uint8_t *scratch)
 int bt_page_insert(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t *cell,
                    uint32_t size, uint8_t *scratch)
 {
-    int rc = pgr_touch(nd->pg);
-    if (rc != ST_OK)
-        return rc;
     uint8_t *d = nd->d;
     unsigned n = bt_ncells(d);
     assert(idx <= n && bt_page_fits(g, d, size));
-    if (bt_cstart(d) < BT_HDR + 2u * (n + 1) + size)
+    bool defrag = bt_cstart(d) < BT_HDR + 2u * (n + 1) + size;
+    int rc;
+    if (defrag) {
+        rc = pgr_touch(nd->pg);
+    } else { /* the cell, the slots from idx on, the count and content start */
+        rc = pgr_touch_range(nd->pg, BT_OFF_NCELLS, 4);
+        if (rc == ST_OK)
+            rc = pgr_touch_range(nd->pg, BT_HDR + 2 * idx, 2 * (n + 1 - idx));
+        if (rc == ST_OK)
+            rc = pgr_touch_range(nd->pg, bt_cstart(d) - size, size);
+    }
+    if (rc != ST_OK)
+        return rc;
+    if (defrag)
         bt_page_defrag(d, g, scratch);
     unsigned start = bt_cstart(d) - size;
     memcpy(d + start, cell, size);
@@ -399,11 +410,11 @@ int bt_page_delete(bt_node *nd, const bt_geom *g, unsigned idx, uint32_t size)
 int bt_page_overwrite(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t *cell,
                       uint32_t size)
 {
-    int rc = pgr_touch(nd->pg);
-    if (rc != ST_OK)
-        return rc;
     unsigned off = bt_slot(nd->d, idx);
     assert(idx < bt_ncells(nd->d) && off + size <= g->end);
+    int rc = pgr_touch_range(nd->pg, off, size);
+    if (rc != ST_OK)
+        return rc;
     (void)g;
     memcpy(nd->d + off, cell, size);
     pgr_mark_dirty(nd->pg);
@@ -413,10 +424,10 @@ int bt_page_overwrite(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t
 
 int bt_page_set_child(bt_node *nd, unsigned idx, uint64_t child)
 {
-    int rc = pgr_touch(nd->pg);
+    uint8_t *d = nd->d;
+    int rc = pgr_touch_range(nd->pg, idx >= bt_ncells(d) ? BT_OFF_RIGHT : bt_slot(d, idx), 8);
     if (rc != ST_OK)
         return rc;
-    uint8_t *d = nd->d;
     if (idx >= bt_ncells(d))
         put_u64(d + BT_OFF_RIGHT, child);
     else
@@ -428,10 +439,10 @@ int bt_page_set_child(bt_node *nd, unsigned idx, uint64_t child)
 
 int bt_page_set_u64(bt_node *nd, unsigned off, uint64_t v)
 {
-    int rc = pgr_touch(nd->pg);
+    assert(off == BT_OFF_RIGHT || off == BT_OFF_LEFT);
+    int rc = pgr_touch_range(nd->pg, off, 8);
     if (rc != ST_OK)
         return rc;
-    assert(off == BT_OFF_RIGHT || off == BT_OFF_LEFT);
     put_u64(nd->d + off, v);
     pgr_mark_dirty(nd->pg);
     bt_node_note(nd);

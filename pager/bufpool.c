@@ -40,6 +40,14 @@ int pgr_touch(pgr_page *pg)
     return tls_tracker ? tls_tracker->touch(tls_tracker->ctx, pg) : ST_OK;
 }
 
+int pgr_touch_range(pgr_page *pg, uint32_t off, uint32_t len)
+{
+    const pgr_tracker *t = tls_tracker;
+    if (t == NULL)
+        return ST_OK;
+    return t->touch_range ? t->touch_range(t->ctx, pg, off, len) : t->touch(t->ctx, pg);
+}
+
 static size_t bucket_of(const pgr *p, uint64_t pgno)
 {
     /* Fibonacci hashing: one multiply, and the high bits mix every bit of the page number

@@ -166,12 +166,19 @@ typedef struct pgr_tracker {
     int (*holds)(void *ctx, const pgr_page *pg);
     pgr_page *(*find)(void *ctx, const pgr *p, uint64_t pgno);
     void *ctx;
+    /* Optional (NULL: touch): only bytes [off, off + len) of pg, inside [8, size - 8), are
+     * about to change. A small in-place edit (a balance overwritten, a cell appended) then
+     * costs its own bytes instead of a copy and a comparison of the whole page. May be called
+     * several times per page and change; a later touch of the same page must still work. */
+    int (*touch_range)(void *ctx, pgr_page *pg, uint32_t off, uint32_t len);
 } pgr_tracker;
 
 /* Installs (or, with NULL, removes) the calling thread's tracker. */
 void pgr_track(const pgr_tracker *t);
 /* Before changing a PGR_EXCL page: the tracker's touch, or ST_OK when not tracking. */
 int pgr_touch(pgr_page *pg);
+/* Before changing only bytes [off, off + len) of a PGR_EXCL page (see touch_range). */
+int pgr_touch_range(pgr_page *pg, uint32_t off, uint32_t len);
 /* The real release of a page the tracker held (page 0 included: it stays pinned). */
 void pgr_release_held(pgr_page *pg);
 /* Page 0 latched PGR_EXCL and touched, for logged header changes (or the held handle). */

@@ -136,6 +136,35 @@ size_t wal_entry_encode(uint64_t pgno, const uint8_t *before, const uint8_t *aft
     return finish(out, pgno, WAL_DELTA, (uint32_t)payload);
 }
 
+size_t wal_entry_encode_ranges(uint64_t pgno, const uint8_t *page, uint32_t page_size,
+                               wal_range *ranges, int n, uint8_t *out)
+{
+    (void)page_size;
+    if (n == 0)
+        return 0;
+    for (int i = 1; i < n; i++) { /* insertion sort by offset: n is a handful */
+        wal_range x = ranges[i];
+        int j = i;
+        for (; j > 0 && ranges[j - 1].off > x.off; j--)
+            ranges[j] = ranges[j - 1];
+        ranges[j] = x;
+    }
+    uint8_t *const body = out + WAL_ENTRY_MAX_HDR;
+    uint8_t *p = body;
+    for (int i = 0; i < n;) {
+        /* Merge ranges that overlap, touch, or lie closer than a range header. */
+        uint32_t start = ranges[i].off, end = (uint32_t)ranges[i].off + ranges[i].len;
+        for (i++; i < n && ranges[i].off <= end + 4; i++)
+            if ((uint32_t)ranges[i].off + ranges[i].len > end)
+                end = (uint32_t)ranges[i].off + ranges[i].len;
+        put_u16(p, (uint16_t)start);
+        put_u16(p + 2, (uint16_t)(end - start));
+        memcpy(p + 4, page + start, end - start);
+        p += 4 + (end - start);
+    }
+    return finish(out, pgno, WAL_DELTA, (uint32_t)(p - body));
+}
+
 int wal_entry_next(const uint8_t *buf, size_t n, size_t *pos, wal_entry *e)
 {
     if (*pos == n)

@@ -38,6 +38,18 @@ size_t wal_entry_max(uint32_t page_size);
 size_t wal_entry_encode(uint64_t pgno, const uint8_t *before, const uint8_t *after,
                         uint32_t page_size, int force_full, uint8_t *out);
 
+/* A byte range [off, off + len) of a page. */
+typedef struct wal_range {
+    uint16_t off, len;
+} wal_range;
+
+/* Encodes a delta entry of page `pgno` holding the current bytes of the given ranges (any
+ * order, may overlap; each inside [8, page_size - 8)): for a change whose writer said which
+ * bytes it changes, so no before-image is needed. Writes at most WAL_ENTRY_MAX_HDR + 4 * n +
+ * the ranges' total length bytes; returns the bytes written (0 if n is 0). */
+size_t wal_entry_encode_ranges(uint64_t pgno, const uint8_t *page, uint32_t page_size,
+                               wal_range *ranges, int n, uint8_t *out);
+
 /* One decoded entry; payload points into the record. */
 typedef struct wal_entry {
     uint64_t pgno;

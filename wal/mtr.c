@@ -20,10 +20,23 @@
 
 #include "wal/delta.h"
 
+/* A page touched only by ranges keeps the old bytes of each range instead of a before-image:
+ * up to MTR_RANGES ranges and MTR_SAVED bytes, or it is converted to a full before-image. */
+#define MTR_RANGES 6
+#define MTR_SAVED 192
+
+typedef struct mtr_range {
+    uint16_t off, len, at; /* at: where its old bytes are in `saved` */
+} mtr_range;
+
 typedef struct mtr_page {
     pgr_page *pg;
-    uint8_t *before;
-    bool in_record; /* mtr_commit wrote an entry for it: it gets the record's LSN */
+    uint8_t *before; /* the whole before-image, or NULL while the page is tracked by ranges */
+    bool in_record;  /* mtr_commit wrote an entry for it: it gets the record's LSN */
+    uint8_t nranges;
+    uint16_t nsaved;
+    mtr_range r[MTR_RANGES];
+    uint8_t saved[MTR_SAVED];
 } mtr_page;
 
 struct mtr {
@@ -34,38 +47,91 @@ struct mtr {
     pgr_tracker tracker;
 };
 
-static int mtr_touch(void *ctx, pgr_page *pg)
+static mtr_page *page_of(mtr *m, const pgr_page *pg)
 {
-    mtr *m = ctx;
     for (size_t i = 0; i < m->n; i++)
         if (m->pages[i].pg == pg)
-            return ST_OK;
-    uint32_t ps = pgr_page_size(m->tm->p);
+            return &m->pages[i];
+    return NULL;
+}
+
+static mtr_page *page_add(mtr *m, pgr_page *pg)
+{
     if (m->n == m->cap) {
         size_t cap = m->cap ? 2 * m->cap : 8;
         mtr_page *np = realloc(m->pages, cap * sizeof *np);
-        if (np == NULL)
-            return st_set(ST_ENOMEM, "out of memory tracking page %llu",
-                          (unsigned long long)pgr_pgno(pg));
+        if (np == NULL) {
+            st_set(ST_ENOMEM, "out of memory tracking page %llu",
+                   (unsigned long long)pgr_pgno(pg));
+            return NULL;
+        }
         m->pages = np;
         m->cap = cap;
     }
+    mtr_page *mp = &m->pages[m->n++];
+    mp->pg = pg;
+    mp->before = NULL;
+    mp->in_record = false;
+    mp->nranges = 0;
+    mp->nsaved = 0;
+    return mp;
+}
+
+/* Gives a page tracked by ranges (or new) its whole before-image: the page as it is, with the
+ * old bytes of its ranges put back, latest first, so the oldest bytes win where they overlap. */
+static int make_before(mtr *m, mtr_page *mp)
+{
+    uint32_t ps = pgr_page_size(m->tm->p);
     uint8_t *before = malloc(ps);
     if (before == NULL)
         return st_set(ST_ENOMEM, "out of memory tracking page %llu",
-                      (unsigned long long)pgr_pgno(pg));
-    memcpy(before, pgr_data(pg), ps);
-    m->pages[m->n++] = (mtr_page){pg, before, false};
+                      (unsigned long long)pgr_pgno(mp->pg));
+    memcpy(before, pgr_data(mp->pg), ps);
+    for (int i = mp->nranges; i-- > 0;)
+        memcpy(before + mp->r[i].off, mp->saved + mp->r[i].at, mp->r[i].len);
+    mp->before = before;
+    mp->nranges = 0;
+    mp->nsaved = 0;
+    return ST_OK;
+}
+
+static int mtr_touch(void *ctx, pgr_page *pg)
+{
+    mtr *m = ctx;
+    mtr_page *mp = page_of(m, pg);
+    if (mp != NULL && mp->before != NULL)
+        return ST_OK;
+    if (mp == NULL && (mp = page_add(m, pg)) == NULL)
+        return ST_ENOMEM;
+    int rc = make_before(m, mp);
+    if (rc != ST_OK && mp->nranges == 0 && mp == &m->pages[m->n - 1])
+        m->n--; /* never changed: forget it (it stays latched by its caller) */
+    return rc;
+}
+
+static int mtr_touch_range(void *ctx, pgr_page *pg, uint32_t off, uint32_t len)
+{
+    mtr *m = ctx;
+    mtr_page *mp = page_of(m, pg);
+    if (mp != NULL && mp->before != NULL)
+        return ST_OK;
+    if (mp == NULL && (mp = page_add(m, pg)) == NULL)
+        return ST_ENOMEM;
+    if (mp->nranges == MTR_RANGES || mp->nsaved + len > MTR_SAVED) {
+        int rc = make_before(m, mp);
+        if (rc != ST_OK && mp->nranges == 0 && mp == &m->pages[m->n - 1])
+            m->n--;
+        return rc;
+    }
+    mp->r[mp->nranges++] = (mtr_range){(uint16_t)off, (uint16_t)len, mp->nsaved};
+    memcpy(mp->saved + mp->nsaved, pgr_data(pg) + off, len);
+    mp->nsaved = (uint16_t)(mp->nsaved + len);
     return ST_OK;
 }
 
 static int mtr_holds(void *ctx, const pgr_page *pg)
 {
-    mtr *m = ctx;
-    for (size_t i = 0; i < m->n; i++)
-        if (m->pages[i].pg == pg)
-            return 1;
-    return 0;
+    return page_of(ctx, pg) != NULL;
 }
 
 static pgr_page *mtr_find(void *ctx, const pgr *p, uint64_t pgno)
@@ -89,7 +155,8 @@ int mtr_begin(txm *tm, txn *t, mtr **out)
         return st_set(ST_ENOMEM, "out of memory starting a mini-transaction");
     m->tm = tm;
     m->t = t;
-    m->tracker = (pgr_tracker){mtr_touch, mtr_holds, mtr_find, m};
+    m->tracker = (pgr_tracker){.touch = mtr_touch, .holds = mtr_holds, .find = mtr_find,
+                               .ctx = m, .touch_range = mtr_touch_range};
     pgr_track(&m->tracker);
     *out = m;
     return ST_OK;
@@ -104,8 +171,12 @@ static void mtr_finish(mtr *m, bool restore)
     /* Release in reverse order of touching: page 0, touched last by pgr_alloc/pgr_free, goes
      * first, and no latch is held longer than needed. */
     for (size_t i = m->n; i-- > 0;) {
+        mtr_page *mp = &m->pages[i];
         if (restore) {
-            memcpy(pgr_data(m->pages[i].pg), m->pages[i].before, ps);
+            if (mp->before != NULL)
+                memcpy(pgr_data(mp->pg), mp->before, ps);
+            for (int k = mp->nranges; k-- > 0;) /* latest first: the oldest bytes win */
+                memcpy(pgr_data(mp->pg) + mp->r[k].off, mp->saved + mp->r[k].at, mp->r[k].len);
             pgr_mark_dirty(m->pages[i].pg); /* the frame may have been clean before */
             if (pgr_pgno(m->pages[i].pg) == 0) {
                 pgr_reset_page_count(m->tm->p); /* still held: nobody else changes it */
@@ -127,34 +198,61 @@ void mtr_abandon(mtr *m)
         mtr_finish(m, true);
 }
 
+/* Whether the page's bytes differ from what they were when first touched. */
+static bool page_changed(const mtr_page *mp, uint32_t ps)
+{
+    const uint8_t *now = pgr_data(mp->pg);
+    if (mp->before != NULL)
+        return memcmp(mp->before + 8, now + 8, ps - 16) != 0;
+    for (int k = 0; k < mp->nranges; k++)
+        if (memcmp(mp->saved + mp->r[k].at, now + mp->r[k].off, mp->r[k].len) != 0)
+            return true;
+    return false;
+}
+
 static int commit_as(mtr *m, uint8_t type, uint64_t root, const void *undo, uint32_t undo_len,
                      uint64_t undo_next)
 {
     txm *tm = m->tm;
     uint32_t ps = pgr_page_size(tm->p);
-    uint8_t *redo = NULL;
+    uint8_t stack_redo[1024], *redo = stack_redo;
     size_t redo_len = 0;
-    if (m->n > 0) {
-        redo = malloc(m->n * wal_entry_max(ps));
-        if (redo == NULL) {
-            size_t n = m->n; /* m is freed by mtr_abandon */
-            mtr_abandon(m);
-            return st_set(ST_ENOMEM, "out of memory logging %zu pages", n);
-        }
-    }
+    /* Under the checkpoint lock: the full-image decision and the append see one redo LSN. */
     pthread_rwlock_rdlock(&tm->ckpt_lock);
+    size_t need = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        const mtr_page *mp = &m->pages[i];
+        uint64_t lsn = pgr_page_lsn(mp->before ? mp->before : pgr_data(mp->pg));
+        bool full = lsn == 0 || lsn < tm->redo_lsn;
+        need += mp->before != NULL || full ? wal_entry_max(ps)
+                                           : WAL_ENTRY_MAX_HDR + 4u * mp->nranges + mp->nsaved;
+    }
+    if (need > sizeof stack_redo && (redo = malloc(need)) == NULL) {
+        pthread_rwlock_unlock(&tm->ckpt_lock);
+        size_t n = m->n; /* m is freed by mtr_abandon */
+        mtr_abandon(m);
+        return st_set(ST_ENOMEM, "out of memory logging %zu pages", n);
+    }
     uint64_t first_pgno = 0;
     for (size_t i = 0; i < m->n; i++) {
-        const uint8_t *before = m->pages[i].before, *after = pgr_data(m->pages[i].pg);
-        uint64_t lsn = pgr_page_lsn(before);
+        const mtr_page *mp = &m->pages[i];
+        const uint8_t *after = pgr_data(mp->pg);
+        uint64_t lsn = pgr_page_lsn(mp->before ? mp->before : after);
         int full = lsn == 0 || lsn < tm->redo_lsn;
         size_t n = 0;
-        if (memcmp(before + 8, after + 8, ps - 16) != 0) /* touched but unchanged: no entry */
-            n = wal_entry_encode(pgr_pgno(m->pages[i].pg), before, after, ps, full,
-                                 redo + redo_len);
+        if (!page_changed(mp, ps)) { /* touched but unchanged: no entry */
+        } else if (mp->before != NULL || full) {
+            n = wal_entry_encode(pgr_pgno(mp->pg), mp->before, after, ps, full, redo + redo_len);
+        } else {
+            wal_range rs[MTR_RANGES];
+            for (int k = 0; k < mp->nranges; k++)
+                rs[k] = (wal_range){mp->r[k].off, mp->r[k].len};
+            n = wal_entry_encode_ranges(pgr_pgno(mp->pg), after, ps, rs, mp->nranges,
+                                        redo + redo_len);
+        }
         m->pages[i].in_record = n > 0;
         if (n > 0 && first_pgno == 0)
-            first_pgno = pgr_pgno(m->pages[i].pg);
+            first_pgno = pgr_pgno(mp->pg);
         redo_len += n;
     }
     int rc = ST_OK;
@@ -177,7 +275,8 @@ static int commit_as(mtr *m, uint8_t type, uint64_t root, const void *undo, uint
         }
     }
     pthread_rwlock_unlock(&tm->ckpt_lock);
-    free(redo);
+    if (redo != stack_redo)
+        free(redo);
     /* Not logged: undo the in-memory changes, so memory never holds an unlogged change. */
     mtr_finish(m, rc != ST_OK);
     /* I/O only now, with no latch held. */
