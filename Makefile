@@ -26,7 +26,7 @@ OPT      ?= -O2
 # Debian packages the build, the tests and the benchmarks need.
 DEPS_PKGS := build-essential pkg-config libxxhash-dev libcriterion-dev libreadline-dev \
              libsqlite3-dev clang libclang-rt-dev tmux cppcheck clang-tidy gnuplot-nox \
-             libpq-dev
+             libpq-dev sqlite3
 
 PKGS     := libxxhash
 CFLAGS   := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -248,14 +248,14 @@ BENCH_STEM  = bench/results/$(shell date +%F)-$(shell hostname -s)
 BENCH_OTHER = $(filter-out $(BUILD)/bench/bank_bench,$(BENCH_BINS))
 
 bench: deps
-	@$(MAKE) --no-print-directory -j2 $(BENCH_BINS)
+	@$(MAKE) --no-print-directory -j2 $(BENCH_BINS) $(SHELL_BIN)
 	@mkdir -p bench/results
 	$(BUILD)/bench/bank_bench -f -o $(BENCH_STEM)
 	@gnuplot -e "stem='$(BENCH_STEM)'" bench/plots.gp && echo "== plots: $(BENCH_STEM)-*.png"
 	@for b in $(BENCH_OTHER); do echo "== $$b"; $$b || exit 1; done
 
 bench-quick: deps
-	@$(MAKE) --no-print-directory -j2 $(BUILD)/bench/bank_bench
+	@$(MAKE) --no-print-directory -j2 $(BUILD)/bench/bank_bench $(SHELL_BIN)
 	@mkdir -p bench/results
 	$(BUILD)/bench/bank_bench -q -o $(BENCH_STEM)-quick
 	@gnuplot -e "stem='$(BENCH_STEM)-quick'" bench/plots.gp && echo "== plots: $(BENCH_STEM)-quick-*.png"

@@ -17,6 +17,8 @@
  *   lookup     SELECT balance FROM accounts WHERE id = $1, prepared, random ids, 16 MiB cache,
  *              10^3, 10^5, 10^6 (and 10^7 with -f) rows.
  *   load       1,000,000 prepared INSERTs in key order in one transaction; final file size.
+ *   import     the same accounts as a CSV, loaded by each shell's .import (acidb: build/acidb;
+ *              SQLite: the sqlite3 shell, when installed); seconds, MB/s, file size.
  *   recovery   (acidb only) a child writes N MiB of log with durability off and checkpoints
  *              disabled, is killed with SIGKILL, and acidb_open is timed.
  *
@@ -25,7 +27,8 @@
  * (bench_util.h) is measured before every durable group of runs and printed beside it.
  *
  * Usage: bank_bench [-q quick] [-f full] [-o output stem] [-d dir] [-s secs per run]
- *                   [-r runs] [-w workloads: comma list of transfer,hot,load,lookup,recovery]
+ *                   [-r runs] [-w workloads: comma list of transfer,hot,load,import,lookup,
+ *                   recovery]
  *                   [-t threads list, e.g. 1,4,16] [-e acidb|sqlite|pg]
  *
  * With -o STEM it writes STEM.md (machine, tables) and STEM-*.dat for bench/plots.gp.
@@ -853,6 +856,61 @@ static void load_child(void *arg, result *r)
     r->file_bytes = file_size(a->path);
 }
 
+/* ---- bulk load through the shells' .import --------------------------------------------------
+ *
+ * The same accounts as a CSV file with a header row, loaded by each engine's own shell:
+ * `acidb FILE -bail -c 'CREATE …' -c '.import CSV accounts'` (one transaction, all or nothing)
+ * and `sqlite3 FILE` with WAL + synchronous=FULL and `.import --csv --skip 1` (one transaction
+ * too). The time is the shell's whole run, schema included (a few ms). */
+
+static const char *g_shell_acidb = "build/acidb"; /* next to bank_bench: build/bench/.. */
+
+static void write_accounts_csv(const char *csv, int64_t n)
+{
+    FILE *f = fopen(csv, "w");
+    if (f == NULL)
+        die("%s: %s", csv, strerror(errno));
+    fputs("id,name,balance\n", f);
+    for (int64_t id = 1; id <= n; id++)
+        fprintf(f, "%" PRId64 ",acct-%010" PRId64 ",%d\n", id, id, INITIAL_BALANCE);
+    if (fclose(f) != 0)
+        die("%s: %s", csv, strerror(errno));
+}
+
+typedef struct import_args {
+    int engine;
+    const char *path, *csv;
+} import_args;
+
+static void import_child(void *arg, result *r)
+{
+    import_args *a = arg;
+    remove_db(a->engine, a->path);
+    char cmd[2048];
+    if (a->engine == E_ACIDB)
+        snprintf(cmd, sizeof cmd,
+                 "%s '%s' -bail -c 'CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT "
+                 "UNIQUE NOT NULL, balance INTEGER NOT NULL CHECK (balance >= 0))' "
+                 "-c '.import %s accounts' >/dev/null 2>&1",
+                 g_shell_acidb, a->path, a->csv);
+    else
+        snprintf(cmd, sizeof cmd,
+                 "sqlite3 -bail '%s' 'PRAGMA journal_mode=WAL' 'PRAGMA synchronous=FULL' "
+                 "'CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, "
+                 "balance INTEGER NOT NULL CHECK (balance >= 0))' "
+                 "'.import --csv --skip 1 %s accounts' >/dev/null 2>&1",
+                 a->path, a->csv);
+    double t0 = bench_now();
+    int st = system(cmd);
+    r->secs = bench_now() - t0;
+    if (st != 0)
+        die("import failed (status %d): %s", st, cmd);
+    struct rusage ru;
+    getrusage(RUSAGE_CHILDREN, &ru);
+    r->extra = (double)ru.ru_maxrss; /* the shell's peak RSS, KiB */
+    r->file_bytes = file_size(a->path);
+}
+
 /* ---- recovery ----------------------------------------------------------------------------- */
 
 typedef struct rec_args {
@@ -1117,6 +1175,50 @@ static void run_load_and_lookup(void)
         }
         have_big = 1;
     }
+    if (want("import")) {
+        char csv[512];
+        snprintf(csv, sizeof csv, "%s/bank-accounts-%d.csv", g.dir, (int)getpid());
+        progress("import: writing %" PRId64 " accounts to %s", bulk, csv);
+        write_accounts_csv(csv, bulk);
+        double mb = (double)file_size(csv) / 1e6;
+        int sqlite_cli = system("sqlite3 -version >/dev/null 2>&1") == 0;
+        out("\n### Bulk load through the shell: `.import` of a %.1f MB CSV of %" PRId64
+            " accounts (one transaction)\n\n",
+            mb, bulk);
+        out("| engine | seconds median (min–max) | rows/s | MB/s of CSV | final file MiB | "
+            "shell peak RSS MiB |\n");
+        out("|---|---:|---:|---:|---:|---:|\n");
+        int runs = g.quick ? 1 : g.runs;
+        result res[E_COUNT][16];
+        char ipath[E_COUNT][512];
+        for (int run = 0; run < runs; run++)
+            for (int k = 0; k < E_PG; k++) {
+                int e = run % 2 == 0 ? k : E_PG - 1 - k;
+                if (!engine_on(e) || (e == E_SQLITE && !sqlite_cli))
+                    continue;
+                db_path(ipath[e], sizeof ipath[e], e, "import");
+                progress("import: %s, run %d/%d", ENGINE_NAME[e], run + 1, runs);
+                import_args ia = {e, ipath[e], csv};
+                res[e][run] = in_child(import_child, &ia);
+                remove_db(e, ipath[e]);
+            }
+        for (int e = 0; e < E_PG; e++) {
+            if (!engine_on(e))
+                continue;
+            if (e == E_SQLITE && !sqlite_cli) {
+                out("| SQLite | the sqlite3 shell is not installed | | | | |\n");
+                continue;
+            }
+            double s[16], rss[16];
+            for (int run = 0; run < runs; run++)
+                s[run] = res[e][run].secs, rss[run] = res[e][run].extra / 1024.0;
+            stat3 st = stat_of(s, runs);
+            out("| %s | %.2f (%.2f–%.2f) | %.0f | %.1f | %.1f | %.1f |\n", ENGINE_NAME[e], st.med,
+                st.min, st.max, bulk / st.med, mb / st.med,
+                res[e][runs - 1].file_bytes / 1048576.0, stat_of(rss, runs).max);
+        }
+        unlink(csv);
+    }
     if (!want("lookup"))
         goto done;
     int64_t sizes[] = {1000, 100000, 1000000, 10000000};
@@ -1331,7 +1433,7 @@ int main(int argc, char **argv)
         run_transfer(0);
     if (want("hot"))
         run_transfer(1);
-    if (want("load") || want("lookup"))
+    if (want("load") || want("import") || want("lookup"))
         run_load_and_lookup();
     if (want("recovery"))
         run_recovery();
