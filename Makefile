@@ -61,7 +61,7 @@ SUITES      := $(filter-out shim common crash soak fuzz,$(patsubst tests/%/,%,$(
 COMMON_OBJS  = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/common/*.c))
 SUITE_BINS  := $(SUITES:%=$(BUILD)/tests/%)
 # Suites that exercise threads and therefore also run under ThreadSanitizer.
-TSAN_SUITES ?= $(filter lockmgr pager osfault wal engine,$(SUITES))
+TSAN_SUITES ?= $(filter lockmgr pager osfault wal engine faults,$(SUITES))
 
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)

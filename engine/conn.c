@@ -94,6 +94,8 @@ static txn *take_txn(acidb_conn *c)
     txn *t = c->t;
     c->t = NULL;
     pthread_mutex_unlock(&c->mu);
+    if (t != NULL)
+        c->txn_seq++;
     c->in_block = 0;
     c->failed = 0;
     return t;
