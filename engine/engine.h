@@ -140,6 +140,8 @@ int conn_rollback(acidb_conn *c);
 catalog *conn_catalog(acidb_conn *c);
 /* Records a tree created or dropped by the open transaction (checked at its end). */
 int conn_add_trash(acidb_conn *c, uint64_t root);
+/* Makes room for one more conn_add_trash, which then cannot fail. */
+int conn_reserve_trash(acidb_conn *c);
 /* Maps the status st of a lower layer into c->err. */
 int conn_status(acidb_conn *c, int st, const char *context);
 /* The lock timeout applied to the transaction. */
