@@ -29,9 +29,9 @@
  *   acidb_column_int64/_bytes/_count, acidb_bind_parameter_count, acidb_changes,
  *   acidb_txn_id 0, acidb_column_type ACIDB_NULL, acidb_command_tag "", acidb_txn_state 0.
  *   Exceptions: acidb_interrupt may be called from any thread at any time (that is its job);
- *   acidb_errmsg, acidb_sqlstate and acidb_error_position do not mark the connection busy (so
- *   that a refused thread can read why) — called while another thread is inside, they may
- *   read that thread's error as it is written. The check catches overlapping calls, not a
+ *   acidb_errmsg, acidb_sqlstate, acidb_errcode and acidb_error_position do not mark the
+ *   connection busy (so that a refused thread can read why) — called while another thread is
+ *   inside, they may read that thread's error as it is written. The check catches overlapping calls, not a
  *   protocol: two threads taking turns on one connection share its transaction, and a
  *   statement left running by one is stopped (ACIDB_MISUSE, 24000) when the other ends that
  *   transaction. Use one connection per thread.
@@ -193,8 +193,11 @@ int acidb_column_type(acidb_stmt *s, int col);
 int64_t acidb_column_int64(acidb_stmt *s, int col);
 /* The value as NUL-terminated text, as PostgreSQL prints it (integers in decimal, booleans
  * "t"/"f"); NULL for NULL. Valid until the next step, reset or finalize. The text is copied
- * into a buffer of the statement: NULL while acidb_column_type() is not ACIDB_NULL means that
- * copy ran out of memory. */
+ * into a buffer of the statement, which can fail: then the result is NULL too, and the
+ * connection's error is set — acidb_errcode(c) ACIDB_NOMEM, acidb_sqlstate(c) "53200". To
+ * tell the two NULLs apart, ask acidb_column_type(): ACIDB_NULL is SQL NULL; any other type
+ * with a NULL result is out of memory (the row stays readable: call again once memory is
+ * back). acidb_column_bytes returns 0 in that case and sets the same error. */
 const char *acidb_column_text(acidb_stmt *s, int col);
 /* Byte length of acidb_column_text's result. */
 int acidb_column_bytes(acidb_stmt *s, int col);
@@ -214,6 +217,11 @@ int64_t acidb_changes(acidb_conn *c);
 const char *acidb_errmsg(acidb_conn *c);
 /* "00000", or the PostgreSQL SQLSTATE of the last error. */
 const char *acidb_sqlstate(acidb_conn *c);
+/* The code (ACIDB_NOMEM, ACIDB_CONSTRAINT, ...) of the error acidb_errmsg describes: ACIDB_OK
+ * when none was recorded since the error was last cleared (acidb_prepare, acidb_exec and the
+ * first acidb_step of a run clear it); ACIDB_MISUSE for a bad handle or after this thread was
+ * refused (Threads). For calls that return no code, such as acidb_column_text. */
+int acidb_errcode(acidb_conn *c);
 /* For errors about a position in the SQL text: its 1-based character offset; 0 otherwise. */
 int acidb_error_position(acidb_conn *c);
 /* The psql-style command tag of the last finished statement ("INSERT 0 1", "UPDATE 2",

@@ -314,6 +314,13 @@ const char *acidb_sqlstate(acidb_conn *c)
     return conn_refused == c ? "55006" : c->err.state;
 }
 
+int acidb_errcode(acidb_conn *c)
+{
+    if (!conn_ok(c))
+        return ACIDB_MISUSE;
+    return conn_refused == c ? ACIDB_MISUSE : c->err.code;
+}
+
 int acidb_error_position(acidb_conn *c)
 {
     return conn_ok(c) && conn_refused != c ? c->err.pos : 0;
@@ -1207,8 +1214,13 @@ static const char *column_text(acidb_stmt *s, int col)
     }
     if (s->text_cap[col] < n + 1) {
         char *nb = realloc(s->text[col], n + 1);
-        if (nb == NULL)
+        if (nb == NULL) {
+            /* NULL alone would read as SQL NULL (bugs-soak S6): the connection's error says
+             * it is not (acidb.h, acidb_column_text). */
+            sql_err(&s->conn->err, ACIDB_NOMEM, "53200", -1,
+                    "out of memory copying the text of column %d (%zu bytes)", col + 1, n);
             return NULL;
+        }
         s->text[col] = nb;
         s->text_cap[col] = n + 1;
     }

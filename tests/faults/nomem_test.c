@@ -153,9 +153,13 @@ static void workload(outcome *o)
         int rc, rows = 0;
         while ((rc = acidb_step(s)) == ACIDB_ROW) {
             const char *v = acidb_column_text(s, 1);
-            /* column_text returns NULL when its copy cannot be made (bugs-soak S6): a TEXT
-             * column read as NULL is that out-of-memory, not a lost value. */
+            /* column_text returns NULL when its copy cannot be made, and says so in the
+             * connection's error (bugs-soak S6): a TEXT column read as NULL is that
+             * out-of-memory, not a lost value. */
             if (v == NULL && acidb_column_type(s, 1) == ACIDB_TEXT) {
+                cr_assert_eq(acidb_errcode(c), ACIDB_NOMEM, "N=%llu: column_text's NULL for a "
+                             "TEXT value sets the error", (unsigned long long)atomic_load(&fail_at));
+                cr_assert_str_eq(acidb_sqlstate(c), "53200");
                 o->rc = o->rc ? o->rc : ACIDB_NOMEM;
                 o->where = o->where ? o->where : "column_text";
                 snprintf(o->msg, sizeof o->msg, "acidb_column_text: NULL for a TEXT value");
@@ -285,6 +289,47 @@ static void every_allocation(int persistent);
 Test(nomem, every_allocation_of_a_workload_fails_cleanly)
 {
     every_allocation(0);
+}
+
+/* bugs-soak S6: acidb_column_text's copy failing returned NULL, the same as SQL NULL, and set
+ * no error. Now the connection says 53200, acidb_column_type tells the two NULLs apart, and
+ * the value is there once memory is back. */
+Test(nomem, column_text_out_of_memory_is_not_sql_null)
+{
+    acidb_options op = options();
+    acidb_db *db = NULL;
+    cr_assert_eq(acidb_open(ft_db, &op, &db), ACIDB_OK, "%s", acidb_open_errmsg());
+    acidb_conn *c = ft_connect(db);
+    ft_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+    ft_ok(c, "INSERT INTO t VALUES (1, 'a text value'), (2, NULL)");
+    acidb_stmt *s;
+    cr_assert_eq(acidb_prepare(c, "SELECT v FROM t ORDER BY id", &s), ACIDB_OK);
+    cr_assert_eq(acidb_step(s), ACIDB_ROW);
+    cr_assert_eq(acidb_errcode(c), ACIDB_OK);
+    atomic_store(&sticky, 0);
+    atomic_store(&calls, 0);
+    atomic_store(&failed, 0);
+    atomic_store(&fail_at, 1); /* column_text's copy is the next allocation */
+    atomic_store(&armed, 1);
+    const char *v = acidb_column_text(s, 0);
+    atomic_store(&armed, 0);
+    cr_assert_eq(atomic_load(&failed), 1, "the copy's allocation was the one failed");
+    cr_assert_null(v);
+    cr_assert_eq(acidb_column_type(s, 0), ACIDB_TEXT, "not SQL NULL");
+    cr_assert_eq(acidb_errcode(c), ACIDB_NOMEM);
+    cr_assert_str_eq(acidb_sqlstate(c), "53200");
+    cr_assert(strstr(acidb_errmsg(c), "out of memory") != NULL, "%s", acidb_errmsg(c));
+    cr_assert_str_eq(acidb_column_text(s, 0), "a text value", "readable once memory is back");
+    cr_assert_eq(acidb_step(s), ACIDB_ROW);
+    cr_assert_null(acidb_column_text(s, 0));
+    cr_assert_eq(acidb_column_type(s, 0), ACIDB_NULL, "this NULL is SQL NULL");
+    cr_assert_eq(acidb_step(s), ACIDB_DONE);
+    cr_assert_eq(acidb_reset(s), ACIDB_OK);
+    cr_assert_eq(acidb_step(s), ACIDB_ROW);
+    cr_assert_eq(acidb_errcode(c), ACIDB_OK, "the next run cleared it: %s", acidb_errmsg(c));
+    acidb_finalize(s);
+    acidb_disconnect(c);
+    cr_assert_eq(acidb_close(db), ACIDB_OK);
 }
 
 /* The same with memory that does not come back: every allocation from the N-th on fails,
