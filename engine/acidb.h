@@ -11,12 +11,30 @@
  *               may connect to it. Freed by acidb_close.
  *   acidb_conn  a session, with at most one open transaction. Used by one thread at a time
  *               (different connections may run on different threads concurrently; that is the
- *               point). Using ONE connection from two threads at the same moment is not
- *               detected and is undefined behaviour (it can crash: tests/faults
- *               misuse_test.c); only acidb_interrupt may be called from another thread.
+ *               point), which may change from call to call (see Threads).
  *               Freed by acidb_disconnect.
  *   acidb_stmt  a prepared statement of one connection; same thread rule as its connection.
  *               Freed by acidb_finalize (acidb_disconnect finalizes those left).
+ *
+ * Threads
+ *   A connection and its statements are used by one thread at a time, and this is enforced:
+ *   every function taking an acidb_conn or acidb_stmt marks the connection busy for the
+ *   duration of the call (one atomic exchange, no lock). A call made while another thread is
+ *   inside a call on the same connection (or on any of its statements) does not wait and does
+ *   not touch the connection: it fails with ACIDB_MISUSE, and acidb_errmsg / acidb_sqlstate
+ *   called on that connection from the refused thread say "...: the connection is in use by
+ *   another thread" / "55006" until that thread's next call on it gets in; the error of the
+ *   thread that is inside is not overwritten. Functions that cannot return a code return
+ *   what they return for a bad handle when refused: acidb_column_text/_name NULL,
+ *   acidb_column_int64/_bytes/_count, acidb_bind_parameter_count, acidb_changes,
+ *   acidb_txn_id 0, acidb_column_type ACIDB_NULL, acidb_command_tag "", acidb_txn_state 0.
+ *   Exceptions: acidb_interrupt may be called from any thread at any time (that is its job);
+ *   acidb_errmsg, acidb_sqlstate, acidb_errcode and acidb_error_position do not mark the
+ *   connection busy (so that a refused thread can read why) — called while another thread is
+ *   inside, they may read that thread's error as it is written. The check catches overlapping calls, not a
+ *   protocol: two threads taking turns on one connection share its transaction, and a
+ *   statement left running by one is stopped (ACIDB_MISUSE, 24000) when the other ends that
+ *   transaction. Use one connection per thread.
  *
  * Transactions
  *   Outside BEGIN ... COMMIT every statement runs in its own transaction (autocommit): when
@@ -70,7 +88,8 @@ enum {
                                further changes until it is reopened (recovery)               */
     ACIDB_NOMEM = 9,        /* 53200: out of memory (nothing changed)                        */
     ACIDB_MISUSE = 10,      /* bad handle, NULL argument, statement of another connection,
-                               call out of order                                              */
+                               call out of order, connection in use by another thread (55006,
+                               see Threads)                                                   */
     ACIDB_CANTOPEN = 11,    /* the file does not exist (and create was off), is a directory,
                                is not readable, is not an acidb database, ...               */
     ACIDB_FULL = 12,        /* 53100/53000: disk full, or a statement needs more cache pages
@@ -133,7 +152,8 @@ int acidb_close(acidb_db *db);
 
 /* Opens a session on db. Thread-safe. *out: acidb_disconnect. */
 int acidb_connect(acidb_db *db, acidb_conn **out);
-/* Rolls back an open transaction, finalizes the connection's statements, frees it. */
+/* Rolls back an open transaction, finalizes the connection's statements, frees it.
+ * ACIDB_MISUSE (nothing freed) while another thread is inside a call on c. */
 int acidb_disconnect(acidb_conn *c);
 
 /* Runs one or more ;-separated statements; rows are discarded. Stops at the first error
@@ -157,7 +177,11 @@ int acidb_clear_bindings(acidb_stmt *s);
 int acidb_bind_parameter_count(acidb_stmt *s);
 
 /* Runs the statement until its next row (ACIDB_ROW) or its end (ACIDB_DONE), or an error
- * code. After DONE or an error, step again only after acidb_reset. */
+ * code. After DONE or an error, step again only after acidb_reset. A statement returning rows
+ * lives in the transaction it started in: if another statement of the connection ends that
+ * transaction meanwhile (COMMIT, ROLLBACK, any error, or the end of the autocommit statement
+ * that began it), its next step returns ACIDB_MISUSE with SQLSTATE 24000 (as PostgreSQL
+ * closes a transaction's cursors) and it must be reset. */
 int acidb_step(acidb_stmt *s);
 /* Result columns (of a SELECT, or of RETURNING; 0 for other statements). col from 0. */
 int acidb_column_count(acidb_stmt *s);
@@ -169,8 +193,11 @@ int acidb_column_type(acidb_stmt *s, int col);
 int64_t acidb_column_int64(acidb_stmt *s, int col);
 /* The value as NUL-terminated text, as PostgreSQL prints it (integers in decimal, booleans
  * "t"/"f"); NULL for NULL. Valid until the next step, reset or finalize. The text is copied
- * into a buffer of the statement: NULL while acidb_column_type() is not ACIDB_NULL means that
- * copy ran out of memory. */
+ * into a buffer of the statement, which can fail: then the result is NULL too, and the
+ * connection's error is set — acidb_errcode(c) ACIDB_NOMEM, acidb_sqlstate(c) "53200". To
+ * tell the two NULLs apart, ask acidb_column_type(): ACIDB_NULL is SQL NULL; any other type
+ * with a NULL result is out of memory (the row stays readable: call again once memory is
+ * back). acidb_column_bytes returns 0 in that case and sets the same error. */
 const char *acidb_column_text(acidb_stmt *s, int col);
 /* Byte length of acidb_column_text's result. */
 int acidb_column_bytes(acidb_stmt *s, int col);
@@ -185,10 +212,16 @@ int acidb_finalize(acidb_stmt *s);
 /* Rows inserted, updated or deleted by the connection's last finished statement. */
 int64_t acidb_changes(acidb_conn *c);
 /* The last error of the connection ("" when the last call succeeded). Valid until the next
- * call on the connection. */
+ * call on the connection. If this thread's last call on c was refused because another thread
+ * was inside (Threads), that refusal's message instead (and acidb_sqlstate "55006"). */
 const char *acidb_errmsg(acidb_conn *c);
 /* "00000", or the PostgreSQL SQLSTATE of the last error. */
 const char *acidb_sqlstate(acidb_conn *c);
+/* The code (ACIDB_NOMEM, ACIDB_CONSTRAINT, ...) of the error acidb_errmsg describes: ACIDB_OK
+ * when none was recorded since the error was last cleared (acidb_prepare, acidb_exec and the
+ * first acidb_step of a run clear it); ACIDB_MISUSE for a bad handle or after this thread was
+ * refused (Threads). For calls that return no code, such as acidb_column_text. */
+int acidb_errcode(acidb_conn *c);
 /* For errors about a position in the SQL text: its 1-based character offset; 0 otherwise. */
 int acidb_error_position(acidb_conn *c);
 /* The psql-style command tag of the last finished statement ("INSERT 0 1", "UPDATE 2",

@@ -111,9 +111,13 @@ int acidb_get_stats(acidb_db *db, acidb_stats *out)
 
 uint64_t acidb_txn_id(acidb_conn *c)
 {
-    if (c == NULL || c->magic != CONN_MAGIC || c->t == NULL)
+    if (c == NULL || c->magic != CONN_MAGIC)
         return 0;
-    return txn_id(c->t);
+    if (!conn_enter(c))
+        return conn_refuse(c, "acidb_txn_id"), 0;
+    uint64_t id = c->t != NULL ? txn_id(c->t) : 0;
+    conn_leave(c);
+    return id;
 }
 
 static const char *object_name(const catalog *c, uint32_t id, char *buf, size_t n)

@@ -13,12 +13,12 @@
  *                      any transaction (redo-only), 32 values ahead, so a value handed out is
  *                      never handed out again, even after a crash (PostgreSQL's sequences
  *                      log ahead the same way); rolled-back inserts leave gaps.
- *   key  -root         a trash entry: tree `root` may be garbage. Written (redo-only) when a
- *                      tree is created and (transactionally) when one is dropped; removed when
- *                      the transaction ends. Whoever finds a trash entry whose root no object
- *                      references frees that tree (at transaction end, and at open after
- *                      recovery), so neither a rolled-back CREATE nor a crash after a DROP
- *                      leaks pages.
+ *   key  -root         a trash entry: tree `root` may be garbage. Written (redo-only) in the
+ *                      mini-transaction that creates a tree, and (transactionally) when one
+ *                      is dropped; removed when the transaction ends. Whoever finds a trash
+ *                      entry whose root no object references frees that tree (at transaction
+ *                      end, and at open after recovery), so neither a rolled-back CREATE nor
+ *                      a crash after a DROP leaks pages.
  *
  * In memory: a `catalog` is one immutable version of the schema. The database publishes the
  * committed version; a transaction that runs DDL works on a private copy (only one at a time:

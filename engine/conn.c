@@ -50,7 +50,7 @@ catalog *conn_catalog(acidb_conn *c)
     return c->cat;
 }
 
-int conn_add_trash(acidb_conn *c, uint64_t root)
+int conn_reserve_trash(acidb_conn *c)
 {
     if (c->ntrash == c->cap_trash) {
         int cap = c->cap_trash ? c->cap_trash * 2 : 8;
@@ -60,6 +60,13 @@ int conn_add_trash(acidb_conn *c, uint64_t root)
         c->trash = n;
         c->cap_trash = cap;
     }
+    return ACIDB_OK;
+}
+
+int conn_add_trash(acidb_conn *c, uint64_t root)
+{
+    if (conn_reserve_trash(c) != ACIDB_OK)
+        return ACIDB_NOMEM;
     c->trash[c->ntrash++] = root;
     return ACIDB_OK;
 }
@@ -94,6 +101,8 @@ static txn *take_txn(acidb_conn *c)
     txn *t = c->t;
     c->t = NULL;
     pthread_mutex_unlock(&c->mu);
+    if (t != NULL)
+        c->txn_seq++;
     c->in_block = 0;
     c->failed = 0;
     return t;

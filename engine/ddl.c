@@ -110,15 +110,35 @@ int ddl_cleanup_trash(acidb_db *db, const uint64_t *roots, int n)
     return rc;
 }
 
-/* A trash entry for a tree created by t (redo-only: it survives t's rollback). */
-static int trash_add_redo(acidb_conn *c, uint64_t root, bt_kind kind)
+/* Creates a tree for c's transaction together with its trash entry (redo-only: it survives
+ * the transaction's rollback), in ONE mini-transaction: either both exist or neither. Made in
+ * two, a failure between them (out of memory starting or logging the second) left a tree no
+ * trash entry named, whose pages nothing would ever free (bugs-soak S4). The order inside —
+ * the new tree's pages and the header, then the catalog tree latch — is trash_one's, under
+ * cat_mu (E2). The slot in c->trash is reserved first, so nothing can fail after the commit. */
+static int create_tree(acidb_conn *c, bt_kind kind, uint64_t *root)
 {
-    uint8_t v = (uint8_t)kind;
-    pthread_mutex_lock(&c->db->cat_mu);
-    int st = cat_put_redo(c->db, c->t, -(int64_t)root, &v, 1, 0);
-    pthread_mutex_unlock(&c->db->cat_mu);
-    if (st == ST_OK && conn_add_trash(c, root) != ACIDB_OK)
-        st = ST_ENOMEM;
+    acidb_db *db = c->db;
+    if (conn_reserve_trash(c) != ACIDB_OK)
+        return st_set(ST_ENOMEM, "out of memory");
+    pthread_mutex_lock(&db->cat_mu);
+    mtr *m;
+    int st = mtr_begin(db->tm, c->t, &m);
+    if (st == ST_OK) {
+        st = bt_create(txm_pager(db->tm), kind, root);
+        if (st == ST_OK) {
+            uint8_t v = (uint8_t)kind;
+            bt_key k = bt_int_key(-(int64_t)*root);
+            st = bt_insert(db->cattree, &k, &v, 1, BT_REPLACE);
+        }
+        if (st == ST_OK)
+            st = mtr_commit(m, *root, NULL, 0);
+        else
+            mtr_abandon(m);
+    }
+    pthread_mutex_unlock(&db->cat_mu);
+    if (st == ST_OK)
+        conn_add_trash(c, *root); /* reserved: cannot fail */
     return st;
 }
 
@@ -516,9 +536,8 @@ static int create_table(acidb_conn *c, const sql_stmt *st, const char *sql, sql_
     }
     int nadd = 0;
     int64_t oid = c->cat->next_oid;
-    uint64_t root;
-    if ((s = btx_create(c->db->tm, c->t, BT_TABLE, &root)) != ST_OK ||
-        (s = trash_add_redo(c, root, BT_TABLE)) != ST_OK)
+    uint64_t root = 0;
+    if ((s = create_tree(c, BT_TABLE, &root)) != ST_OK)
         goto st_fail;
     add[nadd++] = (cat_row){.key = oid++, .kind = "table", .name = ct->name, .tbl = ct->name,
                             .root = root,
@@ -584,9 +603,8 @@ static int create_table(acidb_conn *c, const sql_stmt *st, const char *sql, sql_
                              "relation \"%s\" already exists", iname);
                 goto out;
             }
-        uint64_t iroot;
-        if ((s = btx_create(c->db->tm, c->t, BT_INDEX, &iroot)) != ST_OK ||
-            (s = trash_add_redo(c, iroot, BT_INDEX)) != ST_OK)
+        uint64_t iroot = 0;
+        if ((s = create_tree(c, BT_INDEX, &iroot)) != ST_OK)
             goto st_fail;
         add[nadd++] = (cat_row){.key = oid++, .kind = "index", .name = iname, .tbl = ct->name,
                                 .root = iroot, .unique = 1, .primary = (uint8_t)primary,
@@ -728,10 +746,9 @@ static int create_index(acidb_conn *c, const sql_stmt *st, const char *sql, sql_
      * (PostgreSQL's CREATE INDEX takes a SHARE lock for the same reason). */
     if ((rc = lock_table(c, t, LK_S, err)) != ACIDB_OK)
         goto out;
-    uint64_t root;
+    uint64_t root = 0;
     bt_tree *ix = NULL;
-    if ((s = btx_create(c->db->tm, c->t, BT_INDEX, &root)) != ST_OK ||
-        (s = trash_add_redo(c, root, BT_INDEX)) != ST_OK ||
+    if ((s = create_tree(c, BT_INDEX, &root)) != ST_OK ||
         (s = bt_open(txm_pager(c->db->tm), root, BT_INDEX, &ix)) != ST_OK) {
         rc = sql_err_status(err, s, "creating an index");
         goto out;

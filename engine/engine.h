@@ -84,7 +84,33 @@ struct acidb_conn {
     atomic_int interrupt;
     acidb_stmt *stmts;        /* every statement of the connection (for disconnect) */
     int running;              /* statements between their first step and their end */
+    uint64_t txn_seq;         /* transactions ended so far (take_txn): a statement that began in
+                                 an earlier one must not go on in the next (stmt.h txn_seq) */
+    atomic_int busy;          /* a public call is inside the connection (conn_enter) */
 };
+
+/* The one-thread-at-a-time rule, enforced (acidb.h, "Threads"; bugs-soak S8): every public
+ * call on a connection or one of its statements, but acidb_errmsg/acidb_sqlstate/
+ * acidb_error_position and acidb_interrupt, enters with conn_enter and leaves with conn_leave.
+ * A call that finds the connection busy touches nothing of it and returns conn_refuse()'s
+ * ACIDB_MISUSE; the refusal's message is kept per thread (conn_refused), so the error of the
+ * call that is inside stays as it is. Calls nest through internal functions that never enter
+ * (acidb_exec runs prepare/step/finalize, acidb_disconnect finalizes). One uncontended atomic
+ * exchange per call, no mutex: this is the hot path. */
+extern _Thread_local const acidb_conn *conn_refused;
+int conn_refuse(acidb_conn *c, const char *fn);
+static inline int conn_enter(acidb_conn *c)
+{
+    if (atomic_exchange_explicit(&c->busy, 1, memory_order_acquire) != 0)
+        return 0;
+    if (conn_refused == c)
+        conn_refused = NULL; /* this thread's last call on c is no longer the refused one */
+    return 1;
+}
+static inline void conn_leave(acidb_conn *c)
+{
+    atomic_store_explicit(&c->busy, 0, memory_order_release);
+}
 
 /* TESTS ONLY (engine/testhooks.c): while set on the opening thread, acidb_open builds its
  * txm_options with this OS layer (pager and log), page size, log preallocation and
@@ -114,6 +140,8 @@ int conn_rollback(acidb_conn *c);
 catalog *conn_catalog(acidb_conn *c);
 /* Records a tree created or dropped by the open transaction (checked at its end). */
 int conn_add_trash(acidb_conn *c, uint64_t root);
+/* Makes room for one more conn_add_trash, which then cannot fail. */
+int conn_reserve_trash(acidb_conn *c);
 /* Maps the status st of a lower layer into c->err. */
 int conn_status(acidb_conn *c, int st, const char *context);
 /* The lock timeout applied to the transaction. */

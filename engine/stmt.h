@@ -123,6 +123,8 @@ struct acidb_stmt {
     /* execution */
     int state;
     int own_txn;                /* autocommit: this statement's run began the transaction */
+    uint64_t txn_seq;           /* conn->txn_seq when it started: a running statement whose
+                                   transaction another statement ended stops (api.c orphaned) */
     uint64_t savepoint;
     arena run;                  /* one execution's memory */
     ar_mark row_mark;           /* per-row scratch inside `run` */

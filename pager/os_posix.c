@@ -46,17 +46,31 @@ static int open_error(const char *path, int err)
     }
 }
 
+/* An open that fails leaves nothing behind: the handle is allocated before open(2), so that a
+ * file created with OS_OPEN_CREATE is never left empty by an allocation failing after it
+ * (bugs-soak S3: the next open refused the 0-byte file); a created file that cannot be used is
+ * removed. */
 static int px_open(os_vfs *vfs, const char *path, int flags, os_file **out)
 {
     int oflags = O_CLOEXEC | ((flags & OS_OPEN_READONLY) ? O_RDONLY : O_RDWR);
     if (flags & OS_OPEN_CREATE)
         oflags |= O_CREAT | ((flags & OS_OPEN_EXCL) ? O_EXCL : 0);
+    posix_file *f = calloc(1, sizeof *f);
+    char *copy = strdup(path);
+    if (f == NULL || copy == NULL) {
+        free(f);
+        free(copy);
+        return st_set(ST_ENOMEM, "cannot open %s: out of memory", path);
+    }
     int fd;
     do
         fd = open(path, oflags, 0600);
     while (fd < 0 && errno == EINTR);
-    if (fd < 0)
+    if (fd < 0) {
+        free(f);
+        free(copy);
         return open_error(path, errno);
+    }
 
     /* A directory opened read-only succeeds at open(2); refuse anything but a regular file. */
     struct stat stbuf;
@@ -64,18 +78,13 @@ static int px_open(os_vfs *vfs, const char *path, int flags, os_file **out)
     if (!st_ok || !S_ISREG(stbuf.st_mode)) {
         int err = st_ok && S_ISDIR(stbuf.st_mode) ? EISDIR : EINVAL;
         close(fd);
+        free(f);
+        free(copy);
+        if (!st_ok && (flags & OS_OPEN_CREATE) && (flags & OS_OPEN_EXCL))
+            unlink(path); /* ours (O_EXCL), and unusable */
         if (err == EINVAL)
             return st_set(ST_ECANTOPEN, "cannot open %s: not a regular file", path);
         return open_error(path, err);
-    }
-
-    posix_file *f = calloc(1, sizeof *f);
-    char *copy = strdup(path);
-    if (f == NULL || copy == NULL) {
-        free(f);
-        free(copy);
-        close(fd);
-        return st_set(ST_ENOMEM, "cannot open %s: out of memory", path);
     }
     f->vfs = vfs;
     f->fd = fd;

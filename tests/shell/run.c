@@ -126,6 +126,9 @@ sh_run run_shell(const char *input, const char *const *args)
     r.out = slurp(out);
     r.err = slurp(err);
     cr_assert(r.status != 127, "cannot run %s (set ACIDB_BIN, or run make first)", bin);
+    /* The ASan build's shell reports its own leaks on its stderr, which the suite's log (the
+     * Makefile's LeakSanitizer check) never sees: check here. */
+    cr_assert(strstr(r.err, "ERROR: LeakSanitizer") == NULL, "the shell leaked:\n%s", r.err);
     return r;
 }
 
