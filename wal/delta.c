@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pager/pager.h" /* get_u16/put_u64 ... and PGR_TRAILER_SIZE */
+#include "wal/varint.h"
 
 #define BODY_START 8u /* after the page LSN */
 #define RUN_GAP 8u
@@ -18,39 +19,14 @@ size_t wal_entry_max(uint32_t page_size)
     return WAL_ENTRY_MAX_HDR + 4 + (page_size - BODY_START - PGR_TRAILER_SIZE);
 }
 
-static size_t put_varint(uint8_t *p, uint64_t v)
-{
-    size_t n = 0;
-    while (v >= 0x80) {
-        p[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (uint8_t)v;
-    return n;
-}
-
-static int get_varint(const uint8_t *p, size_t n, size_t *at, uint64_t *v)
-{
-    uint64_t x = 0;
-    for (unsigned shift = 0; shift < 64 && *at < n; shift += 7) {
-        uint8_t b = p[(*at)++];
-        x |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *v = x;
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* Entry header at out; the payload (len bytes) is already at out + WAL_ENTRY_MAX_HDR and is
  * moved down behind the header. Returns the entry's size. */
 static size_t finish(uint8_t *out, uint64_t pgno, uint8_t kind, uint32_t len)
 {
     uint8_t h[WAL_ENTRY_MAX_HDR];
-    size_t n = put_varint(h, pgno);
+    size_t n = wal_put_varint(h, pgno);
     h[n++] = kind;
-    n += put_varint(h + n, len);
+    n += wal_put_varint(h + n, len);
     memmove(out + n, out + WAL_ENTRY_MAX_HDR, len);
     memcpy(out, h, n);
     return n + len;
@@ -171,10 +147,10 @@ int wal_entry_next(const uint8_t *buf, size_t n, size_t *pos, wal_entry *e)
         return 1;
     size_t at = *pos;
     uint64_t pgno, len;
-    if (!get_varint(buf, n, &at, &pgno) || at >= n)
+    if (!wal_get_varint(buf, n, &at, &pgno) || at >= n)
         return -1;
     uint8_t kind = buf[at++];
-    if (!get_varint(buf, n, &at, &len))
+    if (!wal_get_varint(buf, n, &at, &len))
         return -1;
     if ((kind != WAL_DELTA && kind != WAL_FULL) || len > n - at)
         return -1;

@@ -204,7 +204,8 @@ static int check_newer_header_lost(wal *w)
         return rc;
     uint64_t lsn = get_u64(h + WR_LSN);
     uint32_t len = get_u32(h + WR_LEN);
-    if (lsn <= w->base || len < WAL_REC_MIN || len > WAL_REC_MAX_HDR + WAL_MAX_REC + WAL_REC_TRAILER)
+    if (lsn <= w->base || len < WAL_REC_MIN ||
+        len > WAL_REC_MAX_HDR + WAL_MAX_REC + WAL_REC_TRAILER)
         return ST_OK;
     uint8_t *rec = malloc(len);
     if (rec == NULL)

@@ -11,37 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wal/varint.h"
+
 #define READ_CHUNK (1u << 20)
 
 /* ---- records ------------------------------------------------------------------------------ */
-
-static size_t put_varint(uint8_t *p, uint64_t v)
-{
-    size_t n = 0;
-    while (v >= 0x80) {
-        p[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (uint8_t)v;
-    return n;
-}
-
-/* Reads a varint from [*at, lim); 0 if it runs past lim or is longer than 10 bytes. */
-static int get_varint(const uint8_t *p, size_t *at, size_t lim, uint64_t *v)
-{
-    uint64_t x = 0;
-    for (unsigned shift = 0; shift < 70 && *at < lim; shift += 7) {
-        uint8_t b = p[(*at)++];
-        if (shift == 63 && b > 1)
-            return 0; /* more than 64 bits */
-        x |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *v = x;
-            return 1;
-        }
-    }
-    return 0;
-}
 
 /* The header of a record as stored: the varint fields decoded, and where the payload starts. */
 typedef struct rec_hdr {
@@ -59,20 +33,22 @@ static int parse_hdr(const uint8_t *p, size_t lim, rec_hdr *h)
     *h = (rec_hdr){0};
     if (flags & ~WRF_ALL)
         return 0;
-    if (!get_varint(p, &at, lim, &h->epoch))
+    if (!wal_get_varint(p, lim, &at, &h->epoch))
         return 0;
-    if ((flags & WRF_TXN) && !get_varint(p, &at, lim, &h->txn))
+    if ((flags & WRF_TXN) && !wal_get_varint(p, lim, &at, &h->txn))
         return 0;
-    if ((flags & WRF_PREV) && (!get_varint(p, &at, lim, &h->prev) || h->prev == 0 || h->prev > lsn))
+    if ((flags & WRF_PREV) &&
+        (!wal_get_varint(p, lim, &at, &h->prev) || h->prev == 0 || h->prev > lsn))
         return 0;
-    if ((flags & WRF_PGNO) && !get_varint(p, &at, lim, &h->pgno))
+    if ((flags & WRF_PGNO) && !wal_get_varint(p, lim, &at, &h->pgno))
         return 0;
-    if ((flags & WRF_ROOT) && !get_varint(p, &at, lim, &h->root))
+    if ((flags & WRF_ROOT) && !wal_get_varint(p, lim, &at, &h->root))
         return 0;
     if ((flags & WRF_UNDO_NEXT) &&
-        (!get_varint(p, &at, lim, &h->undo_next) || h->undo_next == 0 || h->undo_next > lsn))
+        (!wal_get_varint(p, lim, &at, &h->undo_next) || h->undo_next == 0 || h->undo_next > lsn))
         return 0;
-    if (!get_varint(p, &at, lim, &h->redo_len) || !get_varint(p, &at, lim, &h->undo_len))
+    if (!wal_get_varint(p, lim, &at, &h->redo_len) ||
+        !wal_get_varint(p, lim, &at, &h->undo_len))
         return 0;
     if (h->prev)
         h->prev = lsn - h->prev;
@@ -91,19 +67,19 @@ size_t wal_encode(const wal_rec *rec, uint64_t seed, uint64_t epoch, uint8_t *ou
     out[WR_FLAGS] = flags;
     put_u64(out + WR_LSN, rec->lsn);
     size_t n = WR_VARINTS;
-    n += put_varint(out + n, epoch);
+    n += wal_put_varint(out + n, epoch);
     if (rec->txn)
-        n += put_varint(out + n, rec->txn);
+        n += wal_put_varint(out + n, rec->txn);
     if (rec->prev_lsn)
-        n += put_varint(out + n, rec->lsn - rec->prev_lsn);
+        n += wal_put_varint(out + n, rec->lsn - rec->prev_lsn);
     if (rec->pgno)
-        n += put_varint(out + n, rec->pgno);
+        n += wal_put_varint(out + n, rec->pgno);
     if (rec->root)
-        n += put_varint(out + n, rec->root);
+        n += wal_put_varint(out + n, rec->root);
     if (rec->undo_next)
-        n += put_varint(out + n, rec->lsn - rec->undo_next);
-    n += put_varint(out + n, rec->redo_len);
-    n += put_varint(out + n, rec->undo_len);
+        n += wal_put_varint(out + n, rec->lsn - rec->undo_next);
+    n += wal_put_varint(out + n, rec->redo_len);
+    n += wal_put_varint(out + n, rec->undo_len);
     if (rec->redo_len)
         memcpy(out + n, rec->redo, rec->redo_len);
     n += rec->redo_len;
@@ -172,7 +148,7 @@ uint64_t wal_rec_epoch(const uint8_t *p)
 {
     size_t at = WR_VARINTS;
     uint64_t e = 0;
-    get_varint(p, &at, get_u32(p + WR_LEN), &e);
+    wal_get_varint(p, get_u32(p + WR_LEN), &at, &e);
     return e;
 }
 

@@ -95,34 +95,39 @@ static int make_before(mtr *m, mtr_page *mp)
     return ST_OK;
 }
 
-static int mtr_touch(void *ctx, pgr_page *pg)
+/* Full tracking of pg: its before-image (pages tracked by ranges are converted). */
+static int touch_full(mtr *m, mtr_page *mp)
 {
-    mtr *m = ctx;
-    mtr_page *mp = page_of(m, pg);
-    if (mp != NULL && mp->before != NULL)
-        return ST_OK;
-    if (mp == NULL && (mp = page_add(m, pg)) == NULL)
-        return ST_ENOMEM;
     int rc = make_before(m, mp);
     if (rc != ST_OK && mp->nranges == 0 && mp == &m->pages[m->n - 1])
         m->n--; /* never changed: forget it (it stays latched by its caller) */
     return rc;
 }
 
+/* The page's entry, added if new; NULL (out of memory) or *done when it has its before-image
+ * already. */
+static mtr_page *entry_for(mtr *m, pgr_page *pg, bool *done)
+{
+    mtr_page *mp = page_of(m, pg);
+    *done = mp != NULL && mp->before != NULL;
+    return mp != NULL ? mp : page_add(m, pg);
+}
+
+static int mtr_touch(void *ctx, pgr_page *pg)
+{
+    bool done;
+    mtr_page *mp = entry_for(ctx, pg, &done);
+    return mp == NULL ? ST_ENOMEM : done ? ST_OK : touch_full(ctx, mp);
+}
+
 static int mtr_touch_range(void *ctx, pgr_page *pg, uint32_t off, uint32_t len)
 {
-    mtr *m = ctx;
-    mtr_page *mp = page_of(m, pg);
-    if (mp != NULL && mp->before != NULL)
-        return ST_OK;
-    if (mp == NULL && (mp = page_add(m, pg)) == NULL)
-        return ST_ENOMEM;
-    if (mp->nranges == MTR_RANGES || mp->nsaved + len > MTR_SAVED) {
-        int rc = make_before(m, mp);
-        if (rc != ST_OK && mp->nranges == 0 && mp == &m->pages[m->n - 1])
-            m->n--;
-        return rc;
-    }
+    bool done;
+    mtr_page *mp = entry_for(ctx, pg, &done);
+    if (mp == NULL || done)
+        return mp == NULL ? ST_ENOMEM : ST_OK;
+    if (mp->nranges == MTR_RANGES || mp->nsaved + len > MTR_SAVED)
+        return touch_full(ctx, mp);
     mp->r[mp->nranges++] = (mtr_range){(uint16_t)off, (uint16_t)len, mp->nsaved};
     memcpy(mp->saved + mp->nsaved, pgr_data(pg) + off, len);
     mp->nsaved = (uint16_t)(mp->nsaved + len);

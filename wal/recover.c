@@ -199,10 +199,11 @@ static int redo_record(txm *tm, const wal_rec *r, uint64_t *page_limit)
         /* Pages are allocated one at a time, each logged as it is, so a record can name at
          * most one page beyond those that existed before it: a damaged log naming page 10^12
          * must not make redo extend the file that far. */
-        if (e.pgno >= *page_limit + 1)
+        if (e.pgno > *page_limit)
             return st_set(ST_ECORRUPT, "log record at LSN %llu changes page %llu, beyond the "
-                          "%llu pages the database can have at that point", (unsigned long long)r->lsn,
-                          (unsigned long long)e.pgno, (unsigned long long)*page_limit);
+                          "%llu pages the database can have at that point",
+                          (unsigned long long)r->lsn, (unsigned long long)e.pgno,
+                          (unsigned long long)*page_limit);
         if (e.pgno >= *page_limit)
             *page_limit = e.pgno + 1;
         pgr_page *pg;
