@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char st_buf[512];
 static _Thread_local int st_last;
@@ -17,6 +18,14 @@ int st_set(int code, const char *fmt, ...)
     st_last = code;
     if (code == ST_OK || fmt == NULL) {
         st_buf[0] = '\0';
+        return code;
+    }
+    if (strchr(fmt, '%') == NULL) { /* a constant message: vsnprintf costs ~700 instructions */
+        size_t n = strlen(fmt);
+        if (n >= sizeof st_buf)
+            n = sizeof st_buf - 1;
+        memcpy(st_buf, fmt, n);
+        st_buf[n] = '\0';
         return code;
     }
     va_list ap;
