@@ -56,6 +56,8 @@ struct wal {
     uint64_t seq;        /* header sequence number (which slot is current) */
     uint64_t epoch;      /* stamped on every record appended; +1 at each open of a log */
     uint64_t ckpt;       /* LSN of the last complete checkpoint's begin record (0: none) */
+    uint64_t verified_end; /* the open's scan checked every record below this (set once, at
+                            * open, before any reader exists; 0 for a new log) */
     uint64_t end;        /* next LSN to assign */
     uint64_t durable_lsn;/* everything before is durable */
     uint64_t alloc_end;  /* file size reached by preallocation (leader only while flushing) */
@@ -82,6 +84,9 @@ size_t wal_encode(const wal_rec *rec, uint64_t seed, uint64_t epoch, uint8_t *ou
  * 0 if it is not a valid record there (end of log). Sets *need > avail when more bytes are
  * needed to decide. */
 size_t wal_verify(const uint8_t *p, size_t avail, uint64_t lsn, uint64_t seed, size_t *need);
+/* The same, with the checksum left out unless `checksum` (a record verified before). */
+size_t wal_verify_as(const uint8_t *p, size_t avail, uint64_t lsn, uint64_t seed, bool checksum,
+                     size_t *need);
 void wal_decode(const uint8_t *p, wal_rec *rec);
 int wal_scan_end(wal *w, uint64_t *end);
 uint64_t wal_rec_epoch(const uint8_t *p); /* of a verified record */

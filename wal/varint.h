@@ -27,6 +27,10 @@ static inline size_t wal_put_varint(uint8_t *p, uint64_t v)
  * 64 bits (a damaged record), 1 on success. */
 static inline int wal_get_varint(const uint8_t *p, size_t lim, size_t *at, uint64_t *v)
 {
+    if (*at < lim && p[*at] < 0x80) { /* one byte: most fields of most records */
+        *v = p[(*at)++];
+        return 1;
+    }
     uint64_t x = 0;
     for (unsigned shift = 0; shift < 70 && *at < lim; shift += 7) {
         uint8_t b = p[(*at)++];
