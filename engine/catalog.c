@@ -526,8 +526,9 @@ int cat_build(const cat_row *rows, int nrows, cat_registry *reg, pgr *p, uint64_
     c->tables = ar_alloc(&c->a, (size_t)(nrows + 1) * sizeof *c->tables);
     c->indexes = ar_alloc(&c->a, (size_t)(nrows + 1) * sizeof *c->indexes);
     if (c->rows == NULL || c->tables == NULL || c->indexes == NULL) {
-        rc = NOMEM(err);
-        goto fail;
+        ar_free(&c->a); /* nothing is open yet: no trees to close */
+        free(c);
+        return NOMEM(err);
     }
     c->next_oid = 1;
     /* Copy the rows (their strings) into the version's arena. */

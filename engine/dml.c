@@ -286,10 +286,8 @@ static int check_no_children(dml_ctx *d, const fk_check *q)
             size_t len;
             if ((st = bt_cursor_key(cur, &ck)) != ST_OK)
                 break;
-            if ((st = bt_cursor_value(cur, &val, &len)) == ST_ENOTFOUND) {
-                st = ST_OK;
-                continue;
-            }
+            if ((st = bt_cursor_value(cur, &val, &len)) == ST_ENOTFOUND)
+                continue; /* st is set again by bt_next */
             if (st != ST_OK)
                 break;
             if (rec_decode(val, len, ck.rowid, vals, child->ncols) != 0) {
@@ -530,7 +528,8 @@ static int run_insert(dml_ctx *d)
     if ((rc = exec_open_tables(s, sp)) != ACIDB_OK)
         return rc;
     value *saved_row = s->row;
-    value *srow = ar_alloc(&s->run, (size_t)(sp->ntargets + 1) * sizeof *srow);
+    const int nt = sp->ntargets; /* every copied row has nt values, all freed below */
+    value *srow = ar_alloc(&s->run, (size_t)(nt + 1) * sizeof *srow);
     if (srow == NULL)
         return NOMEM(s);
     s->row = srow;
@@ -547,16 +546,20 @@ static int run_insert(dml_ctx *d)
             src = nr;
         }
         /* exec_select_next released the previous row's scratch: copy below its mark. */
-        value *cp = malloc((size_t)(sp->ntargets + 1) * sizeof *cp);
+        value *cp = malloc((size_t)(nt + 1) * sizeof *cp);
         if (cp == NULL) {
             rc = NOMEM(s);
             break;
         }
-        for (int i = 0; i < sp->ntargets; i++) {
+        for (int i = 0; i < nt; i++) {
             cp[i] = srow[i];
             if (srow[i].type == VT_TEXT) {
                 char *txt = malloc(srow[i].len + 1);
                 if (txt == NULL) {
+                    /* The cleanup below frees every VT_TEXT of the row: this value still
+                     * points into the source row and the rest are not copied yet. */
+                    for (int j = i; j < nt; j++)
+                        cp[j].type = VT_NULL;
                     rc = NOMEM(s);
                     break;
                 }
@@ -584,7 +587,7 @@ static int run_insert(dml_ctx *d)
         }
     }
     for (int64_t i = 0; i < n; i++) {
-        for (int c = 0; c < sp->ntargets; c++)
+        for (int c = 0; c < nt; c++)
             if (src[i][c].type == VT_TEXT)
                 free((char *)src[i][c].u.s);
         free(src[i]);
