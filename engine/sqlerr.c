@@ -18,7 +18,8 @@
 #include "engine/acidb.h"
 #include "pager/status.h"
 
-int sql_err(sql_error *e, int code, const char *state, int32_t pos, const char *fmt, ...)
+/* Parenthesised so that the analysis-only macro of sqlerr.h does not expand here. */
+int(sql_err)(sql_error *e, int code, const char *state, int32_t pos, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

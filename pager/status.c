@@ -13,7 +13,7 @@
 static _Thread_local char st_buf[512];
 static _Thread_local int st_last;
 
-int st_set(int code, const char *fmt, ...)
+int(st_set)(int code, const char *fmt, ...) /* parenthesised: see status.h */
 {
     st_last = code;
     if (code == ST_OK || fmt == NULL) {
