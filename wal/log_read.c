@@ -118,7 +118,9 @@ size_t wal_verify_as(const uint8_t *p, size_t avail, uint64_t lsn, uint64_t seed
         return 0;
     }
     rec_hdr h;
-    if (!parse_hdr(p, want, &h) || h.redo_len + h.undo_len > WAL_MAX_REC ||
+    /* Each length alone first: two huge varints could wrap their sum to a small number. */
+    if (!parse_hdr(p, want, &h) || h.redo_len > WAL_MAX_REC || h.undo_len > WAL_MAX_REC ||
+        h.redo_len + h.undo_len > WAL_MAX_REC ||
         h.size + h.redo_len + h.undo_len + WAL_REC_TRAILER != len) {
         *need = 0;
         return 0;

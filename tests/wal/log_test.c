@@ -13,6 +13,7 @@
 #include "pager/os_fault.h"
 #include "pager/pager.h"
 #include "pager/status.h"
+#include "wal/log_int.h" /* wal_verify, the record format */
 #include "wal/log.h"
 
 static char dir[64], db[128], logpath[140];
@@ -539,4 +540,42 @@ Test(wal, close_and_remove)
     cr_assert_eq(wal_append(w, &b.r), ST_OK);
     cr_assert_eq(wal_close_and_remove(w), ST_OK, "%s", st_msg());
     cr_assert_neq(access(logpath, F_OK), 0, "the log file is gone");
+}
+
+/* A record whose two length varints are each huge but wrap to a small sum must be refused, not
+ * decoded with truncated lengths (found reading the decoder again: 2^64 - 10 and 10 + k). */
+Test(wal, lengths_that_wrap_around_are_refused)
+{
+    uint8_t rec[64] = {0};
+    const uint64_t lsn = 4096, seed = 7;
+    rec[WR_TYPE] = WAL_UPDATE;
+    rec[WR_FLAGS] = 0;
+    put_u64(rec + WR_LSN, lsn);
+    size_t n = WR_VARINTS;
+    rec[n++] = 1; /* epoch */
+    uint64_t lens[2] = {UINT64_MAX - 9, 10 + 4}; /* sum wraps to 4 */
+    for (int k = 0; k < 2; k++) {
+        uint64_t v = lens[k];
+        while (v >= 0x80) {
+            rec[n++] = (uint8_t)(v | 0x80);
+            v >>= 7;
+        }
+        rec[n++] = (uint8_t)v;
+    }
+    n += 4; /* the 4 payload bytes the wrapped sum claims */
+    size_t len = n + WAL_REC_TRAILER;
+    put_u32(rec + WR_LEN, (uint32_t)len);
+    put_u64(rec + n, XXH3_64bits_withSeed(rec, n, seed));
+    size_t need;
+    cr_assert_eq(wal_verify(rec, len, lsn, seed, &need), 0, "a wrapped length was accepted");
+    /* the same record with honest lengths verifies: the test builds records right */
+    n = WR_VARINTS;
+    rec[n++] = 1;
+    rec[n++] = 4;
+    rec[n++] = 0;
+    n += 4;
+    len = n + WAL_REC_TRAILER;
+    put_u32(rec + WR_LEN, (uint32_t)len);
+    put_u64(rec + n, XXH3_64bits_withSeed(rec, n, seed));
+    cr_assert_eq(wal_verify(rec, len, lsn, seed, &need), len);
 }
