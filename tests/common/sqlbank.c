@@ -209,22 +209,12 @@ static int outcome(int out, char *why, size_t n, const char *fmt, ...)
 }
 
 /* An error the transfer cannot continue from: I/O (58030) or something the engine must never
- * answer.
- * WORKAROUND for an engine bug (reported from branch crash, "a ROLLBACK racing a failed
- * group-commit flush reports XX001"): a rollback that reads its log records while another
- * thread's flush of them fails answers XX001 instead of 58030. XX001 is therefore taken as an
- * I/O failure, but only once the engine has fail-stopped, and counted (corrupt_after_io) so
- * the harness shows it; the reopened database must pass every check all the same. */
-static int failed(sqlbank_conn *k, int rc, uint64_t id, const char *what, sqlbank_stats *st,
-                  char *why, size_t n)
+ * answer (XX001 included: a rollback meeting a failed group-commit flush answers 58030,
+ * tests/faults/flushfail_test.c). */
+static int failed(sqlbank_conn *k, int rc, uint64_t id, const char *what, char *why, size_t n)
 {
     acidb_conn *c = k->c;
     int out = classify(c, rc) == E_IO ? XFER_FAILED : XFER_WRONG;
-    if (out == XFER_WRONG && rc == ACIDB_CORRUPT && acidb_test_failed(k->db)) {
-        out = XFER_FAILED;
-        if (st)
-            st->corrupt_after_io++;
-    }
     return outcome(out, why, n, "transfer %llu: %s: %s (%s)", (unsigned long long)id, what,
                    acidb_errmsg(c), acidb_sqlstate(c));
 }
@@ -279,7 +269,7 @@ static int attempt(sqlbank_conn *k, const sqlbank_xfer *x, sqlbank_stats *st, ch
         }
         if (rc == ACIDB_OK && balance < amount) { /* refused by the application */
             if ((rc = run(s[S_ROLLBACK])) != ACIDB_OK)
-                return failed(k, rc, x->id, "ROLLBACK", st, why, n);
+                return failed(k, rc, x->id, "ROLLBACK", why, n);
             if (st)
                 st->refused++;
             return XFER_ABORTED;
@@ -311,14 +301,14 @@ static int attempt(sqlbank_conn *k, const sqlbank_xfer *x, sqlbank_stats *st, ch
     }
     if (rc != ACIDB_OK) {
         int e = classify(c, rc);
-        int out = failed(k, rc, x->id, what, st, why, n); /* keeps the statement's error */
+        int out = failed(k, rc, x->id, what, why, n); /* keeps the statement's error */
         int rrc = run(s[S_ROLLBACK]);                  /* the block is failed (or gone): end it */
         if (e == E_RETRY) {
             if (st && rc == ACIDB_DEADLOCK)
                 st->deadlocks++;
             else if (st)
                 st->timeouts++;
-            return rrc == ACIDB_OK ? -1 : failed(k, rrc, x->id, "ROLLBACK", st, why, n);
+            return rrc == ACIDB_OK ? -1 : failed(k, rrc, x->id, "ROLLBACK", why, n);
         }
         if (e != E_CHECK)
             return out;
@@ -345,13 +335,13 @@ static int attempt(sqlbank_conn *k, const sqlbank_xfer *x, sqlbank_stats *st, ch
     }
     if (x->rollback) {
         if ((rc = run(s[S_ROLLBACK])) != ACIDB_OK)
-            return failed(k, rc, x->id, "ROLLBACK", st, why, n);
+            return failed(k, rc, x->id, "ROLLBACK", why, n);
         if (st)
             st->rolled_back++;
         return XFER_ABORTED;
     }
     if ((rc = run(s[S_COMMIT])) != ACIDB_OK)
-        return failed(k, rc, x->id, "COMMIT", st, why, n);
+        return failed(k, rc, x->id, "COMMIT", why, n);
     if (st)
         st->committed++;
     return XFER_COMMITTED;

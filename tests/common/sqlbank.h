@@ -82,7 +82,6 @@ typedef struct sqlbank_xfer {
 
 typedef struct sqlbank_stats {
     uint64_t committed, refused, overdrafts, zero, rolled_back, deadlocks, timeouts, gave_up;
-    uint64_t corrupt_after_io; /* XX001 answered after a fail-stop (an engine bug, see .c) */
 } sqlbank_stats;
 
 /* BEGIN; (SELECT ... FOR UPDATE;) UPDATE src; UPDATE dst; INSERT INTO transfers; COMMIT (or

@@ -173,7 +173,6 @@ static void *worker_run(void *arg)
     totals.deadlocks += st.deadlocks;
     totals.timeouts += st.timeouts;
     totals.gave_up += st.gave_up;
-    totals.corrupt_after_io += st.corrupt_after_io;
     pthread_mutex_unlock(&totals_mu);
     return NULL;
 }
@@ -513,9 +512,6 @@ static int run_mode(const char *mode, uint64_t seed0, int runs)
                (unsigned long long)totals.overdrafts, (unsigned long long)totals.zero,
                (unsigned long long)totals.rolled_back, (unsigned long long)totals.deadlocks,
                (unsigned long long)totals.timeouts);
-    if (totals.corrupt_after_io > 0) /* tests/common/sqlbank.c failed(): an engine bug */
-        printf("  XX001 after a fail-stop (engine bug, worked around): %llu times\n",
-               (unsigned long long)totals.corrupt_after_io);
     return 0;
 }
 
