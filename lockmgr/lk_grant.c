@@ -22,6 +22,7 @@
 
 #include <assert.h>
 
+
 /* The modes granted to transactions other than r's, as a bitmask. */
 static unsigned others_granted_mask(const struct lk_lock *l, const struct lk_req *r)
 {
@@ -33,6 +34,52 @@ static unsigned others_granted_mask(const struct lk_lock *l, const struct lk_req
     }
     return mask;
 }
+
+#ifndef NDEBUG
+/* The state checker of one lock (under P), called at every change of its granted set or wait
+ * queue. It asserts what README.md, "Grant rule and fairness" says must hold:
+ *   - the granted list holds exactly the requests with held != NONE, each of this lock, and
+ *     granted_cnt[m] counts those holding m;
+ *   - G1 holds among holders: no two granted modes conflict (distinct requests of one lock are
+ *     distinct transactions, so two X holders or an S and an X are a broken grant);
+ *   - the wait queue is a well-linked list of WAITING requests of this lock, head to tail, and
+ *     wait_cnt[m] counts those wanting m; an upgrade (rule U) still holds its old mode;
+ *   - with `settled` (after lk_wakeup and lk_enqueue): no waiter could be granted now — each
+ *     conflicts with another transaction's held mode or with a waiter ahead of it. A waiter
+ *     that could go but sleeps is a lost wakeup. */
+static void check_lock(const struct lk_lock *l, bool settled)
+{
+    uint32_t held[LK_NMODES] = {0}, want[LK_NMODES] = {0};
+    const struct lk_req *prev = NULL;
+    for (const struct lk_req *r = l->granted; r; prev = r, r = r->gnext) {
+        assert(r->gprev == prev);
+        assert(r->lock == l && r->held != LK_NONE && r->held < LK_NMODES);
+        held[r->held]++;
+    }
+    for (unsigned a = 1; a < LK_NMODES; a++) {
+        assert(held[a] == l->granted_cnt[a]);
+        for (unsigned b = a; b < LK_NMODES; b++)
+            assert(!(lk_conflict(a, b) && held[a] && held[b] && (a != b || held[a] > 1)));
+    }
+    prev = NULL;
+    unsigned ahead = 0;
+    for (const struct lk_req *w = l->whead; w; prev = w, w = w->wnext) {
+        assert(w->wprev == prev && w->lock == l && w->status == LK_REQ_WAITING);
+        assert(w->want != LK_NONE && w->want < LK_NMODES);
+        assert(w->upgrade == (w->held != LK_NONE));
+        want[w->want]++;
+        if (settled)
+            assert(lk_conflicts[w->want] & (ahead | others_granted_mask(l, w)));
+        ahead |= 1u << w->want;
+    }
+    assert(l->wtail == prev);
+    for (unsigned m = 0; m < LK_NMODES; m++)
+        assert(want[m] == l->wait_cnt[m]);
+}
+#define CHECK_LOCK(l, settled) check_lock((l), (settled))
+#else
+#define CHECK_LOCK(l, settled) ((void)0)
+#endif
 
 /* Where an upgrade by r would queue (rule U): the first waiter whose wanted mode conflicts
  * with r's held mode; NULL for the tail. */
@@ -77,6 +124,7 @@ void lk_grant(struct lk_lock *l, struct lk_req *r, unsigned mode)
     }
     r->held = (uint8_t)mode;
     l->granted_cnt[mode]++;
+    assert(r->lock == l);
 }
 
 void lk_grant_attach(struct lk_lock *l, struct lk_req *r)
@@ -87,6 +135,7 @@ void lk_grant_attach(struct lk_lock *l, struct lk_req *r)
         l->granted->gprev = r;
     l->granted = r;
     l->granted_cnt[r->held]++;
+    CHECK_LOCK(l, false);
 }
 
 void lk_ungrant(struct lk_lock *l, struct lk_req *r)
@@ -101,6 +150,7 @@ void lk_ungrant(struct lk_lock *l, struct lk_req *r)
         r->gnext->gprev = r->gprev;
     r->gprev = r->gnext = NULL;
     r->held = LK_NONE;
+    CHECK_LOCK(l, false);
 }
 
 void lk_enqueue(struct lk_lock *l, struct lk_req *r, unsigned mode)
@@ -120,6 +170,7 @@ void lk_enqueue(struct lk_lock *l, struct lk_req *r, unsigned mode)
         before->wprev = r;
     else
         l->wtail = r;
+    CHECK_LOCK(l, false);
 }
 
 static void unlink_waiter(struct lk_lock *l, struct lk_req *r)
@@ -154,6 +205,7 @@ void lk_wakeup(struct lk_lock *l)
             ahead |= 1u << w->want;
         }
     }
+    CHECK_LOCK(l, true);
 }
 
 void lk_dequeue(struct lk_lock *l, struct lk_req *r, unsigned status)
@@ -166,4 +218,5 @@ void lk_dequeue(struct lk_lock *l, struct lk_req *r, unsigned status)
     /* The leaver may have been the only thing holding back the waiters behind it. */
     if (l->whead)
         lk_wakeup(l);
+    CHECK_LOCK(l, true);
 }
