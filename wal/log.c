@@ -23,35 +23,52 @@ uint64_t wal_seed(const uint8_t db_id[16]) { return XXH3_64bits(db_id, 16); }
 /* The header is two 256-byte slots (wal/README.md, "Log file header"). A restart writes the
  * slot that does not hold the current header, with the next sequence number, so a torn header
  * write can only damage the older copy: open picks the valid slot with the highest sequence. */
-static void build_slot(uint8_t *h, const uint8_t db_id[16], uint64_t base, uint64_t seq,
-                       uint64_t epoch, uint64_t ckpt)
+typedef struct wal_slot {
+    uint8_t db_id[16];
+    uint64_t base, seq, epoch, ckpt, generation;
+    uint32_t page_size;
+} wal_slot;
+
+static void build_slot(uint8_t *h, const wal_slot *s)
 {
     memset(h, 0, WAL_SLOT_SIZE);
     memcpy(h + WH_MAGIC, WAL_MAGIC, 16);
     put_u32(h + WH_VERSION, WAL_FORMAT_VERSION);
     put_u32(h + WH_HDR_SIZE, WAL_HDR_SIZE);
-    memcpy(h + WH_DB_ID, db_id, 16);
-    put_u64(h + WH_BASE, base);
-    put_u64(h + WH_SEQ, seq);
-    put_u64(h + WH_EPOCH, epoch);
-    put_u64(h + WH_CKPT, ckpt);
+    memcpy(h + WH_DB_ID, s->db_id, 16);
+    put_u64(h + WH_BASE, s->base);
+    put_u64(h + WH_SEQ, s->seq);
+    put_u64(h + WH_EPOCH, s->epoch);
+    put_u64(h + WH_CKPT, s->ckpt);
+    put_u64(h + WH_GEN, s->generation);
+    put_u32(h + WH_PAGE_SIZE, s->page_size);
     put_u64(h + WAL_SLOT_SIZE - 8, XXH3_64bits(h, WAL_SLOT_SIZE - 8));
+}
+
+/* The header the handle describes, with base, seq and checkpoint as given. */
+static wal_slot slot_of(const wal *w, uint64_t base, uint64_t seq, uint64_t ckpt)
+{
+    wal_slot s = {.base = base, .seq = seq, .epoch = w->epoch, .ckpt = ckpt,
+                  .generation = w->generation, .page_size = w->page_size};
+    memcpy(s.db_id, w->db_id, 16);
+    return s;
 }
 
 static int write_header(wal *w, uint64_t base, uint64_t seq)
 {
     uint8_t h[WAL_SLOT_SIZE];
-    build_slot(h, w->db_id, base, seq, w->epoch, base > w->ckpt ? 0 : w->ckpt);
+    wal_slot s = slot_of(w, base, seq, base > w->ckpt ? 0 : w->ckpt);
+    build_slot(h, &s);
     int rc = os_write(w->file, h, sizeof h, (seq % 2) * WAL_SLOT_SIZE);
     if (rc == ST_OK && w->durable)
         rc = os_sync(w->file);
     return rc;
 }
 
-/* Validates one slot; returns 1 if usable (and fills base/seq), 0 if not, or an error code
- * through *rc for problems that must stop the open (another database, newer version). */
-static int check_slot(wal *w, const uint8_t *h, const uint8_t db_id[16], uint64_t *base,
-                      uint64_t *seq, uint64_t *epoch, uint64_t *ckpt, int *rc)
+/* Validates one slot of the log at `path`: returns 1 if usable (and fills *s), 0 if not, or an
+ * error code through *rc for a version this build does not read. The database id is the
+ * caller's to check. */
+static int parse_slot(const char *path, const uint8_t *h, wal_slot *s, int *rc)
 {
     if (memcmp(h + WH_MAGIC, WAL_MAGIC, 16) != 0)
         return 0;
@@ -64,22 +81,20 @@ static int check_slot(wal *w, const uint8_t *h, const uint8_t db_id[16], uint64_
         /* Older logs are refused too: their records would not verify, and reading them as the
          * end of the log would silently drop what they hold. */
         *rc = st_set(ST_EVERSION, "log %s has format version %u; this build reads only version "
-                     "%u (%s)", w->path, version, WAL_FORMAT_VERSION,
+                     "%u (%s)", path, version, WAL_FORMAT_VERSION,
                      version > WAL_FORMAT_VERSION ? "written by a newer acidb"
                      : "left by an older acidb: open and close the database with that build "
                        "first, which replays and removes the log");
         return 0;
     }
-    if (memcmp(h + WH_DB_ID, db_id, 16) != 0) {
-        *rc = st_set(ST_ENOTDB, "log file %s belongs to another database (its database id "
-                     "differs from the database file's)", w->path);
-        return 0;
-    }
-    *base = get_u64(h + WH_BASE);
-    *seq = get_u64(h + WH_SEQ);
-    *epoch = get_u64(h + WH_EPOCH);
-    *ckpt = get_u64(h + WH_CKPT);
-    return *base >= WAL_HDR_SIZE && *seq > 0 && *epoch > 0;
+    memcpy(s->db_id, h + WH_DB_ID, 16);
+    s->base = get_u64(h + WH_BASE);
+    s->seq = get_u64(h + WH_SEQ);
+    s->epoch = get_u64(h + WH_EPOCH);
+    s->ckpt = get_u64(h + WH_CKPT);
+    s->generation = get_u64(h + WH_GEN);
+    s->page_size = get_u32(h + WH_PAGE_SIZE);
+    return s->base >= WAL_HDR_SIZE && s->seq > 0 && s->epoch > 0;
 }
 
 /* A slot that is not all zeros yet does not verify: a header copy was damaged (or torn). */
@@ -91,32 +106,88 @@ static bool slot_damaged(const uint8_t *h)
     return false;
 }
 
-static int read_header(wal *w, const uint8_t db_id[16], bool *damaged)
+/* Reads both header copies of `f` into *cur, the current one. *damaged: the
+ * other copy is neither valid nor blank. */
+static int read_slots(const char *path, os_file *f, wal_slot *cur, bool *damaged)
 {
     uint8_t h[WAL_HDR_SIZE];
     size_t got = 0;
-    int rc = os_read(w->file, h, sizeof h, 0, &got);
+    int rc = os_read(f, h, sizeof h, 0, &got);
     if (rc != ST_OK)
         return rc;
     if (memcmp(h + WH_MAGIC, WAL_MAGIC, 16) != 0 &&
         memcmp(h + WAL_SLOT_SIZE + WH_MAGIC, WAL_MAGIC, 16) != 0)
-        return st_set(ST_ENOTDB, "%s is not an acidb log file", w->path);
-    uint64_t base[2] = {0, 0}, seq[2] = {0, 0}, epoch[2] = {0, 0}, ckpt[2] = {0, 0};
+        return st_set(ST_ENOTDB, "%s is not an acidb log file", path);
+    wal_slot s[2];
+    memset(s, 0, sizeof s);
     int ok[2];
     for (int i = 0; i < 2; i++) {
-        ok[i] = check_slot(w, h + i * WAL_SLOT_SIZE, db_id, &base[i], &seq[i], &epoch[i], &ckpt[i], &rc);
+        ok[i] = parse_slot(path, h + i * WAL_SLOT_SIZE, &s[i], &rc);
         if (rc != ST_OK)
             return rc;
     }
     if (!ok[0] && !ok[1])
-        return st_set(ST_ECORRUPT, "log %s: both header copies are damaged", w->path);
-    int best = ok[0] && ok[1] ? (seq[1] > seq[0]) : ok[1];
+        return st_set(ST_ECORRUPT, "log %s: both header copies are damaged", path);
+    int best = ok[0] && ok[1] ? (s[1].seq > s[0].seq) : ok[1];
     *damaged = !ok[1 - best] && slot_damaged(h + (1 - best) * WAL_SLOT_SIZE);
-    w->base = base[best];
-    w->seq = seq[best];
-    w->epoch = epoch[best];
-    w->ckpt = ckpt[best];
+    *cur = s[best];
     return ST_OK;
+}
+
+static int read_header(wal *w, const uint8_t db_id[16], bool *damaged)
+{
+    wal_slot s;
+    int rc = read_slots(w->path, w->file, &s, damaged);
+    if (rc != ST_OK)
+        return rc;
+    /* Both copies are of one log: the current one decides whose it is. */
+    if (memcmp(s.db_id, db_id, 16) != 0)
+        return st_set(ST_ENOTDB, "log file %s belongs to another database (its database id "
+                      "differs from the database file's)", w->path);
+    w->base = s.base;
+    w->seq = s.seq;
+    w->epoch = s.epoch;
+    w->ckpt = s.ckpt;
+    w->generation = s.generation;
+    w->page_size = s.page_size;
+    return ST_OK;
+}
+
+int wal_peek(os_vfs *vfs, const char *db_path, wal_peek_info *out)
+{
+    if (vfs == NULL)
+        vfs = os_posix();
+    size_t plen = strlen(db_path) + 5;
+    char *path = malloc(plen);
+    if (path == NULL)
+        return st_set(ST_ENOMEM, "out of memory reading the log of %s", db_path);
+    snprintf(path, plen, "%s-wal", db_path);
+    int exists = 0;
+    int rc = vfs->exists(vfs, path, &exists);
+    if (rc == ST_OK && !exists)
+        rc = st_set(ST_ENOTFOUND, "log %s does not exist", path);
+    os_file *f = NULL;
+    if (rc == ST_OK)
+        rc = vfs->open(vfs, path, OS_OPEN_READONLY, &f);
+    wal_slot s;
+    bool damaged = false;
+    if (rc == ST_OK)
+        rc = read_slots(path, f, &s, &damaged);
+    if (rc == ST_ENOTDB)
+        rc = st_set(ST_ECORRUPT, "log %s: neither header copy is a valid acidb log header",
+                    path);
+    if (rc == ST_OK) {
+        memcpy(out->db_id, s.db_id, 16);
+        out->generation = s.generation;
+        out->base_lsn = s.base;
+        out->checkpoint_lsn = s.ckpt;
+        out->epoch = s.epoch;
+        out->page_size = s.page_size;
+    }
+    if (f != NULL)
+        os_close(f);
+    free(path);
+    return rc;
 }
 
 /* ---- open / close ------------------------------------------------------------------------ */
@@ -155,7 +226,7 @@ static void wal_free(wal *w)
 /* A new log, made whole before it gets its name (wal/README.md L5): `-wal.tmp` is created,
  * its header written and synced, then renamed to `-wal` and the directory synced. A crash
  * leaves no log (a fresh one is made next time) or a complete one, never a half-made one. */
-static int create_log(wal *w, uint64_t start_lsn)
+static int create_log(wal *w, uint64_t start_lsn, uint64_t generation, uint32_t page_size)
 {
     size_t n = strlen(w->path) + 5;
     char *tmp = malloc(n);
@@ -173,6 +244,8 @@ static int create_log(wal *w, uint64_t start_lsn)
         w->seq = 1;
         w->epoch = 1;
         w->end = w->base;
+        w->generation = generation;
+        w->page_size = page_size;
         rc = write_header(w, w->base, w->seq);
         if (rc == ST_OK)
             rc = os_sync(w->file); /* the header is made durable even with no_sync */
@@ -273,7 +346,7 @@ int wal_open(const char *db_path, const uint8_t db_id[16], const wal_options *op
     int exists = 0;
     int rc = w->vfs->exists(w->vfs, w->path, &exists);
     if (rc == ST_OK)
-        rc = exists ? open_existing(w, db_id) : create_log(w, o->start_lsn);
+        rc = exists ? open_existing(w, db_id) : create_log(w, o->start_lsn, o->generation, o->page_size);
     if (rc != ST_OK) {
         if (w->file)
             os_close(w->file);
@@ -468,6 +541,11 @@ uint64_t wal_durable_lsn(wal *w)
     uint64_t v = w->durable_lsn;
     pthread_mutex_unlock(&w->mu);
     return v;
+}
+
+uint64_t wal_generation(wal *w)
+{
+    return w->generation; /* set at open, never changed */
 }
 
 uint64_t wal_base_lsn(wal *w)
@@ -672,7 +750,8 @@ int wal_compact(wal *w, uint64_t keep_from)
         rc = w->vfs->open(w->vfs, tmp, OS_OPEN_CREATE | OS_OPEN_EXCL, &nf);
     /* The new file: header with base = keep_from, then the durable records from there. */
     uint8_t h[WAL_SLOT_SIZE];
-    build_slot(h, w->db_id, keep_from, w->seq + 1, w->epoch, w->ckpt >= keep_from ? w->ckpt : 0);
+    wal_slot hs = slot_of(w, keep_from, w->seq + 1, w->ckpt >= keep_from ? w->ckpt : 0);
+    build_slot(h, &hs);
     if (rc == ST_OK)
         rc = os_write(nf, h, sizeof h, ((w->seq + 1) % 2) * WAL_SLOT_SIZE);
     for (uint64_t lsn = keep_from; rc == ST_OK && lsn < w->durable_lsn;) {

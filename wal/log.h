@@ -82,6 +82,18 @@ typedef struct wal_options {
      * records older than the page). The transaction layer passes the end LSN it saved in
      * the database header at the last clean close. Ignored for an existing log. */
     uint64_t start_lsn;
+    /* The log's generation: which log of this database it is (the database header records the
+     * generation of the log it needs). Written into a new log's header; an existing log keeps
+     * its own (wal_generation). */
+    uint64_t generation;
+    /* The database's page size, written into a new log's header (informational: it lets a torn
+     * page 0 be rebuilt from the log, wal_peek). */
+    uint32_t page_size;
+    /* 0 (default): the device may garble every sector an interrupted write touches, so each
+     * group flush is padded to the next 4 KiB boundary and no synced byte is ever rewritten
+     * (wal/README.md L6). 1: the device has powersafe overwrite (an interrupted write leaves
+     * bytes it did not change intact, like SQLite's PSOW): flushes are not padded. */
+    int powersafe_overwrite;
 } wal_options;
 
 /* Opens `<db_path>-wal`, creating it if missing (as `<db_path>-wal.tmp`, header written and
@@ -113,6 +125,20 @@ uint64_t wal_end_lsn(wal *w);      /* LSN the next record will get */
 int wal_failed(wal *w);            /* in the failed state (rule L4) */
 uint64_t wal_durable_lsn(wal *w);  /* everything before this is durable */
 uint64_t wal_base_lsn(wal *w);     /* oldest LSN still in the file */
+uint64_t wal_generation(wal *w);   /* the generation in the log's header */
+
+/* A log's header, read without opening the log for writing (wal_peek). */
+typedef struct wal_peek_info {
+    uint8_t db_id[16];
+    uint64_t generation, base_lsn, checkpoint_lsn, epoch;
+    uint32_t page_size;
+} wal_peek_info;
+
+/* Reads the current header copy of `<db_path>-wal` through `vfs` (NULL: os_posix()), read-only:
+ * nothing is written, no end is scanned, no database id is checked. ST_ENOTFOUND if the file
+ * does not exist; ST_ECORRUPT if neither header copy verifies (or it is not a log at all);
+ * ST_EVERSION if the log has another format version; ST_EIO if it cannot be read. */
+int wal_peek(os_vfs *vfs, const char *db_path, wal_peek_info *out);
 
 /* Discards the log before `lsn` (no longer needed after a checkpoint) by restarting the file:
  * writes a new header with base = the current end, so the file's space is reused from the

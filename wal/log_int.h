@@ -22,6 +22,8 @@
 #define WH_SEQ 48
 #define WH_EPOCH 56
 #define WH_CKPT 64
+#define WH_GEN 72
+#define WH_PAGE_SIZE 80
 
 /* Record fields (wal/README.md, "Records"): a fixed prefix, then varints (LEB128). */
 #define WR_LEN 0
@@ -56,6 +58,8 @@ struct wal {
     uint64_t seq;        /* header sequence number (which slot is current) */
     uint64_t epoch;      /* stamped on every record appended; +1 at each open of a log */
     uint64_t ckpt;       /* LSN of the last complete checkpoint's begin record (0: none) */
+    uint64_t generation; /* from the header; never changes while open */
+    uint32_t page_size;  /* from the header (informational) */
     uint64_t verified_end; /* the open's scan checked every record below this (set once, at
                             * open, before any reader exists; 0 for a new log) */
     uint64_t end;        /* next LSN to assign */

@@ -579,3 +579,46 @@ Test(wal, lengths_that_wrap_around_are_refused)
     put_u64(rec + n, XXH3_64bits_withSeed(rec, n, seed));
     cr_assert_eq(wal_verify(rec, len, lsn, seed, &need), len);
 }
+
+/* wal_peek reads the current header without opening the log for writing: the generation and
+ * page size a new log was given, the base, checkpoint and epoch; a missing log is
+ * ST_ENOTFOUND, two damaged copies ST_ECORRUPT, and an existing log keeps its generation. */
+Test(wal, peek_reads_the_header_without_opening)
+{
+    wal_peek_info pi;
+    cr_assert_eq(wal_peek(NULL, db, &pi), ST_ENOTFOUND, "%s", st_msg());
+    wal_options o = {.generation = 7, .page_size = 4096, .prealloc = 1 << 20};
+    wal *w = NULL;
+    cr_assert_eq(wal_open(db, ID, &o, &w), ST_OK, "%s", st_msg());
+    cr_assert_eq(wal_generation(w), 7);
+    rec_buf b;
+    make_rec(&b, 0);
+    cr_assert_eq(wal_append(w, &b.r), ST_OK);
+    cr_assert_eq(wal_flush_to(w, wal_end_lsn(w)), ST_OK);
+    cr_assert_eq(wal_set_checkpoint(w, b.r.lsn), ST_OK, "%s", st_msg());
+    cr_assert_eq(wal_peek(NULL, db, &pi), ST_OK, "%s", st_msg());
+    cr_assert_eq(memcmp(pi.db_id, ID, 16), 0);
+    cr_assert_eq(pi.generation, 7);
+    cr_assert_eq(pi.page_size, 4096);
+    cr_assert_eq(pi.base_lsn, wal_base_lsn(w));
+    cr_assert_eq(pi.checkpoint_lsn, b.r.lsn);
+    cr_assert_eq(pi.epoch, 1);
+    cr_assert_eq(wal_close(w), ST_OK);
+
+    o.generation = 9; /* ignored for an existing log */
+    cr_assert_eq(wal_open(db, ID, &o, &w), ST_OK, "%s", st_msg());
+    cr_assert_eq(wal_generation(w), 7);
+    cr_assert_eq(wal_close(w), ST_OK);
+    cr_assert_eq(wal_peek(NULL, db, &pi), ST_OK, "%s", st_msg());
+    cr_assert_eq(pi.generation, 7);
+    cr_assert_eq(pi.epoch, 2, "the reopen started epoch 2");
+
+    /* both copies damaged */
+    FILE *fp = fopen(logpath, "r+b");
+    fseek(fp, 40, SEEK_SET);
+    fputc('X', fp);
+    fseek(fp, WAL_SLOT_SIZE + 40, SEEK_SET);
+    fputc('X', fp);
+    fclose(fp);
+    cr_assert_eq(wal_peek(NULL, db, &pi), ST_ECORRUPT, "%s", st_msg());
+}
