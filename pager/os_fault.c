@@ -41,6 +41,7 @@ struct os_fault {
     int rule_ops, rule_kind, rule_sticky;
     uint64_t cut_lost; /* writes not kept whole at the last power cut */
     unsigned garble;   /* 0: keep/drop/tear per write; else the sector size garbled whole */
+    char *garble_only; /* NULL: garble every file; else only this path */
     unsigned sync_delay_us;
     void (*sync_hook)(void *ctx, const char *path);
     void *sync_hook_ctx;
@@ -424,6 +425,7 @@ void os_fault_free(os_fault *f)
         free(s);
     }
     pthread_mutex_destroy(&f->mu);
+    free(f->garble_only);
     free(f);
 }
 
@@ -558,7 +560,8 @@ static uint64_t power_loss_locked(os_fault *f)
 {
     uint64_t lost = 0;
     for (fstate *s = f->files; s != NULL; s = s->next) {
-        if (f->garble != 0 && s->nw > 0 && s->path[0] != '\0') {
+        if (f->garble != 0 && s->nw > 0 && s->path[0] != '\0' &&
+            (f->garble_only == NULL || strcmp(f->garble_only, s->path) == 0)) {
             lost += garble_file(f, s);
             drop_pending(s);
             continue;
@@ -620,6 +623,30 @@ void os_fault_set_garble(os_fault *f, unsigned sector_size)
     pthread_mutex_lock(&f->mu);
     f->garble = sector_size;
     pthread_mutex_unlock(&f->mu);
+}
+
+int os_fault_set_garble_only(os_fault *f, const char *path)
+{
+    char *copy = path ? strdup(path) : NULL;
+    if (path != NULL && copy == NULL)
+        return st_set(ST_ENOMEM, "out of memory in fault vfs");
+    pthread_mutex_lock(&f->mu);
+    free(f->garble_only);
+    f->garble_only = copy;
+    pthread_mutex_unlock(&f->mu);
+    return ST_OK;
+}
+
+int os_fault_pending(os_fault *f, const char *path, uint64_t off, uint64_t len)
+{
+    int hit = 0;
+    pthread_mutex_lock(&f->mu);
+    for (fstate *s = f->files; s != NULL && !hit; s = s->next)
+        if (strcmp(s->path, path) == 0)
+            for (size_t i = 0; i < s->nw && !hit; i++)
+                hit = s->w[i].off < off + len && off < s->w[i].off + s->w[i].len;
+    pthread_mutex_unlock(&f->mu);
+    return hit;
 }
 
 void os_fault_set_sync_delay(os_fault *f, unsigned usec)

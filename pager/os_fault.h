@@ -88,6 +88,12 @@ void os_fault_counts_get(os_fault *f, os_fault_counts *out);
  * makes the file longer than the pending writes would have. Applies to os_fault_power_loss and
  * to OSF_CUT. */
 void os_fault_set_garble(os_fault *f, unsigned sector_size);
+/* Restricts garbling to the file at `path` (NULL: every file, the default); the others keep
+ * the keep/drop/tear model. ST_ENOMEM if the path cannot be copied. */
+int os_fault_set_garble_only(os_fault *f, const char *path);
+
+/* Whether a pending (unsynced) write to the file at `path` overlaps [off, off + len). */
+int os_fault_pending(os_fault *f, const char *path, uint64_t off, uint64_t len);
 
 /* Makes every fdatasync take `usec` microseconds (outside the layer's lock), like a disk: the
  * base file is never really synced (durability is simulated), so without a delay a sync is
