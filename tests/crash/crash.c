@@ -28,11 +28,17 @@
  *          parent SIGKILLs it at a random moment (often mid-checkpoint), sometimes while it is
  *          still recovering from the previous kill, several times per run;
  *   io     EIO, ENOSPC, short writes or a failed fdatasync at a random operation: the engine
- *          must report it, refuse further writes, and be consistent after a reopen.
+ *          must report it, refuse further writes, and be consistent after a reopen;
+ *   garble like power, but the device has no powersafe overwrite: every 512- or 4096-byte
+ *          sector an unsynced write touches ends new, old or garbage (os_fault_set_garble);
+ *   bitflip, swaplog, header, index: damage after the crash (models.c says what each demands:
+ *          a refusal that changes nothing where the damage cannot be repaired, else the
+ *          invariants).
  * Every run is deterministic from its seed except for thread interleavings and kill timing.
  * --break commit-sync|wal-rule builds the failure in on purpose: the harness must then fail.
  *
- * Usage: crash [--mode power|kill|io|all] [--runs N] [--seed S] [--break WHAT] [--dir D]
+ * Usage: crash [--mode power|kill|io|garble|bitflip|swaplog|header|index|all] [--runs N]
+ *              [--seed S] [--break WHAT] [--dir D] [--verbose]
  */
 #include <dirent.h>
 #include <errno.h>
@@ -483,8 +489,8 @@ out:
 static const struct {
     const char *name;
     int quick;
-} modes[] = {{"power", 1000}, {"kill", 100}, {"io", 200},     {"garble", 200},
-             {"bitflip", 100}, {"swaplog", 50}, {"header", 100}, {"index", 30}};
+} modes[] = {{"power", 700}, {"kill", 100}, {"io", 200},     {"garble", 200},
+             {"bitflip", 100}, {"swaplog", 50}, {"header", 100}, {"index", 50}};
 
 static int run_mode(const char *mode, uint64_t seed0, int runs)
 {

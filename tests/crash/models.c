@@ -596,6 +596,16 @@ int run_index(uint64_t seed, char *why, size_t n, uint64_t *reported)
                  variant == 1 ? "now pointing at another transfer's row" : "nothing else changed");
         goto out;
     }
+    char ref[32];
+    sqlbank_ref(ids[0], ref, sizeof ref);
+    if (strstr(report, "transfers") == NULL || strstr(report, ref) == NULL) {
+        snprintf(why, n, "(1) acidb_check reports %llu problem(s) after %s but does not name the "
+                 "table and the key %s: %s", (unsigned long long)problems, index_names[variant],
+                 ref, report);
+        goto out;
+    }
+    if (verbose)
+        printf("  reported: %s", report);
     (*reported)++;
     rc = 0;
 out:
