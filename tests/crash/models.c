@@ -256,9 +256,12 @@ static int other_log(uint64_t seed, const char *dir, char *path, size_t pn, char
 }
 
 static const char *const swap_names[] = {
-    "the log deleted", "an older copy of the log put back", "another database's log put in "
-    "its place", "an older copy of the database file put back beside the log",
-    "after a clean close, nothing changed"};
+    "the log deleted",
+    "an older copy of the log put back",
+    "another database's log put in its place",
+    "an older copy of the database file put back beside the log",
+    "after a clean close, nothing changed",
+};
 
 int run_swaplog(uint64_t seed, char *why, size_t n, uint64_t *refused)
 {
