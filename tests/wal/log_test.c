@@ -708,7 +708,10 @@ static int tv_sync(os_file *of)
     return os_sync(f->base);
 }
 
-static int tv_truncate(os_file *of, uint64_t size) { return os_truncate(((tv_file *)of)->base, size); }
+static int tv_truncate(os_file *of, uint64_t size)
+{
+    return os_truncate(((tv_file *)of)->base, size);
+}
 static int tv_size(os_file *of, uint64_t *out) { return os_size(((tv_file *)of)->base, out); }
 static int tv_lock(os_file *of, long *holder) { return os_lock(((tv_file *)of)->base, holder); }
 static int tv_close(os_file *of)
