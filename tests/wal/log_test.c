@@ -1219,3 +1219,46 @@ Test(wal, garbled_sectors_of_an_interrupted_flush_never_destroy_a_synced_record)
         cr_assert_gt(lost, 0, "the garble model never bit the powersafe layout");
     }
 }
+
+/* The damage rule after a restart (the file's space reused, LSN != offset, the old generation's
+ * records still beyond the end) and after a compaction (a new file whose first flush is the
+ * copy): a flipped bit in a durable record is refused; the undamaged log opens with all. */
+Test(wal, damage_is_refused_after_a_restart_and_after_a_compaction)
+{
+    for (int compact = 0; compact <= 1; compact++) {
+        unlink(logpath);
+        wal *w = open_log(NULL, 1);
+        uint64_t lsn[30];
+        for (uint64_t i = 0; i < 30; i++) /* the old generation, longer than the new one */
+            append_flush(w, 1000 + i, 1, &lsn[i]);
+        uint64_t first = 0;
+        if (compact) {
+            cr_assert_eq(wal_compact(w, lsn[20]), ST_OK, "%s", st_msg());
+            first = 20;
+        } else {
+            cr_assert_eq(wal_restart(w), ST_OK, "%s", st_msg());
+            first = 30;
+        }
+        uint64_t base = wal_base_lsn(w);
+        uint64_t more[8];
+        for (uint64_t i = 0; i < 8; i++)
+            append_flush(w, 1030 + i, 1, &more[i]);
+        cr_assert_eq(wal_close(w), ST_OK);
+        size_t len;
+        uint8_t *orig = read_file(logpath, &len);
+        uint64_t at = compact ? lsn[22] : more[2];
+        uint64_t off = WAL_HDR_SIZE + (at - base);
+        cr_assert_eq(get_u64(orig + off + WR_LSN), at);
+        orig[off + 30] ^= 0x10;
+        write_file(logpath, orig, len);
+        wal *x = NULL;
+        cr_assert_eq(wal_open(db, ID, NULL, &x), ST_ECORRUPT, "compact %d: %s", compact,
+                     st_msg());
+        orig[off + 30] ^= 0x10;
+        write_file(logpath, orig, len);
+        w = open_log(NULL, 1);
+        cr_assert_eq(read_all(w, 1000 + first), 38 - first);
+        cr_assert_eq(wal_close(w), ST_OK);
+        free(orig);
+    }
+}
