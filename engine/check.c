@@ -256,6 +256,27 @@ static int index_walk(xck *x, cat_table *t, cat_index *ix, int64_t *valid)
     return st == ST_OK ? ST_OK : walk_failed(x, ix->root, what, st);
 }
 
+/* *same: row `rowid` of t exists and has the key x->kb holds in ix (then two rows share a
+ * key of a unique index). x->vals is overwritten. */
+static int same_key(xck *x, cat_table *t, const cat_index *ix, int64_t rowid, int *same)
+{
+    rec_buf mine = x->kb; /* expected_entry below fills x->kb: keep this one aside */
+    x->kb = (rec_buf){0};
+    void *buf;
+    int st, vr;
+    *same = 0;
+    if (read_row(x, t, rowid, &buf, &st) == 1) {
+        if (expected_entry(x, ix, rowid, &vr) != 0)
+            st = st_set(ST_ENOMEM, "out of memory (integrity check)");
+        else
+            *same = x->kb.len == mine.len && memcmp(x->kb.p, mine.p, mine.len) == 0;
+    }
+    free(buf);
+    rec_buf_free(&x->kb);
+    x->kb = mine;
+    return st;
+}
+
 /* Walks t, probing ix for each row's expected entry: names the rows that have none. */
 static int rows_have_entries(xck *x, cat_table *t, cat_index *ix)
 {
@@ -293,8 +314,8 @@ static int rows_have_entries(xck *x, cat_table *t, cat_index *ix)
         if (st == ST_ENOTFOUND) {
             st = ST_OK;
             cat_key_text(ix, x->kb.p, x->kb.len, x->k1, sizeof x->k1);
-            xreport(x, t->root, "row %lld of table \"%s\" has no entry in %s (Key %s)",
-                    (long long)k.rowid, t->name, what, x->k1);
+            xreport(x, t->root, "row %lld of table \"%s\" has no entry in index \"%s\" "
+                    "(Key %s)", (long long)k.rowid, t->name, ix->name, x->k1);
             continue;
         }
         if (st != ST_OK)
@@ -302,9 +323,15 @@ static int rows_have_entries(xck *x, cat_table *t, cat_index *ix)
         int64_t other;
         if (vr && entry_rowid(&ik, ivlen, iv, &other) == 0 && other != k.rowid) {
             cat_key_text(ix, x->kb.p, x->kb.len, x->k1, sizeof x->k1);
-            xreport(x, t->root, "row %lld of table \"%s\" has no entry in %s: its Key %s "
-                    "points to row %lld%s", (long long)k.rowid, t->name, what, x->k1,
-                    (long long)other, ix->unique ? " (a duplicate in a unique index)" : "");
+            int dup = 0;
+            if ((st = same_key(x, t, ix, other, &dup)) != ST_OK) {
+                free(iv);
+                break;
+            }
+            xreport(x, t->root, "row %lld of table \"%s\" has no entry in index \"%s\": its "
+                    "Key %s points to row %lld%s", (long long)k.rowid, t->name, ix->name, x->k1,
+                    (long long)other, dup ? ", which holds the same key: a duplicate in a "
+                    "unique index" : "");
         }
         /* A wrong value of the row's own entry was reported by the index walk. */
         free(iv);
