@@ -43,7 +43,7 @@ typedef struct check_report {
 static void on_problem(void *ctx, uint64_t pgno, const char *msg)
 {
     check_report *r = ctx;
-    (void)pgno; /* bt_check's messages name their page */
+    (void)pgno; /* the messages name their page, or their table, index and row */
     if (r->n == 0 || r->used + 1 >= r->n)
         return;
     int w = snprintf(r->buf + r->used, r->n - r->used, "%s\n", msg);

@@ -33,9 +33,10 @@
 int acidb_open_test(const char *path, const acidb_options *o, os_vfs *vfs, unsigned test_break,
                     uint32_t page_size, acidb_db **out);
 
-/* The public acidb_check (engine/acidb.h: the catalog tree and every table and index tree,
- * the free list, pages leaked or referenced twice), with its first problems written to
- * `report` (n bytes, may be 0), one per line as bt_check words them ("page N: what");
+/* The public acidb_check (engine/acidb.h: every tree, the free list, leaks, page LSNs, rows,
+ * indexes against rows, identity counters), with its first problems written to `report`
+ * (n bytes, may be 0), one per line as the check words them ("page N: what" for pages; table,
+ * index, key and row for the cross-checks);
  * *problems (may be NULL) receives their count. Returns what acidb_check returns: ACIDB_OK
  * when the check ran, even if it found problems. Run it while no transaction is active (e.g.
  * right after acidb_open), or a tree being changed may look broken. */
