@@ -269,7 +269,8 @@ static int same_key(xck *x, cat_table *t, const cat_index *ix, int64_t rowid, in
         if (expected_entry(x, ix, rowid, &vr) != 0)
             st = st_set(ST_ENOMEM, "out of memory (integrity check)");
         else
-            *same = x->kb.len == mine.len && memcmp(x->kb.p, mine.p, mine.len) == 0;
+            *same = x->kb.len == mine.len &&
+                    (mine.len == 0 || memcmp(x->kb.p, mine.p, mine.len) == 0);
     }
     free(buf);
     rec_buf_free(&x->kb);
@@ -311,8 +312,7 @@ static int rows_have_entries(xck *x, cat_table *t, cat_index *ix)
         void *iv = NULL;
         size_t ivlen = 0;
         st = bt_get(ix->tree, &ik, &iv, &ivlen);
-        if (st == ST_ENOTFOUND) {
-            st = ST_OK;
+        if (st == ST_ENOTFOUND) { /* st is set again by bt_next */
             cat_key_text(ix, x->kb.p, x->kb.len, x->k1, sizeof x->k1);
             xreport(x, t->root, "row %lld of table \"%s\" has no entry in index \"%s\" "
                     "(Key %s)", (long long)k.rowid, t->name, ix->name, x->k1);
