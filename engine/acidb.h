@@ -242,11 +242,28 @@ int acidb_interrupt(acidb_conn *c);
 /* A fuzzy checkpoint now (normally automatic every checkpoint_bytes of log). Thread-safe. */
 int acidb_checkpoint(acidb_db *db);
 
-/* Integrity check of the whole file: every table and index tree, the catalog, the free list
- * (pages referenced twice or never), page checksums read from disk. Each problem is reported
- * through `report` (may be NULL) with its page number; *problems (may be NULL) counts them.
- * Returns ACIDB_OK when the check ran (even if it found problems). Takes no locks: run it
- * while no transaction changes the database for an exact answer. */
+/* Integrity check of the whole database (engine/README.md, "Integrity check"). It verifies:
+ *   - pages: every table and index tree and the catalog (page types, key order within and
+ *     across pages, separators, leaf depth, sibling links, cells, overflow chains), the free
+ *     list, pages referenced twice or never, page checksums read from disk;
+ *   - page LSNs: every page's LSN is below the end of the log (a larger one means the log lost
+ *     records the file depends on);
+ *   - rows: every row of every table decodes;
+ *   - indexes against rows (like PostgreSQL's amcheck with heapallindexed): every entry of
+ *     every index (PRIMARY KEY, UNIQUE, CREATE INDEX) points to a row that exists and whose
+ *     columns encode to exactly that entry, and every row has its entry in every index of its
+ *     table — a row missing from a UNIQUE index, and a duplicate that missing entry let in,
+ *     are both named;
+ *   - identity counters: the stored counter of a GENERATED ALWAYS AS IDENTITY column is above
+ *     the largest value in the column (SERIAL and BY DEFAULT columns take explicit values, so
+ *     theirs is not checked, as in PostgreSQL).
+ * Each problem is reported through `report` (may be NULL) with a page number — the page
+ * concerned, or for a row or index problem the root page of its table or index — and a message
+ * that names the table, index, key and row id concerned; *problems (may be NULL) counts them.
+ * Memory use does not grow with the database (beyond one byte per page); time is one walk of
+ * every tree plus, per index, one row lookup per entry. Returns ACIDB_OK when the check ran
+ * (even if it found problems); ACIDB_NOMEM / ACIDB_IOERR if it could not finish. Takes no
+ * locks: run it while no transaction changes the database for an exact answer. */
 int acidb_check(acidb_db *db, void (*report)(void *ctx, uint64_t page, const char *msg),
                 void *ctx, uint64_t *problems);
 

@@ -1,6 +1,6 @@
 /*
- * admin.c — the administration API (acidb.h): checkpoints, the integrity check, statistics,
- * and the lock snapshot the shell's .locks shows.
+ * admin.c — the administration API (acidb.h): checkpoints, statistics, and the lock snapshot
+ * the shell's .locks shows (the integrity check is check.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,56 +27,6 @@ static catalog *published(acidb_db *db)
     cat_ref(c);
     pthread_mutex_unlock(&db->mu);
     return c;
-}
-
-typedef struct check_ctx {
-    void (*report)(void *ctx, uint64_t page, const char *msg);
-    void *ctx;
-} check_ctx;
-
-static void check_report(void *ctx, uint64_t pgno, const char *msg)
-{
-    check_ctx *c = ctx;
-    if (c->report)
-        c->report(c->ctx, pgno, msg);
-}
-
-int acidb_check(acidb_db *db, void (*report)(void *ctx, uint64_t page, const char *msg),
-                void *ctx, uint64_t *problems)
-{
-    if (db == NULL || db->magic != DB_MAGIC)
-        return ACIDB_MISUSE;
-    catalog *c = published(db);
-    int n = 1 + c->ntables + c->nindexes;
-    uint64_t *roots = malloc((size_t)n * sizeof *roots);
-    bt_kind *kinds = malloc((size_t)n * sizeof *kinds);
-    if (roots == NULL || kinds == NULL) {
-        free(roots);
-        free(kinds);
-        cat_unref(c);
-        return ACIDB_NOMEM;
-    }
-    int k = 0;
-    roots[k] = bt_root(db->cattree);
-    kinds[k++] = BT_TABLE;
-    for (int i = 0; i < c->ntables; i++) {
-        roots[k] = c->tables[i]->root;
-        kinds[k++] = BT_TABLE;
-    }
-    for (int i = 0; i < c->nindexes; i++) {
-        roots[k] = c->indexes[i]->root;
-        kinds[k++] = BT_INDEX;
-    }
-    cat_unref(c);
-    uint64_t found = 0;
-    check_ctx cc = {report, ctx};
-    int st = bt_check(txm_pager(db->tm), roots, kinds, (size_t)k, check_report, &cc, &found);
-    free(roots);
-    free(kinds);
-    if (problems)
-        *problems = found;
-    sql_error e;
-    return st == ST_OK ? ACIDB_OK : sql_err_status(&e, st, NULL);
 }
 
 int acidb_get_stats(acidb_db *db, acidb_stats *out)

@@ -4,6 +4,7 @@
  */
 #include "engine/catalog.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "engine/acidb.h"
 #include "engine/bind.h"
 #include "engine/parse.h"
+#include "engine/record.h"
 #include "engine/sqlerr.h"
 #include "pager/status.h"
 
@@ -122,6 +124,63 @@ int cat_references_root(const catalog *c, uint64_t root)
         if (c->rows[i].root == root)
             return 1;
     return 0;
+}
+
+/* Appends printf output to buf[*off..cap), never past it (a longer text is cut). */
+__attribute__((format(printf, 4, 5))) static void key_put(char *buf, size_t cap, size_t *off,
+                                                          const char *fmt, ...)
+{
+    if (*off + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *off, cap - *off, fmt, ap);
+    va_end(ap);
+    if (w > 0)
+        *off += (size_t)w < cap - *off ? (size_t)w : cap - *off - 1;
+}
+
+void cat_key_text(const cat_index *ix, const uint8_t *key, size_t len, char *buf, size_t cap)
+{
+    size_t off = 0;
+    if (cap == 0)
+        return;
+    buf[0] = 0;
+    const cat_table *t = ix->table;
+    key_put(buf, cap, &off, "(");
+    for (int i = 0; i < ix->ncols; i++)
+        key_put(buf, cap, &off, "%s%s", i ? ", " : "", t->cols[ix->cols[i]].name);
+    key_put(buf, cap, &off, ")=(");
+    arena a;
+    ar_init(&a);
+    size_t pos = 0;
+    int i = 0;
+    for (; i < ix->ncols; i++) {
+        value v;
+        v.type = t->cols[ix->cols[i]].type; /* keys do not record types */
+        ar_mark m = ar_get_mark(&a);
+        if (rec_key_decode_value(key, len, &pos, &a, &v) != 0)
+            break;
+        const char *sep = i ? ", " : "";
+        if (v.type == VT_NULL)
+            key_put(buf, cap, &off, "%snull", sep);
+        else if (v.type == VT_INT)
+            key_put(buf, cap, &off, "%s%lld", sep, (long long)v.u.i);
+        else if (v.type == VT_BOOL)
+            key_put(buf, cap, &off, "%s%s", sep, v.u.i ? "t" : "f");
+        else
+            key_put(buf, cap, &off, "%s%.*s%s", sep, (int)(v.len > 200 ? 200 : v.len), v.u.s,
+                    v.len > 200 ? "..." : "");
+        ar_release_to(&a, m);
+    }
+    ar_free(&a);
+    key_put(buf, cap, &off, ")");
+    if (i < ix->ncols) { /* malformed: the raw bytes, so that nothing is hidden */
+        key_put(buf, cap, &off, " (undecodable key:");
+        for (size_t b = 0; b < len && b < 64; b++)
+            key_put(buf, cap, &off, " %02x", key[b]);
+        key_put(buf, cap, &off, "%s)", len > 64 ? " ..." : "");
+    }
 }
 
 void cat_ref(catalog *c) { atomic_fetch_add(&c->refs, 1); }

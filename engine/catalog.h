@@ -149,6 +149,11 @@ void cat_unref(catalog *c);
 cat_table *cat_find_table(const catalog *c, const char *name);
 cat_index *cat_find_index(const catalog *c, const char *name);
 int cat_col_index(const cat_table *t, const char *name);
+/* Index key `key` of ix as PostgreSQL's messages show one, "(name, id)=(alice, 7)", decoded
+ * from its encoding (engine/record.h); a key that does not decode is also shown in hex. The
+ * row-id suffix of a non-unique key is not shown. Writes a NUL-terminated text of at most cap
+ * bytes (cut when longer). */
+void cat_key_text(const cat_index *ix, const uint8_t *key, size_t len, char *buf, size_t cap);
 /* Whether some object of the catalog has this root (a trash entry for it is then stale). */
 int cat_references_root(const catalog *c, uint64_t root);
 

@@ -387,6 +387,88 @@ static int write_row(dml_ctx *d, const value *vals, int64_t rowid, int flags, co
     return st == ST_OK ? ACIDB_OK : st_err(s, st);
 }
 
+/* XX002 (PostgreSQL's index_corrupted): index ix and its table disagree about `key`. */
+static int index_corrupted(acidb_stmt *s, const cat_index *ix, const uint8_t *key, size_t len,
+                           const char *detail_fmt, long long rowid, const char *other)
+{
+    char k[400], detail[600];
+    cat_key_text(ix, key, len, k, sizeof k);
+    snprintf(detail, sizeof detail, detail_fmt, rowid, other);
+    return sql_err(&s->conn->err, ACIDB_CORRUPT, "XX002", -1,
+                   "index \"%s\" of table \"%s\" is corrupted\nDETAIL:  Its entry for Key %s %s",
+                   ix->name, ix->table->name, k, detail);
+}
+
+/* A unique insert found its key (d->kb, no NULL in it) taken. The entry must name a row that
+ * exists and holds that key; otherwise the index and the table disagree, and neither is
+ * trusted: XX002, not 23505 (engine/README.md, "Integrity check"). The key's X lock, taken by
+ * btx_insert and held, keeps the entry and its row as they are: whoever removes or moves that
+ * row removes its index entries first (delete_one, update_one), under that same lock. An entry
+ * that is *missing* cannot be seen here without a table scan; acidb_check finds it. */
+static int unique_taken(dml_ctx *d, cat_index *ix, const value *vals)
+{
+    acidb_stmt *s = d->s;
+    bt_key k = bt_bytes_key(d->kb.p, d->kb.len);
+    void *v = NULL, *row = NULL;
+    size_t vlen = 0, rlen = 0;
+    int rc;
+    int st = bt_get(ix->tree, &k, &v, &vlen);
+    if (st != ST_OK) {
+        free(v);
+        return st == ST_ENOTFOUND ? unique_violation(s, d->t, ix->name, ix->cols, ix->ncols, vals)
+                                  : st_err(s, st);
+    }
+    if (vlen != 8) {
+        rc = index_corrupted(s, ix, d->kb.p, d->kb.len, "has a %lld-byte value%s.",
+                             (long long)vlen, "");
+        goto out;
+    }
+    int64_t other = 0;
+    for (int b = 7; b >= 0; b--)
+        other = (int64_t)(((uint64_t)other << 8) | ((uint8_t *)v)[b]);
+    bt_key rk = bt_int_key(other);
+    st = bt_get(d->t->tree, &rk, &row, &rlen);
+    if (st == ST_ENOTFOUND) {
+        rc = index_corrupted(s, ix, d->kb.p, d->kb.len, "points to row %lld, which does not "
+                             "exist%s.", (long long)other, "");
+        goto out;
+    }
+    if (st != ST_OK) {
+        rc = st_err(s, st);
+        goto out;
+    }
+    value *ov = ar_alloc(&s->run, (size_t)d->t->ncols * sizeof *ov);
+    if (ov == NULL) {
+        rc = NOMEM(s);
+        goto out;
+    }
+    if (rec_decode(row, rlen, other, ov, d->t->ncols) != 0) {
+        rc = sql_err(&s->conn->err, ACIDB_CORRUPT, "XX001", -1,
+                     "row %lld of table \"%s\" is malformed", (long long)other, d->t->name);
+        goto out;
+    }
+    rec_buf ok = {0};
+    int vr;
+    if (index_key(ix, ov, other, &ok, &vr) != 0) {
+        rec_buf_free(&ok);
+        rc = NOMEM(s);
+        goto out;
+    }
+    if (ok.len != d->kb.len || memcmp(ok.p, d->kb.p, ok.len) != 0) {
+        char theirs[400];
+        cat_key_text(ix, ok.p, ok.len, theirs, sizeof theirs);
+        rc = index_corrupted(s, ix, d->kb.p, d->kb.len, "points to row %lld, whose key is %s.",
+                             (long long)other, theirs);
+    } else {
+        rc = unique_violation(s, d->t, ix->name, ix->cols, ix->ncols, vals);
+    }
+    rec_buf_free(&ok);
+out:
+    free(v);
+    free(row);
+    return rc;
+}
+
 static int index_insert(dml_ctx *d, cat_index *ix, const value *vals, int64_t rowid)
 {
     acidb_stmt *s = d->s;
@@ -399,6 +481,8 @@ static int index_insert(dml_ctx *d, cat_index *ix, const value *vals, int64_t ro
     /* The key is X-locked first: a concurrent inserter of the same unique value waits here
      * until the first commits (then 23505) or rolls back (then this succeeds). */
     int st = btx_insert(s->conn->t, ix->tree, &k, rid, vr ? 8 : 0, BT_NOREPLACE);
+    if (st == ST_EEXISTS && vr)
+        return unique_taken(d, ix, vals);
     if (st == ST_EEXISTS)
         return unique_violation(s, d->t, ix->name, ix->cols, ix->ncols, vals);
     return st == ST_OK ? ACIDB_OK : st_err(s, st);

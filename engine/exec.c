@@ -239,7 +239,20 @@ static int point_index(acidb_stmt *s, const plan_src *ps, scan_state *ss)
         return ACIDB_DONE; /* skipped */
     if (rc != ACIDB_OK)
         return rc;
-    return fetch_row(s, ps, ss, rowid);
+    rc = fetch_row(s, ps, ss, rowid);
+    if (rc == ACIDB_DONE && (ps->lockwait == LOCKWAIT_WAIT || ps->lock == LOCK_NONE)) {
+        /* Under the key's lock the entry and its row cannot part: a row is removed only after
+         * its index entries, under the same key lock (dml.c). So the index is corrupted
+         * (XX002, PostgreSQL's index_corrupted); without the key lock (NOWAIT, SKIP LOCKED)
+         * the row may have gone since the entry was read. */
+        char key[400];
+        cat_key_text(ps->ix, ss->key.p, ss->key.len, key, sizeof key);
+        return sql_err(&s->conn->err, ACIDB_CORRUPT, "XX002", -1,
+                       "index \"%s\" of table \"%s\" is corrupted\nDETAIL:  Its entry for Key "
+                       "%s points to row %lld, which does not exist.", ps->ix->name,
+                       ps->t->name, key, (long long)rowid);
+    }
+    return rc;
 }
 
 /* Opens item i's scan for the current rows of the items before it. */

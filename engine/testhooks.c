@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine/engine.h"
+#include "engine/record.h"
 #include "pager/status.h"
 
 /* The log's growth step for test databases (the bank's old value): 16 MiB steps would
@@ -42,7 +43,7 @@ typedef struct check_report {
 static void on_problem(void *ctx, uint64_t pgno, const char *msg)
 {
     check_report *r = ctx;
-    (void)pgno; /* bt_check's messages name their page */
+    (void)pgno; /* the messages name their page, or their table, index and row */
     if (r->n == 0 || r->used + 1 >= r->n)
         return;
     int w = snprintf(r->buf + r->used, r->n - r->used, "%s\n", msg);
@@ -81,4 +82,71 @@ int acidb_test_abandon(acidb_db *db)
     txm_abandon(db->tm);
     db_free(db);
     return ACIDB_OK;
+}
+
+/* ---- damage ------------------------------------------------------------------------------ */
+
+bt_tree *acidb_test_tree(acidb_db *db, const char *name)
+{
+    if (db == NULL || db->magic != DB_MAGIC || name == NULL)
+        return NULL;
+    pthread_mutex_lock(&db->mu);
+    catalog *c = db->cat;
+    cat_table *t = cat_find_table(c, name);
+    cat_index *ix = t == NULL ? cat_find_index(c, name) : NULL;
+    bt_tree *tree = t != NULL ? t->tree : ix != NULL ? ix->tree : NULL;
+    pthread_mutex_unlock(&db->mu);
+    return tree; /* the published version holds it until a schema change replaces it */
+}
+
+int acidb_test_stamp_page(acidb_db *db, uint64_t pgno, uint64_t lsn)
+{
+    if (db == NULL || db->magic != DB_MAGIC)
+        return ACIDB_MISUSE;
+    pgr_page *pg;
+    int st = pgr_get(txm_pager(db->tm), pgno, PGR_EXCL, &pg);
+    if (st != ST_OK) {
+        sql_error e;
+        return sql_err_status(&e, st, NULL);
+    }
+    pgr_set_page_lsn(pgr_data(pg), lsn);
+    pgr_mark_dirty(pg);
+    pgr_release(pg);
+    return ACIDB_OK;
+}
+
+uint64_t acidb_test_log_end(acidb_db *db)
+{
+    if (db == NULL || db->magic != DB_MAGIC)
+        return 0;
+    return wal_end_lsn(txm_log(db->tm));
+}
+
+int acidb_test_set_identity_counter(acidb_db *db, const char *table, const char *column,
+                                    int64_t counter)
+{
+    if (db == NULL || db->magic != DB_MAGIC || table == NULL || column == NULL)
+        return ACIDB_MISUSE;
+    pthread_mutex_lock(&db->mu);
+    catalog *c = db->cat;
+    cat_ref(c);
+    pthread_mutex_unlock(&db->mu);
+    cat_table *t = cat_find_table(c, table);
+    int col = t != NULL ? cat_col_index(t, column) : -1;
+    int rc = ACIDB_ERROR;
+    if (col >= 0) {
+        value v = val_int(counter);
+        uint8_t *buf;
+        size_t len;
+        rc = ACIDB_NOMEM;
+        if (rec_encode(&v, 1, -1, &buf, &len) == 0) {
+            bt_key k = bt_int_key(CAT_SEQ_BASE + (int64_t)t->oid * 256 + col);
+            int st = bt_insert(db->cattree, &k, buf, len, BT_REPLACE);
+            free(buf);
+            sql_error e;
+            rc = st == ST_OK ? ACIDB_OK : sql_err_status(&e, st, NULL);
+        }
+    }
+    cat_unref(c);
+    return rc;
 }

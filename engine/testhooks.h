@@ -8,7 +8,10 @@
  *                       pager/os_fault.h), page size and txm_options.test_break switches;
  *   acidb_test_check    acidb_check with its report collected into a string;
  *   acidb_test_failed   whether the engine has fail-stopped after an I/O error;
- *   acidb_test_abandon  "the process died here": frees the handle without writing anything.
+ *   acidb_test_abandon  "the process died here": frees the handle without writing anything;
+ *   acidb_test_tree, acidb_test_stamp_page, acidb_test_set_identity_counter, acidb_test_log_end
+ *                       damage as a bug or a bad disk would leave it (nothing logged), for the
+ *                       tests of the integrity check.
  *
  * Nothing here is thread-safe beyond what each function states.
  */
@@ -19,6 +22,7 @@
 #include <stdint.h>
 
 #include "engine/acidb.h"
+#include "pager/btree.h"
 #include "pager/os.h"
 
 /* acidb_open (same return codes, same acidb_open_errmsg), except that the pager and the log
@@ -29,9 +33,10 @@
 int acidb_open_test(const char *path, const acidb_options *o, os_vfs *vfs, unsigned test_break,
                     uint32_t page_size, acidb_db **out);
 
-/* The public acidb_check (engine/acidb.h: the catalog tree and every table and index tree,
- * the free list, pages leaked or referenced twice), with its first problems written to
- * `report` (n bytes, may be 0), one per line as bt_check words them ("page N: what");
+/* The public acidb_check (engine/acidb.h: every tree, the free list, leaks, page LSNs, rows,
+ * indexes against rows, identity counters), with its first problems written to `report`
+ * (n bytes, may be 0), one per line as the check words them ("page N: what" for pages; table,
+ * index, key and row for the cross-checks);
  * *problems (may be NULL) receives their count. Returns what acidb_check returns: ACIDB_OK
  * when the check ran, even if it found problems. Run it while no transaction is active (e.g.
  * right after acidb_open), or a tree being changed may look broken. */
@@ -45,5 +50,30 @@ int acidb_test_failed(acidb_db *db);
  * log buffered is dropped). Every connection must have been disconnected (ACIDB_MISUSE
  * otherwise, nothing freed); the next open recovers. */
 int acidb_test_abandon(acidb_db *db);
+
+/* ---- damage (nothing below is logged: it is what a bug or a bad disk leaves behind) ---------
+ * The changes stay in the cache (dirty) and reach the file at the next checkpoint or clean
+ * close, or are lost with acidb_test_abandon; a crash and recovery may undo them. Run them while
+ * no transaction is active. */
+
+/* The B+tree of the table or index `name` in the published catalog, or NULL when there is no
+ * such object. Borrowed: valid until the next schema change. Changes made through it with the
+ * bt_* calls of pager/btree.h are not logged (no mini-transaction is open): an index entry
+ * removed or rewritten that way leaves the pages self-consistent and the index disagreeing
+ * with its table. */
+bt_tree *acidb_test_tree(acidb_db *db, const char *name);
+
+/* Sets the LSN of page pgno (in the cache, marked dirty; no log record). ACIDB_CORRUPT or
+ * ACIDB_IOERR when the page cannot be read. */
+int acidb_test_stamp_page(acidb_db *db, uint64_t pgno, uint64_t lsn);
+
+/* The end of the database's log: the LSN its next record will get (wal_end_lsn). */
+uint64_t acidb_test_log_end(acidb_db *db);
+
+/* Stores `counter` as the identity counter of `column` of `table` in the catalog tree (what the
+ * next open starts handing out from; the counter in memory stays as it is). ACIDB_ERROR when
+ * there is no such table or column. */
+int acidb_test_set_identity_counter(acidb_db *db, const char *table, const char *column,
+                                    int64_t counter);
 
 #endif

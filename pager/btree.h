@@ -120,5 +120,13 @@ int bt_cursor_update(bt_cursor *c, const void *val, size_t vlen);
 typedef void (*bt_report_fn)(void *ctx, uint64_t pgno, const char *msg);
 int bt_check(pgr *p, const uint64_t *roots, const bt_kind *kinds, size_t nroots,
              bt_report_fn report, void *ctx, uint64_t *problems);
+/* bt_check, and also: every page read (header, tree, overflow, free and leaked pages) has an
+ * LSN below log_end(ctx), the end of the log (a page LSN names the record that last changed
+ * the page, so a larger one means the log lost records the file depends on). log_end is asked
+ * once at the start and again before a page is reported, so pages changed while the check runs
+ * are not reported. NULL: no LSN check (bt_check). */
+typedef uint64_t (*bt_log_end_fn)(void *ctx);
+int bt_check_lsn(pgr *p, const uint64_t *roots, const bt_kind *kinds, size_t nroots,
+                 bt_log_end_fn log_end, bt_report_fn report, void *ctx, uint64_t *problems);
 
 #endif

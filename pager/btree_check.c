@@ -39,6 +39,8 @@ typedef struct ck {
     void *ctx;
     uint64_t problems;
     uint8_t *obuf; /* page buffer for overflow and free-list pages */
+    bt_log_end_fn log_end; /* NULL: page LSNs are not checked */
+    uint64_t end;          /* the last answer of log_end */
     /* per tree */
     bt_geom g;
     uint64_t root;
@@ -63,13 +65,30 @@ __attribute__((format(printf, 3, 4))) static void ck_report(ck *k, uint64_t pgno
         k->report(k->ctx, pgno, msg);
 }
 
+/* A page's LSN names the last log record that changed it, so it lies below the end of the log
+ * (wal/README.md, WAL rule: the record is appended before the page is stamped). The end is asked
+ * again before a page is reported: a change made while the check runs is not a problem. */
+static void ck_lsn(ck *k, uint64_t pgno, const uint8_t *buf)
+{
+    uint64_t lsn = pgr_page_lsn(buf);
+    if (k->log_end == NULL || lsn < k->end)
+        return;
+    k->end = k->log_end(k->ctx);
+    if (lsn >= k->end)
+        ck_report(k, pgno, "page %llu: LSN %llu is beyond the end of the log (%llu): the log "
+                  "lost records this page depends on", (unsigned long long)pgno,
+                  (unsigned long long)lsn, (unsigned long long)k->end);
+}
+
 /* Reads and verifies a page; 1 = usable, 0 = reported (checksum), <0 never: errors other than
  * corruption stop the check and come back through *rc. */
 static int ck_read(ck *k, uint64_t pgno, uint8_t *buf, int *rc)
 {
     int r = pgr_read_verify(k->p, pgno, buf);
-    if (r == ST_OK)
+    if (r == ST_OK) {
+        ck_lsn(k, pgno, buf);
         return 1;
+    }
     if (r == ST_ECORRUPT) {
         ck_report(k, pgno, "page %llu: %s", (unsigned long long)pgno, st_msg());
         return 0;
@@ -383,6 +402,12 @@ static int ck_free_list(ck *k)
 int bt_check(pgr *p, const uint64_t *roots, const bt_kind *kinds, size_t nroots,
              bt_report_fn report, void *ctx, uint64_t *problems)
 {
+    return bt_check_lsn(p, roots, kinds, nroots, NULL, report, ctx, problems);
+}
+
+int bt_check_lsn(pgr *p, const uint64_t *roots, const bt_kind *kinds, size_t nroots,
+                 bt_log_end_fn log_end, bt_report_fn report, void *ctx, uint64_t *problems)
+{
     if (p == NULL || (nroots > 0 && (roots == NULL || kinds == NULL)))
         return st_set(ST_EINVAL, "bt_check: bad argument");
     ck k;
@@ -391,6 +416,8 @@ int bt_check(pgr *p, const uint64_t *roots, const bt_kind *kinds, size_t nroots,
     k.npages = pgr_page_count(p);
     k.report = report;
     k.ctx = ctx;
+    k.log_end = log_end;
+    k.end = log_end != NULL ? log_end(ctx) : 0;
     uint32_t ps = pgr_page_size(p);
     /* A corrupt header may claim any page count: bound it before allocating by it. */
     pgr_stats pst;
