@@ -127,7 +127,8 @@ int acidb_open(const char *path, const acidb_options *opts, acidb_db **out)
     }
     txm_options to = {
         .pager = {.cache_bytes = o.cache_bytes ? o.cache_bytes : (64u << 20), .create = o.create},
-        .log = {.no_sync = o.durability == ACIDB_DURABILITY_OFF},
+        .log = {.no_sync = o.durability == ACIDB_DURABILITY_OFF,
+                .powersafe_overwrite = o.powersafe_overwrite != 0},
         .rm = {.undo = btx_undo},
         .locks = db->locks,
         .checkpoint_bytes = o.checkpoint_bytes,

@@ -100,7 +100,7 @@ typedef struct wal_options {
     uint32_t page_size;
     /* 0 (default): the device may garble every sector an interrupted write touches, so each
      * group flush is padded to the next 4 KiB boundary and no synced byte is ever rewritten
-     * (wal/README.md L6). 1: the device has powersafe overwrite (an interrupted write leaves
+     * (wal/README.md L7). 1: the device has powersafe overwrite (an interrupted write leaves
      * bytes it did not change intact, like SQLite's PSOW): flushes are not padded. */
     int powersafe_overwrite;
 } wal_options;
