@@ -475,12 +475,18 @@ int txm_checkpoint(txm *tm)
      *    while it waits for that lock); then, under the lock, nothing may have been logged
      *    since — else the pages it stamped may be unsynced, and the restart is skipped. */
     if (rc == ST_OK && txm_idle(tm)) {
+        /* "Nothing logged since" counts records, not the end LSN: a flush forced by
+         * pgr_flush's WAL rule moves the end by its FLUSH record (wal/README.md L7) without
+         * logging any change. */
+        wal_stats s0, s1;
+        wal_get_stats(tm->log, &s0);
         uint64_t end0 = wal_end_lsn(tm->log);
         rc = pgr_flush(tm->p);
         pthread_rwlock_wrlock(&tm->ckpt_lock);
         dirty_count dc = {0};
         pgr_dirty_pages(tm->p, count_dirty, &dc);
-        if (rc == ST_OK && txm_idle(tm) && dc.n == 0 && wal_end_lsn(tm->log) == end0 &&
+        wal_get_stats(tm->log, &s1);
+        if (rc == ST_OK && txm_idle(tm) && dc.n == 0 && s1.appends == s0.appends &&
             wal_flush_to(tm->log, end0) == ST_OK && wal_restart(tm->log) == ST_OK)
             tm->redo_lsn = wal_base_lsn(tm->log);
         pthread_rwlock_unlock(&tm->ckpt_lock);
