@@ -126,6 +126,166 @@ static void txm_free(txm *tm)
     free(tm);
 }
 
+/* ---- the log identity (wal/README.md, "The log identity check") ------------------------- */
+
+/* The log's checkpoint mark: neither its master record nor its base LSN ever goes back over
+ * the life of one log (a restart moves the base past an old master, a compaction keeps the
+ * master), so their maximum only grows. */
+static uint64_t log_mark(uint64_t checkpoint_lsn, uint64_t base_lsn)
+{
+    return checkpoint_lsn > base_lsn ? checkpoint_lsn : base_lsn;
+}
+
+/* Writes the log fields of page 0 in a redo-only mini-transaction: logged like every change
+ * of page 0, so redo replays them in order (a full image of page 0 never rolls them back
+ * past what the log says) and a torn write of page 0 always finds its image in the log. */
+static int set_log_state(txm *tm, const pgr_log_state *s)
+{
+    mtr *m;
+    int rc = mtr_begin(tm, NULL, &m);
+    if (rc != ST_OK)
+        return rc;
+    pgr_page *h;
+    rc = pgr_header_get(tm->p, &h);
+    if (rc != ST_OK) {
+        mtr_abandon(m);
+        return rc;
+    }
+    pgr_log_state_put(h, s);
+    pgr_release(h); /* held by the mtr until it commits */
+    return mtr_commit(m, 0, NULL, 0);
+}
+
+/* The database file says it needs this log, durably, before anything that matters is logged
+ * (wal/README.md, "The log identity check", rule I1): the log exists first (created, or the
+ * one found), then page 0 says "needs generation g", synced. Nothing to do when it says so
+ * already. */
+int txm_announce_log(txm *tm)
+{
+    pgr_log_state s;
+    pgr_log_state_get(tm->p, &s);
+    uint64_t gen = wal_generation(tm->log);
+    if (s.needed && s.generation == gen)
+        return ST_OK;
+    s = (pgr_log_state){.needed = 1, .generation = gen};
+    if (tm->log_synced) {
+        s.mark = log_mark(wal_checkpoint_lsn(tm->log), wal_base_lsn(tm->log));
+        s.end = wal_durable_lsn(tm->log);
+    }
+    int rc = set_log_state(tm, &s);
+    if (rc == ST_OK)
+        rc = wal_flush_to(tm->log, wal_end_lsn(tm->log));
+    if (rc == ST_OK)
+        rc = pgr_flush(tm->p); /* page 0 last, synced (pager/README.md, "Flushing") */
+    return rc;
+}
+
+/* At each checkpoint: page 0 learns how far the log has durably come, so an older copy of
+ * the log put back later is refused (rule I3). A lower bound: the values are taken before the
+ * checkpoint writes page 0 and stay true after. */
+static int update_log_marks(txm *tm)
+{
+    pgr_log_state s;
+    pgr_log_state_get(tm->p, &s);
+    if (!s.needed || !tm->log_synced)
+        return ST_OK; /* closing cleanly; or nothing is ever synced (no_sync): claim nothing */
+    uint64_t mark = log_mark(wal_checkpoint_lsn(tm->log), wal_base_lsn(tm->log));
+    uint64_t end = wal_durable_lsn(tm->log);
+    if (s.mark == mark && s.end == end)
+        return ST_OK;
+    s.mark = mark;
+    s.end = end;
+    /* This mini-transaction must not start an automatic checkpoint inside this one. */
+    atomic_store(&tm->last_ckpt_end, wal_end_lsn(tm->log));
+    return set_log_state(tm, &s);
+}
+
+enum { LOG_CREATE, LOG_REMOVE_AND_CREATE, LOG_OPEN };
+
+/* Judges the log found beside the database (pk; NULL: none) against what page 0 says (h),
+ * without changing anything (wal/README.md, "The log identity check"). *plan says what to do
+ * with it. */
+static int check_log_identity(txm *tm, const char *path, const wal_peek_info *pk,
+                              const pgr_log_state *h, int *plan)
+{
+    uint64_t closed_end = pgr_checkpoint_lsn(tm->p);
+    if (pk == NULL) {
+        *plan = LOG_CREATE;
+        if (h->needed)
+            return st_set(ST_ECORRUPT, "the log %s-wal of database %s is missing, and the "
+                          "database needs it (log generation %llu): it holds committed "
+                          "transactions that are not yet in the database file. Restore "
+                          "%s-wal beside the database file and open again; never open the "
+                          "database without it (a fresh log would silently lose those "
+                          "transactions)", path, path, (unsigned long long)h->generation, path);
+        return ST_OK;
+    }
+    uint8_t id[16];
+    pgr_db_id(tm->p, id);
+    if (memcmp(id, pk->db_id, 16) != 0)
+        return st_set(ST_ENOTDB, "log file %s-wal belongs to another database (its database id "
+                      "differs from the database file's): put back the log that belongs to "
+                      "%s, or move this one away if %s was closed cleanly", path, path, path);
+    uint64_t g = pk->generation;
+    if (h->needed) {
+        *plan = LOG_OPEN;
+        if (g < h->generation)
+            return st_set(ST_ECORRUPT, "%s-wal is a stale log of database %s (log generation "
+                          "%llu; the database file needs generation %llu): put back the log "
+                          "that was beside the database file and open again; do not delete "
+                          "it", path, path, (unsigned long long)g,
+                          (unsigned long long)h->generation);
+        if (g > h->generation)
+            return st_set(ST_ECORRUPT, "the database file %s is older than its log %s-wal (log "
+                          "generation %llu; the file knows generation %llu): restored without "
+                          "its log? Restore the database file and its log together, from the "
+                          "same moment", path, path, (unsigned long long)g,
+                          (unsigned long long)h->generation);
+        uint64_t mark = log_mark(pk->checkpoint_lsn, pk->base_lsn);
+        if (mark < h->mark)
+            return st_set(ST_ECORRUPT, "%s-wal is an older copy of the log of database %s: its "
+                          "checkpoint mark is LSN %llu, but the database file shows the log had "
+                          "reached LSN %llu. Put back the current log (the one that was beside "
+                          "the file at the crash) and open again", path, path,
+                          (unsigned long long)mark, (unsigned long long)h->mark);
+        return ST_OK;
+    }
+    if (g == h->generation) {
+        /* A clean close stopped before removing its log: the file holds everything. The log
+         * is never replayed (an older copy would roll back what the file has). */
+        *plan = LOG_REMOVE_AND_CREATE;
+        return ST_OK;
+    }
+    uint64_t fresh_base = closed_end > WAL_HDR_SIZE ? closed_end : WAL_HDR_SIZE;
+    if (g == h->generation + 1 && pk->base_lsn == fresh_base && pk->checkpoint_lsn == 0) {
+        /* Made by the open after the clean close, which crashed before page 0 said so (I1):
+         * it starts where the clean close ended and never checkpointed, so replaying it
+         * whole onto the file repeats exactly what happened. */
+        *plan = LOG_OPEN;
+        return ST_OK;
+    }
+    if (g > h->generation)
+        return st_set(ST_ECORRUPT, "the database file %s is older than its log %s-wal (log "
+                      "generation %llu; the file was closed cleanly with generation %llu): "
+                      "restored without its log? Restore the database file and its log "
+                      "together, from the same moment", path, path, (unsigned long long)g,
+                      (unsigned long long)h->generation);
+    return st_set(ST_ECORRUPT, "%s-wal is a stale log of database %s (log generation %llu, "
+                  "older than the generation %llu the file last used); the database was "
+                  "closed cleanly and does not need it: move it away and open again", path,
+                  path, (unsigned long long)g, (unsigned long long)h->generation);
+}
+
+static int remove_log(const char *path, os_vfs *vfs)
+{
+    char wal_path[4096];
+    snprintf(wal_path, sizeof wal_path, "%s-wal", path);
+    int rc = vfs->remove(vfs, wal_path);
+    if (rc == ST_OK)
+        rc = vfs->sync_dir(vfs, wal_path);
+    return rc;
+}
+
 int txm_open(const char *path, const txm_options *opts, txm **out)
 {
     txm_options defaults = {0};
@@ -140,6 +300,7 @@ int txm_open(const char *path, const txm_options *opts, txm **out)
     tm->progress_ctx = o->progress_ctx;
     tm->next_id = 1;
     tm->test_break = o->test_break;
+    tm->log_synced = !o->log.no_sync;
     pthread_rwlock_init(&tm->ckpt_lock, NULL);
     pthread_mutex_init(&tm->ckpt_mu, NULL);
     pthread_mutex_init(&tm->tt_mu, NULL);
@@ -147,22 +308,36 @@ int txm_open(const char *path, const txm_options *opts, txm **out)
     pgr_options po = o->pager;
     po.before_write = wal_rule;
     po.before_write_ctx = tm;
-    /* With a log present, a torn header is recoverable: its full image is in the log. */
-    {
-        os_vfs *vfs = po.vfs ? po.vfs : os_posix();
-        char wal_path[4096];
-        int exists = 0;
-        snprintf(wal_path, sizeof wal_path, "%s-wal", path);
-        if (vfs->exists(vfs, wal_path, &exists) == ST_OK && exists)
-            po.torn_header_ok = 1;
+    os_vfs *log_vfs = o->log.vfs ? o->log.vfs : os_posix();
+    /* The log's header first, read-only: it decides whether a damaged page 0 can be rebuilt
+     * (from the log's page size and database id) and is judged against page 0 below. */
+    wal_peek_info pk;
+    int rc = wal_peek(log_vfs, path, &pk);
+    int have_log = rc == ST_OK;
+    if (rc == ST_ENOTFOUND)
+        rc = ST_OK;
+    if (have_log) {
+        po.torn_header_ok = 1;
+        po.log_page_size = pk.page_size;
+        memcpy(po.log_db_id, pk.db_id, 16);
     }
-    int rc = pgr_open(path, &po, &tm->p);
+    if (rc == ST_OK)
+        rc = pgr_open(path, &po, &tm->p);
     if (rc == ST_OK && po.readonly) {
         pgr_close(tm->p);
         rc = st_set(ST_EINVAL, "%s: read-only transaction managers are not supported yet",
                     path);
         tm->p = NULL;
     }
+    pgr_log_state h = {0};
+    int plan = have_log ? LOG_OPEN : LOG_CREATE;
+    if (rc == ST_OK && !pgr_header_torn(tm->p)) {
+        /* A torn page 0 says nothing; the log rebuilds it (wal/README.md, "A torn header"). */
+        pgr_log_state_get(tm->p, &h);
+        rc = check_log_identity(tm, path, have_log ? &pk : NULL, &h, &plan);
+    }
+    if (rc == ST_OK && plan == LOG_REMOVE_AND_CREATE)
+        rc = remove_log(path, log_vfs);
     if (rc == ST_OK) {
         uint8_t id[16];
         pgr_db_id(tm->p, id);
@@ -170,13 +345,23 @@ int txm_open(const char *path, const txm_options *opts, txm **out)
         /* LSNs never go backwards: a new log continues after the last one (txm_close saved
          * its end in the header). A torn header cannot say, but then a log exists. */
         lo.start_lsn = pgr_header_torn(tm->p) ? 0 : pgr_checkpoint_lsn(tm->p);
+        lo.generation = h.generation + 1;
+        lo.page_size = pgr_page_size(tm->p);
         rc = wal_open(path, id, &lo, &tm->log);
     }
+    /* I3: the log the file needs must reach what the file saw of it. Judged after the scan
+     * that finds its end (the log's epoch has advanced; its records are untouched). */
+    if (rc == ST_OK && plan == LOG_OPEN && h.needed && wal_end_lsn(tm->log) < h.end)
+        rc = st_set(ST_ECORRUPT, "%s-wal is an older copy of the log of database %s: it ends "
+                    "at LSN %llu, but the database file shows the log had durably reached LSN "
+                    "%llu. Put back the current log (the one that was beside the file at the "
+                    "crash) and open again", path, path,
+                    (unsigned long long)wal_end_lsn(tm->log), (unsigned long long)h.end);
     if (rc == ST_OK)
         rc = txm_recover(tm);
     if (rc != ST_OK) {
         if (tm->log)
-            wal_close(tm->log);
+            wal_abandon(tm->log);
         if (tm->p)
             pgr_abandon(tm->p);
         txm_free(tm);
@@ -200,8 +385,15 @@ int txm_close(txm *tm)
      * the database is one self-sufficient file again. If anything fails, the log stays and
      * the next open recovers. */
     int rc = pgr_flush(tm->p);
-    /* The header remembers where the log ended, so the next log's LSNs continue above every
-     * page LSN in the file (wal_options.start_lsn). Written and synced before the log goes. */
+    /* Page 0 says "clean" (logged, so a torn write of it still finds its image in the log;
+     * replayed, it is announced again: I1), then remembers where the log ended, so the next
+     * log's LSNs continue above every page LSN in the file (wal_options.start_lsn) — page 0's
+     * own included, which the clean record just set. Written and synced before the log goes. */
+    pgr_log_state s;
+    pgr_log_state_get(tm->p, &s);
+    s.needed = 0;
+    if (rc == ST_OK)
+        rc = set_log_state(tm, &s);
     if (rc == ST_OK)
         rc = pgr_set_checkpoint_lsn(tm->p, wal_end_lsn(tm->log));
     if (rc == ST_OK)
@@ -437,10 +629,13 @@ static void count_dirty(void *ctx, uint64_t pgno, uint64_t rec_lsn)
 int txm_checkpoint(txm *tm)
 {
     pthread_mutex_lock(&tm->ckpt_mu);
+    /* 0. Page 0 learns how far the log has durably come (I3); step 2 writes it. */
+    int rc = update_log_marks(tm);
     /* 1. Begin: from here on, a page's first change is logged as a full image. */
     pthread_rwlock_wrlock(&tm->ckpt_lock);
     wal_rec b = {.type = WAL_CKPT_BEGIN};
-    int rc = wal_append(tm->log, &b);
+    if (rc == ST_OK)
+        rc = wal_append(tm->log, &b);
     if (rc == ST_OK)
         tm->redo_lsn = b.lsn;
     pthread_rwlock_unlock(&tm->ckpt_lock);
