@@ -9,11 +9,13 @@
  */
 #include "wal/log_int.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define APPEND_FLUSH_AT (4u << 20) /* wal_flush_if_big flushes a buffer this big */
+#define FLUSH_MAX (2u * WAL_BLOCK)  /* a FLUSH record is shorter than this (flush_rec_len) */
 #define ZERO_CHUNK (1u << 20)
 
 uint64_t wal_seed(const uint8_t db_id[16]) { return XXH3_64bits(db_id, 16); }
@@ -25,8 +27,8 @@ uint64_t wal_seed(const uint8_t db_id[16]) { return XXH3_64bits(db_id, 16); }
  * write can only damage the older copy: open picks the valid slot with the highest sequence. */
 typedef struct wal_slot {
     uint8_t db_id[16];
-    uint64_t base, seq, epoch, ckpt, generation;
-    uint32_t page_size;
+    uint64_t base, seq, epoch, ckpt, generation, durable;
+    uint32_t page_size, pad;
 } wal_slot;
 
 static void build_slot(uint8_t *h, const wal_slot *s)
@@ -42,14 +44,19 @@ static void build_slot(uint8_t *h, const wal_slot *s)
     put_u64(h + WH_CKPT, s->ckpt);
     put_u64(h + WH_GEN, s->generation);
     put_u32(h + WH_PAGE_SIZE, s->page_size);
+    put_u32(h + WH_PAD, s->pad);
+    put_u64(h + WH_DURABLE, s->durable);
     put_u64(h + WAL_SLOT_SIZE - 8, XXH3_64bits(h, WAL_SLOT_SIZE - 8));
 }
 
-/* The header the handle describes, with base, seq and checkpoint as given. */
+/* The header the handle describes, with base, seq and checkpoint as given. Its durable mark is
+ * what has been fdatasync'd (never ahead of it: L6 refuses a log that ends before the mark). */
 static wal_slot slot_of(const wal *w, uint64_t base, uint64_t seq, uint64_t ckpt)
 {
     wal_slot s = {.base = base, .seq = seq, .epoch = w->epoch, .ckpt = ckpt,
-                  .generation = w->generation, .page_size = w->page_size};
+                  .generation = w->generation, .page_size = w->page_size,
+                  .pad = w->pad ? WAL_BLOCK : 0,
+                  .durable = w->synced_lsn > base ? w->synced_lsn : base};
     memcpy(s.db_id, w->db_id, 16);
     return s;
 }
@@ -59,9 +66,23 @@ static int write_header(wal *w, uint64_t base, uint64_t seq)
     uint8_t h[WAL_SLOT_SIZE];
     wal_slot s = slot_of(w, base, seq, base > w->ckpt ? 0 : w->ckpt);
     build_slot(h, &s);
-    int rc = os_write(w->file, h, sizeof h, (seq % 2) * WAL_SLOT_SIZE);
+    /* L7: each copy alone in its block, so a write garbling its whole block spares the other. */
+    int rc = os_write(w->file, h, sizeof h, (seq % 2) * WAL_BLOCK);
     if (rc == ST_OK && w->durable)
         rc = os_sync(w->file);
+    return rc;
+}
+
+/* The whole header area of a new file: the copy for `s->seq`, and zeros (the other copy, the
+ * rest of both blocks), so the file's size is block-aligned from the start. */
+static int write_header_area(os_file *f, const wal_slot *s)
+{
+    uint8_t *area = calloc(1, WAL_HDR_SIZE);
+    if (area == NULL)
+        return st_set(ST_ENOMEM, "out of memory writing a log header");
+    build_slot(area + (s->seq % 2) * WAL_BLOCK, s);
+    int rc = os_write(f, area, WAL_HDR_SIZE, 0);
+    free(area);
     return rc;
 }
 
@@ -94,7 +115,9 @@ static int parse_slot(const char *path, const uint8_t *h, wal_slot *s, int *rc)
     s->ckpt = get_u64(h + WH_CKPT);
     s->generation = get_u64(h + WH_GEN);
     s->page_size = get_u32(h + WH_PAGE_SIZE);
-    return s->base >= WAL_HDR_SIZE && s->seq > 0 && s->epoch > 0;
+    s->pad = get_u32(h + WH_PAD);
+    s->durable = get_u64(h + WH_DURABLE);
+    return s->base >= WAL_HDR_SIZE && s->seq > 0 && s->epoch > 0 && (s->pad == 0 || s->pad == WAL_BLOCK);
 }
 
 /* A slot that is not all zeros yet does not verify: a header copy was damaged (or torn). */
@@ -112,29 +135,29 @@ static int read_slots(const char *path, os_file *f, wal_slot *cur, bool *damaged
 {
     uint8_t h[WAL_HDR_SIZE];
     size_t got = 0;
-    int rc = os_read(f, h, sizeof h, 0, &got);
+    int rc = os_read(f, h, sizeof h, 0, &got); /* bytes past the end read as zeros */
     if (rc != ST_OK)
         return rc;
     if (memcmp(h + WH_MAGIC, WAL_MAGIC, 16) != 0 &&
-        memcmp(h + WAL_SLOT_SIZE + WH_MAGIC, WAL_MAGIC, 16) != 0)
+        memcmp(h + WAL_BLOCK + WH_MAGIC, WAL_MAGIC, 16) != 0)
         return st_set(ST_ENOTDB, "%s is not an acidb log file", path);
     wal_slot s[2];
     memset(s, 0, sizeof s);
     int ok[2];
     for (int i = 0; i < 2; i++) {
-        ok[i] = parse_slot(path, h + i * WAL_SLOT_SIZE, &s[i], &rc);
+        ok[i] = parse_slot(path, h + i * WAL_BLOCK, &s[i], &rc);
         if (rc != ST_OK)
             return rc;
     }
     if (!ok[0] && !ok[1])
         return st_set(ST_ECORRUPT, "log %s: both header copies are damaged", path);
     int best = ok[0] && ok[1] ? (s[1].seq > s[0].seq) : ok[1];
-    *damaged = !ok[1 - best] && slot_damaged(h + (1 - best) * WAL_SLOT_SIZE);
+    *damaged = !ok[1 - best] && slot_damaged(h + (1 - best) * WAL_BLOCK);
     *cur = s[best];
     return ST_OK;
 }
 
-static int read_header(wal *w, const uint8_t db_id[16], bool *damaged)
+static int read_header(wal *w, const uint8_t db_id[16], wal_slot *hdr, bool *damaged)
 {
     wal_slot s;
     int rc = read_slots(w->path, w->file, &s, damaged);
@@ -150,6 +173,7 @@ static int read_header(wal *w, const uint8_t db_id[16], bool *damaged)
     w->ckpt = s.ckpt;
     w->generation = s.generation;
     w->page_size = s.page_size;
+    *hdr = s;
     return ST_OK;
 }
 
@@ -223,6 +247,21 @@ static void wal_free(wal *w)
     free(w);
 }
 
+/* After `<db>-wal.tmp` was renamed to `<db>-wal`: replaces the handle `*f` opened under the
+ * temporary name by one opened under the final name (the same file, the rename is done), so
+ * every later error names the file that exists (the OS layer names a file by the path it was
+ * opened with). */
+static int reopen_by_name(wal *w, os_file **f)
+{
+    os_file *nf = NULL;
+    int rc = w->vfs->open(w->vfs, w->path, 0, &nf);
+    if (rc != ST_OK)
+        return rc;
+    os_close(*f);
+    *f = nf;
+    return ST_OK;
+}
+
 /* A new log, made whole before it gets its name (wal/README.md L5): `-wal.tmp` is created,
  * its header written and synced, then renamed to `-wal` and the directory synced. A crash
  * leaves no log (a fresh one is made next time) or a complete one, never a half-made one. */
@@ -244,15 +283,19 @@ static int create_log(wal *w, uint64_t start_lsn, uint64_t generation, uint32_t 
         w->seq = 1;
         w->epoch = 1;
         w->end = w->base;
+        w->synced_lsn = w->base;
         w->generation = generation;
         w->page_size = page_size;
-        rc = write_header(w, w->base, w->seq);
+        wal_slot hs = slot_of(w, w->base, w->seq, 0);
+        rc = write_header_area(w->file, &hs);
         if (rc == ST_OK)
             rc = os_sync(w->file); /* the header is made durable even with no_sync */
         if (rc == ST_OK)
             rc = w->vfs->rename(w->vfs, tmp, w->path);
         if (rc == ST_OK)
             rc = w->vfs->sync_dir(w->vfs, w->path);
+        if (rc == ST_OK)
+            rc = reopen_by_name(w, &w->file);
         if (rc != ST_OK)
             w->vfs->remove(w->vfs, tmp);
     }
@@ -293,29 +336,71 @@ static int check_newer_header_lost(wal *w)
     return rc;
 }
 
+/* Length of the FLUSH record that ends a flush at `lsn` in a file whose base is `base` (L7):
+ * padded, up to the next block boundary (one block more if the gap cannot hold a record);
+ * with powersafe overwrite, the shortest one. Always below FLUSH_MAX. */
+static size_t flush_rec_len(const wal *w, uint64_t base, uint64_t lsn)
+{
+    size_t min = wal_flush_min_len(w->epoch);
+    if (!w->pad)
+        return min;
+    uint64_t off = WAL_HDR_SIZE + (lsn - base);
+    size_t gap = WAL_BLOCK - (size_t)(off % WAL_BLOCK);
+    return gap >= min ? gap : gap + WAL_BLOCK;
+}
+
+/* The writes of an open, done before wal_open returns and so before recovery uses anything:
+ *   1. sync what the scan read (after a process crash it may be in the page cache only), so
+ *      the pad's claim that everything before it was synced (WFF_SYNCED) is true;
+ *   2. padded mode, end torn mid-block (L7): a FLUSH record in the new epoch from the end to
+ *      the boundary, synced, so no later flush rewrites the block holding records that
+ *      recovery is about to use;
+ *   3. the header with the new epoch (L6) and the durable mark, synced. */
+static int start_epoch(wal *w)
+{
+    int rc = os_sync(w->file);
+    w->epoch++;
+    uint64_t off = wal_offset(w, w->end);
+    if (rc == ST_OK && w->pad && off % WAL_BLOCK != 0) {
+        uint8_t pad[FLUSH_MAX];
+        size_t len = flush_rec_len(w, w->base, w->end);
+        wal_encode_flush(pad, len, w->end, w->epoch, w->end, WFF_SYNCED, w->seed);
+        rc = os_write(w->file, pad, len, off);
+        if (rc == ST_OK)
+            rc = os_sync(w->file);
+        if (rc == ST_OK)
+            w->end += len;
+        assert(rc != ST_OK || wal_offset(w, w->end) % WAL_BLOCK == 0);
+    }
+    if (rc == ST_OK) {
+        w->synced_lsn = w->end;
+        rc = write_header(w, w->base, w->seq + 1);
+    }
+    if (rc == ST_OK && !w->durable)
+        rc = os_sync(w->file); /* write_header synced already when durable */
+    if (rc == ST_OK)
+        w->seq++;
+    return rc;
+}
+
 static int open_existing(wal *w, const uint8_t db_id[16])
 {
     int rc = w->vfs->open(w->vfs, w->path, 0, &w->file);
     bool damaged = false;
+    wal_slot hdr;
+    memset(&hdr, 0, sizeof hdr);
     if (rc == ST_OK)
-        rc = read_header(w, db_id, &damaged);
-    if (rc == ST_OK)
-        rc = wal_scan_end(w, &w->end);
-    if (rc == ST_OK && damaged && w->end == w->base)
+        rc = read_header(w, db_id, &hdr, &damaged);
+    if (rc == ST_OK && damaged)
         rc = check_newer_header_lost(w);
+    /* L6: finds the end, or refuses a damaged log; nothing is written before this. */
+    if (rc == ST_OK)
+        rc = wal_scan_end(w, hdr.durable, &w->end);
+    if (rc == ST_OK)
+        rc = start_epoch(w);
     uint64_t size = 0;
     if (rc == ST_OK)
         rc = os_size(w->file, &size);
-    /* L6: records appended from now on carry a new epoch, so nothing left beyond the end by
-     * the crash can ever pass for their successor. Durable before the first append. */
-    if (rc == ST_OK) {
-        w->epoch++;
-        rc = write_header(w, w->base, w->seq + 1);
-        if (rc == ST_OK && !w->durable)
-            rc = os_sync(w->file); /* write_header synced already when durable */
-        if (rc == ST_OK)
-            w->seq++;
-    }
     w->alloc_end = size;
     return rc;
 }
@@ -336,6 +421,7 @@ int wal_open(const char *db_path, const uint8_t db_id[16], const wal_options *op
     snprintf(w->path, plen, "%s-wal", db_path);
     w->vfs = o->vfs ? o->vfs : os_posix();
     w->durable = !o->no_sync;
+    w->pad = !o->powersafe_overwrite;
     w->prealloc = o->prealloc ? o->prealloc : (16u << 20);
     w->seed = wal_seed(db_id);
     memcpy(w->db_id, db_id, 16);
@@ -355,6 +441,7 @@ int wal_open(const char *db_path, const uint8_t db_id[16], const wal_options *op
     }
     w->durable_lsn = w->end;
     w->buf.start = w->end;
+    assert(w->synced_lsn == w->end);
     *out = w;
     return ST_OK;
 }
@@ -421,7 +508,8 @@ int wal_append(wal *w, wal_rec *rec)
     if ((uint64_t)rec->redo_len + rec->undo_len > WAL_MAX_REC)
         return st_set(ST_ETOOBIG, "log record of %llu bytes exceeds the limit of %u bytes",
                       (unsigned long long)rec->redo_len + rec->undo_len, WAL_MAX_REC);
-    size_t max = wal_rec_max_size(rec->redo_len, rec->undo_len);
+    /* Room for the FLUSH record too, so the leader never allocates (L7). */
+    size_t max = wal_rec_max_size(rec->redo_len, rec->undo_len) + FLUSH_MAX;
     pthread_mutex_lock(&w->mu);
     int rc = w->failed ? failed_error(w) : buf_reserve(&w->buf, max);
     if (rc == ST_OK && (rec->prev_lsn >= w->end || rec->undo_next >= w->end))
@@ -466,10 +554,40 @@ static int preallocate(wal *w, uint64_t need)
     return rc;
 }
 
+/* The invariants of wal/README.md "Rules", checked under `mu`. */
+static void check_state(const wal *w)
+{
+    (void)w;
+    assert(w->base <= w->durable_lsn && w->durable_lsn <= w->end);      /* L3: no holes */
+    assert(w->buf.start + w->buf.len == w->end);                        /* buffer ends at end */
+    assert(w->flushing ? w->buf.start >= w->durable_lsn : w->buf.start == w->durable_lsn);
+    assert(w->failed || w->synced_lsn <= w->durable_lsn);               /* L2 */
+    assert(w->failed || !w->durable || w->synced_lsn == w->durable_lsn);
+    assert(!w->pad || w->failed || wal_offset(w, w->durable_lsn) % WAL_BLOCK == 0); /* L7 */
+}
+
+/* Ends the batch in w->buf with its FLUSH record (L7), under `mu`: it pads the batch to the
+ * next block boundary (padded mode) and names the flush's start, which lets the open tell a
+ * torn tail from damage (L6). The room was reserved by the appends. */
+static void append_flush(wal *w)
+{
+    size_t len = flush_rec_len(w, w->base, w->end);
+    assert(w->buf.len > 0 && w->buf.len + len <= w->buf.cap);
+    wal_encode_flush(w->buf.data + w->buf.len, len, w->end, w->epoch, w->buf.start,
+                     w->durable ? WFF_SYNCED : 0, w->seed);
+    w->buf.len += len;
+    w->end += len;
+    w->st.bytes += len;
+    w->st.flush_bytes += len;
+}
+
 /* The leader's I/O, mutex not held: write `b` where it belongs, then sync. */
 static int leader_write(wal *w, const wal_buf *b)
 {
     uint64_t off = wal_offset(w, b->start);
+    /* L7: a padded flush starts and ends on block boundaries, so it never writes into a block
+     * an earlier flush synced. */
+    assert(!w->pad || (off % WAL_BLOCK == 0 && (off + b->len) % WAL_BLOCK == 0));
     int rc = preallocate(w, off + b->len);
     if (rc == ST_OK && b->len > 0)
         rc = os_write(w->file, b->data, b->len, off);
@@ -494,7 +612,9 @@ int wal_flush_to(wal *w, uint64_t lsn)
             pthread_cond_wait(&w->cv, &w->mu);
             continue;
         }
-        /* Leader: take everything appended so far. */
+        /* Leader: take everything appended so far, ended by a FLUSH record (L7). */
+        check_state(w);
+        append_flush(w);
         w->flushing = true;
         wal_buf out = w->buf;
         w->buf = w->spare;
@@ -510,7 +630,10 @@ int wal_flush_to(wal *w, uint64_t lsn)
         w->spare = out;
         w->flushing = false;
         if (rc == ST_OK) {
+            assert(target > w->durable_lsn); /* the durable LSN only grows (L3) */
             w->durable_lsn = target;
+            if (w->durable)
+                w->synced_lsn = target;
             w->st.flushes++;
             w->st.syncs += w->durable ? 1 : 0;
         } else {
@@ -596,11 +719,21 @@ int wal_set_checkpoint(wal *w, uint64_t lsn)
     else if (lsn < w->base || lsn >= w->durable_lsn)
         rc = st_set(ST_EINVAL, "log %s: checkpoint LSN %llu is not a durable record", w->path,
                     (unsigned long long)lsn);
+    /* Without durability the flushes were not synced: sync them first, so the header never
+     * names a checkpoint or durable mark the log may lose (L6 would refuse that log). */
+    if (rc == ST_OK && !w->durable) {
+        rc = os_sync(w->file);
+        if (rc == ST_OK)
+            w->synced_lsn = w->durable_lsn;
+        else
+            w->failed = true;
+    }
     if (rc == ST_OK) {
         uint64_t old = w->ckpt;
         w->ckpt = lsn;
         /* The header is the master record: written (the older copy) and synced. The mutex is
          * held across the sync; checkpoints are rare and appenders only wait this once. */
+        check_state(w);
         rc = write_header(w, w->base, w->seq + 1);
         if (rc == ST_OK && !w->durable)
             rc = os_sync(w->file);
@@ -748,12 +881,18 @@ int wal_compact(wal *w, uint64_t keep_from)
         rc = w->vfs->remove(w->vfs, tmp);
     if (rc == ST_OK)
         rc = w->vfs->open(w->vfs, tmp, OS_OPEN_CREATE | OS_OPEN_EXCL, &nf);
-    /* The new file: header with base = keep_from, then the durable records from there. */
-    uint8_t h[WAL_SLOT_SIZE];
+    /* The new file (L7): the header (base = keep_from), the durable records from there, the
+     * buffered ones and a FLUSH record: the compaction is a flush too, so the new file ends on
+     * a block boundary, and all of it is synced before it gets the log's name. */
+    check_state(w);
+    uint64_t end = w->end;
+    uint8_t fl[FLUSH_MAX];
+    size_t flen = flush_rec_len(w, keep_from, end);
+    wal_encode_flush(fl, flen, end, w->epoch, end, WFF_SYNCED, w->seed);
     wal_slot hs = slot_of(w, keep_from, w->seq + 1, w->ckpt >= keep_from ? w->ckpt : 0);
-    build_slot(h, &hs);
+    hs.durable = end + flen;
     if (rc == ST_OK)
-        rc = os_write(nf, h, sizeof h, ((w->seq + 1) % 2) * WAL_SLOT_SIZE);
+        rc = write_header_area(nf, &hs);
     for (uint64_t lsn = keep_from; rc == ST_OK && lsn < w->durable_lsn;) {
         size_t len = w->durable_lsn - lsn < ZERO_CHUNK ? (size_t)(w->durable_lsn - lsn) : ZERO_CHUNK;
         size_t got = 0;
@@ -764,6 +903,10 @@ int wal_compact(wal *w, uint64_t keep_from)
             rc = os_write(nf, chunk, len, WAL_HDR_SIZE + (lsn - keep_from));
         lsn += len;
     }
+    if (rc == ST_OK && w->buf.len > 0)
+        rc = os_write(nf, w->buf.data, w->buf.len, WAL_HDR_SIZE + (w->buf.start - keep_from));
+    if (rc == ST_OK)
+        rc = os_write(nf, fl, flen, WAL_HDR_SIZE + (end - keep_from));
     if (rc == ST_OK)
         rc = os_sync(nf);
     /* The switch: atomic rename, then the directory sync makes it durable. Before the rename
@@ -772,6 +915,8 @@ int wal_compact(wal *w, uint64_t keep_from)
         rc = w->vfs->rename(w->vfs, tmp, w->path);
     if (rc == ST_OK) {
         int drc = w->vfs->sync_dir(w->vfs, w->path);
+        if (drc == ST_OK)
+            drc = reopen_by_name(w, &nf); /* errors from now on name `-wal`, not `-wal.tmp` */
         os_close(w->file);
         w->file = nf;
         nf = NULL;
@@ -779,6 +924,15 @@ int wal_compact(wal *w, uint64_t keep_from)
         w->seq++;
         if (w->ckpt < keep_from)
             w->ckpt = 0;
+        w->end = end + flen;
+        w->durable_lsn = w->synced_lsn = w->end;
+        w->buf.len = 0;
+        w->buf.start = w->end;
+        w->st.bytes += flen;
+        w->st.flush_bytes += flen;
+        w->st.flushes++;
+        w->st.syncs++;
+        pthread_cond_broadcast(&w->cv);
         uint64_t size = 0;
         os_size(w->file, &size);
         w->alloc_end = size;

@@ -10,7 +10,13 @@
  * and the next record starts at lsn + length. LSN 0 is never a record ("none"). The file maps
  * the stream from `base_lsn` at file offset WAL_HDR_SIZE; the log ends at the first record
  * whose length, LSN, epoch or checksum does not verify (a torn tail, or records left over from
- * before a crash: every open of an existing log starts a new epoch, and epochs never go back).
+ * before a crash: every open of an existing log starts a new epoch, and epochs never go back)
+ * — unless the log itself proves that what lies beyond was durable: then the open fails with
+ * ST_ECORRUPT instead of dropping acknowledged records (wal/README.md L6).
+ *
+ * Sector layout (L7): unless the device has powersafe overwrite, every group flush is padded
+ * with a FLUSH record to the next WAL_BLOCK boundary of the file, so no write ever touches a
+ * block an earlier flush synced, and the two header copies live in different blocks.
  *
  * Durability (wal/README.md, rules L1-L4): wal_append only buffers; a record at LSN x is
  * durable once wal_flush_to(lsn) with lsn > x has returned ST_OK (so the WAL rule for a page
@@ -33,9 +39,10 @@
 
 #include "pager/os.h"
 
-#define WAL_FORMAT_VERSION 2u
+#define WAL_FORMAT_VERSION 3u
 #define WAL_MAGIC "acidb wal\0\0\0\0\0\0" /* 16 bytes */
-#define WAL_HDR_SIZE 512u                 /* the file header, one sector */
+#define WAL_BLOCK 4096u                   /* flushes end on a boundary of this (rule L7) */
+#define WAL_HDR_SIZE (2u * WAL_BLOCK)     /* the two header copies, one block each */
 #define WAL_REC_FIXED 14u                 /* length, type, flags, LSN */
 #define WAL_REC_MAX_HDR (WAL_REC_FIXED + 8u * 10u) /* and at most 8 varints */
 #define WAL_REC_MIN (WAL_REC_FIXED + 3u + 8u)     /* epoch, redo and undo lengths, checksum */
@@ -53,7 +60,9 @@ enum wal_type {
     WAL_CKPT_END = 7,    /* redo = transaction table + dirty page table                */
     WAL_FULL_PAGE = 8,   /* redo = a whole page image (torn-page protection)           */
     WAL_SMO = 9,         /* structure modification, redo-only nested top action        */
-    WAL_TYPE_MAX = 9,
+    WAL_TYPE_MAX = 9,    /* the last type callers may append                           */
+    WAL_FLUSH = 10,      /* written by the log itself at the end of every flush (L7): never
+                          * appended by callers, never returned by wal_next              */
 };
 
 typedef struct wal_rec {
@@ -99,9 +108,12 @@ typedef struct wal_options {
 /* Opens `<db_path>-wal`, creating it if missing (as `<db_path>-wal.tmp`, header written and
  * synced, renamed into place, directory synced: a crash never leaves a half-made log), for the
  * database whose header id is `db_id`. An existing log of another database is ST_ENOTDB
- * ("log file X belongs to another database"); a newer log format is ST_EVERSION; a corrupt
+ * ("log file X belongs to another database"); another log format is ST_EVERSION; a corrupt
  * header is ST_ECORRUPT. The log's end is found by scanning: it is the first position whose
- * record does not verify. *out is owned by the caller: wal_close. */
+ * record does not verify; if the log proves records beyond it were durable (L6), the open
+ * fails with ST_ECORRUPT and changes nothing. Otherwise the open starts a new epoch and, in
+ * padded mode, pads a torn tail to the next block (L7), both synced before it returns.
+ * *out is owned by the caller: wal_close. */
 int wal_open(const char *db_path, const uint8_t db_id[16], const wal_options *opts, wal **out);
 
 /* Flushes what is buffered (durably unless no_sync) and closes; ST_EIO if records appended
@@ -147,9 +159,11 @@ int wal_restart(wal *w);
 
 /* Discards the log before `keep_from` (nothing there is needed any more: every change older
  * than it is in the database file and synced, and no active transaction has a record before
- * it) by writing the durable records from keep_from into `<db>-wal.tmp`, syncing it and
- * renaming it over the log (directory synced). Appends and flushes wait meanwhile: it copies
- * only the live tail, which a checkpoint has just made short. A no-op if keep_from <= base. */
+ * it) by writing the durable records from keep_from, then everything still buffered and a
+ * FLUSH record, into `<db>-wal.tmp`, syncing it and renaming it over the log (directory
+ * synced): it is also a flush, so on return everything appended is durable. Appends and
+ * flushes wait meanwhile: it copies only the live tail, which a checkpoint has just made
+ * short. A no-op if keep_from <= base. */
 int wal_compact(wal *w, uint64_t keep_from);
 
 /* The master record: the LSN of the last complete checkpoint's begin record, kept in the log
@@ -174,6 +188,7 @@ int wal_close_and_remove(wal *w);
 
 typedef struct wal_stats {
     uint64_t appends, bytes, flushes, syncs, group_waits;
+    uint64_t flush_bytes; /* of `bytes`: the FLUSH records that end flushes (padding, L7) */
 } wal_stats;
 void wal_get_stats(wal *w, wal_stats *out);
 

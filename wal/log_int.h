@@ -12,7 +12,8 @@
 #include "pager/status.h"
 #include "wal/log.h"
 
-/* Header slot fields (two slots of WAL_SLOT_SIZE at offsets 0 and 256). */
+/* Header slot fields (two slots of WAL_SLOT_SIZE at offsets 0 and WAL_BLOCK, the rest of each
+ * block zero: wal/README.md, "Log file format"). */
 #define WAL_SLOT_SIZE 256u
 #define WH_MAGIC 0
 #define WH_VERSION 16
@@ -24,6 +25,16 @@
 #define WH_CKPT 64
 #define WH_GEN 72
 #define WH_PAGE_SIZE 80
+#define WH_PAD 84     /* u32: WAL_BLOCK (flushes padded) or 0 (powersafe overwrite) */
+#define WH_DURABLE 88 /* u64: every record below this LSN was fdatasync'd when written */
+
+/* FLUSH record payload (redo): u64 start LSN of its flush, u8 flags, then zero padding. */
+#define WF_START 0
+#define WF_FLAGS 8
+#define WF_MIN_REDO 9
+/* Everything in the log before `start` was fdatasync'd before this record was written (a flush
+ * of a durable session, or the pad written at open): the record proves that (L6). */
+#define WFF_SYNCED 1
 
 /* Record fields (wal/README.md, "Records"): a fixed prefix, then varints (LEB128). */
 #define WR_LEN 0
@@ -47,6 +58,7 @@ struct wal {
     uint8_t db_id[16];
     uint64_t seed;       /* checksum seed derived from the database id */
     int durable;         /* !no_sync */
+    int pad;             /* !powersafe_overwrite: flushes end on WAL_BLOCK boundaries (L7) */
     size_t prealloc;
 
     /* Held shared by anyone reading the file outside `mu` (wal_read_at, readers); exclusive by
@@ -63,7 +75,8 @@ struct wal {
     uint64_t verified_end; /* the open's scan checked every record below this (set once, at
                             * open, before any reader exists; 0 for a new log) */
     uint64_t end;        /* next LSN to assign */
-    uint64_t durable_lsn;/* everything before is durable */
+    uint64_t durable_lsn;/* everything before is durable (written, and synced unless no_sync) */
+    uint64_t synced_lsn; /* everything before was fdatasync'd (the header's durable mark) */
     uint64_t alloc_end;  /* file size reached by preallocation (leader only while flushing) */
     bool flushing;       /* a leader is writing */
     bool failed;         /* an I/O error happened: refuse everything */
@@ -91,8 +104,19 @@ size_t wal_verify(const uint8_t *p, size_t avail, uint64_t lsn, uint64_t seed, s
 /* The same, with the checksum left out unless `checksum` (a record verified before). */
 size_t wal_verify_as(const uint8_t *p, size_t avail, uint64_t lsn, uint64_t seed, bool checksum,
                      size_t *need);
+/* Encodes a FLUSH record of exactly `len` bytes (>= wal_flush_min_len(epoch)) at `lsn`, naming
+ * the flush that began at `start`. */
+void wal_encode_flush(uint8_t *out, size_t len, uint64_t lsn, uint64_t epoch, uint64_t start,
+                      uint8_t flags, uint64_t seed);
+size_t wal_flush_min_len(uint64_t epoch);
+/* Start LSN and flags of a verified FLUSH record. */
+uint64_t wal_flush_start(const uint8_t *p);
+uint8_t wal_flush_flags(const uint8_t *p);
 void wal_decode(const uint8_t *p, wal_rec *rec);
-int wal_scan_end(wal *w, uint64_t *end);
+/* Finds the end of the log (L6) and sets w->verified_end; ST_ECORRUPT if the log proves that
+ * records beyond the place the scan stopped were durable. `durable_mark`: the header's durable
+ * LSN, a proof of its own. */
+int wal_scan_end(wal *w, uint64_t durable_mark, uint64_t *end);
 uint64_t wal_rec_epoch(const uint8_t *p); /* of a verified record */
 
 #endif
