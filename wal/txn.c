@@ -195,9 +195,7 @@ static int update_log_marks(txm *tm)
         return ST_OK;
     s.mark = mark;
     s.end = end;
-    /* This mini-transaction must not start an automatic checkpoint inside this one. */
-    atomic_store(&tm->last_ckpt_end, wal_end_lsn(tm->log));
-    return set_log_state(tm, &s);
+    return set_log_state(tm, &s); /* its automatic checkpoint is this one (in_checkpoint) */
 }
 
 enum { LOG_CREATE, LOG_REMOVE_AND_CREATE, LOG_OPEN };
@@ -626,9 +624,18 @@ static void count_dirty(void *ctx, uint64_t pgno, uint64_t rec_lsn)
     ((dirty_count *)ctx)->n++;
 }
 
+/* The checkpoint this thread is running, if any. Its own mini-transaction (update_log_marks)
+ * may ask for an automatic checkpoint (mtr_commit does when the log has grown enough): that
+ * request is the checkpoint already running, not a second one waiting for ckpt_mu, which
+ * this thread holds. */
+static _Thread_local txm *in_checkpoint;
+
 int txm_checkpoint(txm *tm)
 {
+    if (in_checkpoint == tm)
+        return ST_OK;
     pthread_mutex_lock(&tm->ckpt_mu);
+    in_checkpoint = tm;
     /* 0. Page 0 learns how far the log has durably come (I3); step 2 writes it. */
     int rc = update_log_marks(tm);
     /* 1. Begin: from here on, a page's first change is logged as a full image. */
@@ -690,6 +697,7 @@ int txm_checkpoint(txm *tm)
         rc = wal_compact(tm->log, keep);
     if (rc == ST_OK)
         atomic_store(&tm->last_ckpt_end, wal_end_lsn(tm->log));
+    in_checkpoint = NULL;
     pthread_mutex_unlock(&tm->ckpt_mu);
     return rc;
 }
