@@ -171,12 +171,12 @@ static int validate_file(pgr *p, const pgr_options *o)
     uint32_t version = magic ? get_u32(first + HDR_VERSION) : 0;
     uint32_t ps = magic ? get_u32(first + HDR_PAGE_SIZE) : 0;
     if (o->torn_header_ok && valid_page_size(o->log_page_size)) {
-        /* A log can rebuild page 0: anything short of a sane first sector and a valid checksum
-         * is a torn or garbled header write, not a reason to refuse. A page 0 that passes them
-         * is judged strictly below (a valid newer-format header is never "torn"). */
+        /* A log can rebuild page 0: anything short of the magic, a page size and a valid
+         * checksum is a torn or garbled header write, not a reason to refuse. A page 0 that
+         * has them is judged strictly below (a valid newer-format header is never "torn"). */
         int ok = 0;
-        if (magic && version >= 1 && version <= PGR_FORMAT_VERSION && valid_page_size(ps) &&
-            size >= ps && (rc = header_checksum_ok(p, ps, &ok)) != ST_OK)
+        if (magic && valid_page_size(ps) && size >= ps &&
+            (rc = header_checksum_ok(p, ps, &ok)) != ST_OK)
             return rc;
         if (!ok)
             return accept_torn_header(p, o, first, magic, size);

@@ -65,7 +65,7 @@ typedef struct pgr_options {
     uint32_t page_size;       /* for a new file; 0: PGR_DEFAULT_PAGE; ignored when opening */
     int create;               /* create the file if it does not exist */
     int readonly;             /* open read-only: every write is refused with ST_EREADONLY */
-    /* Accept a page 0 that fails validation (magic, version, page size or checksum — a write
+    /* Accept a page 0 that fails validation (magic, page size or checksum — a write
      * of the header torn or garbled by a crash) when the database's log can rebuild it: txm_open
      * sets this when `<db>-wal` has a verifying header, and passes that header's page size and
      * database id, which are used instead of the page's. pgr_header_torn() reports it and the
