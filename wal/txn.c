@@ -165,6 +165,9 @@ int txm_announce_log(txm *tm)
     pgr_log_state s;
     pgr_log_state_get(tm->p, &s);
     uint64_t gen = wal_generation(tm->log);
+    /* Said so in memory: on disk too, or (a log of the next generation whose announcing
+     * record redo just replayed) written by the checkpoint that ends recovery, in its step 2 —
+     * before that log's base or master record moves, which is what its acceptance rests on. */
     if (s.needed && s.generation == gen)
         return ST_OK;
     s = (pgr_log_state){.needed = 1, .generation = gen};
@@ -254,7 +257,7 @@ static int check_log_identity(txm *tm, const char *path, const wal_peek_info *pk
         *plan = LOG_REMOVE_AND_CREATE;
         return ST_OK;
     }
-    uint64_t fresh_base = closed_end > WAL_HDR_SIZE ? closed_end : WAL_HDR_SIZE;
+    uint64_t fresh_base = closed_end > WAL_HDR_SIZE ? closed_end : WAL_HDR_SIZE; /* wal_open's */
     if (g == h->generation + 1 && pk->base_lsn == fresh_base && pk->checkpoint_lsn == 0) {
         /* Made by the open after the clean close, which crashed before page 0 said so (I1):
          * it starts where the clean close ended and never checkpointed, so replaying it
