@@ -132,18 +132,22 @@ test-tsan: $(TSAN_SUITES:%=$(BUILD)/tests/%)
 	    $(BUILD)/tests/$$s; \
 	done
 
-# The crash harness (tests/crash/crash.c): kill -9, power loss and I/O errors against the bank
-# workload. `make test` runs the quick pass; `make crash` the long one (CRASH_SEED=S to replay,
-# CRASH_ARGS for anything else, e.g. CRASH_ARGS="--break commit-sync" to watch it catch a bug).
-CRASH_SEED ?= $(shell date +%s)
+# The crash harness (tests/crash/): kill -9, power loss (sectors kept, dropped, torn or
+# garbled), I/O errors, and damage after a crash (a flipped log bit, a missing or swapped log,
+# a torn page 0, a damaged index) against the bank workload. `make test` runs the quick pass
+# (every mode briefly); `make crash` 10,000 runs of each (CRASH_SEED=S to replay, CRASH_ARGS
+# for anything else, e.g. CRASH_ARGS="--break commit-sync" to watch it catch a bug).
+CRASH_SEED  ?= $(shell date +%s)
+CRASH_MODES := power kill io garble bitflip swaplog header index
 crash-quick: $(CRASH_BIN)
 	$(CRASH_BIN) --seed $(CRASH_SEED) $(CRASH_ARGS)
 
 crash: deps
 	@$(MAKE) --no-print-directory $(CRASH_BIN)
-	$(CRASH_BIN) --mode power --runs 10000 --seed $(CRASH_SEED) $(CRASH_ARGS)
-	$(CRASH_BIN) --mode kill --runs 10000 --seed $(CRASH_SEED) $(CRASH_ARGS)
-	$(CRASH_BIN) --mode io --runs 10000 --seed $(CRASH_SEED) $(CRASH_ARGS)
+	@set -e; for m in $(CRASH_MODES); do \
+	  echo "$(CRASH_BIN) --mode $$m --runs 10000 --seed $(CRASH_SEED) $(CRASH_ARGS)"; \
+	  $(CRASH_BIN) --mode $$m --runs 10000 --seed $(CRASH_SEED) $(CRASH_ARGS); \
+	done
 
 # The soak (tests/soak/soak.c, tests/README.md "The soak"): the 16-thread SQL bank with
 # checkpoints for SOAK_SECONDS; money, integrity, log size, RSS and per-thread progress

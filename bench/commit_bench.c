@@ -8,7 +8,8 @@
  * commit durably faster than the disk syncs, so the 1-thread figure is shown as a fraction of
  * the fdatasync rate; with more threads, group commit lets one fdatasync cover many commits.
  *
- * Usage: commit_bench [-s seconds per figure (2)] [-d directory (/tmp)]
+ * Usage: commit_bench [-s seconds per figure (2)] [-d directory (/tmp)] [-t threads,... (1,4,16)]
+ *                     [-p 0|1: the log's powersafe_overwrite (0: flushes padded to 4 KiB)]
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -63,21 +64,36 @@ int main(int argc, char **argv)
 {
     double secs = 2;
     const char *dir = "/tmp";
+    int counts[8] = {1, 4, 16}, ncounts = 3, powersafe = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "-s") == 0)
             secs = atof(argv[i + 1]);
         else if (strcmp(argv[i], "-d") == 0)
             dir = argv[i + 1];
+        else if (strcmp(argv[i], "-p") == 0)
+            powersafe = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "-t") == 0) {
+            ncounts = 0;
+            for (char *p = argv[i + 1]; *p && ncounts < 8;) {
+                int t = (int)strtol(p, &p, 10);
+                if (t >= 1 && t <= 16)
+                    counts[ncounts++] = t;
+                while (*p == ',')
+                    p++;
+            }
+        }
     }
     double rate = bench_fdatasync_rate(dir, secs);
     printf("disk: %.0f fdatasync/s (512-byte write + fdatasync, %s)\n", rate, dir);
-    printf("%8s %12s %14s %14s %16s\n", "threads", "commits/s", "fsyncs/commit", "vs fdatasync",
-           "log bytes/commit");
-    int counts[] = {1, 4, 16};
-    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+    printf("log: %s\n", powersafe ? "powersafe overwrite (flushes packed)"
+                                   : "flushes padded to 4 KiB (default)");
+    printf("%8s %12s %14s %14s %16s %14s\n", "threads", "commits/s", "fsyncs/commit",
+           "vs fdatasync", "log bytes/commit", "of it padding");
+    for (int c = 0; c < ncounts; c++) {
         char path[512];
         snprintf(path, sizeof path, "%s/acidb-commit-bench-%d.db", dir, (int)getpid());
         txm_options o = {.pager = {.create = 1}, .rm = {.undo = btx_undo}};
+        o.log.powersafe_overwrite = powersafe;
         run r = {.threads = counts[c], .secs = secs};
         if (txm_open(path, &o, &r.tm) != ST_OK) {
             fprintf(stderr, "commit_bench: %s\n", st_msg());
@@ -107,9 +123,10 @@ int main(int argc, char **argv)
         wal_get_stats(txm_log(r.tm), &w1);
         long n = atomic_load(&r.commits);
         double cps = n / el;
-        printf("%8d %12.0f %14.2f %13.0f%% %16.0f\n", r.threads, cps,
+        printf("%8d %12.0f %14.2f %13.0f%% %16.0f %14.0f\n", r.threads, cps,
                n ? (double)(w1.syncs - w0.syncs) / n : 0, rate > 0 ? 100 * cps / rate : 0,
-               n ? (double)(w1.bytes - w0.bytes) / n : 0);
+               n ? (double)(w1.bytes - w0.bytes) / n : 0,
+               n ? (double)(w1.flush_bytes - w0.flush_bytes) / n : 0);
         bt_close(r.tree);
         txm_close(r.tm);
         unlink(path);

@@ -8,6 +8,7 @@
 #include "pager/os_fault.h"
 #include "pager/status.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,8 @@ struct os_fault {
     /* the injection rule */
     int rule_ops, rule_kind, rule_sticky;
     uint64_t cut_lost; /* writes not kept whole at the last power cut */
+    unsigned garble;   /* 0: keep/drop/tear per write; else the sector size garbled whole */
+    char *garble_only; /* NULL: garble every file; else only this path */
     unsigned sync_delay_us;
     void (*sync_hook)(void *ctx, const char *path);
     void *sync_hook_ctx;
@@ -422,6 +425,7 @@ void os_fault_free(os_fault *f)
         free(s);
     }
     pthread_mutex_destroy(&f->mu);
+    free(f->garble_only);
     free(f);
 }
 
@@ -469,10 +473,99 @@ uint64_t os_fault_power_loss(os_fault *f)
     return lost;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The garbling model (os_fault.h, os_fault_set_garble): every aligned sector that a pending
+ * write of `s` touches ends up, independently, new (the bytes a read would have shown: the disk
+ * overlaid with every pending write in order), old (the disk as it was) or garbage (random
+ * bytes over the whole sector, including bytes no pending write covered). Sectors are clipped
+ * at the size the file would have had: garbage never grows the file. Returns the number of
+ * pending writes that did not land whole (some sector of theirs not new). Mutex held. */
+static uint64_t garble_file(os_fault *f, fstate *s)
+{
+    const uint64_t ss = f->garble;
+    uint64_t lost = 0, disk = 0, end = 0, *sec = NULL;
+    size_t n = 0;
+    uint8_t *fate = NULL, *buf = NULL;
+    os_file *fl = NULL;
+    if (f->base->open(f->base, s->path, 0, &fl) != ST_OK || os_size(fl, &disk) != ST_OK)
+        goto done;
+    size_t total = 0;
+    for (size_t i = 0; i < s->nw; i++) {
+        uint64_t e = s->w[i].off + s->w[i].len;
+        end = e > end ? e : end;
+        total += (size_t)((e - 1) / ss - s->w[i].off / ss + 1);
+    }
+    end = disk > end ? disk : end;
+    sec = malloc(total * sizeof *sec);
+    fate = malloc(total ? total : 1);
+    buf = malloc(ss);
+    if (sec == NULL || fate == NULL || buf == NULL)
+        goto done; /* out of memory in a test: behave as if every write was dropped */
+    for (size_t i = 0; i < s->nw; i++)
+        for (uint64_t k = s->w[i].off / ss; k <= (s->w[i].off + s->w[i].len - 1) / ss; k++)
+            sec[n++] = k;
+    qsort(sec, n, sizeof *sec, cmp_u64);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || sec[u - 1] != sec[i])
+            sec[u++] = sec[i];
+    n = u;
+    for (size_t j = 0; j < n; j++) {
+        uint64_t lo = sec[j] * ss, hi = lo + ss < end ? lo + ss : end;
+        size_t len = (size_t)(hi - lo), got = 0;
+        fate[j] = (uint8_t)(rnd(f) % 3); /* 0 new, 1 old, 2 garbage */
+        if (fate[j] == 1)
+            continue;
+        if (fate[j] == 2) {
+            for (size_t b = 0; b < len; b++)
+                buf[b] = (uint8_t)(rnd(f) >> 56);
+        } else {
+            memset(buf, 0, len);
+            if (lo < disk)
+                os_read(fl, buf, len, lo, &got);
+            for (size_t i = 0; i < s->nw; i++) {
+                const pending *w = &s->w[i];
+                uint64_t a = w->off > lo ? w->off : lo;
+                uint64_t b = w->off + w->len < hi ? w->off + w->len : hi;
+                if (a < b)
+                    memcpy(buf + (a - lo), w->data + (a - w->off), (size_t)(b - a));
+            }
+        }
+        os_write(fl, buf, len, lo);
+    }
+done:
+    for (size_t i = 0; i < s->nw; i++) {
+        int whole = sec != NULL && fate != NULL && buf != NULL;
+        for (uint64_t k = s->w[i].off / ss; whole && k <= (s->w[i].off + s->w[i].len - 1) / ss;
+             k++) {
+            uint64_t *hit = bsearch(&k, sec, n, sizeof *sec, cmp_u64);
+            whole = hit != NULL && fate[hit - sec] == 0;
+        }
+        lost += !whole;
+    }
+    if (fl != NULL)
+        os_close(fl);
+    free(sec);
+    free(fate);
+    free(buf);
+    return lost;
+}
+
 static uint64_t power_loss_locked(os_fault *f)
 {
     uint64_t lost = 0;
     for (fstate *s = f->files; s != NULL; s = s->next) {
+        if (f->garble != 0 && s->nw > 0 && s->path[0] != '\0' &&
+            (f->garble_only == NULL || strcmp(f->garble_only, s->path) == 0)) {
+            lost += garble_file(f, s);
+            drop_pending(s);
+            continue;
+        }
         for (size_t i = 0; i < s->nw; i++) {
             pending *w = &s->w[i];
             switch (rnd(f) % 3) {
@@ -522,6 +615,38 @@ void os_fault_counts_get(os_fault *f, os_fault_counts *out)
     pthread_mutex_lock(&f->mu);
     *out = f->counts;
     pthread_mutex_unlock(&f->mu);
+}
+
+void os_fault_set_garble(os_fault *f, unsigned sector_size)
+{
+    assert(sector_size == 0 || (sector_size >= 512 && (sector_size & (sector_size - 1)) == 0));
+    pthread_mutex_lock(&f->mu);
+    f->garble = sector_size;
+    pthread_mutex_unlock(&f->mu);
+}
+
+int os_fault_set_garble_only(os_fault *f, const char *path)
+{
+    char *copy = path ? strdup(path) : NULL;
+    if (path != NULL && copy == NULL)
+        return st_set(ST_ENOMEM, "out of memory in fault vfs");
+    pthread_mutex_lock(&f->mu);
+    free(f->garble_only);
+    f->garble_only = copy;
+    pthread_mutex_unlock(&f->mu);
+    return ST_OK;
+}
+
+int os_fault_pending(os_fault *f, const char *path, uint64_t off, uint64_t len)
+{
+    int hit = 0;
+    pthread_mutex_lock(&f->mu);
+    for (fstate *s = f->files; s != NULL && !hit; s = s->next)
+        if (strcmp(s->path, path) == 0)
+            for (size_t i = 0; i < s->nw && !hit; i++)
+                hit = s->w[i].off < off + len && off < s->w[i].off + s->w[i].len;
+    pthread_mutex_unlock(&f->mu);
+    return hit;
 }
 
 void os_fault_set_sync_delay(os_fault *f, unsigned usec)

@@ -7,7 +7,9 @@
  *
  *   os_fault_power_loss() "cuts the power": for every file, each pending write independently is
  *   kept (applied whole), dropped (never reaches the disk) or torn (only a random subset of its
- *   512-byte sectors lands), applied in their original order; then the cache is gone and every
+ *   512-byte sectors lands), applied in their original order — or, with os_fault_set_garble,
+ *   each sector touched by a pending write is new, old or garbage (see there); then the cache
+ *   is gone and every
  *   handle opened before the cut fails with ST_EIO ("power lost") until closed. Reopening the
  *   files (after os_fault_reset_power) shows what a machine would find after reboot.
  *
@@ -74,6 +76,24 @@ uint64_t os_fault_cut_lost(os_fault *f);
 void os_fault_reset_power(os_fault *f);
 
 void os_fault_counts_get(os_fault *f, os_fault_counts *out);
+
+/* Selects the power-loss model. 0 (the default): each pending write is kept, dropped or torn
+ * at 512-byte granularity (above); the disk has powersafe overwrite — bytes a write does not
+ * cover are never disturbed. Otherwise `sector_size` (a power of two >= 512: 512 or 4096 for
+ * real devices) and the device does NOT have powersafe overwrite (SQLite's crash-test model):
+ * at a cut every aligned sector touched by a pending write independently ends up new (as reads
+ * showed it), old (as last synced) or random garbage over the WHOLE sector — so bytes of the
+ * sector that no pending write covered, synced long ago, can be destroyed too. A write that
+ * was synced is never garbled except by a later unsynced write to its sector. Garbage never
+ * makes the file longer than the pending writes would have. Applies to os_fault_power_loss and
+ * to OSF_CUT. */
+void os_fault_set_garble(os_fault *f, unsigned sector_size);
+/* Restricts garbling to the file at `path` (NULL: every file, the default); the others keep
+ * the keep/drop/tear model. ST_ENOMEM if the path cannot be copied. */
+int os_fault_set_garble_only(os_fault *f, const char *path);
+
+/* Whether a pending (unsynced) write to the file at `path` overlaps [off, off + len). */
+int os_fault_pending(os_fault *f, const char *path, uint64_t off, uint64_t len);
 
 /* Makes every fdatasync take `usec` microseconds (outside the layer's lock), like a disk: the
  * base file is never really synced (durability is simulated), so without a delay a sync is

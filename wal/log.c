@@ -1,11 +1,14 @@
 /*
  * log.c — the log file: header, appending, group commit, restart, close (see log.h).
  *
- * Layout (wal/README.md, "Log file format"): a 512-byte header, then the record stream from
- * base_lsn at file offset WAL_HDR_SIZE. Appends go to an in-memory buffer under `mu`; a flush
- * leader swaps that buffer for the spare one, drops the mutex, writes and syncs, and publishes
- * the new durable LSN. Only one flush is in flight at a time (`flushing`), so writes to the file
- * happen in LSN order and the durable LSN only grows.
+ * Layout (wal/README.md, "Log file format"): two header blocks (a copy in each), then the record
+ * stream from base_lsn at file offset WAL_HDR_SIZE. Appends go to an in-memory buffer under
+ * `mu`; a flush leader ends the batch with a FLUSH record (padding it to the next block
+ * boundary unless the device has powersafe overwrite: rule L7), swaps that buffer for the spare
+ * one, drops the mutex, writes and syncs, and publishes the new durable LSN. Only one flush is
+ * in flight at a time (`flushing`), so writes to the file happen in LSN order and the durable
+ * LSN only grows (L3) — which is what lets the open tell a torn tail from damage (L6,
+ * log_read.c).
  */
 #include "wal/log_int.h"
 
@@ -22,9 +25,11 @@ uint64_t wal_seed(const uint8_t db_id[16]) { return XXH3_64bits(db_id, 16); }
 
 /* ---- header ------------------------------------------------------------------------------ */
 
-/* The header is two 256-byte slots (wal/README.md, "Log file header"). A restart writes the
- * slot that does not hold the current header, with the next sequence number, so a torn header
- * write can only damage the older copy: open picks the valid slot with the highest sequence. */
+/* The header is two 256-byte slots, one at the start of each of the first two blocks
+ * (wal/README.md, "Log file format"; L7: a write garbling its whole block spares the other).
+ * A restart writes the slot that does not hold the current header, with the next sequence
+ * number, so a torn header write can only damage the older copy: open picks the valid slot
+ * with the highest sequence. */
 typedef struct wal_slot {
     uint8_t db_id[16];
     uint64_t base, seq, epoch, ckpt, generation, durable;
@@ -117,7 +122,8 @@ static int parse_slot(const char *path, const uint8_t *h, wal_slot *s, int *rc)
     s->page_size = get_u32(h + WH_PAGE_SIZE);
     s->pad = get_u32(h + WH_PAD);
     s->durable = get_u64(h + WH_DURABLE);
-    return s->base >= WAL_HDR_SIZE && s->seq > 0 && s->epoch > 0 && (s->pad == 0 || s->pad == WAL_BLOCK);
+    return s->base >= WAL_HDR_SIZE && s->seq > 0 && s->epoch > 0 &&
+           (s->pad == 0 || s->pad == WAL_BLOCK);
 }
 
 /* A slot that is not all zeros yet does not verify: a header copy was damaged (or torn). */
@@ -310,7 +316,7 @@ static int create_log(wal *w, uint64_t start_lsn, uint64_t generation, uint32_t 
 /* With the newer header copy damaged, the older one was chosen: if the record stream at the
  * start of the file verifies at an LSN past the older copy's base, those records were written
  * after a restart the damaged copy described. Reading from the older copy would silently drop
- * them (and L6 would then zero them): refuse instead. */
+ * them (L6 would cut the log there): refuse instead. */
 static int check_newer_header_lost(wal *w)
 {
     uint8_t h[WAL_REC_FIXED];
@@ -432,7 +438,8 @@ int wal_open(const char *db_path, const uint8_t db_id[16], const wal_options *op
     int exists = 0;
     int rc = w->vfs->exists(w->vfs, w->path, &exists);
     if (rc == ST_OK)
-        rc = exists ? open_existing(w, db_id) : create_log(w, o->start_lsn, o->generation, o->page_size);
+        rc = exists ? open_existing(w, db_id)
+                    : create_log(w, o->start_lsn, o->generation, o->page_size);
     if (rc != ST_OK) {
         if (w->file)
             os_close(w->file);

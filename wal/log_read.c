@@ -364,7 +364,8 @@ static void note(proof *pf, uint64_t reach, const char *why)
     }
 }
 
-/* Judges one valid record found beyond the stop `x` (L6, proofs P1 and P2). */
+/* Judges one valid record found beyond the stop `x` (L6, proofs P1 and P2; P3 is the
+ * header's, judge_end). */
 static void judge(const uint8_t *p, uint64_t lsn, size_t len, uint64_t epoch, uint64_t x,
                   flush_marks *fm, proof *pf)
 {

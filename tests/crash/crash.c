@@ -28,12 +28,19 @@
  *          parent SIGKILLs it at a random moment (often mid-checkpoint), sometimes while it is
  *          still recovering from the previous kill, several times per run;
  *   io     EIO, ENOSPC, short writes or a failed fdatasync at a random operation: the engine
- *          must report it, refuse further writes, and be consistent after a reopen.
+ *          must report it, refuse further writes, and be consistent after a reopen;
+ *   garble like power, but the device has no powersafe overwrite: every 512- or 4096-byte
+ *          sector an unsynced write touches ends new, old or garbage (os_fault_set_garble);
+ *   bitflip, swaplog, header, index: damage after the crash (models.c says what each demands:
+ *          a refusal that changes nothing where the damage cannot be repaired, else the
+ *          invariants).
  * Every run is deterministic from its seed except for thread interleavings and kill timing.
  * --break commit-sync|wal-rule builds the failure in on purpose: the harness must then fail.
  *
- * Usage: crash [--mode power|kill|io|all] [--runs N] [--seed S] [--break WHAT] [--dir D]
+ * Usage: crash [--mode power|kill|io|garble|bitflip|swaplog|header|index|all] [--runs N]
+ *              [--seed S] [--break WHAT] [--dir D] [--verbose]
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -48,24 +55,17 @@
 
 #include "engine/testhooks.h"
 #include "pager/os_fault.h"
-#include "tests/common/sqlbank.h"
+#include "tests/crash/crash.h"
 #include "wal/txn.h"
 
-#define WORKERS 3
-#define IDS_PER_THREAD 100000ull
-#define IDS_PER_CYCLE (IDS_PER_THREAD * WORKERS)
-#define KILL_CYCLES 3
-#define NIDS (IDS_PER_CYCLE * (KILL_CYCLES + 1))
-/* Transfers per worker in a power or io run (the cut or the error usually comes first). */
-#define PER_WORKER 60
-
-static char base_dir[256] = "/tmp";
-static unsigned test_break;
-static uint64_t acked_checked; /* acknowledged transfers found after recovery, this mode */
-static sqlbank_stats totals;    /* what the in-process workers did, this mode */
+char base_dir[256] = "/tmp";
+unsigned test_break;
+int verbose;
+uint64_t acked_checked;  /* acknowledged transfers found after recovery, this mode */
+sqlbank_stats totals;    /* what the in-process workers did, this mode */
 static pthread_mutex_t totals_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static uint64_t rnd(uint64_t *s)
+uint64_t rnd(uint64_t *s)
 {
     *s ^= *s << 13;
     *s ^= *s >> 7;
@@ -73,7 +73,7 @@ static uint64_t rnd(uint64_t *s)
     return *s;
 }
 
-static void db_paths(char *dir, size_t n, char *db, size_t m)
+void db_paths(char *dir, size_t n, char *db, size_t m)
 {
     snprintf(dir, n, "%s/acidb-crash-XXXXXX", base_dir);
     if (mkdtemp(dir) == NULL) {
@@ -84,24 +84,27 @@ static void db_paths(char *dir, size_t n, char *db, size_t m)
 }
 
 /* A failing run keeps its files (database and log, as recovery left them) for inspection. */
-static void remove_db(const char *dir, const char *db, int failed)
+void remove_db(const char *dir, const char *db, int failed)
 {
     if (failed) {
         printf("  files kept for inspection: %s (and %s-wal)\n", db, db);
         return;
     }
+    DIR *d = opendir(dir);
+    struct dirent *e;
     char p[600];
-    unlink(db);
-    snprintf(p, sizeof p, "%s-wal", db);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-wal.tmp", db);
-    unlink(p);
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    if (d != NULL)
+        closedir(d);
     rmdir(dir);
 }
 
 /* ---- the transfers ------------------------------------------------------------------------ */
-
-#define NACCOUNTS 100
 
 /* A random transfer: a hot spot of 4 accounts one time in three (contention, deadlocks), each
  * way of writing it (sqlbank.h XFER_*), and one in ten rolled back on purpose. */
@@ -179,15 +182,22 @@ static void *worker_run(void *arg)
 }
 
 /* Runs the workers to their end; returns -1 with `why` if one saw a wrong answer. */
-static int run_workers(acidb_db *db, uint64_t seed, int max, uint8_t *committed,
-                       uint8_t *aborted, int *failed_then_committed, char *why, size_t n)
+int run_workers(acidb_db *db, uint64_t seed, int max, uint8_t *committed, uint8_t *aborted,
+                int *failed_then_committed, char *why, size_t n)
+{
+    return run_workers_from(db, seed, max, 0, committed, aborted, failed_then_committed, why, n);
+}
+
+int run_workers_from(acidb_db *db, uint64_t seed, int max, uint64_t id_offset,
+                     uint8_t *committed, uint8_t *aborted, int *failed_then_committed,
+                     char *why, size_t n)
 {
     worker wk[WORKERS];
     pthread_t th[WORKERS];
     int started = 0;
     for (int i = 0; i < WORKERS; i++, started++) {
         wk[i] = (worker){.db = db, .w = i, .seed = seed * 7919 + (uint64_t)i + 1,
-                         .id_base = 1 + (uint64_t)i * IDS_PER_THREAD, .max = max,
+                         .id_base = 1 + (uint64_t)i * IDS_PER_THREAD + id_offset, .max = max,
                          .committed = committed, .aborted = aborted};
         if (pthread_create(&th[i], NULL, worker_run, &wk[i]) != 0)
             break;
@@ -206,7 +216,7 @@ static int run_workers(acidb_db *db, uint64_t seed, int max, uint8_t *committed,
 }
 
 /* Recovery, then the invariants, then a clean close. */
-static int verify(const char *db, os_vfs *vfs, const uint8_t *committed, const uint8_t *aborted,
+int verify(const char *db, os_vfs *vfs, const uint8_t *committed, const uint8_t *aborted,
                   char *why, size_t n)
 {
     acidb_db *h;
@@ -235,7 +245,7 @@ static int verify(const char *db, os_vfs *vfs, const uint8_t *committed, const u
 /* The options of an in-process run. One run in four checkpoints every 2 KiB with a 24-page
  * pool: races between checkpoints and commits, and a full pool during rollback, show up far
  * more often (two bugs were found this way). The others keep the defaults, which are cheaper. */
-static sqlbank_options run_options(uint64_t seed, os_fault *f)
+sqlbank_options run_options(uint64_t seed, os_fault *f)
 {
     int hot = seed % 4 == 1;
     return (sqlbank_options){.vfs = os_fault_vfs(f), .test_break = test_break,
@@ -245,13 +255,16 @@ static sqlbank_options run_options(uint64_t seed, os_fault *f)
 
 /* ---- power ------------------------------------------------------------------------------- */
 
-static int run_power(uint64_t seed, char *why, size_t n, uint64_t *lost)
+/* garble: 0 for the keep/drop/tear model, else the sector size of the garbling model
+ * (os_fault_set_garble: every sector an unsynced write touches is new, old or garbage). */
+static int run_power(uint64_t seed, unsigned garble, char *why, size_t n, uint64_t *lost)
 {
     char dir[400], db[500];
     db_paths(dir, sizeof dir, db, sizeof db);
     uint8_t *committed = calloc(NIDS, 1), *aborted = calloc(NIDS, 1);
     os_fault *f;
     os_fault_new(NULL, seed, &f);
+    os_fault_set_garble(f, garble);
     uint64_t s = seed;
     acidb_db *h;
     sqlbank_options o = run_options(seed, f);
@@ -471,10 +484,18 @@ out:
 
 /* ---- main -------------------------------------------------------------------------------- */
 
+/* The modes, in the order `all` runs them, with their quick-pass run counts (make test; make
+ * crash runs 10,000 of each). */
+static const struct {
+    const char *name;
+    int quick;
+} modes[] = {{"power", 700}, {"kill", 100}, {"io", 200},     {"garble", 200},
+             {"bitflip", 100}, {"swaplog", 50}, {"header", 100}, {"index", 50}};
+
 static int run_mode(const char *mode, uint64_t seed0, int runs)
 {
-    char why[512];
-    uint64_t lost = 0;
+    char why[1024];
+    uint64_t lost = 0, counted = 0;
     int child_errors = 0;
     struct timespec t0, t1;
     acked_checked = 0;
@@ -484,9 +505,19 @@ static int run_mode(const char *mode, uint64_t seed0, int runs)
         uint64_t seed = seed0 + (uint64_t)i;
         int rc;
         if (strcmp(mode, "power") == 0)
-            rc = run_power(seed, why, sizeof why, &lost);
+            rc = run_power(seed, 0, why, sizeof why, &lost);
+        else if (strcmp(mode, "garble") == 0)
+            rc = run_power(seed, seed % 2 ? 512 : 4096, why, sizeof why, &lost);
         else if (strcmp(mode, "io") == 0)
             rc = run_io(seed, why, sizeof why);
+        else if (strcmp(mode, "bitflip") == 0)
+            rc = run_bitflip(seed, why, sizeof why, &counted);
+        else if (strcmp(mode, "swaplog") == 0)
+            rc = run_swaplog(seed, why, sizeof why, &counted);
+        else if (strcmp(mode, "header") == 0)
+            rc = run_header(seed, why, sizeof why, &counted);
+        else if (strcmp(mode, "index") == 0)
+            rc = run_index(seed, why, sizeof why, &counted);
         else
             rc = run_kill(seed, why, sizeof why, &child_errors);
         if (rc != 0) {
@@ -502,8 +533,17 @@ static int run_mode(const char *mode, uint64_t seed0, int runs)
            "acknowledged transfers found", mode, runs, (unsigned long long)seed0,
            (unsigned long long)(seed0 + (uint64_t)runs - 1), sec,
            (unsigned long long)acked_checked);
-    if (strcmp(mode, "power") == 0)
-        printf(", %llu unsynced writes lost or torn", (unsigned long long)lost);
+    if (strcmp(mode, "power") == 0 || strcmp(mode, "garble") == 0)
+        printf(", %llu unsynced writes lost, torn or garbled", (unsigned long long)lost);
+    if (strcmp(mode, "bitflip") == 0)
+        printf(", %llu opens refused (XX001), the others held every invariant",
+               (unsigned long long)counted);
+    if (strcmp(mode, "swaplog") == 0)
+        printf(", %llu opens refused", (unsigned long long)counted);
+    if (strcmp(mode, "header") == 0)
+        printf(", %llu interrupted writes of page 0", (unsigned long long)counted);
+    if (strcmp(mode, "index") == 0)
+        printf(", %llu damaged indexes reported by acidb_check", (unsigned long long)counted);
     printf(")\n");
     if (totals.committed > 0) /* the kill mode's workers live in children: not counted */
         printf("  workload: %llu committed, %llu refused (FOR UPDATE or CHECK), %llu overdrafts "
@@ -519,6 +559,10 @@ static int run_mode(const char *mode, uint64_t seed0, int runs)
     return 0;
 }
 
+static const char usage[] =
+    "usage: crash [--mode power|kill|io|garble|bitflip|swaplog|header|index|all] [--runs N] "
+    "[--seed S] [--break commit-sync|wal-rule] [--dir D] [--verbose]\n";
+
 int main(int argc, char **argv)
 {
     const char *mode = "all";
@@ -531,6 +575,8 @@ int main(int argc, char **argv)
             runs = atoi(argv[++i]);
         else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
             seed = strtoull(argv[++i], NULL, 0);
+        else if (strcmp(argv[i], "--verbose") == 0)
+            verbose = 1;
         else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
             snprintf(base_dir, sizeof base_dir, "%s", argv[++i]);
         else if (strcmp(argv[i], "--break") == 0 && i + 1 < argc) {
@@ -543,19 +589,22 @@ int main(int argc, char **argv)
                 return 2;
             }
         } else {
-            fprintf(stderr, "usage: crash [--mode power|kill|io|all] [--runs N] [--seed S] "
-                            "[--break commit-sync|wal-rule] [--dir D]\n");
+            fputs(usage, stderr);
             return 2;
         }
+    }
+    int known = strcmp(mode, "all") == 0;
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++)
+        known |= strcmp(mode, modes[m].name) == 0;
+    if (!known) {
+        fputs(usage, stderr);
+        return 2;
     }
     printf("crash: seed %llu%s\n", (unsigned long long)seed,
            test_break ? " — DELIBERATELY BROKEN BUILD: a failure is the expected result" : "");
     int bad = 0;
-    if (strcmp(mode, "power") == 0 || strcmp(mode, "all") == 0)
-        bad |= run_mode("power", seed, runs > 0 ? runs : 1000);
-    if (!bad && (strcmp(mode, "kill") == 0 || strcmp(mode, "all") == 0))
-        bad |= run_mode("kill", seed, runs > 0 ? runs : 100);
-    if (!bad && (strcmp(mode, "io") == 0 || strcmp(mode, "all") == 0))
-        bad |= run_mode("io", seed, runs > 0 ? runs : 200);
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0] && !bad; m++)
+        if (strcmp(mode, modes[m].name) == 0 || strcmp(mode, "all") == 0)
+            bad |= run_mode(modes[m].name, seed, runs > 0 ? runs : modes[m].quick);
     return bad;
 }

@@ -2,6 +2,7 @@
  * fuzz_util.c — see fuzz_util.h.
  */
 #include "tests/fuzz/fuzz_util.h"
+#include "wal/log.h" /* the log format: WAL_BLOCK, WAL_HDR_SIZE */
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -383,10 +384,12 @@ void fz_set_db_id(uint8_t *img, size_t n, const uint8_t db_id[16])
 
 void fz_fix_log_checksums(uint8_t *img, size_t n, const uint8_t db_id[16])
 {
-    for (size_t h = 0; h < 2 && (h + 1) * 256 <= n; h++)
-        put_u64(img + h * 256 + 248, XXH3_64bits(img + h * 256, 248));
+    /* Format 3 (wal/README.md): a 256-byte header copy at the start of each of the first two
+     * blocks, its checksum in its last 8 bytes. */
+    for (size_t h = 0; h < 2 && h * WAL_BLOCK + 256 <= n; h++)
+        put_u64(img + h * WAL_BLOCK + 248, XXH3_64bits(img + h * WAL_BLOCK, 248));
     uint64_t seed = XXH3_64bits(db_id, 16);
-    size_t off = 512;
+    size_t off = WAL_HDR_SIZE;
     while (off + 25 <= n) { /* WAL_REC_MIN */
         uint64_t len = get_le(img + off, 4);
         if (len < 25 || len > n - off)

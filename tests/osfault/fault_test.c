@@ -386,3 +386,141 @@ Test(fault, creating_a_database_syncs_its_directory)
     cr_assert_eq(pgr_close(p), ST_OK);
     os_fault_free(f);
 }
+
+/* The garbling model (os_fault_set_garble). */
+static uint8_t g_old[8 * 4096], g_new[4096];
+
+/* One garbling cut: a file of 4 synced sectors of 'o', then unsynced writes of 'n' that cover
+ * only bytes [10, 110) of sector 1 and the second half of sector 3 plus half a sector past the
+ * end, then the power fails. Returns the disk bytes (size in *size). */
+static void garble_one(unsigned ss, uint64_t seed, uint8_t *disk, size_t cap, size_t *size)
+{
+    os_fault *f;
+    cr_assert_eq(os_fault_new(NULL, seed, &f), ST_OK);
+    os_fault_set_garble(f, ss);
+    os_vfs *v = os_fault_vfs(f);
+    os_file *fl;
+    unlink(path);
+    cr_assert_eq(v->open(v, path, OS_OPEN_CREATE, &fl), ST_OK);
+    memset(g_old, 'o', sizeof g_old);
+    memset(g_new, 'n', sizeof g_new);
+    cr_assert_eq(os_write(fl, g_old, (size_t)4 * ss, 0), ST_OK);
+    cr_assert_eq(os_sync(fl), ST_OK);
+    cr_assert_eq(os_write(fl, g_new, 100, ss + 10), ST_OK);
+    cr_assert_eq(os_write(fl, g_new, ss, 3 * ss + ss / 2), ST_OK);
+    uint64_t lost = os_fault_power_loss(f);
+    cr_assert_eq(lost, os_fault_cut_lost(f));
+    cr_assert_leq(lost, 2);
+    os_close(fl);
+    os_fault_free(f);
+    *size = read_disk(path, disk, cap);
+}
+
+Test(fault, garbling_cut_destroys_whole_sectors_including_bytes_the_write_did_not_cover)
+{
+    static const unsigned sizes[] = {512, 4096};
+    for (size_t z = 0; z < 2; z++) {
+        unsigned ss = sizes[z];
+        int saw_new = 0, saw_old = 0, saw_garbage = 0, saw_old_bytes_destroyed = 0;
+        for (uint64_t seed = env_seed(); seed < env_seed() + 60; seed++) {
+            static uint8_t disk[6 * 4096], want_new[4096];
+            size_t size;
+            garble_one(ss, seed, disk, sizeof disk, &size);
+            cr_assert(size == 4 * ss || size == 4 * ss + ss / 2,
+                      "sector %u seed %llu: size %zu; garbage must not grow the file further",
+                      ss, (unsigned long long)seed, size);
+            for (size_t b = 0; b < 4 * ss; b++)
+                if (b / ss == 0 || b / ss == 2)
+                    cr_assert_eq(disk[b], 'o', "sector %u seed %llu: untouched sector %zu "
+                                 "changed at byte %zu", ss, (unsigned long long)seed, b / ss, b);
+            memset(want_new, 'o', ss);
+            memset(want_new + 10, 'n', 100);
+            const uint8_t *s1 = disk + ss;
+            if (memcmp(s1, want_new, ss) == 0) {
+                saw_new = 1;
+            } else if (memcmp(s1, g_old, ss) == 0) {
+                saw_old = 1;
+            } else {
+                saw_garbage = 1;
+                for (size_t b = 0; b < ss; b++)
+                    saw_old_bytes_destroyed |= (b < 10 || b >= 110) && s1[b] != 'o';
+            }
+        }
+        cr_assert(saw_new && saw_old && saw_garbage && saw_old_bytes_destroyed,
+                  "sector %u: fates of sector 1 seen: new %d old %d garbage %d (synced bytes "
+                  "outside the write destroyed %d)", ss, saw_new, saw_old, saw_garbage,
+                  saw_old_bytes_destroyed);
+    }
+}
+
+Test(fault, garbling_cut_replays_from_its_seed)
+{
+    static uint8_t a[6 * 4096], b[6 * 4096];
+    size_t na, nb;
+    int differs = 0;
+    for (uint64_t seed = env_seed(); seed < env_seed() + 10; seed++) {
+        garble_one(4096, seed, a, sizeof a, &na);
+        garble_one(4096, seed, b, sizeof b, &nb);
+        cr_assert(na == nb && memcmp(a, b, na) == 0, "seed %llu does not replay",
+                  (unsigned long long)seed);
+        garble_one(4096, seed + 1000, b, sizeof b, &nb);
+        differs |= na != nb || memcmp(a, b, na) != 0;
+    }
+    cr_assert(differs, "ten seeds and ten others all gave the same disk");
+}
+
+Test(fault, garbling_cut_spares_synced_sectors_no_pending_write_touches)
+{
+    enum { SS = 512, NSEC = 16 };
+    memset(g_new, 'n', sizeof g_new);
+    for (uint64_t seed = env_seed(); seed < env_seed() + 30; seed++) {
+        os_fault *f;
+        cr_assert_eq(os_fault_new(NULL, seed, &f), ST_OK);
+        os_fault_set_garble(f, SS);
+        os_vfs *v = os_fault_vfs(f);
+        os_file *fl;
+        unlink(path);
+        cr_assert_eq(v->open(v, path, OS_OPEN_CREATE, &fl), ST_OK);
+        static uint8_t synced[NSEC * SS], disk[NSEC * SS];
+        for (size_t i = 0; i < sizeof synced; i++)
+            synced[i] = (uint8_t)(i * 7 + seed);
+        /* Written and synced in several pieces (a log's records, say), then one sector
+         * rewritten whole and synced again: all of it is durable. */
+        for (size_t i = 0; i < NSEC; i += 4)
+            cr_assert_eq(os_write(fl, synced + i * SS, 4 * SS, i * SS), ST_OK);
+        cr_assert_eq(os_sync(fl), ST_OK);
+        cr_assert_eq(os_write(fl, synced + 5 * SS, SS, 5 * SS), ST_OK);
+        cr_assert_eq(os_sync(fl), ST_OK);
+        /* pending: a small write inside sector 9 and one straddling sectors 12-13 */
+        cr_assert_eq(os_write(fl, "xyz", 3, 9 * SS + 100), ST_OK);
+        cr_assert_eq(os_write(fl, g_new, 40, 13 * SS - 20), ST_OK);
+        os_fault_power_loss(f);
+        os_close(fl);
+        os_fault_free(f);
+        cr_assert_eq(read_disk(path, disk, sizeof disk), sizeof disk);
+        for (size_t b = 0; b < sizeof disk; b++) {
+            size_t sec = b / SS;
+            if (sec == 9 || sec == 12 || sec == 13)
+                continue;
+            cr_assert_eq(disk[b], synced[b], "seed %llu: synced byte %zu (sector %zu, touched "
+                         "by no pending write) changed", (unsigned long long)seed, b, sec);
+        }
+    }
+    /* With nothing pending a cut changes nothing at all. */
+    os_fault *f;
+    cr_assert_eq(os_fault_new(NULL, env_seed(), &f), ST_OK);
+    os_fault_set_garble(f, 4096);
+    os_vfs *v = os_fault_vfs(f);
+    os_file *fl;
+    unlink(path);
+    cr_assert_eq(v->open(v, path, OS_OPEN_CREATE, &fl), ST_OK);
+    cr_assert_eq(os_write(fl, g_new, 1000, 50), ST_OK);
+    cr_assert_eq(os_sync(fl), ST_OK);
+    cr_assert_eq(os_fault_power_loss(f), 0);
+    os_close(fl);
+    os_fault_free(f);
+    uint8_t disk[2048];
+    cr_assert_eq(read_disk(path, disk, sizeof disk), 1050);
+    for (size_t b = 50; b < 1050; b++)
+        cr_assert_eq(disk[b], 'n');
+}
