@@ -456,6 +456,7 @@ void pgr_log_state_get(pgr *p, pgr_log_state *out)
     out->generation = hdr_get(p, HDR_LOG_GEN);
     out->mark = hdr_get(p, HDR_LOG_MARK);
     out->end = hdr_get(p, HDR_LOG_END);
+    out->flushed = hdr_get(p, HDR_LOG_FLUSHED);
 }
 
 void pgr_log_state_put(pgr_page *hdr, const pgr_log_state *s)
@@ -466,6 +467,7 @@ void pgr_log_state_put(pgr_page *hdr, const pgr_log_state *s)
     put_u64(h + HDR_LOG_GEN, s->generation);
     put_u64(h + HDR_LOG_MARK, s->mark);
     put_u64(h + HDR_LOG_END, s->end);
+    put_u64(h + HDR_LOG_FLUSHED, s->flushed);
     pgr_mark_dirty(hdr);
 }
 

@@ -158,10 +158,13 @@ typedef struct pgr_log_state {
     uint64_t mark;        /* the log's checkpoint mark, max(master record, base LSN), had
                            * reached this when these fields were set */
     uint64_t end;         /* the log held every record below this LSN durably then */
+    uint64_t flushed;     /* the file holds every change logged below this LSN: the log's
+                           * redo start, max(master record, base LSN), may not be above it */
 } pgr_log_state;
 void pgr_log_state_get(pgr *p, pgr_log_state *out);
 /* Writes the fields into page 0; the caller holds it (pgr_header_get, inside a mini-
- * transaction so that the change is logged like any other change of page 0). */
+ * transaction so that the change is logged like any other change of page 0 — the one
+ * exception is wal/README.md's rule I2). */
 void pgr_log_state_put(pgr_page *hdr, const pgr_log_state *s);
 const char *pgr_path(const pgr *p);
 

@@ -25,6 +25,7 @@
 #define HDR_LOG_GEN 104
 #define HDR_LOG_MARK 112
 #define HDR_LOG_END 120
+#define HDR_LOG_FLUSHED 128
 #define HDR_LOG_NEEDED 1u
 #define FREE_NEXT 16 /* next pointer in a free page */
 

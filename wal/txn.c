@@ -170,7 +170,10 @@ int txm_announce_log(txm *tm)
      * before that log's base or master record moves, which is what its acceptance rests on. */
     if (s.needed && s.generation == gen)
         return ST_OK;
-    s = (pgr_log_state){.needed = 1, .generation = gen};
+    /* Every change below the log's base is in the file: a new log starts at the clean end;
+     * a log found had its base or master record reached by the file already (checked). */
+    s = (pgr_log_state){.needed = 1, .generation = gen,
+                        .flushed = log_mark(wal_checkpoint_lsn(tm->log), wal_base_lsn(tm->log))};
     if (tm->log_synced) {
         s.mark = log_mark(wal_checkpoint_lsn(tm->log), wal_base_lsn(tm->log));
         s.end = wal_durable_lsn(tm->log);
@@ -183,22 +186,44 @@ int txm_announce_log(txm *tm)
     return rc;
 }
 
-/* At each checkpoint: page 0 learns how far the log has durably come, so an older copy of
- * the log put back later is refused (rule I3). A lower bound: the values are taken before the
- * checkpoint writes page 0 and stay true after. */
-static int update_log_marks(txm *tm)
+/* At each checkpoint, right after its begin record: page 0 learns how far the log has
+ * durably come (so an older copy of the log put back later is refused, rule I3) and that the
+ * file will hold every change before the begin once the checkpoint has written it (so an older
+ * copy of the file is refused, I5). Step 2 writes page 0 after the pages, synced. A logged
+ * change of page 0 after the begin: a torn write of page 0 finds its full image (I2). */
+static int update_log_marks(txm *tm, uint64_t begin)
 {
     pgr_log_state s;
     pgr_log_state_get(tm->p, &s);
-    if (!s.needed || !tm->log_synced)
-        return ST_OK; /* closing cleanly; or nothing is ever synced (no_sync): claim nothing */
-    uint64_t mark = log_mark(wal_checkpoint_lsn(tm->log), wal_base_lsn(tm->log));
-    uint64_t end = wal_durable_lsn(tm->log);
-    if (s.mark == mark && s.end == end)
-        return ST_OK;
-    s.mark = mark;
-    s.end = end;
+    if (!s.needed)
+        return ST_OK; /* closing cleanly: nothing depends on the log any more */
+    if (tm->log_synced) { /* no_sync: nothing is synced, so nothing can be claimed */
+        s.mark = log_mark(wal_checkpoint_lsn(tm->log), wal_base_lsn(tm->log));
+        s.end = wal_durable_lsn(tm->log);
+    }
+    s.flushed = begin;
     return set_log_state(tm, &s); /* its automatic checkpoint is this one (in_checkpoint) */
+}
+
+/* Before the log is restarted at `base`: page 0 says the file holds every change below it,
+ * written and synced, so the restarted log (its records below `base` gone) is not taken for
+ * a log newer than the file (I5). Not logged (I2's exception): logging it would move the end
+ * past `base`; redo never needs it (records after the restart carry it, the older ones are
+ * gone) and never lowers it (records replayed are newer than the page 0 written here). */
+static int record_flushed(txm *tm, uint64_t base)
+{
+    pgr_log_state s;
+    pgr_log_state_get(tm->p, &s); /* only checkpoints (ckpt_mu, held) change them now */
+    if (!s.needed || s.flushed >= base)
+        return ST_OK;
+    s.flushed = base;
+    pgr_page *h;
+    int rc = pgr_header_get(tm->p, &h); /* no mini-transaction: a plain change */
+    if (rc != ST_OK)
+        return rc;
+    pgr_log_state_put(h, &s);
+    pgr_release(h);
+    return pgr_flush(tm->p);
 }
 
 enum { LOG_CREATE, LOG_REMOVE_AND_CREATE, LOG_OPEN };
@@ -243,6 +268,13 @@ static int check_log_identity(txm *tm, const char *path, const wal_peek_info *pk
                           "same moment", path, path, (unsigned long long)g,
                           (unsigned long long)h->generation);
         uint64_t mark = log_mark(pk->checkpoint_lsn, pk->base_lsn);
+        if (mark > h->flushed)
+            return st_set(ST_ECORRUPT, "the database file %s is older than its log %s-wal: "
+                          "recovery would start at LSN %llu, but the file holds the changes "
+                          "only up to LSN %llu (a copy taken before the log's last "
+                          "checkpoint?). Restore the database file and its log together, from "
+                          "the same moment", path, path, (unsigned long long)mark,
+                          (unsigned long long)h->flushed);
         if (mark < h->mark)
             return st_set(ST_ECORRUPT, "%s-wal is an older copy of the log of database %s: its "
                           "checkpoint mark is LSN %llu, but the database file shows the log had "
@@ -639,16 +671,17 @@ int txm_checkpoint(txm *tm)
         return ST_OK;
     pthread_mutex_lock(&tm->ckpt_mu);
     in_checkpoint = tm;
-    /* 0. Page 0 learns how far the log has durably come (I3); step 2 writes it. */
-    int rc = update_log_marks(tm);
     /* 1. Begin: from here on, a page's first change is logged as a full image. */
     pthread_rwlock_wrlock(&tm->ckpt_lock);
     wal_rec b = {.type = WAL_CKPT_BEGIN};
-    if (rc == ST_OK)
-        rc = wal_append(tm->log, &b);
+    int rc = wal_append(tm->log, &b);
     if (rc == ST_OK)
         tm->redo_lsn = b.lsn;
     pthread_rwlock_unlock(&tm->ckpt_lock);
+    /* 1b. Page 0 learns how far the log came and that the file is about to hold everything
+     *     before the begin (I3, I5); step 2 writes it. */
+    if (rc == ST_OK)
+        rc = update_log_marks(tm, b.lsn);
     /* 2. Every page changed before the begin goes to the file (each forcing the log first);
      *    transactions go on meanwhile. Redo after a crash starts at the begin record. */
     if (rc == ST_OK)
@@ -680,15 +713,26 @@ int txm_checkpoint(txm *tm)
      *    while it waits for that lock); then, under the lock, nothing may have been logged
      *    since — else the pages it stamped may be unsynced, and the restart is skipped. */
     if (rc == ST_OK && txm_idle(tm)) {
-        uint64_t end0 = wal_end_lsn(tm->log);
+        uint64_t end0 = wal_end_lsn(tm->log), base = 0;
         rc = pgr_flush(tm->p);
         pthread_rwlock_wrlock(&tm->ckpt_lock);
         dirty_count dc = {0};
         pgr_dirty_pages(tm->p, count_dirty, &dc);
         if (rc == ST_OK && txm_idle(tm) && dc.n == 0 && wal_end_lsn(tm->log) == end0 &&
-            wal_flush_to(tm->log, end0) == ST_OK && wal_restart(tm->log) == ST_OK)
-            tm->redo_lsn = wal_base_lsn(tm->log);
+            wal_flush_to(tm->log, end0) == ST_OK)
+            base = wal_end_lsn(tm->log); /* the restart's base, if nothing is logged meanwhile */
         pthread_rwlock_unlock(&tm->ckpt_lock);
+        /* 5b. Page 0 first says the file holds everything below that base (I5); then, if
+         *     still nothing was logged, the restart. */
+        if (base != 0 && record_flushed(tm, base) == ST_OK) {
+            pthread_rwlock_wrlock(&tm->ckpt_lock);
+            dc.n = 0;
+            pgr_dirty_pages(tm->p, count_dirty, &dc);
+            if (txm_idle(tm) && dc.n == 0 && wal_end_lsn(tm->log) == base &&
+                wal_restart(tm->log) == ST_OK)
+                tm->redo_lsn = wal_base_lsn(tm->log);
+            pthread_rwlock_unlock(&tm->ckpt_lock);
+        }
     }
     /* 6. Under a steady load there may never be an idle moment: then drop what lies before
      *    both the begin and the first record of every transaction in the end record's table

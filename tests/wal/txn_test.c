@@ -790,6 +790,46 @@ Test(txn, a_database_file_older_than_its_log_is_refused)
     unlink(backup);
 }
 
+/* The same generation: a copy of the file taken while it ran, put back after the log moved
+ * on through a checkpoint (which wrote the copy's missing pages into the real file and made
+ * the log's redo start after them). With a restart of the log (no transaction active at the
+ * checkpoint) and without one. */
+static void same_generation_copy(int keep_active)
+{
+    int64_t want[NCOUNTERS] = {0};
+    char backup[200];
+    snprintf(backup, sizeof backup, "%s.backup", db);
+    txm *tm = open_db(NULL, 64, 1u << 30, NULL);
+    transfers(tm, 5, want);
+    cr_assert_eq(pgr_flush(txm_pager(tm)), ST_OK, "%s", st_msg());
+    copy_file(db, backup);
+    txn *t = NULL;
+    if (keep_active) {
+        cr_assert_eq(txn_begin(tm, &t), ST_OK);
+        cr_assert_eq(counter_add(tm, t, 9, 1), ST_OK);
+    }
+    transfers(tm, 5, want);
+    uint64_t base = wal_base_lsn(txm_log(tm));
+    cr_assert_eq(txm_checkpoint(tm), ST_OK, "%s", st_msg());
+    cr_assert(keep_active == (wal_base_lsn(txm_log(tm)) == base), "the log %s restarted",
+              keep_active ? "was" : "was not");
+    transfers(tm, 5, want);
+    txm_abandon(tm);
+    copy_file(backup, db);
+    assert_refused(ST_ECORRUPT, "older than its log");
+    unlink(backup);
+}
+
+Test(txn, a_copy_of_the_file_older_than_the_logs_checkpoint_is_refused)
+{
+    same_generation_copy(1);
+}
+
+Test(txn, a_copy_of_the_file_older_than_the_logs_restart_is_refused)
+{
+    same_generation_copy(0);
+}
+
 /* The same with a copy taken after a clean close (generation 1): the log of generation 2 has
  * been checkpointed since, so it cannot be replayed onto the copy. */
 Test(txn, a_cleanly_closed_copy_older_than_its_log_is_refused)
