@@ -9,6 +9,7 @@
 #include "pager/pager_int.h"
 #include "pager/status.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -111,8 +112,47 @@ static int create_file(pgr *p, uint32_t ps)
     return rc;
 }
 
+/* Whether page 0, read with page size ps, has a valid checksum. */
+static int header_checksum_ok(pgr *p, uint32_t ps, int *ok)
+{
+    uint8_t *page = malloc(ps);
+    if (page == NULL)
+        return st_set(ST_ENOMEM, "out of memory opening %s", p->path);
+    size_t got = 0;
+    int rc = os_read(p->file, page, ps, 0, &got);
+    *ok = rc == ST_OK && got == ps &&
+          bp_checksum(page, ps, 0) == get_u64(page + ps - PGR_TRAILER_SIZE);
+    free(page);
+    return rc;
+}
+
+/* Page 0 failed validation and the log can rebuild it (pgr_options.torn_header_ok): its page
+ * size and database id come from the log's header, the page count from the file size (in
+ * pgr_open). Whatever of the first sector survived must agree with the log: the magic intact
+ * but another database id is another database's log, never a torn write (no write changes
+ * the id or the page size, so old and new bytes agree). */
+static int accept_torn_header(pgr *p, const pgr_options *o, const uint8_t *first, int magic,
+                              uint64_t size)
+{
+    uint32_t ps = o->log_page_size;
+    if (magic && memcmp(first + HDR_DB_ID, o->log_db_id, 16) != 0)
+        return st_set(ST_ENOTDB, "log file %s-wal belongs to another database (its database id "
+                      "differs from the one in %s, whose file header is damaged)", p->path,
+                      p->path);
+    uint32_t own = magic ? get_u32(first + HDR_PAGE_SIZE) : 0;
+    if (magic && valid_page_size(own) && own != ps)
+        return st_set(ST_ECORRUPT, "%s: page 0 (the file header) is damaged, and it names page "
+                      "size %u while its log %s-wal says %u", p->path, own, p->path, ps);
+    if (size < ps)
+        return st_set(ST_ECORRUPT, "%s is truncated: %llu bytes, shorter than its first page "
+                      "(%u bytes)", p->path, (unsigned long long)size, ps);
+    p->header_torn = 1;
+    p->page_size = ps;
+    return ST_OK;
+}
+
 /* Checks an existing file's header without writing anything; sets p->page_size. */
-static int validate_file(pgr *p, int torn_ok)
+static int validate_file(pgr *p, const pgr_options *o)
 {
     uint64_t size;
     int rc = os_size(p->file, &size);
@@ -127,15 +167,27 @@ static int validate_file(pgr *p, int torn_ok)
     rc = os_read(p->file, first, sizeof first, 0, &got);
     if (rc != ST_OK)
         return rc;
-    if (got < HDR_MAGIC + 16 || memcmp(first + HDR_MAGIC, PGR_MAGIC, 16) != 0)
+    int magic = got >= HDR_MAGIC + 16 && memcmp(first + HDR_MAGIC, PGR_MAGIC, 16) == 0;
+    uint32_t version = magic ? get_u32(first + HDR_VERSION) : 0;
+    uint32_t ps = magic ? get_u32(first + HDR_PAGE_SIZE) : 0;
+    if (o->torn_header_ok && valid_page_size(o->log_page_size)) {
+        /* A log can rebuild page 0: anything short of the magic, a page size and a valid
+         * checksum is a torn or garbled header write, not a reason to refuse. A page 0 that
+         * has them is judged strictly below (a valid newer-format header is never "torn"). */
+        int ok = 0;
+        if (magic && valid_page_size(ps) && size >= ps &&
+            (rc = header_checksum_ok(p, ps, &ok)) != ST_OK)
+            return rc;
+        if (!ok)
+            return accept_torn_header(p, o, first, magic, size);
+    }
+    if (!magic)
         return st_set(ST_ENOTDB, "%s is not an acidb database (no acidb header)", p->path);
-    uint32_t version = get_u32(first + HDR_VERSION);
     if (version > PGR_FORMAT_VERSION)
         return st_set(ST_EVERSION, "%s was written in acidb format version %u; this build "
                       "reads format version %u and older", p->path, version, PGR_FORMAT_VERSION);
     if (version == 0)
         return st_set(ST_ECORRUPT, "%s: header format version is 0", p->path);
-    uint32_t ps = get_u32(first + HDR_PAGE_SIZE);
     if (!valid_page_size(ps))
         return st_set(ST_ECORRUPT, "%s: header names an invalid page size %u", p->path, ps);
     if (size < ps)
@@ -146,26 +198,16 @@ static int validate_file(pgr *p, int torn_ok)
     if (page == NULL)
         return st_set(ST_ENOMEM, "out of memory opening %s", p->path);
     rc = os_read(p->file, page, ps, 0, &got);
-    if (rc == ST_OK && bp_checksum(page, ps, 0) != get_u64(page + ps - PGR_TRAILER_SIZE)) {
-        if (torn_ok) {
-            /* Its first sector names a plausible page size: a torn header write, which the
-             * log will rebuild. Nothing else in it can be trusted until then — except the
-             * database id, which no write ever changes (old and new bytes agree), and which
-             * the log's header is checked against. */
-            memcpy(p->torn_id, page + HDR_DB_ID, 16);
-            free(page);
-            p->header_torn = 1;
-            p->page_size = ps;
-            return ST_OK;
-        }
-        rc = st_set(ST_ECORRUPT, "%s: checksum mismatch on page 0 (the file header)", p->path);
-    }
+    if (rc == ST_OK && bp_checksum(page, ps, 0) != get_u64(page + ps - PGR_TRAILER_SIZE))
+        rc = st_set(ST_ECORRUPT, "%s: checksum mismatch on page 0 (the file header), and no "
+                    "log (%s-wal) to rebuild it from", p->path, p->path);
     if (rc == ST_OK && page[8] != PGR_T_HEADER)
         rc = st_set(ST_ECORRUPT, "%s: page 0 has type %u, not the header type", p->path, page[8]);
     uint64_t count = get_u64(page + HDR_PAGE_COUNT);
     uint64_t free_head = get_u64(page + HDR_FREE_HEAD);
     uint64_t free_count = get_u64(page + HDR_FREE_COUNT);
     uint64_t catalog = get_u64(page + HDR_CATALOG);
+    uint32_t log_flags = get_u32(page + HDR_LOG_FLAGS);
     free(page);
     if (rc != ST_OK)
         return rc;
@@ -182,6 +224,9 @@ static int validate_file(pgr *p, int torn_ok)
                       "free count %llu, catalog root %llu, %llu pages)", p->path,
                       (unsigned long long)free_head, (unsigned long long)free_count,
                       (unsigned long long)catalog, (unsigned long long)count);
+    if ((log_flags & ~HDR_LOG_NEEDED) != 0)
+        return st_set(ST_ECORRUPT, "%s: header log flags 0x%x have unknown bits", p->path,
+                      log_flags);
     p->page_size = ps;
     return ST_OK;
 }
@@ -256,7 +301,7 @@ int pgr_open(const char *path, const pgr_options *opts, pgr **out)
             p->page_size = new_ps;
             rc = create_file(p, new_ps);
         } else {
-            rc = validate_file(p, o->torn_header_ok);
+            rc = validate_file(p, o);
         }
     }
     if (rc == ST_OK)
@@ -270,7 +315,7 @@ int pgr_open(const char *path, const pgr_options *opts, pgr **out)
         if (rc == ST_OK)
             rc = pgr_get_for_redo(p, 0, 1, &p->hdr);
         if (rc == ST_OK) {
-            memcpy(p->hdr->data + HDR_DB_ID, p->torn_id, 16);
+            memcpy(p->hdr->data + HDR_DB_ID, o->log_db_id, 16);
             pgr_set_page_lsn(p->hdr->data, 0); /* older than any record: redo applies all */
             pthread_rwlock_unlock(&p->hdr->latch); /* keep the pin, drop the latch */
         }
@@ -404,6 +449,27 @@ int pgr_set_catalog_root(pgr *p, uint64_t root) { return hdr_set(p, HDR_CATALOG,
 uint64_t pgr_checkpoint_lsn(pgr *p) { return hdr_get(p, HDR_CKPT_LSN); }
 int pgr_set_checkpoint_lsn(pgr *p, uint64_t lsn) { return hdr_set(p, HDR_CKPT_LSN, lsn); }
 const char *pgr_path(const pgr *p) { return p->path; }
+
+void pgr_log_state_get(pgr *p, pgr_log_state *out)
+{
+    out->needed = (int)(hdr_get(p, HDR_LOG_FLAGS) & HDR_LOG_NEEDED); /* low half: the flags */
+    out->generation = hdr_get(p, HDR_LOG_GEN);
+    out->mark = hdr_get(p, HDR_LOG_MARK);
+    out->end = hdr_get(p, HDR_LOG_END);
+    out->flushed = hdr_get(p, HDR_LOG_FLUSHED);
+}
+
+void pgr_log_state_put(pgr_page *hdr, const pgr_log_state *s)
+{
+    assert(hdr->pgno == 0);
+    uint8_t *h = hdr->data;
+    put_u32(h + HDR_LOG_FLAGS, s->needed ? HDR_LOG_NEEDED : 0);
+    put_u64(h + HDR_LOG_GEN, s->generation);
+    put_u64(h + HDR_LOG_MARK, s->mark);
+    put_u64(h + HDR_LOG_END, s->end);
+    put_u64(h + HDR_LOG_FLUSHED, s->flushed);
+    pgr_mark_dirty(hdr);
+}
 
 void pgr_db_id(pgr *p, uint8_t id[16])
 {

@@ -65,11 +65,16 @@ typedef struct pgr_options {
     uint32_t page_size;       /* for a new file; 0: PGR_DEFAULT_PAGE; ignored when opening */
     int create;               /* create the file if it does not exist */
     int readonly;             /* open read-only: every write is refused with ST_EREADONLY */
-    /* Accept a page 0 whose checksum fails when its first-sector fields (magic, version, page
-     * size) are sane: a write of the header torn by a crash, which the WAL's recovery rebuilds
-     * from a full image (txm_open sets this when a log exists). pgr_header_torn() reports it
-     * and the page count comes from the file size until redo has rebuilt the header. */
+    /* Accept a page 0 that fails validation (magic, page size or checksum — a write
+     * of the header torn or garbled by a crash) when the database's log can rebuild it: txm_open
+     * sets this when `<db>-wal` has a verifying header, and passes that header's page size and
+     * database id, which are used instead of the page's. pgr_header_torn() reports it and the
+     * page count comes from the file size until redo has rebuilt the header from its full
+     * image. A page 0 whose first sector still carries the magic must agree with the log on
+     * the database id and page size (ST_ENOTDB / ST_ECORRUPT otherwise). */
     int torn_header_ok;
+    uint32_t log_page_size;
+    uint8_t log_db_id[16];
     pgr_before_write_fn before_write;
     void *before_write_ctx;
 } pgr_options;
@@ -143,6 +148,24 @@ int pgr_set_catalog_root(pgr *p, uint64_t root);
 uint64_t pgr_checkpoint_lsn(pgr *p);
 int pgr_set_checkpoint_lsn(pgr *p, uint64_t lsn);
 void pgr_db_id(pgr *p, uint8_t id[16]);
+
+/* What page 0 says about the database's log (pager/README.md, "Page 0"). The pager stores
+ * these fields and checks nothing about them; the transaction layer keeps them and checks the
+ * log against them at open (wal/README.md, "The log identity check"). */
+typedef struct pgr_log_state {
+    int needed;           /* the database needs its log: changes may exist only there */
+    uint64_t generation;  /* the log it needs (needed), or the last one it had (clean) */
+    uint64_t mark;        /* the log's checkpoint mark, max(master record, base LSN), had
+                           * reached this when these fields were set */
+    uint64_t end;         /* the log held every record below this LSN durably then */
+    uint64_t flushed;     /* the file holds every change logged below this LSN: the log's
+                           * redo start, max(master record, base LSN), may not be above it */
+} pgr_log_state;
+void pgr_log_state_get(pgr *p, pgr_log_state *out);
+/* Writes the fields into page 0; the caller holds it (pgr_header_get, inside a mini-
+ * transaction so that the change is logged like any other change of page 0 — the one
+ * exception is wal/README.md's rule I2). */
+void pgr_log_state_put(pgr_page *hdr, const pgr_log_state *s);
 const char *pgr_path(const pgr *p);
 
 /* Usable bytes of a page for content below the trailer. */

@@ -21,6 +21,12 @@
 #define HDR_CATALOG 64
 #define HDR_CKPT_LSN 72
 #define HDR_DB_ID 80
+#define HDR_LOG_FLAGS 96 /* u32: bit 0 = the log is needed */
+#define HDR_LOG_GEN 104
+#define HDR_LOG_MARK 112
+#define HDR_LOG_END 120
+#define HDR_LOG_FLUSHED 128
+#define HDR_LOG_NEEDED 1u
 #define FREE_NEXT 16 /* next pointer in a free page */
 
 #define USAGE_MAX 5 /* GCLOCK cap: a page hit five times survives five sweeps */
@@ -93,8 +99,7 @@ struct pgr {
     /* An fdatasync failed: the kernel may have dropped dirty pages we believe written, so every
      * later write and flush is refused (wal/README.md L4 applies to the database file too). */
     atomic_bool failed;
-    int header_torn; /* page 0 failed its checksum at open (torn_header_ok): set until redo */
-    uint8_t torn_id[16];
+    int header_torn; /* page 0 failed validation at open (torn_header_ok): set until redo */
 
     atomic_uint_fast64_t st_hits, st_misses, st_reads, st_writes, st_evictions, st_syncs;
 };

@@ -188,8 +188,23 @@ static int analyse(txm *tm, uint64_t from, uint64_t end, analysis *a)
     return rc;
 }
 
+/* A page read from the file may not be newer than the log: its LSN is the start of the last
+ * record that changed it, which was durable before the page was written (the WAL rule). A
+ * page LSN at or beyond the log's end proves the log lost durable records this page depends
+ * on (an older copy of the log, or damage): replaying what is left would be silently wrong. */
+static int check_page_lsn(txm *tm, uint64_t pgno, uint64_t page_lsn, uint64_t log_end)
+{
+    if (page_lsn < log_end)
+        return ST_OK;
+    return st_set(ST_ECORRUPT, "%s: page %llu has LSN %llu, at or beyond the end of the log "
+                  "%s-wal (LSN %llu): the log lost durable records the page depends on (an "
+                  "older copy of the log, or a damaged one). Put back the log that was beside "
+                  "the file at the crash", pgr_path(tm->p), (unsigned long long)pgno,
+                  (unsigned long long)page_lsn, pgr_path(tm->p), (unsigned long long)log_end);
+}
+
 /* Applies the page entries of one record to every page older than it. */
-static int redo_record(txm *tm, const wal_rec *r, uint64_t *page_limit)
+static int redo_record(txm *tm, const wal_rec *r, uint64_t *page_limit, uint64_t log_end)
 {
     uint32_t ps = pgr_page_size(tm->p);
     size_t pos = 0;
@@ -210,6 +225,11 @@ static int redo_record(txm *tm, const wal_rec *r, uint64_t *page_limit)
         int rc = pgr_get_for_redo(tm->p, e.pgno, e.kind == WAL_FULL, &pg);
         if (rc != ST_OK)
             return rc;
+        /* Pages redo stamped are below the end; every other one came from the file. */
+        if ((rc = check_page_lsn(tm, e.pgno, pgr_page_lsn(pgr_data(pg)), log_end)) != ST_OK) {
+            pgr_release(pg);
+            return rc;
+        }
         if (pgr_page_lsn(pgr_data(pg)) < r->lsn) {
             if (wal_entry_apply(&e, pgr_data(pg), ps) != 0) {
                 pgr_release(pg);
@@ -244,7 +264,7 @@ static int redo(txm *tm, uint64_t from, uint64_t end)
         if ((++n & 1023) == 0)
             progress(tm, "redo", r.lsn - from, end - from);
         if ((r.type == WAL_UPDATE || r.type == WAL_CLR) && r.redo_len > 0)
-            rc = redo_record(tm, &r, &page_limit);
+            rc = redo_record(tm, &r, &page_limit, end);
     }
     if (rc == ST_ENOTFOUND)
         rc = ST_OK;
@@ -317,11 +337,22 @@ int txm_recover(txm *tm)
     memset(&tm->rec, 0, sizeof tm->rec);
     tm->redo_lsn = base;
     atomic_store(&tm->last_ckpt_end, end);
+    if (!pgr_header_torn(tm->p)) {
+        pgr_page *h;
+        int rc = pgr_get(tm->p, 0, PGR_SHARED, &h);
+        if (rc == ST_OK) {
+            rc = check_page_lsn(tm, 0, pgr_page_lsn(pgr_data(h)), end);
+            pgr_release(h);
+        }
+        if (rc != ST_OK)
+            return rc;
+    }
     if (end == base) {
         if (pgr_header_torn(tm->p))
-            return st_set(ST_ECORRUPT, "%s: checksum mismatch on page 0 (the file header), and "
-                          "the log is empty", pgr_path(tm->p));
-        return ST_OK; /* an empty log: the last shutdown was clean, or nothing was logged */
+            return st_set(ST_ECORRUPT, "%s: page 0 (the file header) is damaged, and the log "
+                          "is empty: nothing can rebuild it", pgr_path(tm->p));
+        /* An empty log: the last shutdown was clean, or nothing was logged. */
+        return txm_announce_log(tm);
     }
     double t0 = now_seconds();
     tm->rec.needed = 1;
@@ -336,8 +367,11 @@ int txm_recover(txm *tm)
         tm->next_id = a.max_id + 1;
         pthread_mutex_unlock(&tm->tt_mu);
         tm->redo_lsn = from; /* pages first changed from now on get full images */
-        rc = undo_losers(tm, &a);
+        /* Before undo logs anything: page 0 says it needs this log (I1). */
+        rc = txm_announce_log(tm);
     }
+    if (rc == ST_OK)
+        rc = undo_losers(tm, &a);
     free(a.e);
     free(a.ended);
     if (rc == ST_OK)

@@ -126,6 +126,199 @@ static void txm_free(txm *tm)
     free(tm);
 }
 
+/* ---- the log identity (wal/README.md, "The log identity check") ------------------------- */
+
+/* The log's checkpoint mark: neither its master record nor its base LSN ever goes back over
+ * the life of one log (a restart moves the base past an old master, a compaction keeps the
+ * master), so their maximum only grows. */
+static uint64_t log_mark(uint64_t checkpoint_lsn, uint64_t base_lsn)
+{
+    return checkpoint_lsn > base_lsn ? checkpoint_lsn : base_lsn;
+}
+
+/* Writes the log fields of page 0 in a redo-only mini-transaction: logged like every change
+ * of page 0, so redo replays them in order (a full image of page 0 never rolls them back
+ * past what the log says) and a torn write of page 0 always finds its image in the log. */
+static int set_log_state(txm *tm, const pgr_log_state *s)
+{
+    mtr *m;
+    int rc = mtr_begin(tm, NULL, &m);
+    if (rc != ST_OK)
+        return rc;
+    pgr_page *h;
+    rc = pgr_header_get(tm->p, &h);
+    if (rc != ST_OK) {
+        mtr_abandon(m);
+        return rc;
+    }
+    pgr_log_state_put(h, s);
+    pgr_release(h); /* held by the mtr until it commits */
+    return mtr_commit(m, 0, NULL, 0);
+}
+
+/* The database file says it needs this log, durably, before anything that matters is logged
+ * (wal/README.md, "The log identity check", rule I1): the log exists first (created, or the
+ * one found), then page 0 says "needs generation g", synced. Nothing to do when it says so
+ * already. */
+int txm_announce_log(txm *tm)
+{
+    pgr_log_state s;
+    pgr_log_state_get(tm->p, &s);
+    uint64_t gen = wal_generation(tm->log);
+    /* Said so in memory: on disk too, or (a log of the next generation whose announcing
+     * record redo just replayed) written by the checkpoint that ends recovery, in its step 2 —
+     * before that log's base or master record moves, which is what its acceptance rests on. */
+    if (s.needed && s.generation == gen)
+        return ST_OK;
+    /* Every change below the log's base is in the file: a new log starts at the clean end;
+     * a log found had its base or master record reached by the file already (checked). */
+    s = (pgr_log_state){.needed = 1, .generation = gen,
+                        .flushed = log_mark(wal_checkpoint_lsn(tm->log), wal_base_lsn(tm->log))};
+    if (tm->log_synced) {
+        s.mark = log_mark(wal_checkpoint_lsn(tm->log), wal_base_lsn(tm->log));
+        s.end = wal_durable_lsn(tm->log);
+    }
+    int rc = set_log_state(tm, &s);
+    if (rc == ST_OK)
+        rc = wal_flush_to(tm->log, wal_end_lsn(tm->log));
+    if (rc == ST_OK)
+        rc = pgr_flush(tm->p); /* page 0 last, synced (pager/README.md, "Flushing") */
+    return rc;
+}
+
+/* At each checkpoint, right after its begin record: page 0 learns how far the log has
+ * durably come (so an older copy of the log put back later is refused, rule I3) and that the
+ * file will hold every change before the begin once the checkpoint has written it (so an older
+ * copy of the file is refused, I5). Step 2 writes page 0 after the pages, synced. A logged
+ * change of page 0 after the begin: a torn write of page 0 finds its full image (I2). */
+static int update_log_marks(txm *tm, uint64_t begin)
+{
+    pgr_log_state s;
+    pgr_log_state_get(tm->p, &s);
+    if (!s.needed)
+        return ST_OK; /* closing cleanly: nothing depends on the log any more */
+    if (tm->log_synced) { /* no_sync: nothing is synced, so nothing can be claimed */
+        s.mark = log_mark(wal_checkpoint_lsn(tm->log), wal_base_lsn(tm->log));
+        s.end = wal_durable_lsn(tm->log);
+    }
+    s.flushed = begin;
+    return set_log_state(tm, &s); /* its automatic checkpoint is this one (in_checkpoint) */
+}
+
+/* Before the log is restarted at `base`: page 0 says the file holds every change below it,
+ * written and synced, so the restarted log (its records below `base` gone) is not taken for
+ * a log newer than the file (I5). Not logged (I2's exception): logging it would move the end
+ * past `base`; redo never needs it (records after the restart carry it, the older ones are
+ * gone) and never lowers it (records replayed are newer than the page 0 written here). */
+static int record_flushed(txm *tm, uint64_t base)
+{
+    pgr_log_state s;
+    pgr_log_state_get(tm->p, &s); /* only checkpoints (ckpt_mu, held) change them now */
+    if (!s.needed || s.flushed >= base)
+        return ST_OK;
+    s.flushed = base;
+    pgr_page *h;
+    int rc = pgr_header_get(tm->p, &h); /* no mini-transaction: a plain change */
+    if (rc != ST_OK)
+        return rc;
+    pgr_log_state_put(h, &s);
+    pgr_release(h);
+    return pgr_flush(tm->p);
+}
+
+enum { LOG_CREATE, LOG_REMOVE_AND_CREATE, LOG_OPEN };
+
+/* Judges the log found beside the database (pk; NULL: none) against what page 0 says (h),
+ * without changing anything (wal/README.md, "The log identity check"). *plan says what to do
+ * with it. */
+static int check_log_identity(txm *tm, const char *path, const wal_peek_info *pk,
+                              const pgr_log_state *h, int *plan)
+{
+    uint64_t closed_end = pgr_checkpoint_lsn(tm->p);
+    if (pk == NULL) {
+        *plan = LOG_CREATE;
+        if (h->needed)
+            return st_set(ST_ECORRUPT, "the log %s-wal of database %s is missing, and the "
+                          "database needs it (log generation %llu): it holds committed "
+                          "transactions that are not yet in the database file. Restore "
+                          "%s-wal beside the database file and open again; never open the "
+                          "database without it (a fresh log would silently lose those "
+                          "transactions)", path, path, (unsigned long long)h->generation, path);
+        return ST_OK;
+    }
+    uint8_t id[16];
+    pgr_db_id(tm->p, id);
+    if (memcmp(id, pk->db_id, 16) != 0)
+        return st_set(ST_ENOTDB, "log file %s-wal belongs to another database (its database id "
+                      "differs from the database file's): put back the log that belongs to "
+                      "%s, or move this one away if %s was closed cleanly", path, path, path);
+    uint64_t g = pk->generation;
+    if (h->needed) {
+        *plan = LOG_OPEN;
+        if (g < h->generation)
+            return st_set(ST_ECORRUPT, "%s-wal is a stale log of database %s (log generation "
+                          "%llu; the database file needs generation %llu): put back the log "
+                          "that was beside the database file and open again; do not delete "
+                          "it", path, path, (unsigned long long)g,
+                          (unsigned long long)h->generation);
+        if (g > h->generation)
+            return st_set(ST_ECORRUPT, "the database file %s is older than its log %s-wal (log "
+                          "generation %llu; the file knows generation %llu): restored without "
+                          "its log? Restore the database file and its log together, from the "
+                          "same moment", path, path, (unsigned long long)g,
+                          (unsigned long long)h->generation);
+        uint64_t mark = log_mark(pk->checkpoint_lsn, pk->base_lsn);
+        if (mark > h->flushed)
+            return st_set(ST_ECORRUPT, "the database file %s is older than its log %s-wal: "
+                          "recovery would start at LSN %llu, but the file holds the changes "
+                          "only up to LSN %llu (a copy taken before the log's last "
+                          "checkpoint?). Restore the database file and its log together, from "
+                          "the same moment", path, path, (unsigned long long)mark,
+                          (unsigned long long)h->flushed);
+        if (mark < h->mark)
+            return st_set(ST_ECORRUPT, "%s-wal is an older copy of the log of database %s: its "
+                          "checkpoint mark is LSN %llu, but the database file shows the log had "
+                          "reached LSN %llu. Put back the current log (the one that was beside "
+                          "the file at the crash) and open again", path, path,
+                          (unsigned long long)mark, (unsigned long long)h->mark);
+        return ST_OK;
+    }
+    if (g == h->generation) {
+        /* A clean close stopped before removing its log: the file holds everything. The log
+         * is never replayed (an older copy would roll back what the file has). */
+        *plan = LOG_REMOVE_AND_CREATE;
+        return ST_OK;
+    }
+    uint64_t fresh_base = closed_end > WAL_HDR_SIZE ? closed_end : WAL_HDR_SIZE; /* wal_open's */
+    if (g == h->generation + 1 && pk->base_lsn == fresh_base && pk->checkpoint_lsn == 0) {
+        /* Made by the open after the clean close, which crashed before page 0 said so (I1):
+         * it starts where the clean close ended and never checkpointed, so replaying it
+         * whole onto the file repeats exactly what happened. */
+        *plan = LOG_OPEN;
+        return ST_OK;
+    }
+    if (g > h->generation)
+        return st_set(ST_ECORRUPT, "the database file %s is older than its log %s-wal (log "
+                      "generation %llu; the file was closed cleanly with generation %llu): "
+                      "restored without its log? Restore the database file and its log "
+                      "together, from the same moment", path, path, (unsigned long long)g,
+                      (unsigned long long)h->generation);
+    return st_set(ST_ECORRUPT, "%s-wal is a stale log of database %s (log generation %llu, "
+                  "older than the generation %llu the file last used); the database was "
+                  "closed cleanly and does not need it: move it away and open again", path,
+                  path, (unsigned long long)g, (unsigned long long)h->generation);
+}
+
+static int remove_log(const char *path, os_vfs *vfs)
+{
+    char wal_path[4096];
+    snprintf(wal_path, sizeof wal_path, "%s-wal", path);
+    int rc = vfs->remove(vfs, wal_path);
+    if (rc == ST_OK)
+        rc = vfs->sync_dir(vfs, wal_path);
+    return rc;
+}
+
 int txm_open(const char *path, const txm_options *opts, txm **out)
 {
     txm_options defaults = {0};
@@ -140,6 +333,7 @@ int txm_open(const char *path, const txm_options *opts, txm **out)
     tm->progress_ctx = o->progress_ctx;
     tm->next_id = 1;
     tm->test_break = o->test_break;
+    tm->log_synced = !o->log.no_sync;
     pthread_rwlock_init(&tm->ckpt_lock, NULL);
     pthread_mutex_init(&tm->ckpt_mu, NULL);
     pthread_mutex_init(&tm->tt_mu, NULL);
@@ -147,22 +341,36 @@ int txm_open(const char *path, const txm_options *opts, txm **out)
     pgr_options po = o->pager;
     po.before_write = wal_rule;
     po.before_write_ctx = tm;
-    /* With a log present, a torn header is recoverable: its full image is in the log. */
-    {
-        os_vfs *vfs = po.vfs ? po.vfs : os_posix();
-        char wal_path[4096];
-        int exists = 0;
-        snprintf(wal_path, sizeof wal_path, "%s-wal", path);
-        if (vfs->exists(vfs, wal_path, &exists) == ST_OK && exists)
-            po.torn_header_ok = 1;
+    os_vfs *log_vfs = o->log.vfs ? o->log.vfs : os_posix();
+    /* The log's header first, read-only: it decides whether a damaged page 0 can be rebuilt
+     * (from the log's page size and database id) and is judged against page 0 below. */
+    wal_peek_info pk;
+    int rc = wal_peek(log_vfs, path, &pk);
+    int have_log = rc == ST_OK;
+    if (rc == ST_ENOTFOUND)
+        rc = ST_OK;
+    if (have_log) {
+        po.torn_header_ok = 1;
+        po.log_page_size = pk.page_size;
+        memcpy(po.log_db_id, pk.db_id, 16);
     }
-    int rc = pgr_open(path, &po, &tm->p);
+    if (rc == ST_OK)
+        rc = pgr_open(path, &po, &tm->p);
     if (rc == ST_OK && po.readonly) {
         pgr_close(tm->p);
         rc = st_set(ST_EINVAL, "%s: read-only transaction managers are not supported yet",
                     path);
         tm->p = NULL;
     }
+    pgr_log_state h = {0};
+    int plan = have_log ? LOG_OPEN : LOG_CREATE;
+    if (rc == ST_OK && !pgr_header_torn(tm->p)) {
+        /* A torn page 0 says nothing; the log rebuilds it (wal/README.md, "A torn header"). */
+        pgr_log_state_get(tm->p, &h);
+        rc = check_log_identity(tm, path, have_log ? &pk : NULL, &h, &plan);
+    }
+    if (rc == ST_OK && plan == LOG_REMOVE_AND_CREATE)
+        rc = remove_log(path, log_vfs);
     if (rc == ST_OK) {
         uint8_t id[16];
         pgr_db_id(tm->p, id);
@@ -170,13 +378,23 @@ int txm_open(const char *path, const txm_options *opts, txm **out)
         /* LSNs never go backwards: a new log continues after the last one (txm_close saved
          * its end in the header). A torn header cannot say, but then a log exists. */
         lo.start_lsn = pgr_header_torn(tm->p) ? 0 : pgr_checkpoint_lsn(tm->p);
+        lo.generation = h.generation + 1;
+        lo.page_size = pgr_page_size(tm->p);
         rc = wal_open(path, id, &lo, &tm->log);
     }
+    /* I3: the log the file needs must reach what the file saw of it. Judged after the scan
+     * that finds its end (the log's epoch has advanced; its records are untouched). */
+    if (rc == ST_OK && plan == LOG_OPEN && h.needed && wal_end_lsn(tm->log) < h.end)
+        rc = st_set(ST_ECORRUPT, "%s-wal is an older copy of the log of database %s: it ends "
+                    "at LSN %llu, but the database file shows the log had durably reached LSN "
+                    "%llu. Put back the current log (the one that was beside the file at the "
+                    "crash) and open again", path, path,
+                    (unsigned long long)wal_end_lsn(tm->log), (unsigned long long)h.end);
     if (rc == ST_OK)
         rc = txm_recover(tm);
     if (rc != ST_OK) {
         if (tm->log)
-            wal_close(tm->log);
+            wal_abandon(tm->log);
         if (tm->p)
             pgr_abandon(tm->p);
         txm_free(tm);
@@ -200,8 +418,15 @@ int txm_close(txm *tm)
      * the database is one self-sufficient file again. If anything fails, the log stays and
      * the next open recovers. */
     int rc = pgr_flush(tm->p);
-    /* The header remembers where the log ended, so the next log's LSNs continue above every
-     * page LSN in the file (wal_options.start_lsn). Written and synced before the log goes. */
+    /* Page 0 says "clean" (logged, so a torn write of it still finds its image in the log;
+     * replayed, it is announced again: I1), then remembers where the log ended, so the next
+     * log's LSNs continue above every page LSN in the file (wal_options.start_lsn) — page 0's
+     * own included, which the clean record just set. Written and synced before the log goes. */
+    pgr_log_state s;
+    pgr_log_state_get(tm->p, &s);
+    s.needed = 0;
+    if (rc == ST_OK)
+        rc = set_log_state(tm, &s);
     if (rc == ST_OK)
         rc = pgr_set_checkpoint_lsn(tm->p, wal_end_lsn(tm->log));
     if (rc == ST_OK)
@@ -434,9 +659,18 @@ static void count_dirty(void *ctx, uint64_t pgno, uint64_t rec_lsn)
     ((dirty_count *)ctx)->n++;
 }
 
+/* The checkpoint this thread is running, if any. Its own mini-transaction (update_log_marks)
+ * may ask for an automatic checkpoint (mtr_commit does when the log has grown enough): that
+ * request is the checkpoint already running, not a second one waiting for ckpt_mu, which
+ * this thread holds. */
+static _Thread_local txm *in_checkpoint;
+
 int txm_checkpoint(txm *tm)
 {
+    if (in_checkpoint == tm)
+        return ST_OK;
     pthread_mutex_lock(&tm->ckpt_mu);
+    in_checkpoint = tm;
     /* 1. Begin: from here on, a page's first change is logged as a full image. */
     pthread_rwlock_wrlock(&tm->ckpt_lock);
     wal_rec b = {.type = WAL_CKPT_BEGIN};
@@ -444,6 +678,10 @@ int txm_checkpoint(txm *tm)
     if (rc == ST_OK)
         tm->redo_lsn = b.lsn;
     pthread_rwlock_unlock(&tm->ckpt_lock);
+    /* 1b. Page 0 learns how far the log came and that the file is about to hold everything
+     *     before the begin (I3, I5); step 2 writes it. */
+    if (rc == ST_OK)
+        rc = update_log_marks(tm, b.lsn);
     /* 2. Every page changed before the begin goes to the file (each forcing the log first);
      *    transactions go on meanwhile. Redo after a crash starts at the begin record. */
     if (rc == ST_OK)
@@ -475,21 +713,32 @@ int txm_checkpoint(txm *tm)
      *    while it waits for that lock); then, under the lock, nothing may have been logged
      *    since — else the pages it stamped may be unsynced, and the restart is skipped. */
     if (rc == ST_OK && txm_idle(tm)) {
-        /* "Nothing logged since" counts records, not the end LSN: a flush forced by
-         * pgr_flush's WAL rule moves the end by its FLUSH record (wal/README.md L7) without
-         * logging any change. */
+        /* "Nothing logged since" counts records, not the end LSN: a log force by pgr_flush's
+         * WAL rule moves the end by a FLUSH record (wal/README.md L7) without logging any
+         * change. */
         wal_stats s0, s1;
         wal_get_stats(tm->log, &s0);
-        uint64_t end0 = wal_end_lsn(tm->log);
+        uint64_t end0 = wal_end_lsn(tm->log), base = 0;
         rc = pgr_flush(tm->p);
         pthread_rwlock_wrlock(&tm->ckpt_lock);
         dirty_count dc = {0};
         pgr_dirty_pages(tm->p, count_dirty, &dc);
         wal_get_stats(tm->log, &s1);
         if (rc == ST_OK && txm_idle(tm) && dc.n == 0 && s1.appends == s0.appends &&
-            wal_flush_to(tm->log, end0) == ST_OK && wal_restart(tm->log) == ST_OK)
-            tm->redo_lsn = wal_base_lsn(tm->log);
+            wal_flush_to(tm->log, end0) == ST_OK)
+            base = wal_end_lsn(tm->log); /* the restart's base, if nothing is logged meanwhile */
         pthread_rwlock_unlock(&tm->ckpt_lock);
+        /* 5b. Page 0 first says the file holds everything below that base (I5); then, if
+         *     still nothing was logged, the restart. */
+        if (base != 0 && record_flushed(tm, base) == ST_OK) {
+            pthread_rwlock_wrlock(&tm->ckpt_lock);
+            dc.n = 0;
+            pgr_dirty_pages(tm->p, count_dirty, &dc);
+            if (txm_idle(tm) && dc.n == 0 && wal_end_lsn(tm->log) == base &&
+                wal_restart(tm->log) == ST_OK)
+                tm->redo_lsn = wal_base_lsn(tm->log);
+            pthread_rwlock_unlock(&tm->ckpt_lock);
+        }
     }
     /* 6. Under a steady load there may never be an idle moment: then drop what lies before
      *    both the begin and the first record of every transaction in the end record's table
@@ -501,6 +750,7 @@ int txm_checkpoint(txm *tm)
         rc = wal_compact(tm->log, keep);
     if (rc == ST_OK)
         atomic_store(&tm->last_ckpt_end, wal_end_lsn(tm->log));
+    in_checkpoint = NULL;
     pthread_mutex_unlock(&tm->ckpt_mu);
     return rc;
 }

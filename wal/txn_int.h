@@ -55,6 +55,7 @@ struct txm {
     atomic_uint lk_timeout;   /* the lock manager's default timeout, restored on reuse */
 
     txm_recovery rec;
+    bool log_synced;     /* the log is fdatasync'd (not no_sync): page 0 may record its marks */
     unsigned test_break; /* txm_options.test_break */
     /* A rollback could not finish (an error during undo): its transaction stays in the table
      * with its locks held, and nothing may change or commit until the database is reopened,
@@ -73,5 +74,8 @@ void txm_tt_add(txm *tm, txn *t);
 void txm_tt_remove(txm *tm, txn *t);
 
 int txm_recover(txm *tm);
+/* Page 0 says the database needs this log (needed, its generation), synced, unless it says so
+ * already (wal/README.md, I1). Called by recovery before anything is logged but this. */
+int txm_announce_log(txm *tm);
 
 #endif

@@ -173,3 +173,72 @@ Test(pager, healthy_file_reseal_sanity)
     OK(pgr_close(p));
     free(f);
 }
+
+/* Opens with torn_header_ok and the given log header values (what txm_open passes when the
+ * database's log has a verifying header). */
+static int open_torn_ok(const char *path, uint32_t log_ps, const uint8_t id[16], pgr **out)
+{
+    pgr_options o = {.torn_header_ok = 1, .log_page_size = log_ps};
+    memcpy(o.log_db_id, id, 16);
+    return pgr_open(path, &o, out);
+}
+
+/* A page 0 garbled whole (an interrupted write that came back as noise): with a log to rebuild
+ * it, the page size and database id come from the log's header and the page count from the
+ * file size; without one it is refused. Whatever of the first sector survived must agree with
+ * the log, and a page 0 that verifies is never taken for torn. */
+Test(pager, a_garbled_header_is_taken_from_the_log_only_when_it_agrees)
+{
+    size_t len;
+    uint8_t *f = make_db(t_path("db"), 512, 3, &len);
+    uint8_t id[16], other[16];
+    memcpy(id, f + 80, 16);
+    memcpy(other, id, 16);
+    other[0] ^= 0xff;
+    uint8_t *g = malloc(len);
+    cr_assert(g != NULL);
+    uint64_t s = 5;
+    memcpy(g, f, len);
+    for (int i = 0; i < 512; i++)
+        g[i] = (uint8_t)t_rand(&s);
+    t_spit(t_path("garbled"), g, len);
+    pgr *p;
+    OK(open_torn_ok(t_path("garbled"), 512, id, &p));
+    cr_assert(pgr_header_torn(p));
+    cr_assert_eq(pgr_page_size(p), 512);
+    cr_assert_eq(pgr_page_count(p), len / 512);
+    uint8_t got[16];
+    pgr_db_id(p, got);
+    cr_assert(memcmp(got, id, 16) == 0, "the database id is the log's");
+    pgr_abandon(p);
+    expect_refused(t_path("garbled"), ST_ENOTDB, "not an acidb database");
+
+    /* First sector intact, checksum broken: the log must be this database's ... */
+    memcpy(g, f, len);
+    g[300] ^= 1;
+    t_spit(t_path("torn"), g, len);
+    OK(open_torn_ok(t_path("torn"), 512, id, &p));
+    cr_assert(pgr_header_torn(p));
+    pgr_abandon(p);
+    FAILS_WITH(ST_ENOTDB, open_torn_ok(t_path("torn"), 512, other, &p));
+    cr_assert(strstr(st_msg(), "another database"), "%s", st_msg());
+    /* ... and of this page size. */
+    FAILS_WITH(ST_ECORRUPT, open_torn_ok(t_path("torn"), 1024, id, &p));
+    expect_refused(t_path("torn"), ST_ECORRUPT, "checksum mismatch on page 0");
+
+    /* A valid header of a newer format is judged, not rebuilt. */
+    memcpy(g, f, len);
+    put_u32(g + 32, PGR_FORMAT_VERSION + 1);
+    reseal_header(g, 512);
+    t_spit(t_path("newer"), g, len);
+    FAILS_WITH(ST_EVERSION, open_torn_ok(t_path("newer"), 512, id, &p));
+
+    /* Unknown log flag bits in a header that verifies. */
+    memcpy(g, f, len);
+    put_u32(g + 96, 6);
+    reseal_header(g, 512);
+    t_spit(t_path("flags"), g, len);
+    expect_refused(t_path("flags"), ST_ECORRUPT, "log flags");
+    free(g);
+    free(f);
+}

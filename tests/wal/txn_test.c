@@ -615,3 +615,395 @@ Test(txn, damaged_log_header_image_with_a_huge_page_count_is_refused)
     uint8_t image[PS];
     crash_with_page_image(0, image, "counts 1000000000000 pages");
 }
+
+/* ---- the log the database needs (wal/README.md, "The log identity check") ---------------- */
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+    FILE *fp = fopen(path, "rb");
+    cr_assert_not_null(fp, "%s", path);
+    fseek(fp, 0, SEEK_END);
+    *n = (size_t)ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    uint8_t *b = malloc(*n ? *n : 1);
+    cr_assert_eq(fread(b, 1, *n, fp), *n);
+    fclose(fp);
+    return b;
+}
+
+static void spit(const char *path, const uint8_t *b, size_t n)
+{
+    FILE *fp = fopen(path, "wb");
+    cr_assert_not_null(fp, "%s", path);
+    cr_assert_eq(fwrite(b, 1, n, fp), n);
+    fclose(fp);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    size_t n;
+    uint8_t *b = slurp(from, &n);
+    spit(to, b, n);
+    free(b);
+}
+
+static const char *wal_file(void)
+{
+    static char p[160];
+    snprintf(p, sizeof p, "%s-wal", db);
+    return p;
+}
+
+/* `n` committed transfers between counters a and b (page 1 and page 2), tracked in want. */
+static void transfers(txm *tm, int n, int64_t *want)
+{
+    for (int k = 0; k < n; k++) {
+        txn *t;
+        cr_assert_eq(txn_begin(tm, &t), ST_OK);
+        cr_assert_eq(counter_add(tm, t, 3, -7), ST_OK, "%s", st_msg());
+        cr_assert_eq(counter_add(tm, t, PER_PAGE + 3, 7), ST_OK, "%s", st_msg());
+        cr_assert_eq(txn_commit(t), ST_OK, "%s", st_msg());
+        want[3] -= 7;
+        want[PER_PAGE + 3] += 7;
+    }
+}
+
+/* Opens without creating; returns the status (and closes the manager if it opened). */
+static int reopen_status(void)
+{
+    txm_options o = {.pager = {.page_size = PS, .cache_bytes = 64 * PS},
+                     .rm = {.undo = counter_undo}};
+    txm *tm = NULL;
+    int rc = txm_open(db, &o, &tm);
+    if (rc == ST_OK)
+        txm_abandon(tm);
+    return rc;
+}
+
+/* The open is refused with `code` and a message holding `what`, and the database file is left
+ * exactly as it was. */
+static void assert_refused(int code, const char *what)
+{
+    size_t n0, n1;
+    uint8_t *before = slurp(db, &n0);
+    int rc = reopen_status();
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", st_msg());
+    cr_assert_eq(rc, code, "open: %d %s", rc, msg);
+    cr_assert(strstr(msg, what) != NULL, "the message says \"%s\": %s", what, msg);
+    cr_assert(strstr(msg, db) != NULL, "the message names the file: %s", msg);
+    uint8_t *after = slurp(db, &n1);
+    cr_assert(n0 == n1 && memcmp(before, after, n0) == 0, "the refused open changed %s", db);
+    free(before);
+    free(after);
+}
+
+/* A crash after acknowledged commits, then the log is deleted: the open must not start a fresh
+ * log and silently drop them. */
+Test(txn, a_missing_log_after_a_crash_is_refused)
+{
+    int64_t want[NCOUNTERS] = {0};
+    txm *tm = open_db(NULL, 64, 0, NULL);
+    transfers(tm, 20, want);
+    txm_abandon(tm);
+    cr_assert_eq(unlink(wal_file()), 0);
+    assert_refused(ST_ECORRUPT, "is missing");
+    cr_assert(!log_exists(), "the refused open made a fresh log");
+    cr_assert(strstr(st_msg(), "Restore"), "the message says what to do: %s", st_msg());
+}
+
+/* An older copy of the right log (same generation) put back after a crash: it lacks commits
+ * the database file has seen. Two variants: the file saw a checkpoint the copy lacks (caught
+ * from the log's header alone), or only records past the copy's end (caught by the end). */
+static void older_copy(int checkpoints, const char *which)
+{
+    int64_t want[NCOUNTERS] = {0};
+    char old[200];
+    snprintf(old, sizeof old, "%s.old", wal_file());
+    txm *tm = open_db(NULL, 64, 1u << 30, NULL);
+    transfers(tm, 10, want);
+    copy_file(wal_file(), old); /* everything committed so far is durable: the copy has it */
+    txn *t;
+    cr_assert_eq(txn_begin(tm, &t), ST_OK); /* an active one: the checkpoints keep the log */
+    cr_assert_eq(counter_add(tm, t, 9, 1), ST_OK);
+    for (int i = 0; i < checkpoints; i++) {
+        transfers(tm, 10, want);
+        cr_assert_eq(txm_checkpoint(tm), ST_OK, "%s", st_msg());
+    }
+    transfers(tm, 10, want);
+    txm_abandon(tm);
+    cr_assert_eq(rename(old, wal_file()), 0);
+    assert_refused(ST_ECORRUPT, "older copy");
+    cr_assert(strstr(st_msg(), which), "refused by its %s: %s", which, st_msg());
+    unlink(old);
+}
+
+Test(txn, an_older_copy_of_the_log_is_refused_by_its_checkpoint_mark)
+{
+    older_copy(2, "checkpoint mark");
+}
+
+Test(txn, an_older_copy_of_the_log_is_refused_by_its_end)
+{
+    older_copy(1, "it ends at");
+}
+
+/* Another database's log beside this one (both crashed): refused, nothing changed. */
+Test(txn, another_databases_log_is_refused)
+{
+    int64_t want[NCOUNTERS] = {0};
+    char mine[200], theirs[200];
+    snprintf(mine, sizeof mine, "%s.mine", wal_file());
+    snprintf(theirs, sizeof theirs, "%s.theirs", wal_file());
+    txm *tm = open_db(NULL, 64, 0, NULL);
+    transfers(tm, 5, want);
+    txm_abandon(tm);
+    cr_assert_eq(rename(wal_file(), mine), 0);
+    cr_assert_eq(unlink(db), 0);
+    tm = open_db(NULL, 64, 0, NULL); /* another database at the same path */
+    transfers(tm, 5, want);
+    txm_abandon(tm);
+    cr_assert_eq(rename(wal_file(), theirs), 0);
+    cr_assert_eq(rename(mine, wal_file()), 0); /* the first one's log beside the second */
+    assert_refused(ST_ENOTDB, "another database");
+    unlink(theirs);
+}
+
+/* The database file restored from a copy older than its log: the copy was taken while it
+ * needed generation 1 (after a crash) and the log beside it is generation 2. */
+Test(txn, a_database_file_older_than_its_log_is_refused)
+{
+    int64_t want[NCOUNTERS] = {0};
+    char backup[200];
+    snprintf(backup, sizeof backup, "%s.backup", db);
+    txm *tm = open_db(NULL, 64, 0, NULL);
+    transfers(tm, 5, want);
+    txm_abandon(tm);
+    copy_file(db, backup); /* needs log generation 1 */
+    tm = open_db(NULL, 64, 0, NULL);
+    cr_assert_eq(txm_close(tm), ST_OK, "%s", st_msg());
+    tm = open_db(NULL, 64, 0, NULL); /* log generation 2 */
+    transfers(tm, 5, want);
+    txm_abandon(tm);
+    copy_file(backup, db);
+    assert_refused(ST_ECORRUPT, "older than its log");
+    unlink(backup);
+}
+
+/* The same generation: a copy of the file taken while it ran, put back after the log moved
+ * on through a checkpoint (which wrote the copy's missing pages into the real file and made
+ * the log's redo start after them). With a restart of the log (no transaction active at the
+ * checkpoint) and without one. */
+static void same_generation_copy(int keep_active)
+{
+    int64_t want[NCOUNTERS] = {0};
+    char backup[200];
+    snprintf(backup, sizeof backup, "%s.backup", db);
+    txm *tm = open_db(NULL, 64, 1u << 30, NULL);
+    transfers(tm, 5, want);
+    cr_assert_eq(pgr_flush(txm_pager(tm)), ST_OK, "%s", st_msg());
+    copy_file(db, backup);
+    txn *t = NULL;
+    if (keep_active) {
+        cr_assert_eq(txn_begin(tm, &t), ST_OK);
+        cr_assert_eq(counter_add(tm, t, 9, 1), ST_OK);
+    }
+    transfers(tm, 5, want);
+    uint64_t base = wal_base_lsn(txm_log(tm));
+    cr_assert_eq(txm_checkpoint(tm), ST_OK, "%s", st_msg());
+    cr_assert(keep_active == (wal_base_lsn(txm_log(tm)) == base), "the log %s restarted",
+              keep_active ? "was" : "was not");
+    transfers(tm, 5, want);
+    txm_abandon(tm);
+    copy_file(backup, db);
+    assert_refused(ST_ECORRUPT, "older than its log");
+    unlink(backup);
+}
+
+Test(txn, a_copy_of_the_file_older_than_the_logs_checkpoint_is_refused)
+{
+    same_generation_copy(1);
+}
+
+Test(txn, a_copy_of_the_file_older_than_the_logs_restart_is_refused)
+{
+    same_generation_copy(0);
+}
+
+/* The same with a copy taken after a clean close (generation 1): the log of generation 2 has
+ * been checkpointed since, so it cannot be replayed onto the copy. */
+Test(txn, a_cleanly_closed_copy_older_than_its_log_is_refused)
+{
+    int64_t want[NCOUNTERS] = {0};
+    char backup[200];
+    snprintf(backup, sizeof backup, "%s.backup", db);
+    txm *tm = open_db(NULL, 64, 0, NULL);
+    transfers(tm, 5, want);
+    cr_assert_eq(txm_close(tm), ST_OK, "%s", st_msg());
+    copy_file(db, backup);
+    tm = open_db(NULL, 64, 0, NULL);
+    transfers(tm, 5, want);
+    cr_assert_eq(txm_checkpoint(tm), ST_OK, "%s", st_msg());
+    transfers(tm, 5, want);
+    txm_abandon(tm);
+    copy_file(backup, db);
+    assert_refused(ST_ECORRUPT, "older than its log");
+    unlink(backup);
+}
+
+/* A clean close that stopped after the header said "clean" and before the log was removed:
+ * the file holds everything, so the log is removed unread (never replayed) and a new one, of
+ * the next generation, is made. */
+Test(txn, a_clean_close_interrupted_before_the_unlink_opens)
+{
+    int64_t want[NCOUNTERS] = {0};
+    char keep[200];
+    snprintf(keep, sizeof keep, "%s.keep", wal_file());
+    txm *tm = open_db(NULL, 64, 0, NULL);
+    transfers(tm, 20, want);
+    uint64_t gen = wal_generation(txm_log(tm));
+    cr_assert_eq(link(wal_file(), keep), 0); /* the log as the close leaves it, just before the unlink */
+    cr_assert_eq(txm_close(tm), ST_OK, "%s", st_msg());
+    cr_assert_eq(rename(keep, wal_file()), 0);
+    int rec;
+    tm = open_db(NULL, 64, 0, &rec);
+    cr_assert_eq(rec, 0, "the log of a clean close was replayed");
+    cr_assert_eq(wal_generation(txm_log(tm)), gen + 1);
+    assert_counters(tm, want, "after the interrupted close");
+    cr_assert_eq(txm_close(tm), ST_OK, "%s", st_msg());
+}
+
+/* The open after a clean close made its log (generation g + 1) and crashed before page 0 said
+ * so: the log is accepted, not refused as newer than the file. */
+Test(txn, a_log_made_just_before_a_crash_is_accepted)
+{
+    int64_t want[NCOUNTERS] = {0};
+    txm *tm = open_db(NULL, 64, 0, NULL);
+    transfers(tm, 5, want);
+    cr_assert_eq(txm_close(tm), ST_OK, "%s", st_msg());
+    size_t n;
+    uint8_t *img = slurp(db, &n);
+    wal_options lo = {.start_lsn = get_u64(img + HDR_CKPT_LSN),
+                      .generation = get_u64(img + HDR_LOG_GEN) + 1, .page_size = PS};
+    wal *w;
+    cr_assert_eq(wal_open(db, img + HDR_DB_ID, &lo, &w), ST_OK, "%s", st_msg());
+    wal_abandon(w);
+    free(img);
+    tm = open_db(NULL, 64, 0, NULL);
+    cr_assert_eq(wal_generation(txm_log(tm)), lo.generation);
+    assert_counters(tm, want, "after the interrupted open");
+    transfers(tm, 5, want);
+    txm_abandon(tm);
+    tm = open_db(NULL, 64, 0, NULL); /* and the database now needs that log */
+    assert_counters(tm, want, "after a crash");
+    cr_assert_eq(txm_close(tm), ST_OK, "%s", st_msg());
+}
+
+/* Page 0 wholly garbled by an interrupted write after a crash: the log's header gives the
+ * page size and database id, redo rebuilds page 0 from its full image, nothing is lost.
+ * Without a log the same file is refused. */
+Test(txn, a_garbled_page_0_is_rebuilt_from_the_log)
+{
+    int64_t want[NCOUNTERS] = {0};
+    txm *tm = open_db(NULL, 64, 0, NULL);
+    transfers(tm, 20, want);
+    uint64_t pages = pgr_page_count(txm_pager(tm));
+    cr_assert_eq(pgr_flush(txm_pager(tm)), ST_OK, "%s", st_msg()); /* page 0 in the file */
+    txm_abandon(tm);
+    size_t n;
+    uint8_t *img = slurp(db, &n);
+    uint64_t s = env_seed(77);
+    for (int i = 0; i < PS; i++)
+        img[i] = (uint8_t)rnd(&s);
+    spit(db, img, n);
+    int rec;
+    tm = open_db(NULL, 64, 0, &rec);
+    cr_assert_eq(rec, 1);
+    cr_assert_eq(pgr_page_count(txm_pager(tm)), pages);
+    assert_counters(tm, want, "after rebuilding page 0");
+    cr_assert_eq(txm_close(tm), ST_OK, "%s", st_msg());
+    tm = open_db(NULL, 64, 0, &rec);
+    cr_assert_eq(rec, 0);
+    assert_counters(tm, want, "after a clean reopen");
+    cr_assert_eq(txm_close(tm), ST_OK, "%s", st_msg());
+
+    img = slurp(db, &n); /* closed: one file, no log */
+    for (int i = 0; i < PS; i++)
+        img[i] = (uint8_t)rnd(&s);
+    spit(db, img, n);
+    free(img);
+    assert_refused(ST_ENOTDB, "not an acidb database");
+}
+
+/* A page in the file whose LSN lies beyond the end of the log: the log lost durable records
+ * that page depends on. Recovery must refuse, not skip the page's records as "already there". */
+Test(txn, a_page_lsn_beyond_the_end_of_the_log_is_refused)
+{
+    int64_t want[NCOUNTERS] = {0};
+    txm *tm = open_db(NULL, 64, 1u << 30, NULL);
+    transfers(tm, 5, want);
+    cr_assert_eq(txm_checkpoint(tm), ST_OK, "%s", st_msg()); /* pages 1 and 2 in the file */
+    txn *t;
+    cr_assert_eq(txn_begin(tm, &t), ST_OK); /* keeps the log from restarting */
+    cr_assert_eq(counter_add(tm, t, 9, 1), ST_OK);
+    transfers(tm, 5, want); /* redo will read page 1 */
+    uint64_t end = wal_end_lsn(txm_log(tm));
+    txm_abandon(tm);
+    size_t n;
+    uint8_t *img = slurp(db, &n);
+    uint8_t *p1 = img + PS;
+    pgr_set_page_lsn(p1, end + 100000);
+    put_u64(p1 + PS - 8, bp_checksum(p1, PS, 1));
+    spit(db, img, n);
+    free(img);
+    assert_refused(ST_ECORRUPT, "beyond the end of the log");
+    cr_assert(strstr(st_msg(), "page 1 "), "the message names the page: %s", st_msg());
+}
+
+/* The order of rule I1 under power cuts: the power fails at each fdatasync of a clean close
+ * and of the open after it (log creation, the announcing record, page 0's write), with
+ * unsynced writes kept, dropped or torn. Every reopen must succeed with every commit there:
+ * no moment of either leaves a healthy database refused. */
+Test(txn, a_power_cut_at_any_sync_of_a_close_or_open_refuses_nothing)
+{
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        for (int close_not_open = 0; close_not_open <= 1; close_not_open++) {
+            for (uint64_t nth = 1; nth <= 10; nth++) {
+                teardown();
+                setup();
+                os_fault *f;
+                cr_assert_eq(os_fault_new(NULL, seed * 100 + nth, &f), ST_OK);
+                int64_t want[NCOUNTERS] = {0};
+                txm *tm = open_db(os_fault_vfs(f), 64, 0, NULL);
+                transfers(tm, 5, want);
+                if (close_not_open) {
+                    os_fault_inject(f, OSF_SYNC, nth, OSF_CUT, 0);
+                    (void)txm_close(tm); /* whatever it says, the machine is down */
+                } else {
+                    cr_assert_eq(txm_close(tm), ST_OK, "%s", st_msg());
+                    os_fault_inject(f, OSF_SYNC, nth, OSF_CUT, 0);
+                    txm_options o = {.pager = {.vfs = os_fault_vfs(f), .page_size = PS,
+                                               .cache_bytes = 64 * PS},
+                                     .log = {.vfs = os_fault_vfs(f)},
+                                     .rm = {.undo = counter_undo}};
+                    txm *x = NULL;
+                    if (txm_open(db, &o, &x) == ST_OK)
+                        txm_abandon(x);
+                }
+                os_fault_reset_power(f);
+                os_fault_clear(f);
+                txm_options o = {.pager = {.vfs = os_fault_vfs(f), .page_size = PS,
+                                           .cache_bytes = 64 * PS},
+                                 .log = {.vfs = os_fault_vfs(f)}, .rm = {.undo = counter_undo}};
+                tm = NULL;
+                int rc = txm_open(db, &o, &tm);
+                cr_assert_eq(rc, ST_OK, "%s cut at sync %llu (seed %llu): %s",
+                             close_not_open ? "close" : "open", (unsigned long long)nth,
+                             (unsigned long long)seed, st_msg());
+                assert_counters(tm, want, "after the cut");
+                cr_assert_eq(txm_close(tm), ST_OK, "%s", st_msg());
+                os_fault_free(f);
+            }
+        }
+    }
+}
