@@ -141,7 +141,15 @@ typedef struct acidb_stmt acidb_stmt;
  * acidb_default_options(). On success *out is the caller's (acidb_close). On failure *out is
  * NULL and, since there is no connection to ask, the message is available from
  * acidb_open_errmsg() on the same thread. ACIDB_CANTOPEN, ACIDB_BUSY, ACIDB_CORRUPT,
- * ACIDB_IOERR, ACIDB_NOMEM, ACIDB_MISUSE. */
+ * ACIDB_IOERR, ACIDB_NOMEM, ACIDB_MISUSE.
+ *
+ * An acknowledged commit is never dropped silently: the open fails with ACIDB_CORRUPT
+ * (XX001), changing nothing, when the log `<path>-wal` the database needs is missing, belongs
+ * to an older or newer generation than the file's header names, is an older copy of the right
+ * one, is damaged inside its durable part, or ends before a page of the file says it reached
+ * (wal/README.md, "The log identity check" and rule L6). The message names the file and
+ * what to do: restore the database and its log together. A log of another database is
+ * ACIDB_CANTOPEN. A header page torn by a crash is rebuilt from the log. */
 int acidb_open(const char *path, const acidb_options *opts, acidb_db **out);
 /* The message of this thread's last failed acidb_open ("" if none). */
 const char *acidb_open_errmsg(void);
