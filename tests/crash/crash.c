@@ -256,7 +256,9 @@ sqlbank_options run_options(uint64_t seed, os_fault *f)
 /* ---- power ------------------------------------------------------------------------------- */
 
 /* garble: 0 for the keep/drop/tear model, else the sector size of the garbling model
- * (os_fault_set_garble: every sector an unsynced write touches is new, old or garbage). */
+ * (os_fault_set_garble: every sector an unsynced write touches is new, old or garbage); the
+ * database's pages are then that size, since a page smaller than the device's sector cannot
+ * be written without putting its synced neighbours at risk (SQLite's advice too). */
 static int run_power(uint64_t seed, unsigned garble, char *why, size_t n, uint64_t *lost)
 {
     char dir[400], db[500];
@@ -268,6 +270,7 @@ static int run_power(uint64_t seed, unsigned garble, char *why, size_t n, uint64
     uint64_t s = seed;
     acidb_db *h;
     sqlbank_options o = run_options(seed, f);
+    o.page_size = garble; /* 0: the default, 512 */
     int rc = -1;
     char msg[400];
     if (sqlbank_open(db, &o, &h, msg, sizeof msg) != ACIDB_OK) {
