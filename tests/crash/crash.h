@@ -50,7 +50,7 @@ sqlbank_options run_options(uint64_t seed, os_fault *f);
 /* The models of models.c (tests/README.md, "The crash harness"). Each returns 0 when every
  * invariant held (a refusal counts where the model allows one: *refused is incremented), or
  * -1 with `why`. */
-int run_bitflip(uint64_t seed, char *why, size_t n, uint64_t *refused);
+int run_bitflip(uint64_t seed, char *why, size_t n, uint64_t *refused, uint64_t *in_last);
 int run_swaplog(uint64_t seed, char *why, size_t n, uint64_t *refused);
 int run_header(uint64_t seed, char *why, size_t n, uint64_t *torn);
 int run_index(uint64_t seed, char *why, size_t n, uint64_t *reported);

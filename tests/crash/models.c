@@ -121,11 +121,31 @@ static int verify_or_refused(const char *db, os_vfs *vfs, const uint8_t *committ
 
 /* ---- bitflip ----------------------------------------------------------------------------- */
 
+/* One more committed transfer (the sentinel), so that every earlier flush is followed by a
+ * synced one. Its id is above every worker's. 0, or -1 with `why`. */
+static int sentinel(acidb_db *h, uint8_t *committed, uint8_t *aborted, char *why, size_t n)
+{
+    sqlbank_conn *k;
+    if (sqlbank_connect(h, &k, why, n) != 0)
+        return -1;
+    int out = XFER_ABORTED;
+    for (int64_t a = 1; a <= NACCOUNTS && out == XFER_ABORTED; a++) {
+        sqlbank_xfer x = {.src = a, .dst = a % NACCOUNTS + 1, .amount = 1,
+                          .id = IDS_PER_CYCLE + (uint64_t)a, .kind = XFER_OPTIMISTIC};
+        out = sqlbank_transfer(k, &x, NULL, why, n);
+        (out == XFER_COMMITTED ? committed : aborted)[x.id] = 1;
+    }
+    sqlbank_disconnect(k);
+    if (out != XFER_COMMITTED && out != XFER_ABORTED)
+        return -1;
+    return 0;
+}
+
 /* The durable part of the log at `log` (a file beside nothing): the file offsets [*lo, *hi)
  * of its record stream, from its first byte to the end of its last valid record, as the log
  * itself reads it (wal_open on a copy, so the real log is not touched: it starts an epoch). */
 static int durable_log_range(const char *dir, const char *db, uint64_t *lo, uint64_t *hi,
-                             char *why, size_t n)
+                             uint64_t *base_lsn, char *why, size_t n)
 {
     char log[600], copy[600], copylog[620];
     snprintf(log, sizeof log, "%s-wal", db);
@@ -154,10 +174,11 @@ static int durable_log_range(const char *dir, const char *db, uint64_t *lo, uint
     unlink(copylog);
     *lo = WAL_HDR_SIZE;
     *hi = WAL_HDR_SIZE + (end - base);
+    *base_lsn = base;
     return 0;
 }
 
-int run_bitflip(uint64_t seed, char *why, size_t n, uint64_t *refused)
+int run_bitflip(uint64_t seed, char *why, size_t n, uint64_t *refused, uint64_t *in_last)
 {
     char dir[400], db[500], log[520];
     db_paths(dir, sizeof dir, db, sizeof db);
@@ -174,18 +195,33 @@ int run_bitflip(uint64_t seed, char *why, size_t n, uint64_t *refused)
         snprintf(why, n, "create failed: %s", msg);
         goto out;
     }
-    /* The cut late enough that most runs have acknowledged commits in the log. */
-    os_fault_inject(f, OSF_SYNC, 10 + rnd(&s) % 120, OSF_CUT, 0);
-    int wrong = run_workers(h, seed, PER_WORKER, committed, aborted, NULL, why, n);
+    /* Even seeds: acknowledged commits; then the log's durable end D (every acknowledged
+     * commit lies before it); then one more commit, whose flush follows D; then the crash.
+     * Odd seeds: the power fails at a random fdatasync, often while a checkpoint writes pages
+     * whose LSNs lie in the last synced flush. */
+    int mid = seed % 2;
+    if (mid)
+        os_fault_inject(f, OSF_SYNC, 10 + rnd(&s) % 120, OSF_CUT, 0);
+    int wrong = run_workers(h, seed, mid ? PER_WORKER : 5 + (int)(rnd(&s) % PER_WORKER),
+                            committed, aborted, NULL, why, n);
+    uint64_t d = wal_durable_lsn(txm_log(h->tm));
+    if (wrong == 0 && !mid)
+        wrong = sentinel(h, committed, aborted, why, n);
     crash(h, f);
     if (wrong != 0)
         goto out;
-    uint64_t lo, hi;
-    if (durable_log_range(dir, db, &lo, &hi, why, n) != 0)
+    uint64_t lo, hi, base;
+    if (durable_log_range(dir, db, &lo, &hi, &base, why, n) != 0)
         goto out;
     if (hi > lo) {
         uint64_t bit = rnd(&s) % ((hi - lo) * 8);
         uint64_t off = lo + bit / 8;
+        /* A flip in the last synced flush (from D on, the sentinel's) looks exactly like a
+         * torn last flush, which recovery may cut (wal/README.md L6) unless the database file
+         * proves it durable: there the database must be consistent, but the acknowledged
+         * commits of that flush may be gone. A run cut mid-flush does not know where its last
+         * synced flush began: consistency only. */
+        int last = mid || base > d || off >= lo + (d - base);
         uint8_t b;
         if (file_rw(log, 0, &b, 1, off) != 0) {
             snprintf(why, n, "cannot read %s at %llu", log, (unsigned long long)off);
@@ -193,13 +229,24 @@ int run_bitflip(uint64_t seed, char *why, size_t n, uint64_t *refused)
         }
         b ^= (uint8_t)(1u << (bit % 8));
         file_rw(log, 1, &b, 1, off);
+        /* The damaged files as the open will find them, kept with a failed run. */
+        char pre[520], prelog[540];
+        snprintf(pre, sizeof pre, "%s/before-open.db", dir);
+        snprintf(prelog, sizeof prelog, "%s-wal", pre);
+        if (copy_file(db, pre, why, n) != 0 || copy_file(log, prelog, why, n) != 0)
+            goto out;
+        static uint8_t none[NIDS];
         int ref = 0;
-        if (verify_or_refused(db, os_fault_vfs(f), committed, aborted, ACIDB_CORRUPT, &ref, msg,
-                              sizeof msg, why, n) != 0) {
+        if (last)
+            (*in_last)++;
+        if (verify_or_refused(db, os_fault_vfs(f), last ? none : committed, aborted,
+                              ACIDB_CORRUPT, &ref, msg, sizeof msg, why, n) != 0) {
             size_t l = strlen(why);
-            snprintf(why + l, n - l, " (bit %u of log offset %llu flipped; the durable "
-                     "stream is [%llu, %llu); %llu acknowledged)", (unsigned)(bit % 8),
-                     (unsigned long long)off, (unsigned long long)lo, (unsigned long long)hi,
+            snprintf(why + l, n - l, " (bit %u of log offset %llu = LSN %llu flipped; the "
+                     "durable stream is [%llu, %llu), its last flush from LSN %llu; %llu "
+                     "acknowledged)", (unsigned)(bit % 8), (unsigned long long)off,
+                     (unsigned long long)(base + off - lo), (unsigned long long)lo,
+                     (unsigned long long)hi, (unsigned long long)d,
                      (unsigned long long)count_ids(committed));
             goto out;
         }

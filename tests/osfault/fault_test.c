@@ -524,3 +524,50 @@ Test(fault, garbling_cut_spares_synced_sectors_no_pending_write_touches)
     for (size_t b = 50; b < 1050; b++)
         cr_assert_eq(disk[b], 'n');
 }
+
+Test(fault, garbling_can_be_limited_to_one_file_and_pending_writes_can_be_asked_for)
+{
+    char other[160];
+    snprintf(other, sizeof other, "%s/db", dir);
+    memset(g_old, 'o', sizeof g_old);
+    memset(g_new, 'n', sizeof g_new);
+    int saw_garbage = 0;
+    for (uint64_t seed = env_seed(); seed < env_seed() + 40; seed++) {
+        os_fault *f;
+        cr_assert_eq(os_fault_new(NULL, seed, &f), ST_OK);
+        os_fault_set_garble(f, 512);
+        cr_assert_eq(os_fault_set_garble_only(f, path), ST_OK);
+        os_vfs *v = os_fault_vfs(f);
+        os_file *a, *b;
+        unlink(path);
+        unlink(other);
+        cr_assert_eq(v->open(v, path, OS_OPEN_CREATE, &a), ST_OK);
+        cr_assert_eq(v->open(v, other, OS_OPEN_CREATE, &b), ST_OK);
+        cr_assert_eq(os_write(a, g_old, 1024, 0), ST_OK);
+        cr_assert_eq(os_write(b, g_old, 1024, 0), ST_OK);
+        cr_assert_eq(os_sync(a), ST_OK);
+        cr_assert_eq(os_sync(b), ST_OK);
+        cr_assert(!os_fault_pending(f, path, 0, 1024), "nothing pending after a sync");
+        cr_assert_eq(os_write(a, g_new, 10, 600), ST_OK);
+        cr_assert_eq(os_write(b, g_new, 10, 600), ST_OK);
+        cr_assert(os_fault_pending(f, path, 512, 512));
+        cr_assert(os_fault_pending(f, path, 609, 1));
+        cr_assert(!os_fault_pending(f, path, 0, 600), "[0, 600) does not overlap [600, 610)");
+        cr_assert(!os_fault_pending(f, path, 610, 100));
+        os_fault_power_loss(f);
+        os_close(a);
+        os_close(b);
+        os_fault_free(f);
+        uint8_t disk[1024];
+        cr_assert_eq(read_disk(other, disk, sizeof disk), 1024);
+        for (size_t i = 0; i < 1024; i++)
+            cr_assert(disk[i] == 'o' || (i >= 600 && i < 610 && disk[i] == 'n'),
+                      "seed %llu: the file left out of garbling changed at byte %zu",
+                      (unsigned long long)seed, i);
+        cr_assert_eq(read_disk(path, disk, sizeof disk), 1024);
+        for (size_t i = 512; i < 1024; i++)
+            saw_garbage |= disk[i] != 'o' && disk[i] != 'n';
+    }
+    cr_assert(saw_garbage, "the garbled file never got garbage");
+    unlink(other);
+}
