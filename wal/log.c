@@ -75,6 +75,9 @@ static int write_header(wal *w, uint64_t base, uint64_t seq)
     int rc = os_write(w->file, h, sizeof h, (seq % 2) * WAL_BLOCK);
     if (rc == ST_OK && w->durable)
         rc = os_sync(w->file);
+    /* A synced header's durable mark proves what lies below it (L6, P3). */
+    if (rc == ST_OK && w->durable && s.durable > w->proven_lsn)
+        w->proven_lsn = s.durable;
     return rc;
 }
 
@@ -290,6 +293,7 @@ static int create_log(wal *w, uint64_t start_lsn, uint64_t generation, uint32_t 
         w->epoch = 1;
         w->end = w->base;
         w->synced_lsn = w->base;
+        w->proven_lsn = w->base;
         w->generation = generation;
         w->page_size = page_size;
         wal_slot hs = slot_of(w, w->base, w->seq, 0);
@@ -579,7 +583,7 @@ static void check_state(const wal *w)
 static void append_flush(wal *w)
 {
     size_t len = flush_rec_len(w, w->base, w->end);
-    assert(w->buf.len > 0 && w->buf.len + len <= w->buf.cap);
+    assert(w->buf.len + len <= w->buf.cap);
     wal_encode_flush(w->buf.data + w->buf.len, len, w->end, w->epoch, w->buf.start,
                      w->durable ? WFF_SYNCED : 0, w->seed);
     w->buf.len += len;
@@ -603,6 +607,50 @@ static int leader_write(wal *w, const wal_buf *b)
     return rc;
 }
 
+/* The leader's part of a flush, called and returning with `mu` held and no flush in flight:
+ * takes everything appended so far, ends it with a FLUSH record (L7) — alone, when nothing
+ * was appended: a proof flush, wal_flush_proven — writes and syncs it without the mutex, and
+ * publishes the new durable LSN. */
+static int lead_flush(wal *w)
+{
+    check_state(w);
+    assert(!w->flushing);
+    append_flush(w);
+    w->flushing = true;
+    wal_buf out = w->buf;
+    w->buf = w->spare;
+    w->buf.len = 0;
+    w->buf.start = w->end;
+    uint64_t target = w->end;
+    pthread_mutex_unlock(&w->mu);
+
+    int rc = leader_write(w, &out);
+
+    pthread_mutex_lock(&w->mu);
+    uint64_t start = out.start;
+    out.len = 0;
+    w->spare = out;
+    w->flushing = false;
+    if (rc == ST_OK) {
+        assert(target > w->durable_lsn); /* the durable LSN only grows (L3) */
+        w->durable_lsn = target;
+        if (w->durable) {
+            w->synced_lsn = target;
+            /* This flush follows every earlier one of the session: the open can prove them
+             * durable (L6, P2), so the records before its start are proven. */
+            if (start > w->proven_lsn)
+                w->proven_lsn = start;
+        }
+        w->st.flushes++;
+        w->st.syncs += w->durable ? 1 : 0;
+    } else {
+        /* Never retried and reported as success (fsyncgate): fail the log for good. */
+        w->failed = true;
+    }
+    pthread_cond_broadcast(&w->cv);
+    return rc;
+}
+
 int wal_flush_to(wal *w, uint64_t lsn)
 {
     pthread_mutex_lock(&w->mu);
@@ -619,35 +667,7 @@ int wal_flush_to(wal *w, uint64_t lsn)
             pthread_cond_wait(&w->cv, &w->mu);
             continue;
         }
-        /* Leader: take everything appended so far, ended by a FLUSH record (L7). */
-        check_state(w);
-        append_flush(w);
-        w->flushing = true;
-        wal_buf out = w->buf;
-        w->buf = w->spare;
-        w->buf.len = 0;
-        w->buf.start = w->end;
-        uint64_t target = w->end;
-        pthread_mutex_unlock(&w->mu);
-
-        rc = leader_write(w, &out);
-
-        pthread_mutex_lock(&w->mu);
-        out.len = 0;
-        w->spare = out;
-        w->flushing = false;
-        if (rc == ST_OK) {
-            assert(target > w->durable_lsn); /* the durable LSN only grows (L3) */
-            w->durable_lsn = target;
-            if (w->durable)
-                w->synced_lsn = target;
-            w->st.flushes++;
-            w->st.syncs += w->durable ? 1 : 0;
-        } else {
-            /* Never retried and reported as success (fsyncgate): fail the log for good. */
-            w->failed = true;
-        }
-        pthread_cond_broadcast(&w->cv);
+        rc = lead_flush(w);
     }
     if (rc == ST_OK && w->failed && w->durable_lsn < lsn)
         rc = failed_error(w);
@@ -655,6 +675,43 @@ int wal_flush_to(wal *w, uint64_t lsn)
         w->st.group_waits++;
     pthread_mutex_unlock(&w->mu);
     return rc;
+}
+
+int wal_flush_proven(wal *w, uint64_t lsn)
+{
+    int rc = wal_flush_to(w, lsn);
+    pthread_mutex_lock(&w->mu);
+    /* Without syncs nothing is marked synced, so no later flush proves anything (L6). */
+    while (rc == ST_OK && w->durable && w->proven_lsn < lsn) {
+        if (w->failed) {
+            rc = failed_error(w);
+            break;
+        }
+        if (w->flushing) {
+            /* The flush in flight starts at or after lsn's flush ended: once done, it proves. */
+            pthread_cond_wait(&w->cv, &w->mu);
+            continue;
+        }
+        if (w->buf.len == 0) {
+            /* Nothing to carry: the flush is its FLUSH record alone. */
+            if ((rc = buf_reserve(&w->buf, FLUSH_MAX)) != ST_OK)
+                break;
+            w->st.proof_flushes++;
+        }
+        rc = lead_flush(w);
+    }
+    if (rc == ST_OK && w->failed && w->durable_lsn < lsn)
+        rc = failed_error(w);
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+uint64_t wal_open_end(wal *w)
+{
+    pthread_mutex_lock(&w->mu);
+    uint64_t v = w->verified_end ? w->verified_end : w->base; /* set once, at open */
+    pthread_mutex_unlock(&w->mu);
+    return v;
 }
 
 uint64_t wal_end_lsn(wal *w)

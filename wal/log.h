@@ -133,6 +133,18 @@ int wal_flush_if_big(wal *w);
  * fdatasync'd). Group commit: see above. Passing wal_end_lsn() flushes everything. */
 int wal_flush_to(wal *w, uint64_t lsn);
 
+/* wal_flush_to, and then, if needed, one more flush — of the records appended meanwhile, or a
+ * FLUSH record alone — so that the next open can *prove* the records before `lsn` durable
+ * (wal/README.md L6, P2) rather than take damage among them for a torn tail. The WAL rule
+ * uses it before a page is written (rule L8): a page in the file never depends on records
+ * the open could cut. Without syncs (no_sync) it is wal_flush_to. */
+int wal_flush_proven(wal *w, uint64_t lsn);
+
+/* Where the open's scan found the end of the log (the stop of L6, before any pad the open
+ * wrote; the base for a new log). Every page of the database file has a smaller LSN (the WAL
+ * rule and L8): recovery refuses one that does not. */
+uint64_t wal_open_end(wal *w);
+
 uint64_t wal_end_lsn(wal *w);      /* LSN the next record will get */
 int wal_failed(wal *w);            /* in the failed state (rule L4) */
 uint64_t wal_durable_lsn(wal *w);  /* everything before this is durable */
@@ -189,6 +201,7 @@ int wal_close_and_remove(wal *w);
 typedef struct wal_stats {
     uint64_t appends, bytes, flushes, syncs, group_waits;
     uint64_t flush_bytes; /* of `bytes`: the FLUSH records that end flushes (padding, L7) */
+    uint64_t proof_flushes; /* flushes of a FLUSH record alone, by wal_flush_proven (L8) */
 } wal_stats;
 void wal_get_stats(wal *w, wal_stats *out);
 

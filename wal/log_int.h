@@ -77,6 +77,9 @@ struct wal {
     uint64_t end;        /* next LSN to assign */
     uint64_t durable_lsn;/* everything before is durable (written, and synced unless no_sync) */
     uint64_t synced_lsn; /* everything before was fdatasync'd (the header's durable mark) */
+    uint64_t proven_lsn; /* everything before it is durable *and* the next open can prove it
+                          * (L6): a later synced flush of this session follows it, or a synced
+                          * header's durable mark covers it; wal_flush_proven */
     uint64_t alloc_end;  /* file size reached by preallocation (leader only while flushing) */
     bool flushing;       /* a leader is writing */
     bool failed;         /* an I/O error happened: refuse everything */

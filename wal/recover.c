@@ -334,6 +334,10 @@ int txm_recover(txm *tm)
 {
     wal *w = tm->log;
     uint64_t base = wal_base_lsn(w), end = wal_end_lsn(w), ckpt = wal_checkpoint_lsn(w);
+    /* Pages are judged against where the open's scan stopped, not against the end after the
+     * pad the open may have written there (L7): a page LSN between the two names a record
+     * the open cut. */
+    uint64_t stop = wal_open_end(w);
     memset(&tm->rec, 0, sizeof tm->rec);
     tm->redo_lsn = base;
     atomic_store(&tm->last_ckpt_end, end);
@@ -341,7 +345,7 @@ int txm_recover(txm *tm)
         pgr_page *h;
         int rc = pgr_get(tm->p, 0, PGR_SHARED, &h);
         if (rc == ST_OK) {
-            rc = check_page_lsn(tm, 0, pgr_page_lsn(pgr_data(h)), end);
+            rc = check_page_lsn(tm, 0, pgr_page_lsn(pgr_data(h)), stop);
             pgr_release(h);
         }
         if (rc != ST_OK)
@@ -361,7 +365,7 @@ int txm_recover(txm *tm)
     analysis a = {0};
     int rc = analyse(tm, from, end, &a);
     if (rc == ST_OK)
-        rc = redo(tm, from, end);
+        rc = redo(tm, from, stop);
     if (rc == ST_OK) {
         pthread_mutex_lock(&tm->tt_mu);
         tm->next_id = a.max_id + 1;

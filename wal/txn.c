@@ -22,7 +22,9 @@ static int wal_rule(void *ctx, uint64_t pgno, uint64_t lsn)
     txm *tm = ctx;
     if (lsn == 0 || tm->log == NULL || (tm->test_break & TXM_BREAK_WAL_RULE))
         return ST_OK; /* never logged (or the log is not open yet: nothing can be newer) */
-    return wal_flush_to(tm->log, lsn + 1);
+    /* L8: durable, and provably so at the next open (a page must never depend on records
+     * the open could take for a torn tail and cut). */
+    return wal_flush_proven(tm->log, lsn + 1);
 }
 
 /* ---- transaction table ------------------------------------------------------------------- */

@@ -1262,3 +1262,50 @@ Test(wal, damage_is_refused_after_a_restart_and_after_a_compaction)
         free(orig);
     }
 }
+
+/* Rule L8: a record that wal_flush_proven covered can be proven durable by the next open.
+ * The story: a transaction's records are flushed by its commit and the session crashes with
+ * nothing flushed after them; then a bit of one record rots. That last flush alone looks like
+ * a torn tail and is cut (L6) — which is only harmless if no page in the file depends on it.
+ * The WAL rule therefore asks for wal_flush_proven before a page is written: with nothing
+ * else to flush, it flushes a FLUSH record alone, after which the same damage is refused. */
+Test(wal, a_record_a_page_depends_on_can_be_proven_durable)
+{
+    wal *w = open_log(NULL, 1);
+    uint64_t lsn[3];
+    append_flush(w, 0, 3, lsn);
+    wal_stats s0, s1;
+    wal_get_stats(w, &s0);
+    size_t len;
+    uint8_t *unproven = read_file(logpath, &len);
+    cr_assert_eq(wal_flush_proven(w, lsn[1] + 1), ST_OK, "%s", st_msg());
+    wal_get_stats(w, &s1);
+    cr_assert_eq(s1.proof_flushes, s0.proof_flushes + 1, "nothing was pending: a FLUSH alone");
+    cr_assert_eq(s1.syncs, s0.syncs + 1);
+    /* Proven now: asking again costs nothing. */
+    cr_assert_eq(wal_flush_proven(w, lsn[2] + 1), ST_OK, "%s", st_msg());
+    wal_get_stats(w, &s0);
+    cr_assert_eq(s0.syncs, s1.syncs, "an already proven record must not flush again");
+    size_t plen;
+    uint8_t *proven = read_file(logpath, &plen);
+    wal_abandon(w); /* the crash: no close, no header write */
+
+    uint32_t rlen = get_u32(proven + lsn[1]); /* LSN == file offset in a fresh log */
+    uint64_t pos = lsn[1] + rlen / 2;
+    /* Without the proof the damage is indistinguishable from a torn tail: cut, as documented. */
+    unproven[pos] ^= 0x10;
+    write_file(logpath, unproven, len);
+    wal *x = NULL;
+    cr_assert_eq(wal_open(db, ID, NULL, &x), ST_OK, "%s", st_msg());
+    cr_assert_eq(read_all_count(x), 1, "the log is cut at the damaged record");
+    wal_abandon(x);
+    /* With it, the open refuses and changes nothing. */
+    proven[pos] ^= 0x10;
+    write_file(logpath, proven, plen);
+    cr_assert_eq(wal_open(db, ID, NULL, &x), ST_ECORRUPT, "%s", st_msg());
+    char want[64];
+    snprintf(want, sizeof want, "damaged at LSN %llu", (unsigned long long)lsn[1]);
+    cr_assert(strstr(st_msg(), want) != NULL, "%s", st_msg());
+    free(unproven);
+    free(proven);
+}
