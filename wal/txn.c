@@ -386,12 +386,13 @@ int txm_open(const char *path, const txm_options *opts, txm **out)
     }
     /* I3: the log the file needs must reach what the file saw of it. Judged after the scan
      * that finds its end (the log's epoch has advanced; its records are untouched). */
-    if (rc == ST_OK && plan == LOG_OPEN && h.needed && wal_end_lsn(tm->log) < h.end)
+    /* Where the scan stopped, not the end after the open's pad (L7), which may reach past. */
+    if (rc == ST_OK && plan == LOG_OPEN && h.needed && wal_open_end(tm->log) < h.end)
         rc = st_set(ST_ECORRUPT, "%s-wal is an older copy of the log of database %s: it ends "
                     "at LSN %llu, but the database file shows the log had durably reached LSN "
                     "%llu. Put back the current log (the one that was beside the file at the "
                     "crash) and open again", path, path,
-                    (unsigned long long)wal_end_lsn(tm->log), (unsigned long long)h.end);
+                    (unsigned long long)wal_open_end(tm->log), (unsigned long long)h.end);
     if (rc == ST_OK)
         rc = txm_recover(tm);
     if (rc != ST_OK) {
