@@ -916,6 +916,7 @@ Test(txn, a_garbled_page_0_is_rebuilt_from_the_log)
     for (int i = 0; i < PS; i++)
         img[i] = (uint8_t)rnd(&s);
     spit(db, img, n);
+    free(img);
     int rec;
     tm = open_db(NULL, 64, 0, &rec);
     cr_assert_eq(rec, 1);
