@@ -1,8 +1,8 @@
 /*
  * os.h — the OS layer: every byte acidb reads or writes goes through one of these tables.
  *
- * The pager and (later) the WAL never call open/pread/pwrite/fsync directly; they call an
- * os_vfs. os_posix() is the real one. Tests substitute their own (the WAL issue adds a
+ * The pager and the WAL never call open/pread/pwrite/fsync directly; they call an
+ * os_vfs. os_posix() is the real one. Tests substitute their own (os_fault.c is a
  * fault-injecting vfs that keeps unsynced writes in a volatile cache and "loses power"), which
  * is why the table covers every operation whose failure or reordering matters for durability.
  *
