@@ -7,7 +7,8 @@
 #                and the concurrent suites under TSan, the fuzz targets briefly, lint
 #   make soak    the 16-thread transfer workload for SOAK_SECONDS (default 600; make test: 30)
 #   make fuzz    the libFuzzer targets of tests/fuzz, FUZZ_SECONDS each (default 300)
-#   make lint    cppcheck and clang-tidy (.clang-tidy) over the library and the shell
+#   make lint    cppcheck and clang-tidy (.clang-tidy) over the library and the shell, and the
+#                README citation check (tests/lint/citations.sh)
 #   make bench   build the bench programs and run them: bank_bench's full run (acidb vs SQLite
 #                [vs PostgreSQL], < 30 min) writes bench/results/<date>-<host>.md and PNG plots
 #   make bench-quick   the same bank_bench in < 2 minutes (fewer threads, shorter runs)
@@ -74,7 +75,7 @@ SHELL_BIN  := $(BUILD)/acidb
 
 .PHONY: deps all run test test-suites test-tsan crash crash-quick soak soak-quick bench bench-quick \
         fuzz fuzz-quick \
-        fuzz-bins fuzz-run fuzz-seeds lint lint-cppcheck lint-tidy clean
+        fuzz-bins fuzz-run fuzz-seeds lint lint-cppcheck lint-tidy lint-citations clean
 .DEFAULT_GOAL := all
 
 # Installs only what is missing; prints nothing and changes nothing when all is present.
@@ -110,7 +111,7 @@ test: deps
 	$(MAKE) --no-print-directory lint
 
 # LeakSanitizer reports a leak when Criterion's worker process exits, after the test was
-# reported passed, and the runner's exit status ignores it (bugs-soak S10): each suite's output
+# reported passed, and the runner's exit status ignores it: each suite's output
 # is kept in $(BUILD)/tests/<suite>.log and any "ERROR: LeakSanitizer" in it fails the suite.
 test-suites: $(SUITE_BINS)
 	@set -e; for s in $(SUITES); do \
@@ -236,7 +237,7 @@ LINT_STAMPS := $(LINT_SRCS:%.c=build/lint/%.tidy)
 LINT_CFLAGS := -std=c11 -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 
 lint: deps
-	+@$(MAKE) --no-print-directory -j2 lint-cppcheck lint-tidy
+	+@$(MAKE) --no-print-directory -j2 lint-cppcheck lint-tidy lint-citations
 
 lint-cppcheck:
 	@cppcheck --std=c11 --enable=warning,portability --inline-suppr --error-exitcode=1 -q \
@@ -247,6 +248,11 @@ lint-cppcheck:
 lint-tidy: $(LINT_STAMPS)
 	@tests/lint/tidy-gate.sh tests/lint/tidy-baseline.txt $(LINT_STAMPS)
 	@echo "== lint: clang-tidy: nothing new ($(words $(LINT_SRCS)) files; known: tests/lint/tidy-baseline.txt)"
+
+# Every README citation names a heading or rule of the README it cites, and no comment or
+# document refers to a bug list outside the repository (tests/README.md, "Static analysis").
+lint-citations:
+	@sh tests/lint/citations.sh
 
 # One file's findings as "path:line:col: check" lines (the gate decides).
 build/lint/%.tidy: %.c .clang-tidy $(wildcard $(LINT_DIRS:%=%/*.h))

@@ -1,7 +1,7 @@
 /*
  * bank_bench.c — acidb against SQLite (and PostgreSQL when its server is installed) on the
- * banking workload of issue 7, in one run, each engine's measurement in its own forked child
- * so that peak RSS is per engine and per measurement.
+ * banking workload (bench/README.md, "bank_bench"), in one run, each engine's measurement in
+ * its own forked child so that peak RSS is per engine and per measurement.
  *
  * Workloads (bench/README.md "bank_bench" explains how to read them):
  *

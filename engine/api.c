@@ -538,7 +538,8 @@ static int bind_check(acidb_stmt *s, int idx)
     free(s->param_text[idx - 1]);
     s->param_text[idx - 1] = NULL;
     /* The old value may point into the text just freed: a bind that fails after this (out of
-     * memory, too big, bad UTF-8) must leave NULL behind, not a dangling value (bugs-soak S5). */
+     * memory, too big, bad UTF-8) must leave NULL behind, not a dangling value
+     * (misuse/failed_bind_leaves_null_not_freed_text). */
     s->params[idx - 1] = val_null();
     return ACIDB_OK;
 }
@@ -1216,8 +1217,8 @@ static const char *column_text(acidb_stmt *s, int col)
     if (s->text_cap[col] < n + 1) {
         char *nb = realloc(s->text[col], n + 1);
         if (nb == NULL) {
-            /* NULL alone would read as SQL NULL (bugs-soak S6): the connection's error says
-             * it is not (acidb.h, acidb_column_text). */
+            /* NULL alone would read as SQL NULL: the connection's error says it is not
+             * (acidb.h, acidb_column_text; nomem/column_text_out_of_memory_is_not_sql_null). */
             sql_err(&s->conn->err, ACIDB_NOMEM, "53200", -1,
                     "out of memory copying the text of column %d (%zu bytes)", col + 1, n);
             return NULL;

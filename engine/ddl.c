@@ -113,9 +113,10 @@ int ddl_cleanup_trash(acidb_db *db, const uint64_t *roots, int n)
 /* Creates a tree for c's transaction together with its trash entry (redo-only: it survives
  * the transaction's rollback), in ONE mini-transaction: either both exist or neither. Made in
  * two, a failure between them (out of memory starting or logging the second) left a tree no
- * trash entry named, whose pages nothing would ever free (bugs-soak S4). The order inside —
- * the new tree's pages and the header, then the catalog tree latch — is trash_one's, under
- * cat_mu (E2). The slot in c->trash is reserved first, so nothing can fail after the commit. */
+ * trash entry named, whose pages nothing would ever free (checked by
+ * nomem/every_allocation_of_a_workload_fails_cleanly). The order inside — the new tree's
+ * pages and the header, then the catalog tree latch — is trash_one's, under cat_mu (E2).
+ * The slot in c->trash is reserved first, so nothing can fail after the commit. */
 static int create_tree(acidb_conn *c, bt_kind kind, uint64_t *root)
 {
     acidb_db *db = c->db;

@@ -3,7 +3,7 @@
  * statement objects behind the opaque handles of acidb.h, and the helpers that run
  * transactions and change the catalog.
  *
- * Locking rules (engine/README.md, "Concurrency inside the engine"):
+ * Locking rules (engine/README.md, "Catalog and schema changes"):
  *   E1  db->mu protects db->cat (the published catalog pointer), the connection count and the
  *       statistics; held only for pointer swaps and counters, never across I/O or a lock wait.
  *   E2  db->cat_mu serializes writes to the catalog tree that happen outside a DDL statement's
@@ -15,7 +15,7 @@
  *       DDL transactions only, which CAT_LOCK_ID in X serializes, so they never wait).
  *   E3  db->ddl_mu is held by a DDL transaction from just before its commit until its catalog
  *       version is published, so that a statement which got its table lock after the commit
- *       released it always sees the new version (engine/README.md, "Schema changes").
+ *       released it always sees the new version (engine/README.md, "Catalog and schema changes").
  *   Order: ddl_mu before cat_mu before mu.
  */
 #ifndef ACIDB_ENGINE_H
@@ -89,7 +89,8 @@ struct acidb_conn {
     atomic_int busy;          /* a public call is inside the connection (conn_enter) */
 };
 
-/* The one-thread-at-a-time rule, enforced (acidb.h, "Threads"; bugs-soak S8): every public
+/* The one-thread-at-a-time rule, enforced (acidb.h, "Threads";
+ * misuse/one_connection_stepped_from_two_threads): every public
  * call on a connection or one of its statements, but acidb_errmsg/acidb_sqlstate/
  * acidb_error_position and acidb_interrupt, enters with conn_enter and leaves with conn_leave.
  * A call that finds the connection busy touches nothing of it and returns conn_refuse()'s

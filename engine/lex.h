@@ -5,7 +5,7 @@
  * copies (and case-folds or unescapes) what it keeps. Tokens are produced one at a time, so a
  * 100 MB script is never held as a token array.
  *
- * Rules (PostgreSQL's, see engine/README.md ("Grammar")):
+ * Rules (PostgreSQL's, see engine/grammar.md, "Lexical rules"):
  *   - whitespace: space \t \n \r \f \v; comments `-- ...` to end of line and `/ * ... * /`,
  *     which nest;
  *   - identifiers [A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*, keywords among them recognised

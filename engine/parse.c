@@ -1,7 +1,7 @@
 /*
  * parse.c — sql_parse / sql_incomplete, the parser's token and error plumbing, and the DML
  * statements (SELECT, INSERT, UPDATE, DELETE, EXPLAIN). Expressions are in parse_expr.c,
- * DDL / transaction control / SET in parse_ddl.c; the grammar is in engine/README.md ("Grammar").
+ * DDL / transaction control / SET in parse_ddl.c; the grammar is in engine/grammar.md.
  *
  * Shape: recursive descent over a lazily-lexed token stream with a 4-token lookahead ring.
  * A statement is first skimmed (lx_skim) for its extent, which checks UTF-8 before any token

@@ -1,5 +1,5 @@
 /*
- * parse.h — the SQL lexer and recursive-descent parser (grammar: engine/README.md).
+ * parse.h — the SQL lexer and recursive-descent parser (grammar: engine/grammar.md).
  *
  * The parser accepts a strict subset of PostgreSQL's syntax and produces the tree of ast.h in
  * the caller's arena. It does no name resolution: unknown tables and columns are the binder's

@@ -13,7 +13,7 @@
  * ST_EIO from the pager, a failed pgr_touch) stops at once and releases what it holds, but the
  * pages it already changed stay changed. Inside a WAL mini-transaction that is harmless: every
  * change went through a primitive that touched the page first, so the mtr restores the
- * before-images and the call had no effect (wal/README.md, "Planned design"). Without one, the
+ * before-images and the call had no effect (wal/README.md, "Before-images"). Without one, the
  * tree can be left inconsistent. Failures detected before the first page change (bad
  * arguments, existing/missing key, corruption found on the way down, overflow allocation)
  * change nothing either way.

@@ -16,7 +16,7 @@
  * WAL hook: every change to a B+tree or overflow page goes through one of the bt_page_* /
  * bt_ovf_* primitives (btree_page.c, btree_overflow.c). Each calls pgr_touch() before it
  * writes — inside a WAL mini-transaction that records the page's before-image, from which the
- * redo delta is computed at commit (wal/README.md, "Planned design") — and pgr_mark_dirty()
+ * redo delta is computed at commit (wal/README.md, "Before-images") — and pgr_mark_dirty()
  * after. No other code writes into page bytes.
  */
 #ifndef ACIDB_BTREE_INT_H
@@ -48,7 +48,7 @@
  * children after a split, so 64 levels is beyond any file that fits in 2^64 pages. */
 #define BT_MAX_DEPTH 64
 
-/* Fixed parts of the four cell layouts (pager/README.md, "Cells"). */
+/* Fixed parts of the four cell layouts (pager/README.md, "B+tree pages"). */
 #define BT_TLEAF_HDR 12u /* rowid i64 + vlen u32 */
 #define BT_ILEAF_HDR 6u  /* klen u16 + vlen u32 */
 #define BT_TINT_SIZE 16u /* child u64 + key i64 */

@@ -560,7 +560,7 @@ static int sync_file(pgr *p)
 }
 
 /*
- * The header goes last and on its own (pager/README.md, "Flushing"): data pages are written,
+ * The header goes last and on its own (pager/README.md, "Buffer pool"): data pages are written,
  * the file is made at least as long as the header will claim, and synced; only then is the
  * header written and synced. A power cut at any moment therefore leaves a header whose page
  * count the file covers. The header is copied under its latch after the data pages, so a

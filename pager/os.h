@@ -1,8 +1,8 @@
 /*
  * os.h — the OS layer: every byte acidb reads or writes goes through one of these tables.
  *
- * The pager and (later) the WAL never call open/pread/pwrite/fsync directly; they call an
- * os_vfs. os_posix() is the real one. Tests substitute their own (the WAL issue adds a
+ * The pager and the WAL never call open/pread/pwrite/fsync directly; they call an
+ * os_vfs. os_posix() is the real one. Tests substitute their own (os_fault.c is a
  * fault-injecting vfs that keeps unsynced writes in a volatile cache and "loses power"), which
  * is why the table covers every operation whose failure or reordering matters for durability.
  *
@@ -42,7 +42,8 @@ struct os_vfs {
     void *ctx; /* implementation state (fault injector, counters ...) */
     /* An open that fails creates nothing: with OS_OPEN_CREATE, a file is left behind only when
      * the call succeeds (the pager removes a file it created whose header it could not make
-     * durable; together no failed create leaves an empty file, bugs-soak S3). */
+     * durable; together no failed create leaves an empty file;
+     * nomem/every_allocation_of_a_workload_fails_cleanly). */
     int (*open)(os_vfs *vfs, const char *path, int flags, os_file **out);
     int (*read)(os_file *f, void *buf, size_t n, uint64_t off, size_t *got);
     int (*write)(os_file *f, const void *buf, size_t n, uint64_t off);

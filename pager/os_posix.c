@@ -4,7 +4,7 @@
  * Why fcntl locks and not flock: F_GETLK reports the pid of the process holding a conflicting
  * lock, which lets the error say "in use by process N". Their one trap — closing *any*
  * descriptor of the file drops the process's locks — is why the pager refuses a second open of
- * the same file in one process (pager/README.md, "One file, one owner").
+ * the same file in one process (pager/README.md, "Contract").
  */
 #include "pager/os.h"
 #include "pager/status.h"
@@ -48,7 +48,8 @@ static int open_error(const char *path, int err)
 
 /* An open that fails leaves nothing behind: the handle is allocated before open(2), so that a
  * file created with OS_OPEN_CREATE is never left empty by an allocation failing after it
- * (bugs-soak S3: the next open refused the 0-byte file); a created file that cannot be used is
+ * (the next open would refuse the 0-byte file;
+ * nomem/every_allocation_of_a_workload_fails_cleanly); a created file that cannot be used is
  * removed. */
 static int px_open(os_vfs *vfs, const char *path, int flags, os_file **out)
 {
@@ -145,7 +146,7 @@ static int px_sync(os_file *of)
     if (f->readonly)
         return ST_OK; /* nothing of ours can be dirty */
     /* Never retried: after a failed fsync the kernel may have dropped the dirty pages, so a
-     * second, successful call would prove nothing (wal/README.md, "fsyncgate"). */
+     * second, successful call would prove nothing (wal/README.md L4). */
     if (fdatasync(f->fd) != 0)
         return st_set(ST_EIO, "fdatasync of %s failed: %s", f->path, strerror(errno));
     return ST_OK;

@@ -175,7 +175,7 @@ static inline uint32_t pgr_usable(const pgr *p) { return pgr_page_size(p) - PGR_
  * until close (their number is bounded by the number of trees). See btree.h for the protocol. */
 pthread_rwlock_t *pgr_tree_latch(pgr *p, uint64_t root);
 
-/* ---- change tracking for the log (wal/README.md, "Planned design") -----------------------
+/* ---- change tracking for the log (wal/README.md, "Byte-range touches") -----------------------
  *
  * While a thread runs a logged operation (a WAL mini-transaction), it installs a tracker. The
  * pager then (1) calls touch() before it changes a page itself — page 0 and the allocated page

@@ -1,13 +1,13 @@
 /*
  * delta.h — page deltas: the redo payload of a log record, page by page.
  *
- * A log record of the transaction layer (wal/README.md, "Planned design") describes every page
- * an operation changed. For each page it stores either the byte ranges that differ between the
- * page's before- and after-image, or the whole page (a full image: the first change after a
- * checkpoint, a new page, or when the delta would not be smaller). Redo applies the entries to
- * pages whose LSN is older than the record. The page LSN (bytes 0..7) and the checksum trailer
- * are never part of an entry: the LSN is set by whoever applies the record, the trailer by the
- * pager when it writes.
+ * A log record of the transaction layer (wal/README.md, "Design of the transaction layer")
+ * describes every page an operation changed. For each page it stores either the byte ranges
+ * that differ between the page's before- and after-image, or the whole page (a full image:
+ * the first change after a checkpoint, a new page, or when the delta would not be smaller).
+ * Redo applies the entries to pages whose LSN is older than the record. The page LSN (bytes
+ * 0..7) and the checksum trailer are never part of an entry: the LSN is set by whoever applies
+ * the record, the trailer by the pager when it writes.
  *
  * Entry format (little-endian; varints are LEB128):
  *   varint pgno | u8 kind (1 delta, 2 full image) | varint payload length | payload

@@ -36,7 +36,7 @@
  * of a durable session, or the pad written at open): the record proves that (L6). */
 #define WFF_SYNCED 1
 
-/* Record fields (wal/README.md, "Records"): a fixed prefix, then varints (LEB128). */
+/* Record fields (wal/README.md, "Log file format"): a fixed prefix, then varints (LEB128). */
 #define WR_LEN 0
 #define WR_TYPE 4
 #define WR_FLAGS 5

@@ -184,7 +184,7 @@ int txm_announce_log(txm *tm)
     if (rc == ST_OK)
         rc = wal_flush_to(tm->log, wal_end_lsn(tm->log));
     if (rc == ST_OK)
-        rc = pgr_flush(tm->p); /* page 0 last, synced (pager/README.md, "Flushing") */
+        rc = pgr_flush(tm->p); /* page 0 last, synced (pager/README.md, "Buffer pool") */
     return rc;
 }
 
@@ -437,7 +437,8 @@ int txm_close(txm *tm)
     if (rc != ST_OK) {
         /* Leave the pages where they are (the log holds every change; the next open recovers).
          * pgr_close would write them, and its before-write hook forces the log — which must
-         * therefore not be freed first (use after free: bugs-soak S7). */
+         * therefore not be freed first (use after free; guarded by
+         * nomem/every_allocation_of_a_workload_fails_cleanly under ASan). */
         pgr_abandon(tm->p);
         wal_close(tm->log);
         txm_free(tm);
@@ -455,7 +456,8 @@ void txm_abandon(txm *tm)
         return;
     /* Detach the table under tt_mu, free outside it: txn_free takes tt_mu itself (to pool the
      * lock handle), so freeing under it deadlocked a close after a failed rollback left its
-     * transaction in the table (bugs-soak S2). */
+     * transaction in the table (guarded by
+     * enospc/disk_full_in_a_big_transaction_fails_it_and_keeps_earlier_commits). */
     pthread_mutex_lock(&tm->tt_mu);
     txn *list = tm->active;
     tm->active = NULL;

@@ -5,7 +5,7 @@
  * pages does so inside a mini-transaction (mtr): pages are latched EXCL and touched before
  * they change; mtr_commit turns all their changes into ONE log record (per-page deltas or
  * full images, wal/delta.h) with the caller's logical undo, stamps the pages with its LSN and
- * only then releases them (wal/README.md, "Transaction layer"). A structure change and the
+ * only then releases them (wal/README.md, "Mini-transactions"). A structure change and the
  * change that caused it are therefore one atomic record, and redo needs no per-operation code.
  *
  * Undo is logical and belongs to the resource manager (txm_rm): given an UPDATE record of a

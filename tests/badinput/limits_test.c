@@ -161,8 +161,8 @@ Test(limits, ten_thousand_columns_are_54011)
 }
 
 /* A left-deep chain, 1 + 1 + ... + 1, is not nesting in the parser's sense but makes a tree
- * as deep: it counts toward SQL_MAX_TREE_DEPTH (it overflowed the stack in the checker before,
- * bugs-hardening H2). */
+ * as deep: it counts toward SQL_MAX_TREE_DEPTH (it once overflowed the stack in the
+ * checker). */
 Test(limits, long_operator_chains_are_summed_or_refused)
 {
     acidb_db *db;

@@ -1,7 +1,7 @@
 /*
  * misuse_test.c — the API used wrongly: closing a database with connections open, a bind that
  * fails after an earlier one, a read-only file, one connection used from two threads at once
- * (refused with ACIDB_MISUSE, bugs-soak S8), a statement whose transaction another ended.
+ * (refused with ACIDB_MISUSE), a statement whose transaction another ended.
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -40,7 +40,7 @@ Test(misuse, close_with_connections_open_is_refused_and_changes_nothing)
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }
 
-/* bugs-soak S5: a bind that fails must not leave the parameter pointing at freed text (ASan
+/* A bind that fails must not leave the parameter pointing at freed text (ASan
  * reports the use after free; the plain build sees a NULL, not garbage). */
 Test(misuse, failed_bind_leaves_null_not_freed_text)
 {
@@ -141,7 +141,7 @@ Test(misuse, immutable_file_is_refused_clearly_and_left_intact)
 /* ---- one connection, two threads ------------------------------------------------------------ */
 
 /* acidb.h "Threads": a connection and its statements are used by one thread at a time, and
- * the rule is enforced (bugs-soak S8): a call that finds another thread inside the connection
+ * the rule is enforced: a call that finds another thread inside the connection
  * returns ACIDB_MISUSE and touches nothing. Two threads here prepare, bind, step, read,
  * reset and finalize statements of ONE connection as fast as they can: every call must either
  * work or be refused — no crash, no other error (the threads share one transaction when their

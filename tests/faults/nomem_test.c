@@ -154,8 +154,8 @@ static void workload(outcome *o)
         while ((rc = acidb_step(s)) == ACIDB_ROW) {
             const char *v = acidb_column_text(s, 1);
             /* column_text returns NULL when its copy cannot be made, and says so in the
-             * connection's error (bugs-soak S6): a TEXT column read as NULL is that
-             * out-of-memory, not a lost value. */
+             * connection's error (nomem/column_text_out_of_memory_is_not_sql_null): a TEXT
+             * column read as NULL is that out-of-memory, not a lost value. */
             if (v == NULL && acidb_column_type(s, 1) == ACIDB_TEXT) {
                 cr_assert_eq(acidb_errcode(c), ACIDB_NOMEM, "N=%llu: column_text's NULL for a "
                              "TEXT value sets the error", (unsigned long long)atomic_load(&fail_at));
@@ -214,8 +214,8 @@ static void verify(uint64_t n, const outcome *o)
     if (rc != ACIDB_OK && o->rc != ACIDB_OK && strcmp(o->where, "open") == 0 &&
         access(ft_db, F_OK) != 0)
         return; /* the failed open created nothing: nothing to check */
-    /* A create that fails leaves no empty file the next open would refuse (bugs-soak S3: the
-     * POSIX layer's open made the file, then could not allocate its handle). */
+    /* A create that fails leaves no empty file the next open would refuse (the POSIX
+     * layer's open once made the file, then could not allocate its handle). */
     cr_assert(rc == ACIDB_OK || strstr(acidb_open_errmsg(), "is an empty file") == NULL,
               "N=%llu (failed in %s: %s): the failed create left an empty file: %s",
               (unsigned long long)n, o->where, o->msg, acidb_open_errmsg());
@@ -227,7 +227,7 @@ static void verify(uint64_t n, const outcome *o)
     cr_assert_eq(pr.other, 0, "N=%llu, failed in %s (%s: %s), after the reopen: %llu "
                  "integrity problem(s), first: %s", (unsigned long long)n, o->where,
                  acidb_errstr(o->rc), o->msg, (unsigned long long)count, pr.first);
-    /* bugs-soak S4: DDL failing between creating its tree and recording it in the trash leaked
+    /* DDL failing between creating its tree and recording it in the trash leaked
      * the tree's pages; tree and trash entry are now one mini-transaction. */
     cr_assert_eq(pr.leaked, 0, "N=%llu, failed in %s (%s: %s), after the reopen: %d page(s) "
                  "leaked", (unsigned long long)n, o->where, acidb_errstr(o->rc), o->msg,
@@ -291,7 +291,7 @@ Test(nomem, every_allocation_of_a_workload_fails_cleanly)
     every_allocation(0);
 }
 
-/* bugs-soak S6: acidb_column_text's copy failing returned NULL, the same as SQL NULL, and set
+/* acidb_column_text's copy failing returned NULL, the same as SQL NULL, and set
  * no error. Now the connection says 53200, acidb_column_type tells the two NULLs apart, and
  * the value is there once memory is back. */
 Test(nomem, column_text_out_of_memory_is_not_sql_null)

@@ -1,6 +1,6 @@
 /*
  * sqlgen.c — fuzz target, structure-aware: the input bytes are the choices of a generator that
- * writes SQL from the grammar (engine/README.md, "Grammar"), so nearly every input is a
+ * writes SQL from the grammar (engine/grammar.md), so nearly every input is a
  * well-formed script over the fuzz schema's tables and columns (and a table t it may create),
  * and libFuzzer's mutations change statements, not characters. The script then runs like the
  * sql target's (fz_run_script). Coverage therefore reaches planning and execution paths —

@@ -368,7 +368,7 @@ Test(fault, power_cut_during_flush_leaves_an_openable_file)
     cr_assert(lost_something, "no cut lost a pending write: the test proved nothing");
 }
 
-/* Creating a database makes the new directory entry durable (pager/README.md, "New files"). */
+/* Creating a database makes the new directory entry durable (pager/README.md, "Contract"). */
 Test(fault, creating_a_database_syncs_its_directory)
 {
     char db_path[160];

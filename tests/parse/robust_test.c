@@ -105,7 +105,7 @@ Test(robust, depth_limit_is_exact)
 
 /* A flat chain is not nesting for the parser, but it builds a tree as deep as it is long, and
  * every later pass walks that tree recursively: up to SQL_MAX_TREE_DEPTH operators parse, a
- * longer chain is 54001 (bugs-hardening H2: 50,000 terms overflowed the checker's stack). */
+ * longer chain is 54001 (50,000 terms once overflowed the checker's stack). */
 Test(robust, long_flat_expressions_are_bounded)
 {
     size_t n = 200000;

@@ -65,6 +65,6 @@ SELECT avg(region) FROM sale;
 SELECT nosuchfn(amount) FROM sale;
 SELECT count(*) FROM sale GROUP BY 5;
 UPDATE sale SET amount = max(amount);
--- GROUP BY an output column position or name (bugs B13, B14 until fixed).
+-- GROUP BY an output column position or name.
 SELECT count(*) AS n, rep FROM sale GROUP BY 2 ORDER BY 2;
 SELECT upper(rep) AS r, count(*) AS n FROM sale GROUP BY r ORDER BY r;

@@ -46,7 +46,7 @@ UPDATE v SET b = 1 WHERE id = 4;
 INSERT INTO v VALUES (5, NULL, NULL, 'x' || 'y');
 SELECT count(*) FROM v WHERE b;
 
--- Every type has an assignment cast to TEXT (bug B2 in /work/bugs-sql.md until fixed).
+-- Every type has an assignment cast to TEXT.
 INSERT INTO v VALUES (6, NULL, 5, NULL);
 UPDATE v SET t = true WHERE id = 4;
 SELECT id, t FROM v WHERE id >= 4 ORDER BY id;
