@@ -152,21 +152,11 @@ size_t wal_verify_as(const uint8_t *p, size_t avail, uint64_t lsn, uint64_t seed
     return len;
 }
 
-static size_t varint_len(uint64_t v)
-{
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
 /* R such that varint(R) + R == t, if there is one. */
 static bool redo_fits(size_t t, size_t *redo)
 {
     for (size_t vr = 1; vr <= 4; vr++) {
-        if (t > vr && varint_len(t - vr) == vr) {
+        if (t > vr && wal_varint_len(t - vr) == vr) {
             *redo = t - vr;
             return true;
         }
@@ -177,7 +167,7 @@ static bool redo_fits(size_t t, size_t *redo)
 /* Fixed prefix, epoch, redo and undo lengths, the payload's start and flags, checksum. */
 size_t wal_flush_min_len(uint64_t epoch)
 {
-    return WAL_REC_FIXED + varint_len(epoch) + 1 + 1 + WF_MIN_REDO + WAL_REC_TRAILER;
+    return WAL_REC_FIXED + wal_varint_len(epoch) + 1 + 1 + WF_MIN_REDO + WAL_REC_TRAILER;
 }
 
 void wal_encode_flush(uint8_t *out, size_t len, uint64_t lsn, uint64_t epoch, uint64_t start,
@@ -186,7 +176,7 @@ void wal_encode_flush(uint8_t *out, size_t len, uint64_t lsn, uint64_t epoch, ui
     /* The redo length R fills the record: len = fixed + epoch + [txn] + varint(R) + 1 + R + 8.
      * R + varint(R) skips a value where varint(R) grows a byte (R = 128: 129 -> 130); an empty
      * transaction-id field (flag 1, one byte 0) fills that gap. */
-    size_t fixed = WAL_REC_FIXED + varint_len(epoch) + 1 + WAL_REC_TRAILER;
+    size_t fixed = WAL_REC_FIXED + wal_varint_len(epoch) + 1 + WAL_REC_TRAILER;
     assert(len >= wal_flush_min_len(epoch) && start <= lsn);
     size_t txn = 0, redo = 0;
     if (!redo_fits(len - fixed, &redo)) {

@@ -23,6 +23,17 @@ static inline size_t wal_put_varint(uint8_t *p, uint64_t v)
     return n;
 }
 
+/* The bytes wal_put_varint writes for v. */
+static inline size_t wal_varint_len(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
 /* Reads a varint from p[*at .. lim) and advances *at; 0 if it runs past lim or does not fit
  * 64 bits (a damaged record), 1 on success. */
 static inline int wal_get_varint(const uint8_t *p, size_t lim, size_t *at, uint64_t *v)
