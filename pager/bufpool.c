@@ -85,6 +85,60 @@ static void table_remove(pgr *p, struct pgr_page *f)
     }
 }
 
+#ifndef NDEBUG
+/* The state checker of one frame (pool mutex held), called at every change of its state,
+ * pin or table membership. It asserts what pager/README.md, "Buffer pool" says: pins are never
+ * negative and the usage count stays within its cap; an empty frame is unpinned; a frame being
+ * loaded is pinned by its loader; a loading or ready frame is the one the page table finds
+ * for its page (so no page is cached twice); a reserved frame is pinned once and in no table
+ * chain; the header frame stays pinned for the pager's life. */
+static void check_frame(pgr *p, const struct pgr_page *f)
+{
+    assert(f >= p->frames && f < p->frames + p->nframes);
+    assert(f->pin >= 0 && f->usage <= USAGE_MAX);
+    switch (f->state) {
+    case FR_EMPTY:
+        assert(f->pin == 0);
+        break;
+    case FR_LOADING:
+        assert(f->pin >= 1);
+        /* fall through */
+    case FR_READY:
+        assert(table_find(p, f->pgno) == f);
+        break;
+    case FR_RESERVED:
+        assert(f->pin == 1 && table_find(p, f->pgno) != f);
+        break;
+    default:
+        assert(!"a frame in no known state");
+    }
+    assert(f != p->hdr || f->pin >= 1);
+}
+
+/* The whole pool (pool mutex held; O(frames), run at flushes and at close): every frame
+ * checked, and every table chain holds only loading or ready frames of its bucket. */
+static void check_pool(pgr *p)
+{
+    size_t in_table = 0, cached = 0;
+    for (size_t i = 0; i < p->nframes; i++) {
+        check_frame(p, &p->frames[i]);
+        cached += p->frames[i].state == FR_LOADING || p->frames[i].state == FR_READY;
+    }
+    for (size_t b = 0; b < p->nbuckets; b++)
+        for (int32_t i = p->buckets[b]; i >= 0; i = p->frames[i].hnext) {
+            assert((size_t)i < p->nframes && bucket_of(p, p->frames[i].pgno) == b);
+            assert(p->frames[i].state == FR_LOADING || p->frames[i].state == FR_READY);
+            in_table++;
+        }
+    assert(in_table == cached);
+}
+#define CHECK_FRAME(p, f) check_frame((p), (f))
+#define CHECK_POOL(p) check_pool(p)
+#else
+#define CHECK_FRAME(p, f) ((void)0)
+#define CHECK_POOL(p) ((void)0)
+#endif
+
 int bp_init(pgr *p, size_t cache_bytes)
 {
     size_t n = cache_bytes / p->page_size;
@@ -125,6 +179,7 @@ void bp_destroy(pgr *p)
 {
     if (p->frames == NULL)
         return;
+    CHECK_POOL(p); /* the last user is gone: no lock needed */
     for (size_t i = 0; i < p->nframes; i++)
         pthread_rwlock_destroy(&p->frames[i].latch);
     pthread_mutex_destroy(&p->mu);
@@ -274,6 +329,7 @@ static int claim_frame(pgr *p, uint64_t pgno, struct pgr_page **out)
     f->usage = 1;
     atomic_store(&f->dirty, false);
     table_insert(p, f);
+    CHECK_FRAME(p, f);
     *out = f;
     return ST_OK;
 }
@@ -291,6 +347,7 @@ static void finish_load(pgr *p, struct pgr_page *f, int rc)
         f->state = FR_EMPTY;
         f->pin = 0;
     }
+    CHECK_FRAME(p, f);
     pthread_cond_broadcast(&p->io_cv);
     pthread_mutex_unlock(&p->mu);
 }
@@ -416,6 +473,7 @@ int bp_reserve(pgr *p, struct pgr_page **out)
         f->state = FR_RESERVED;
         f->pin = 1;
         atomic_store(&f->dirty, false);
+        CHECK_FRAME(p, f);
         *out = f;
     }
     pthread_mutex_unlock(&p->mu);
@@ -460,6 +518,7 @@ int bp_take_reserved(pgr *p, struct pgr_page *spare, uint64_t pgno, bool read,
     spare->state = FR_LOADING;
     spare->usage = 1;
     table_insert(p, spare);
+    CHECK_FRAME(p, spare);
     pthread_mutex_unlock(&p->mu);
     int rc = ST_OK;
     if (read) {
@@ -490,6 +549,7 @@ void pgr_release_held(pgr_page *f)
     pthread_mutex_lock(&p->mu);
     assert(f->pin > 0);
     f->pin--;
+    CHECK_FRAME(p, f);
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -609,6 +669,9 @@ static int write_header_last(pgr *p)
 
 int bp_flush_all(pgr *p)
 {
+    pthread_mutex_lock(&p->mu);
+    CHECK_POOL(p);
+    pthread_mutex_unlock(&p->mu);
     if (atomic_load(&p->failed))
         return failed_error(p);
     int rc = write_dirty(p, 0);
