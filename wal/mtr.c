@@ -15,6 +15,8 @@
  */
 #include "wal/txn_int.h"
 
+#include <assert.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -274,8 +276,12 @@ static int commit_as(mtr *m, uint8_t type, uint64_t root, const void *undo, uint
             if (rc == ST_OK) {
                 logged = true;
                 for (size_t i = 0; i < m->n; i++)
-                    if (m->pages[i].in_record)
+                    if (m->pages[i].in_record) {
+                        /* LSNs never go backwards for a page (wal/README.md, "LSNs never
+                         * go backwards"): redo skips records not newer than the page. */
+                        assert(pgr_page_lsn(pgr_data(m->pages[i].pg)) < r.lsn);
                         pgr_stamp(m->pages[i].pg, r.lsn);
+                    }
             }
         }
     }

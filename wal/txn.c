@@ -8,6 +8,7 @@
  */
 #include "wal/txn_int.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,26 @@ static int wal_rule(void *ctx, uint64_t pgno, uint64_t lsn)
 
 /* ---- transaction table ------------------------------------------------------------------- */
 
+#ifndef NDEBUG
+/* The state checker of one transaction (tm->tt_mu held), called at each change of its
+ * table entry. It asserts what wal/README.md, "Design of the transaction layer" relies on: a
+ * known state and an id below the next one handed out; its records chained in LSN order
+ * (first <= last, both set or neither) with undo continuing at or below its latest record;
+ * and its presence in the transaction table, where analysis and checkpoints find it. */
+static void check_txn(const txm *tm, const txn *t)
+{
+    assert(t->state == TX_ACTIVE || t->state == TX_COMMITTED || t->state == TX_ABORTING);
+    assert(t->id > 0 && t->id < tm->next_id);
+    assert((t->first_lsn == 0) == (t->last_lsn == 0));
+    assert(t->first_lsn <= t->last_lsn && t->undo_next <= t->last_lsn);
+    assert(t->prev == NULL ? tm->active == t : t->prev->next == t);
+    assert(t->next == NULL || t->next->prev == t);
+}
+#define CHECK_TXN(tm, t) check_txn((tm), (t))
+#else
+#define CHECK_TXN(tm, t) ((void)0)
+#endif
+
 void txm_tt_add(txm *tm, txn *t)
 {
     pthread_mutex_lock(&tm->tt_mu);
@@ -37,6 +58,7 @@ void txm_tt_add(txm *tm, txn *t)
     if (tm->active)
         tm->active->prev = t;
     tm->active = t;
+    CHECK_TXN(tm, t);
     pthread_mutex_unlock(&tm->tt_mu);
 }
 
@@ -96,8 +118,10 @@ int txm_append(txm *tm, txn *t, wal_rec *r)
     pthread_mutex_lock(&tm->tt_mu);
     r->txn = t->id;
     r->prev_lsn = t->last_lsn;
+    CHECK_TXN(tm, t);
     int rc = wal_append(tm->log, r);
     if (rc == ST_OK) {
+        assert(r->lsn > t->last_lsn); /* a transaction's records only move forward */
         if (t->first_lsn == 0)
             t->first_lsn = r->lsn;
         t->last_lsn = r->lsn;
@@ -109,6 +133,7 @@ int txm_append(txm *tm, txn *t, wal_rec *r)
             t->state = TX_COMMITTED;
         else if (r->type == WAL_ABORT)
             t->state = TX_ABORTING;
+        CHECK_TXN(tm, t);
     }
     pthread_mutex_unlock(&tm->tt_mu);
     return rc;
