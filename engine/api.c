@@ -12,6 +12,7 @@
 #include "engine/stmt.h"
 #include "pager/status.h"
 #include "wal/btx.h"
+#include "engine/sqlstate.h"
 
 static _Thread_local char open_msg[SQL_ERRMSG_MAX];
 _Thread_local const struct db_open_extra *db_open_extra; /* tests only (engine.h) */
@@ -122,7 +123,8 @@ int acidb_open(const char *path, const acidb_options *opts, acidb_db **out)
     cfg.table_name = table_name_cb;
     cfg.ctx = db;
     if (cat_registry_create(&db->reg) != ACIDB_OK || lk_mgr_create(&cfg, &db->locks) != LK_OK) {
-        rc = sql_err(&err, ACIDB_NOMEM, "53200", -1, "out of memory opening %s", path);
+        rc = sql_err(&err, ACIDB_NOMEM, ERRCODE_OUT_OF_MEMORY, -1,
+                     "out of memory opening %s", path);
         goto fail;
     }
     txm_options to = {
@@ -311,8 +313,8 @@ const char *acidb_errmsg(acidb_conn *c)
 const char *acidb_sqlstate(acidb_conn *c)
 {
     if (!conn_ok(c))
-        return "08003";
-    return conn_refused == c ? "55006" : c->err.state;
+        return ERRCODE_CONNECTION_DOES_NOT_EXIST;
+    return conn_refused == c ? ERRCODE_OBJECT_IN_USE : c->err.state;
 }
 
 int acidb_errcode(acidb_conn *c)
@@ -397,7 +399,7 @@ static int prepare_parsed(acidb_stmt *s)
     if (rc != ACIDB_OK)
         return rc;
     if (ast == NULL)
-        return sql_err(&c->err, ACIDB_MISUSE, "42601", -1, "empty statement");
+        return sql_err(&c->err, ACIDB_MISUSE, ERRCODE_SYNTAX_ERROR, -1, "empty statement");
     s->ast = ast;
     catalog *cat = conn_catalog(c);
     if (s->cat != cat) {
@@ -414,7 +416,7 @@ static int prepare_parsed(acidb_stmt *s)
         if (nv)
             s->params = nv;
         if (nt == NULL)
-            return sql_err(&c->err, ACIDB_NOMEM, "53200", -1, "out of memory");
+            return sql_err_nomem(&c->err, NULL);
         s->param_text = nt;
         for (int i = s->nparams; i < np; i++) {
             s->params[i] = val_null();
@@ -432,7 +434,7 @@ static int prepare_parsed(acidb_stmt *s)
     s->text = calloc((size_t)s->ncols + 1, sizeof *s->text);
     s->text_cap = calloc((size_t)s->ncols + 1, sizeof *s->text_cap);
     if (s->row == NULL || s->text == NULL || s->text_cap == NULL)
-        return sql_err(&c->err, ACIDB_NOMEM, "53200", -1, "out of memory");
+        return sql_err_nomem(&c->err, NULL);
     return ACIDB_OK;
 }
 
@@ -454,7 +456,7 @@ static int fail_block(acidb_conn *c, int rc)
 static int prepare_stmt(acidb_conn *c, const char *sql, acidb_stmt **out, const char **tail)
 {
     if (sql == NULL || out == NULL)
-        return sql_err(&c->err, ACIDB_MISUSE, "XX000", -1, "NULL argument");
+        return sql_err(&c->err, ACIDB_MISUSE, ERRCODE_INTERNAL_ERROR, -1, "NULL argument");
     sql_err_clear(&c->err);
     size_t len = strlen(sql);
     /* Find the first statement's extent with a throwaway parse. */
@@ -474,12 +476,12 @@ static int prepare_stmt(acidb_conn *c, const char *sql, acidb_stmt **out, const 
     if (ast == NULL)
         return ACIDB_OK; /* empty: *out stays NULL */
     if (c->failed && kind != STMT_ROLLBACK && kind != STMT_COMMIT)
-        return sql_err(&c->err, ACIDB_ERROR, "25P02", -1,
+        return sql_err(&c->err, ACIDB_ERROR, ERRCODE_IN_FAILED_SQL_TRANSACTION, -1,
                        "current transaction is aborted, commands ignored until end of "
                        "transaction block");
     acidb_stmt *s = calloc(1, sizeof *s);
     if (s == NULL)
-        return sql_err(&c->err, ACIDB_NOMEM, "53200", -1, "out of memory");
+        return sql_err_nomem(&c->err, NULL);
     s->magic = STMT_MAGIC;
     s->conn = c;
     ar_init(&s->ar);
@@ -488,7 +490,7 @@ static int prepare_stmt(acidb_conn *c, const char *sql, acidb_stmt **out, const 
     s->sql = malloc(next + 1);
     if (s->sql == NULL) {
         free(s);
-        return sql_err(&c->err, ACIDB_NOMEM, "53200", -1, "out of memory");
+        return sql_err_nomem(&c->err, NULL);
     }
     memcpy(s->sql, sql, next);
     s->sql[next] = 0;
@@ -530,10 +532,10 @@ int acidb_prepare(acidb_conn *c, const char *sql, acidb_stmt **out)
 static int bind_check(acidb_stmt *s, int idx)
 {
     if (s->state == SS_ROWS)
-        return sql_err(&s->conn->err, ACIDB_MISUSE, "XX000", -1,
+        return sql_err(&s->conn->err, ACIDB_MISUSE, ERRCODE_INTERNAL_ERROR, -1,
                        "cannot bind a parameter while the statement is running (reset it first)");
     if (idx < 1 || idx > s->nparams)
-        return sql_err(&s->conn->err, ACIDB_MISUSE, "08P01", -1,
+        return sql_err(&s->conn->err, ACIDB_MISUSE, ERRCODE_PROTOCOL_VIOLATION, -1,
                        "parameter index %d out of range (the statement has %d)", idx, s->nparams);
     free(s->param_text[idx - 1]);
     s->param_text[idx - 1] = NULL;
@@ -589,14 +591,14 @@ static int bind_text(acidb_stmt *s, int idx, const char *v, int len)
     }
     size_t n = len < 0 ? strlen(v) : (size_t)len;
     if (n > (1u << 30))
-        return sql_err(&s->conn->err, ACIDB_TOOBIG, "54000", -1,
+        return sql_err(&s->conn->err, ACIDB_TOOBIG, ERRCODE_PROGRAM_LIMIT_EXCEEDED, -1,
                        "text parameter of %zu bytes exceeds the 1 GiB limit", n);
     if (!val_utf8_valid(v, n))
-        return sql_err(&s->conn->err, ACIDB_RANGE, "22021", -1,
+        return sql_err(&s->conn->err, ACIDB_RANGE, ERRCODE_CHARACTER_NOT_IN_REPERTOIRE, -1,
                        "invalid byte sequence for encoding \"UTF8\" in parameter $%d", idx);
     char *copy = malloc(n + 1);
     if (copy == NULL)
-        return sql_err(&s->conn->err, ACIDB_NOMEM, "53200", -1, "out of memory");
+        return sql_err_nomem(&s->conn->err, NULL);
     memcpy(copy, v, n);
     copy[n] = 0;
     s->param_text[idx - 1] = copy;
@@ -672,7 +674,8 @@ static int stmt_fail(acidb_stmt *s, int rc)
     pos_to_chars(&c->err, s->sql, s->sql_len);
     if (atomic_load(&c->interrupt) && (rc == ACIDB_LOCK_TIMEOUT || rc == ACIDB_CANCELED)) {
         /* a lock wait woken by acidb_interrupt (lower layers report it as "not granted") */
-        rc = sql_err(&c->err, ACIDB_CANCELED, "57014", -1, "canceling statement due to user request");
+        rc = sql_err(&c->err, ACIDB_CANCELED, ERRCODE_QUERY_CANCELED, -1,
+                     "canceling statement due to user request");
     }
     sql_error keep = c->err;
     if (s->sel || s->dml)
@@ -730,7 +733,7 @@ static int run_set(acidb_stmt *s)
             }
         }
         if (ms < 0 || ms > 2147483647)
-            return sql_err(&c->err, ACIDB_ERROR, "22023", s->ast->pos,
+            return sql_err(&c->err, ACIDB_ERROR, ERRCODE_INVALID_PARAMETER_VALUE, s->ast->pos,
                            "invalid value for parameter \"lock_timeout\"");
         c->lock_timeout_ms = (unsigned)ms;
         conn_apply_timeout(c);
@@ -739,7 +742,7 @@ static int run_set(acidb_stmt *s)
     if (strcmp(st->name, "transaction_isolation") == 0 || strcmp(st->name, "application_name") == 0 ||
         strcmp(st->name, "client_encoding") == 0 || strcmp(st->name, "search_path") == 0)
         return ACIDB_OK; /* accepted for compatibility; acidb is always serializable, UTF-8 */
-    return sql_err(&c->err, ACIDB_ERROR, "42704", s->ast->pos,
+    return sql_err(&c->err, ACIDB_ERROR, ERRCODE_UNDEFINED_OBJECT, s->ast->pos,
                    "unrecognized configuration parameter \"%s\"", st->name);
 }
 
@@ -850,7 +853,7 @@ static int start(acidb_stmt *s)
     ar_reset(&s->run);
     atomic_store(&c->interrupt, 0);
     if (c->failed && kind != STMT_ROLLBACK && kind != STMT_COMMIT)
-        return sql_err(&c->err, ACIDB_ERROR, "25P02",  -1,
+        return sql_err(&c->err, ACIDB_ERROR, ERRCODE_IN_FAILED_SQL_TRANSACTION,  -1,
                        "current transaction is aborted, commands ignored until end of "
                        "transaction block");
     switch (kind) {
@@ -898,7 +901,7 @@ static int start(acidb_stmt *s)
      * (wal/txn.h, fail-stop), and applications told to retry 55P03 would retry forever.
      * Reopening the database recovers. */
     if (txm_failed(c->db->tm))
-        return sql_err(&c->err, ACIDB_IOERR, "58030", -1,
+        return sql_err(&c->err, ACIDB_IOERR, ERRCODE_IO_ERROR, -1,
                        "%s: an earlier I/O error stopped all changes; reopen the database to "
                        "recover", c->db->path);
     /* Everything else runs in a transaction: the block's, or its own. */
@@ -979,7 +982,7 @@ static int stop_orphan(acidb_stmt *s)
     close_scans(s);
     s->own_txn = 0;
     s->state = SS_FAILED;
-    return sql_err(&s->conn->err, ACIDB_MISUSE, "24000", -1,
+    return sql_err(&s->conn->err, ACIDB_MISUSE, ERRCODE_INVALID_CURSOR_STATE, -1,
                    "the transaction this statement was running in has ended (another statement "
                    "of the connection committed or rolled it back): reset the statement");
 }
@@ -988,7 +991,7 @@ static int stmt_step(acidb_stmt *s)
 {
     acidb_conn *c = s->conn;
     if (s->state == SS_DONE || s->state == SS_FAILED)
-        return sql_err(&c->err, ACIDB_MISUSE, "XX000", -1,
+        return sql_err(&c->err, ACIDB_MISUSE, ERRCODE_INTERNAL_ERROR, -1,
                        "acidb_step after the statement finished: call acidb_reset first");
     if (orphaned(s))
         return stop_orphan(s);
@@ -1219,7 +1222,7 @@ static const char *column_text(acidb_stmt *s, int col)
         if (nb == NULL) {
             /* NULL alone would read as SQL NULL: the connection's error says it is not
              * (acidb.h, acidb_column_text; nomem/column_text_out_of_memory_is_not_sql_null). */
-            sql_err(&s->conn->err, ACIDB_NOMEM, "53200", -1,
+            sql_err(&s->conn->err, ACIDB_NOMEM, ERRCODE_OUT_OF_MEMORY, -1,
                     "out of memory copying the text of column %d (%zu bytes)", col + 1, n);
             return NULL;
         }

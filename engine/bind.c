@@ -7,6 +7,7 @@
 
 #include "engine/acidb.h"
 #include "engine/expr.h"
+#include "engine/sqlstate.h"
 
 static int agg_of(const char *name)
 {
@@ -36,16 +37,16 @@ static int resolve_column(bind_scope *s, sql_expr *e)
             /* PostgreSQL tells apart a table hidden by its alias from one not in FROM. */
             for (int i = 0; i < s->nsrc; i++)
                 if (strcmp(s->src[i].t->name, e->table) == 0)
-                    return sql_err(s->err, ACIDB_ERROR, "42P01", e->pos,
+                    return sql_err(s->err, ACIDB_ERROR, ERRCODE_UNDEFINED_TABLE, e->pos,
                                    "invalid reference to FROM-clause entry for table \"%s\"\n"
                                    "HINT:  Perhaps you meant to reference the table alias \"%s\".",
                                    e->table, s->src[i].name);
-            return sql_err(s->err, ACIDB_ERROR, "42P01", e->pos,
+            return sql_err(s->err, ACIDB_ERROR, ERRCODE_UNDEFINED_TABLE, e->pos,
                            "missing FROM-clause entry for table \"%s\"", e->table);
         }
         found_col = cat_col_index(s->src[found_src].t, e->name);
         if (found_col < 0)
-            return sql_err(s->err, ACIDB_ERROR, "42703", e->pos,
+            return sql_err(s->err, ACIDB_ERROR, ERRCODE_UNDEFINED_COLUMN, e->pos,
                            "column %s.%s does not exist", e->table, e->name);
     } else {
         for (int i = 0; i < s->nsrc; i++) {
@@ -53,13 +54,14 @@ static int resolve_column(bind_scope *s, sql_expr *e)
             if (c < 0)
                 continue;
             if (found_src >= 0)
-                return sql_err(s->err, ACIDB_ERROR, "42702", e->pos,
+                return sql_err(s->err, ACIDB_ERROR, ERRCODE_AMBIGUOUS_COLUMN, e->pos,
                                "column reference \"%s\" is ambiguous", e->name);
             found_src = i;
             found_col = c;
         }
         if (found_src < 0)
-            return sql_err(s->err, ACIDB_ERROR, "42703", e->pos, "column \"%s\" does not exist",
+            return sql_err(s->err, ACIDB_ERROR, ERRCODE_UNDEFINED_COLUMN, e->pos,
+                           "column \"%s\" does not exist",
                            e->name);
     }
     e->src = found_src;
@@ -74,7 +76,7 @@ static int add_agg(bind_scope *s, sql_expr *e)
         int cap = s->cap_aggs ? s->cap_aggs * 2 : 8;
         sql_expr **n = ar_alloc(s->a, (size_t)cap * sizeof *n);
         if (n == NULL)
-            return sql_err(s->err, ACIDB_NOMEM, "53200", -1, "out of memory");
+            return sql_err_nomem(s->err, NULL);
         if (s->naggs)
             memcpy(n, s->aggs, (size_t)s->naggs * sizeof *n);
         s->aggs = n;
@@ -95,7 +97,7 @@ static int names(bind_scope *s, sql_expr *e, int in_agg)
         return resolve_column(s, e);
     case EX_PARAM:
         if (!s->allow_params)
-            return sql_err(s->err, ACIDB_ERROR, "42P02", e->pos,
+            return sql_err(s->err, ACIDB_ERROR, ERRCODE_UNDEFINED_PARAMETER, e->pos,
                            "there is no parameter $%d", e->param);
         return ACIDB_OK;
     case EX_FUNC: {
@@ -103,25 +105,25 @@ static int names(bind_scope *s, sql_expr *e, int in_agg)
         e->agg = (uint8_t)agg;
         if (agg != AGG_NONE) {
             if (in_agg)
-                return sql_err(s->err, ACIDB_ERROR, "42803", e->pos,
+                return sql_err(s->err, ACIDB_ERROR, ERRCODE_GROUPING_ERROR, e->pos,
                                "aggregate function calls cannot be nested");
             if (!s->allow_aggs)
-                return sql_err(s->err, ACIDB_ERROR, "42803", e->pos,
+                return sql_err(s->err, ACIDB_ERROR, ERRCODE_GROUPING_ERROR, e->pos,
                                "aggregate functions are not allowed in %s",
                                s->clause ? s->clause : "this context");
             if (e->star && agg != AGG_COUNT)
-                return sql_err(s->err, ACIDB_ERROR, "42809", e->pos,
+                return sql_err(s->err, ACIDB_ERROR, ERRCODE_WRONG_OBJECT_TYPE, e->pos,
                                "%s(*) specified, but %s is not an aggregate function without "
                                "arguments", e->name, e->name);
             if (!e->star && e->nargs != 1)
-                return sql_err(s->err, ACIDB_ERROR, "42883", e->pos,
+                return sql_err(s->err, ACIDB_ERROR, ERRCODE_UNDEFINED_FUNCTION, e->pos,
                                "function %s with %d arguments does not exist", e->name,
                                e->nargs);
             if ((rc = add_agg(s, e)) != ACIDB_OK)
                 return rc;
             in_agg = 1;
         } else if (e->star || e->distinct) {
-            return sql_err(s->err, ACIDB_ERROR, "42809", e->pos,
+            return sql_err(s->err, ACIDB_ERROR, ERRCODE_WRONG_OBJECT_TYPE, e->pos,
                            "%s is not an aggregate function", e->name);
         }
         break;

@@ -15,6 +15,7 @@
 #include "engine/record.h"
 #include "engine/sqlerr.h"
 #include "pager/status.h"
+#include "engine/sqlstate.h"
 
 /* ---- counters shared across versions ------------------------------------------------------ */
 
@@ -199,7 +200,6 @@ void cat_unref(catalog *c)
 
 /* ---- building ------------------------------------------------------------------------------ */
 
-#define NOMEM(err) sql_err((err), ACIDB_NOMEM, "53200", -1, "out of memory loading the catalog")
 
 static char *name_join(arena *a, const char *table, const char *const *cols, int ncols,
                        const char *suffix)
@@ -334,17 +334,17 @@ static int build_table(catalog *c, const cat_row *row, cat_registry *reg, cat_ta
     sql_stmt *st = NULL;
     size_t next;
     if (row->sql == NULL)
-        return sql_err(err, ACIDB_CORRUPT, "XX001", -1,
+        return sql_err(err, ACIDB_CORRUPT, ERRCODE_DATA_CORRUPTED, -1,
                        "catalog entry of table \"%s\" has no CREATE TABLE text", row->name);
     int rc = sql_parse(row->sql, strlen(row->sql), 0, a, &st, &next, err);
     if (rc != ACIDB_OK || st == NULL || st->kind != STMT_CREATE_TABLE)
-        return sql_err(err, ACIDB_CORRUPT, "XX001", -1,
+        return sql_err(err, ACIDB_CORRUPT, ERRCODE_DATA_CORRUPTED, -1,
                        "catalog entry of table \"%s\" does not hold a CREATE TABLE statement",
                        row->name);
     sql_create_table *ct = &st->u.create_table;
     cat_table *t = ar_alloc(a, sizeof *t);
     if (t == NULL)
-        return NOMEM(err);
+        return sql_err_nomem(err, "loading the catalog");
     t->name = row->name;
     t->oid = (uint64_t)row->key;
     t->root = row->root;
@@ -353,7 +353,7 @@ static int build_table(catalog *c, const cat_row *row, cat_registry *reg, cat_ta
     t->cols = ar_alloc(a, (size_t)ct->ncols * sizeof *t->cols);
     t->rowid_col = -1;
     if (t->cols == NULL)
-        return NOMEM(err);
+        return sql_err_nomem(err, "loading the catalog");
     for (int i = 0; i < ct->ncols; i++) {
         const sql_coldef *d = &ct->cols[i];
         cat_column *col = &t->cols[i];
@@ -377,7 +377,7 @@ static int build_table(catalog *c, const cat_row *row, cat_registry *reg, cat_ta
         if (ct->cols[i].primary_key) {
             t->pk = ar_alloc(a, sizeof(int));
             if (t->pk == NULL)
-                return NOMEM(err);
+                return sql_err_nomem(err, "loading the catalog");
             t->pk[0] = i;
             npk = 1;
         }
@@ -387,11 +387,11 @@ static int build_table(catalog *c, const cat_row *row, cat_registry *reg, cat_ta
             cn = tc->cols;
             t->pk = ar_alloc(a, (size_t)tc->ncols * sizeof(int));
             if (t->pk == NULL)
-                return NOMEM(err);
+                return sql_err_nomem(err, "loading the catalog");
             for (int k = 0; k < tc->ncols; k++) {
                 int ci = cat_col_index(t, cn[k]);
                 if (ci < 0)
-                    return sql_err(err, ACIDB_CORRUPT, "XX001", -1,
+                    return sql_err(err, ACIDB_CORRUPT, ERRCODE_DATA_CORRUPTED, -1,
                                    "catalog: table \"%s\": primary key column \"%s\" missing",
                                    t->name, cn[k]);
                 t->pk[k] = ci;
@@ -409,13 +409,13 @@ static int build_table(catalog *c, const cat_row *row, cat_registry *reg, cat_ta
     const char **fk = ar_alloc(a, (size_t)(nitems + 1) * sizeof *fk);
     if (uq == NULL || ck == NULL || fk == NULL ||
         cat_constraint_names(a, ct, &t->pkey_name, uq, ck, fk) != 0)
-        return NOMEM(err);
+        return sql_err_nomem(err, "loading the catalog");
 
     /* CHECK constraints, bound against the table itself (FROM item 0). */
     t->checks = ar_alloc(a, (size_t)(nitems + 1) * sizeof *t->checks);
     t->fk = ar_alloc(a, (size_t)(nitems + 1) * sizeof *t->fk);
     if (t->checks == NULL || t->fk == NULL)
-        return NOMEM(err);
+        return sql_err_nomem(err, "loading the catalog");
     bind_src src = {t->name, t};
     bind_scope sc = {.src = &src, .nsrc = 1, .clause = "CHECK", .a = a, .err = err};
     for (int i = 0; i < nitems; i++) {
@@ -450,7 +450,7 @@ static int build_table(catalog *c, const cat_row *row, cat_registry *reg, cat_ta
             f->ncols = 1;
             f->cols = ar_alloc(a, sizeof(int));
             if (f->cols == NULL)
-                return NOMEM(err);
+                return sql_err_nomem(err, "loading the catalog");
             f->cols[0] = i;
             ref_table = ct->cols[i].ref_table;
             ref_cols = ct->cols[i].ref_col ? &ct->cols[i].ref_col : NULL;
@@ -460,10 +460,10 @@ static int build_table(catalog *c, const cat_row *row, cat_registry *reg, cat_ta
             f->ncols = tc->ncols;
             f->cols = ar_alloc(a, (size_t)tc->ncols * sizeof(int));
             if (f->cols == NULL)
-                return NOMEM(err);
+                return sql_err_nomem(err, "loading the catalog");
             for (int k = 0; k < tc->ncols; k++)
                 if ((f->cols[k] = cat_col_index(t, tc->cols[k])) < 0)
-                    return sql_err(err, ACIDB_CORRUPT, "XX001", -1,
+                    return sql_err(err, ACIDB_CORRUPT, ERRCODE_DATA_CORRUPTED, -1,
                                    "catalog: foreign key column \"%s\" missing", tc->cols[k]);
             ref_table = tc->ref_table;
             ref_cols = tc->ref_cols;
@@ -476,22 +476,22 @@ static int build_table(catalog *c, const cat_row *row, cat_registry *reg, cat_ta
         if (nref > 0) {
             const char **names = ar_alloc(a, (size_t)nref * sizeof *names);
             if (names == NULL)
-                return NOMEM(err);
+                return sql_err_nomem(err, "loading the catalog");
             for (int k = 0; k < nref; k++)
                 names[k] = ref_cols[k];
             f->ref_index = (cat_index *)(void *)names; /* resolved below */
             if (nref != f->ncols)
-                return sql_err(err, ACIDB_ERROR, "42830", -1,
+                return sql_err(err, ACIDB_ERROR, ERRCODE_INVALID_FOREIGN_KEY, -1,
                                "number of referencing and referenced columns for foreign key "
                                "disagree");
         }
     }
     t->idx = ar_alloc(a, (size_t)(nitems + 8) * sizeof *t->idx);
     if (t->idx == NULL)
-        return NOMEM(err);
+        return sql_err_nomem(err, "loading the catalog");
     cat_shared *sh = registry_get(reg, t->oid, t->ncols);
     if (sh == NULL)
-        return NOMEM(err);
+        return sql_err_nomem(err, "loading the catalog");
     t->sh = sh;
     *out = t;
     return ACIDB_OK;
@@ -509,16 +509,16 @@ static int resolve_fks(catalog *c, sql_error *err)
             const char **names = (const char **)(void *)f->ref_index;
             cat_table *r = cat_find_table(c, ref_name);
             if (r == NULL)
-                return sql_err(err, ACIDB_ERROR, "42P01", -1,
+                return sql_err(err, ACIDB_ERROR, ERRCODE_UNDEFINED_TABLE, -1,
                                "relation \"%s\" does not exist", ref_name);
             f->ref = r;
             f->ref_index = NULL;
             f->ref_cols = ar_alloc(&c->a, (size_t)f->ncols * sizeof(int));
             if (f->ref_cols == NULL)
-                return NOMEM(err);
+                return sql_err_nomem(err, "loading the catalog");
             if (names == NULL) {
                 if (r->npk != f->ncols)
-                    return sql_err(err, ACIDB_ERROR, "42830", -1,
+                    return sql_err(err, ACIDB_ERROR, ERRCODE_INVALID_FOREIGN_KEY, -1,
                                    r->npk == 0 ? "there is no primary key for referenced table \"%s\""
                                                : "number of referencing and referenced columns for "
                                                  "foreign key disagree (table \"%s\")", r->name);
@@ -526,13 +526,13 @@ static int resolve_fks(catalog *c, sql_error *err)
             } else {
                 for (int k = 0; k < f->ncols; k++)
                     if ((f->ref_cols[k] = cat_col_index(r, names[k])) < 0)
-                        return sql_err(err, ACIDB_ERROR, "42703", -1,
+                        return sql_err(err, ACIDB_ERROR, ERRCODE_UNDEFINED_COLUMN, -1,
                                        "column \"%s\" referenced in foreign key constraint does "
                                        "not exist", names[k]);
             }
             for (int k = 0; k < f->ncols; k++)
                 if (t->cols[f->cols[k]].type != r->cols[f->ref_cols[k]].type)
-                    return sql_err(err, ACIDB_ERROR, "42804",  -1,
+                    return sql_err(err, ACIDB_ERROR, ERRCODE_DATATYPE_MISMATCH,  -1,
                                    "foreign key constraint \"%s\" cannot be implemented\n"
                                    "DETAIL:  Key columns \"%s\" and \"%s\" are of incompatible "
                                    "types: %s and %s.",
@@ -554,14 +554,14 @@ static int resolve_fks(catalog *c, sql_error *err)
                 }
             }
             if (!found)
-                return sql_err(err, ACIDB_ERROR, "42830", -1,
+                return sql_err(err, ACIDB_ERROR, ERRCODE_INVALID_FOREIGN_KEY, -1,
                                "there is no unique constraint matching given keys for referenced "
                                "table \"%s\"", r->name);
             /* Register on the parent (capacity: every table's fk count is bounded by its
              * items; allocate exactly). */
             cat_fkey **nr = ar_alloc(&c->a, (size_t)(r->nrefby + 1) * sizeof *nr);
             if (nr == NULL)
-                return NOMEM(err);
+                return sql_err_nomem(err, "loading the catalog");
             if (r->nrefby)
                 memcpy(nr, r->refby, (size_t)r->nrefby * sizeof *nr);
             nr[r->nrefby++] = f;
@@ -576,7 +576,7 @@ int cat_build(const cat_row *rows, int nrows, cat_registry *reg, pgr *p, uint64_
 {
     catalog *c = calloc(1, sizeof *c);
     if (c == NULL)
-        return NOMEM(err);
+        return sql_err_nomem(err, "loading the catalog");
     atomic_init(&c->refs, 1);
     c->version = version;
     ar_init(&c->a);
@@ -587,13 +587,17 @@ int cat_build(const cat_row *rows, int nrows, cat_registry *reg, pgr *p, uint64_
     if (c->rows == NULL || c->tables == NULL || c->indexes == NULL) {
         ar_free(&c->a); /* nothing is open yet: no trees to close */
         free(c);
-        return NOMEM(err);
+        return sql_err_nomem(err, "loading the catalog");
     }
     c->next_oid = 1;
     /* Copy the rows (their strings) into the version's arena. */
     for (int i = 0; i < nrows; i++) {
         cat_row r = rows[i];
-#define DUP(f) if (r.f && (r.f = ar_strndup(&c->a, r.f, strlen(r.f))) == NULL) { rc = NOMEM(err); goto fail; }
+#define DUP(f)                                                                             \
+    if (r.f && (r.f = ar_strndup(&c->a, r.f, strlen(r.f))) == NULL) {                      \
+        rc = sql_err_nomem(err, "loading the catalog");                                    \
+        goto fail;                                                                         \
+    }
         DUP(kind) DUP(name) DUP(tbl) DUP(sql) DUP(cols)
 #undef DUP
         c->rows[c->nrows++] = r;
@@ -613,12 +617,13 @@ int cat_build(const cat_row *rows, int nrows, cat_registry *reg, pgr *p, uint64_
         cat_table *t = cat_find_table(c, r->tbl);
         cat_index *ix = ar_alloc(&c->a, sizeof *ix);
         if (ix == NULL) {
-            rc = NOMEM(err);
+            rc = sql_err_nomem(err, "loading the catalog");
             goto fail;
         }
         if (t == NULL || r->cols == NULL ||
             parse_cols_list(&c->a, r->cols, t->ncols, &ix->cols, &ix->ncols) != 0) {
-            rc = sql_err(err, ACIDB_CORRUPT, "XX001", -1, "catalog entry of index \"%s\" is "
+            rc = sql_err(err, ACIDB_CORRUPT, ERRCODE_DATA_CORRUPTED, -1,
+                         "catalog entry of index \"%s\" is "
                          "malformed (table \"%s\")", r->name, r->tbl ? r->tbl : "?");
             goto fail;
         }
@@ -633,7 +638,7 @@ int cat_build(const cat_row *rows, int nrows, cat_registry *reg, pgr *p, uint64_
         /* Capacity of t->idx: items + 8 from build_table; more explicit indexes grow it. */
         cat_index **ni = ar_alloc(&c->a, (size_t)(t->nidx + 1) * sizeof *ni);
         if (ni == NULL) {
-            rc = NOMEM(err);
+            rc = sql_err_nomem(err, "loading the catalog");
             goto fail;
         }
         if (t->nidx)

@@ -10,6 +10,7 @@
 #include "engine/record.h"
 #include "pager/status.h"
 #include "wal/btx.h"
+#include "engine/sqlstate.h"
 
 #define OID_HWM_KEY (CAT_SEQ_BASE - 1)
 enum { CR_KIND, CR_NAME, CR_TBL, CR_ROOT, CR_SQL, CR_UNIQUE, CR_PRIMARY, CR_COLS, CR_N };
@@ -182,7 +183,7 @@ int db_load_catalog(acidb_db *db, sql_error *err)
     int nseq = 0, scap = 0;
     bt_cursor *cur = NULL;
     if (rows == NULL || trash == NULL) {
-        rc = sql_err(err, ACIDB_NOMEM, "53200", -1, "out of memory loading the catalog");
+        rc = sql_err_nomem(err, "loading the catalog");
         goto out;
     }
     if ((st = bt_cursor_open(db->cattree, &cur)) != ST_OK || (st = bt_first(cur)) != ST_OK) {
@@ -209,7 +210,8 @@ int db_load_catalog(acidb_db *db, sql_error *err)
         } else if (k.rowid >= OID_HWM_KEY) {
             value v;
             if (rec_decode(val, len, k.rowid, &v, 1) != 0 || v.type != VT_INT) {
-                rc = sql_err(err, ACIDB_CORRUPT, "XX001", -1, "catalog row %lld is malformed",
+                rc = sql_err(err, ACIDB_CORRUPT, ERRCODE_DATA_CORRUPTED, -1,
+                             "catalog row %lld is malformed",
                              (long long)k.rowid);
                 goto out;
             }
@@ -227,7 +229,8 @@ int db_load_catalog(acidb_db *db, sql_error *err)
             value v[CR_N];
             if (rec_decode(val, len, k.rowid, v, CR_N) != 0 || v[CR_KIND].type != VT_TEXT ||
                 v[CR_NAME].type != VT_TEXT || v[CR_ROOT].type != VT_INT) {
-                rc = sql_err(err, ACIDB_CORRUPT, "XX001", -1, "catalog row %lld is malformed",
+                rc = sql_err(err, ACIDB_CORRUPT, ERRCODE_DATA_CORRUPTED, -1,
+                             "catalog row %lld is malformed",
                              (long long)k.rowid);
                 goto out;
             }
@@ -280,7 +283,7 @@ int db_load_catalog(acidb_db *db, sql_error *err)
         rc = sql_err_status(err, st, "freeing dropped trees");
     goto out;
 oom:
-    rc = sql_err(err, ACIDB_NOMEM, "53200", -1, "out of memory loading the catalog");
+    rc = sql_err_nomem(err, "loading the catalog");
 out:
     bt_cursor_close(cur);
     free(rows);
@@ -304,7 +307,7 @@ int ddl_next_identity(acidb_conn *c, cat_table *t, int col, int64_t *out, sql_er
     if (sh->seq[col].next >= sh->seq[col].limit) {
         if (sh->seq[col].limit > INT64_MAX - CAT_SEQ_STEP) {
             pthread_mutex_unlock(&sh->mu);
-            return sql_err(err, ACIDB_RANGE, "2200H", -1,
+            return sql_err(err, ACIDB_RANGE, ERRCODE_SEQUENCE_GENERATOR_LIMIT_EXCEEDED, -1,
                            "nextval: reached maximum value of sequence for column \"%s\"",
                            t->cols[col].name);
         }
@@ -314,7 +317,7 @@ int ddl_next_identity(acidb_conn *c, cat_table *t, int col, int64_t *out, sql_er
         size_t len;
         if (rec_encode(&v, 1, -1, &buf, &len) != 0) {
             pthread_mutex_unlock(&sh->mu);
-            return sql_err(err, ACIDB_NOMEM, "53200", -1, "out of memory");
+            return sql_err_nomem(err, NULL);
         }
         pthread_mutex_lock(&db->cat_mu);
         st = cat_put_redo(db, NULL, CAT_SEQ_BASE + (int64_t)t->oid * 256 + col, buf, len, 0);
@@ -364,7 +367,8 @@ static int lock_table_id(acidb_conn *c, uint32_t table, lk_mode_t mode, sql_erro
     if (lrc == LK_OK)
         return ACIDB_OK;
     if (lrc == LK_CANCELED)
-        return sql_err(err, ACIDB_CANCELED, "57014", -1, "canceling statement due to user request");
+        return sql_err(err, ACIDB_CANCELED, ERRCODE_QUERY_CANCELED, -1,
+                       "canceling statement due to user request");
     int st = lrc == LK_DEADLOCK ? ST_EDEADLOCK : lrc == LK_NOMEM ? ST_ENOMEM : ST_ETIMEOUT;
     st_set(st, "%s", lk_txn_errmsg(txn_locks(c->t)));
     return sql_err_status(err, st, NULL);
@@ -403,7 +407,7 @@ static int ddl_apply(acidb_conn *c, const cat_row *add, int nadd, const int64_t 
     int n = 0, rc = ACIDB_OK, st = ST_OK;
     cat_row *rows = malloc((size_t)(old->nrows + nadd + 1) * sizeof *rows);
     if (rows == NULL)
-        return sql_err(err, ACIDB_NOMEM, "53200", -1, "out of memory");
+        return sql_err_nomem(err, NULL);
     for (int i = 0; i < old->nrows; i++) {
         int drop = 0;
         for (int j = 0; j < nremove; j++)
@@ -485,7 +489,8 @@ static int create_table(acidb_conn *c, const sql_stmt *st, const char *sql, sql_
     if (name_taken(c->cat, ct->name)) {
         if (ct->if_not_exists)
             return ACIDB_OK; /* PostgreSQL: NOTICE, relation already exists, skipping */
-        return sql_err(err, ACIDB_ERROR, "42P07", st->pos, "relation \"%s\" already exists",
+        return sql_err(err, ACIDB_ERROR, ERRCODE_DUPLICATE_TABLE, st->pos,
+                       "relation \"%s\" already exists",
                        ct->name);
     }
     /* Checks the builder cannot make by itself (it trusts stored definitions). */
@@ -493,11 +498,11 @@ static int create_table(acidb_conn *c, const sql_stmt *st, const char *sql, sql_
     for (int i = 0; i < ct->ncols; i++) {
         for (int j = 0; j < i; j++)
             if (strcmp(ct->cols[i].name, ct->cols[j].name) == 0)
-                return sql_err(err, ACIDB_ERROR, "42701", ct->cols[i].pos,
+                return sql_err(err, ACIDB_ERROR, ERRCODE_DUPLICATE_COLUMN, ct->cols[i].pos,
                                "column \"%s\" specified more than once", ct->cols[i].name);
         npk += ct->cols[i].primary_key;
         if (ct->cols[i].identity && ct->cols[i].type != VT_INT)
-            return sql_err(err, ACIDB_ERROR, "22023", ct->cols[i].pos,
+            return sql_err(err, ACIDB_ERROR, ERRCODE_INVALID_PARAMETER_VALUE, ct->cols[i].pos,
                            "identity column type must be smallint, integer, or bigint");
     }
     for (int j = 0; j < ct->ncons; j++) {
@@ -508,17 +513,18 @@ static int create_table(acidb_conn *c, const sql_stmt *st, const char *sql, sql_
             for (int i = 0; i < ct->ncols; i++)
                 found |= strcmp(ct->cols[i].name, tc->cols[k]) == 0;
             if (!found)
-                return sql_err(err, ACIDB_ERROR, "42703", tc->pos,
+                return sql_err(err, ACIDB_ERROR, ERRCODE_UNDEFINED_COLUMN, tc->pos,
                                "column \"%s\" named in key does not exist", tc->cols[k]);
         }
     }
     if (npk > 1)
-        return sql_err(err, ACIDB_ERROR, "42P16", st->pos,
+        return sql_err(err, ACIDB_ERROR, ERRCODE_INVALID_TABLE_DEFINITION, st->pos,
                        "multiple primary keys for table \"%s\" are not allowed", ct->name);
     if (ct->ncols == 0)
-        return sql_err(err, ACIDB_ERROR, "0A000", st->pos, "tables without columns are not supported");
+        return sql_err(err, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, st->pos,
+                       "tables without columns are not supported");
     if (ct->ncols > 1600)
-        return sql_err(err, ACIDB_TOOBIG, "54011", st->pos,
+        return sql_err(err, ACIDB_TOOBIG, ERRCODE_TOO_MANY_COLUMNS, st->pos,
                        "tables can have at most 1600 columns");
 
     arena a;
@@ -532,7 +538,7 @@ static int create_table(acidb_conn *c, const sql_stmt *st, const char *sql, sql_
     cat_row *add = ar_alloc(&a, (size_t)(nitems + 2) * sizeof *add);
     if (uq == NULL || ck == NULL || fk == NULL || add == NULL ||
         cat_constraint_names(&a, ct, &pk_name, uq, ck, fk) != 0) {
-        rc = sql_err(err, ACIDB_NOMEM, "53200", -1, "out of memory");
+        rc = sql_err_nomem(err, NULL);
         goto out;
     }
     int nadd = 0;
@@ -563,7 +569,7 @@ static int create_table(acidb_conn *c, const sql_stmt *st, const char *sql, sql_
                     if (single_int)
                         break;
                     if (tc->ncols > 64) {
-                        rc = sql_err(err, ACIDB_TOOBIG, "54011", tc->pos,
+                        rc = sql_err(err, ACIDB_TOOBIG, ERRCODE_TOO_MANY_COLUMNS, tc->pos,
                                      "cannot use more than 64 columns in an index");
                         goto out;
                     }
@@ -581,7 +587,7 @@ static int create_table(acidb_conn *c, const sql_stmt *st, const char *sql, sql_
             } else {
                 const sql_tblcons *tc = &ct->cons[i - ct->ncols];
                 if (tc->ncols > 64) {
-                    rc = sql_err(err, ACIDB_TOOBIG, "54011", tc->pos,
+                    rc = sql_err(err, ACIDB_TOOBIG, ERRCODE_TOO_MANY_COLUMNS, tc->pos,
                                  "cannot use more than 64 columns in an index");
                     goto out;
                 }
@@ -594,13 +600,14 @@ static int create_table(acidb_conn *c, const sql_stmt *st, const char *sql, sql_
         if (ncols == 0)
             continue;
         if (name_taken(c->cat, iname)) {
-            rc = sql_err(err, ACIDB_ERROR, "42P07", st->pos, "relation \"%s\" already exists",
+            rc = sql_err(err, ACIDB_ERROR, ERRCODE_DUPLICATE_TABLE, st->pos,
+                         "relation \"%s\" already exists",
                          iname);
             goto out;
         }
         for (int j = 0; j < nadd; j++)
             if (strcmp(add[j].name, iname) == 0) {
-                rc = sql_err(err, ACIDB_ERROR, "42P07", st->pos,
+                rc = sql_err(err, ACIDB_ERROR, ERRCODE_DUPLICATE_TABLE, st->pos,
                              "relation \"%s\" already exists", iname);
                 goto out;
             }
@@ -633,7 +640,7 @@ static int fill_index(acidb_conn *c, cat_table *t, bt_tree *ix, const int *cols,
     rec_buf kb = {0};
     if (vals == NULL) {
         bt_cursor_close(cur);
-        return sql_err(err, ACIDB_NOMEM, "53200", -1, "out of memory");
+        return sql_err_nomem(err, NULL);
     }
     for (s = bt_first(cur); s == ST_OK && bt_cursor_valid(cur); s = bt_next(cur)) {
         bt_key k;
@@ -642,7 +649,7 @@ static int fill_index(acidb_conn *c, cat_table *t, bt_tree *ix, const int *cols,
         if ((s = bt_cursor_key(cur, &k)) != ST_OK || (s = bt_cursor_value(cur, &val, &len)) != ST_OK)
             break;
         if (rec_decode(val, len, k.rowid, vals, t->ncols) != 0) {
-            rc = sql_err(err, ACIDB_CORRUPT, "XX001", -1,
+            rc = sql_err(err, ACIDB_CORRUPT, ERRCODE_DATA_CORRUPTED, -1,
                          "row %lld of table \"%s\" is malformed", (long long)k.rowid, t->name);
             break;
         }
@@ -658,7 +665,7 @@ static int fill_index(acidb_conn *c, cat_table *t, bt_tree *ix, const int *cols,
         if (!unique || has_null)
             rec_key_rowid(&kb, k.rowid);
         if (kb.oom) {
-            rc = sql_err(err, ACIDB_NOMEM, "53200", -1, "out of memory");
+            rc = sql_err_nomem(err, NULL);
             break;
         }
         bt_key ik = bt_bytes_key(kb.p, kb.len);
@@ -674,7 +681,7 @@ static int fill_index(acidb_conn *c, cat_table *t, bt_tree *ix, const int *cols,
                 for (int i = 0; i < ncols && off < (int)sizeof detail; i++)
                     off += snprintf(detail + off, sizeof detail - (size_t)off, "%s%s",
                                     i ? ", " : "", t->cols[cols[i]].name);
-                rc = sql_err(err, ACIDB_CONSTRAINT, "23505", -1,
+                rc = sql_err(err, ACIDB_CONSTRAINT, ERRCODE_UNIQUE_VIOLATION, -1,
                              "could not create unique index \"%s\"\nDETAIL:  %s) is duplicated.",
                              iname, detail);
             }
@@ -696,7 +703,8 @@ static int create_index(acidb_conn *c, const sql_stmt *st, const char *sql, sql_
     const sql_create_index *ci = &st->u.create_index;
     cat_table *t = cat_find_table(c->cat, ci->table);
     if (t == NULL)
-        return sql_err(err, ACIDB_ERROR, "42P01", st->pos, "relation \"%s\" does not exist",
+        return sql_err(err, ACIDB_ERROR, ERRCODE_UNDEFINED_TABLE, st->pos,
+                       "relation \"%s\" does not exist",
                        ci->table);
     arena a;
     ar_init(&a);
@@ -704,17 +712,19 @@ static int create_index(acidb_conn *c, const sql_stmt *st, const char *sql, sql_
     int *cols = ar_alloc(&a, (size_t)(ci->ncols + 1) * sizeof *cols);
     char *name = (char *)ci->name;
     if (cols == NULL) {
-        rc = sql_err(err, ACIDB_NOMEM, "53200", -1, "out of memory");
+        rc = sql_err_nomem(err, NULL);
         goto out;
     }
     for (int i = 0; i < ci->ncols; i++)
         if ((cols[i] = cat_col_index(t, ci->cols[i])) < 0) {
-            rc = sql_err(err, ACIDB_ERROR, "42703", ci->col_pos ? ci->col_pos[i] : st->pos,
+            rc = sql_err(err, ACIDB_ERROR,
+                         ERRCODE_UNDEFINED_COLUMN, ci->col_pos ? ci->col_pos[i] : st->pos,
                          "column \"%s\" does not exist", ci->cols[i]);
             goto out;
         }
     if (ci->ncols > 64) {
-        rc = sql_err(err, ACIDB_TOOBIG, "54011", st->pos, "cannot use more than 64 columns in an index");
+        rc = sql_err(err, ACIDB_TOOBIG, ERRCODE_TOO_MANY_COLUMNS, st->pos,
+                     "cannot use more than 64 columns in an index");
         goto out;
     }
     if (name == NULL) { /* PostgreSQL: <table>_<col>_..._idx, made unique with a number */
@@ -723,7 +733,7 @@ static int create_index(acidb_conn *c, const sql_stmt *st, const char *sql, sql_
             n += strlen(ci->cols[i]) + 1;
         name = ar_alloc(&a, n + 8);
         if (name == NULL) {
-            rc = sql_err(err, ACIDB_NOMEM, "53200", -1, "out of memory");
+            rc = sql_err_nomem(err, NULL);
             goto out;
         }
         for (int attempt = 0;; attempt++) {
@@ -740,7 +750,8 @@ static int create_index(acidb_conn *c, const sql_stmt *st, const char *sql, sql_
     } else if (name_taken(c->cat, name)) {
         if (ci->if_not_exists)
             goto out;
-        rc = sql_err(err, ACIDB_ERROR, "42P07", st->pos, "relation \"%s\" already exists", name);
+        rc = sql_err(err, ACIDB_ERROR, ERRCODE_DUPLICATE_TABLE, st->pos,
+                     "relation \"%s\" already exists", name);
         goto out;
     }
     /* S on the table: writers wait until the index is complete and committed, readers go on
@@ -787,16 +798,18 @@ static int drop_table(acidb_conn *c, const sql_stmt *st, sql_error *err)
     cat_table *t = cat_find_table(c->cat, st->u.drop.name);
     if (t == NULL) {
         if (cat_find_index(c->cat, st->u.drop.name) != NULL)
-            return sql_err(err, ACIDB_ERROR, "42809", st->pos, "\"%s\" is not a table",
+            return sql_err(err, ACIDB_ERROR, ERRCODE_WRONG_OBJECT_TYPE, st->pos,
+                           "\"%s\" is not a table",
                            st->u.drop.name);
         if (st->u.drop.if_exists)
             return ACIDB_OK;
-        return sql_err(err, ACIDB_ERROR, "42P01", st->pos, "table \"%s\" does not exist",
+        return sql_err(err, ACIDB_ERROR, ERRCODE_UNDEFINED_TABLE, st->pos,
+                       "table \"%s\" does not exist",
                        st->u.drop.name);
     }
     for (int i = 0; i < t->nrefby; i++)
         if (t->refby[i]->table != t)
-            return sql_err(err, ACIDB_ERROR, "2BP01", st->pos,
+            return sql_err(err, ACIDB_ERROR, ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST, st->pos,
                            "cannot drop table %s because other objects depend on it\n"
                            "DETAIL:  constraint %s on table %s depends on table %s",
                            t->name, t->refby[i]->name, t->refby[i]->table->name, t->name);
@@ -805,7 +818,7 @@ static int drop_table(acidb_conn *c, const sql_stmt *st, sql_error *err)
         return rc;
     int64_t *remove = malloc((size_t)(t->nidx + 1) * sizeof *remove);
     if (remove == NULL)
-        return sql_err(err, ACIDB_NOMEM, "53200", -1, "out of memory");
+        return sql_err_nomem(err, NULL);
     int n = 0, s = trash_add_txn(c, t->root, BT_TABLE);
     remove[n++] = (int64_t)t->oid;
     for (int i = 0; i < t->nidx && s == ST_OK; i++) {
@@ -822,28 +835,30 @@ static int drop_index(acidb_conn *c, const sql_stmt *st, sql_error *err)
     cat_index *ix = cat_find_index(c->cat, st->u.drop.name);
     if (ix == NULL) {
         if (cat_find_table(c->cat, st->u.drop.name) != NULL)
-            return sql_err(err, ACIDB_ERROR, "42809", st->pos, "\"%s\" is not an index",
+            return sql_err(err, ACIDB_ERROR, ERRCODE_WRONG_OBJECT_TYPE, st->pos,
+                           "\"%s\" is not an index",
                            st->u.drop.name);
         /* An INTEGER primary key is the row id itself: its "index" is the table tree. */
         for (int i = 0; i < c->cat->ntables; i++) {
             cat_table *t = c->cat->tables[i];
             if (t->rowid_col >= 0 && t->pkey_name && strcmp(t->pkey_name, st->u.drop.name) == 0)
-                return sql_err(err, ACIDB_ERROR, "2BP01", st->pos,
+                return sql_err(err, ACIDB_ERROR, ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST, st->pos,
                                "cannot drop index %s because constraint %s on table %s requires it",
                                t->pkey_name, t->pkey_name, t->name);
         }
         if (st->u.drop.if_exists)
             return ACIDB_OK;
-        return sql_err(err, ACIDB_ERROR, "42704", st->pos, "index \"%s\" does not exist",
+        return sql_err(err, ACIDB_ERROR, ERRCODE_UNDEFINED_OBJECT, st->pos,
+                       "index \"%s\" does not exist",
                        st->u.drop.name);
     }
     if (ix->implicit)
-        return sql_err(err, ACIDB_ERROR, "2BP01", st->pos,
+        return sql_err(err, ACIDB_ERROR, ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST, st->pos,
                        "cannot drop index %s because constraint %s on table %s requires it",
                        ix->name, ix->name, ix->table->name);
     for (int i = 0; i < ix->table->nrefby; i++)
         if (ix->table->refby[i]->ref_index == ix)
-            return sql_err(err, ACIDB_ERROR, "2BP01", st->pos,
+            return sql_err(err, ACIDB_ERROR, ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST, st->pos,
                            "cannot drop index %s because constraint %s on table %s requires it",
                            ix->name, ix->table->refby[i]->name, ix->table->refby[i]->table->name);
     int rc = lock_table(c, ix->table, LK_X, err);
@@ -871,6 +886,6 @@ int ddl_exec(acidb_conn *c, const sql_stmt *st, const char *sql, sql_error *err)
     case STMT_DROP_INDEX:
         return drop_index(c, st, err);
     default:
-        return sql_err(err, ACIDB_MISUSE, "XX000", -1, "not a DDL statement");
+        return sql_err(err, ACIDB_MISUSE, ERRCODE_INTERNAL_ERROR, -1, "not a DDL statement");
     }
 }

@@ -15,8 +15,7 @@
 #include "engine/stmt.h"
 #include "pager/status.h"
 #include "wal/btx.h"
-
-#define NOMEM(s) sql_err(&(s)->conn->err, ACIDB_NOMEM, "53200", -1, "out of memory")
+#include "engine/sqlstate.h"
 
 /* ---- messages --------------------------------------------------------------------------------- */
 
@@ -88,7 +87,7 @@ static int unique_violation(acidb_stmt *s, const cat_table *t, const char *cname
 {
     char key[600];
     format_key(key, sizeof key, t, cols, n, vals);
-    return sql_err(&s->conn->err, ACIDB_CONSTRAINT, "23505", -1,
+    return sql_err(&s->conn->err, ACIDB_CONSTRAINT, ERRCODE_UNIQUE_VIOLATION, -1,
                    "duplicate key value violates unique constraint \"%s\"\nDETAIL:  %s already exists.",
                    cname, key);
 }
@@ -117,14 +116,14 @@ static int check_row(acidb_stmt *s, const cat_table *t, value *vals)
                    utf8_chars(vals[c].u.s, keep) > (uint32_t)t->cols[c].maxlen)
                 keep--;
             if (utf8_chars(vals[c].u.s, keep) > (uint32_t)t->cols[c].maxlen)
-                return sql_err(&s->conn->err, ACIDB_RANGE, "22001", -1,
+                return sql_err(&s->conn->err, ACIDB_RANGE, ERRCODE_STRING_DATA_RIGHT_TRUNCATION, -1,
                                "value too long for type character varying(%d)", t->cols[c].maxlen);
             vals[c].len = keep;
         }
     for (int c = 0; c < t->ncols; c++)
         if (t->cols[c].not_null && vals[c].type == VT_NULL) {
             format_row(row, sizeof row, vals, t->ncols);
-            return sql_err(&s->conn->err, ACIDB_CONSTRAINT, "23502", -1,
+            return sql_err(&s->conn->err, ACIDB_CONSTRAINT, ERRCODE_NOT_NULL_VIOLATION, -1,
                            "null value in column \"%s\" of relation \"%s\" violates not-null "
                            "constraint\nDETAIL:  Failing row contains %s.", t->cols[c].name,
                            t->name, row);
@@ -137,7 +136,7 @@ static int check_row(acidb_stmt *s, const cat_table *t, value *vals)
             return rc;
         if (v.type == VT_BOOL && v.u.i == 0) { /* NULL passes a CHECK, as in SQL */
             format_row(row, sizeof row, vals, t->ncols);
-            return sql_err(&s->conn->err, ACIDB_CONSTRAINT, "23514", -1,
+            return sql_err(&s->conn->err, ACIDB_CONSTRAINT, ERRCODE_CHECK_VIOLATION, -1,
                            "new row for relation \"%s\" violates check constraint \"%s\"\n"
                            "DETAIL:  Failing row contains %s.", t->name, t->checks[k].name, row);
         }
@@ -188,16 +187,16 @@ static int queue_fk(dml_ctx *d, const cat_fkey *f, int parent, const value *vals
         int64_t cap = d->capfk ? d->capfk * 2 : 16;
         fk_check *n = realloc(d->fk, (size_t)cap * sizeof *n);
         if (n == NULL)
-            return NOMEM(d->s);
+            return sql_err_nomem(&d->s->conn->err, NULL);
         d->fk = n;
         d->capfk = cap;
     }
     value *cp = ar_alloc(&d->s->run, (size_t)ncols * sizeof *cp);
     if (cp == NULL)
-        return NOMEM(d->s);
+        return sql_err_nomem(&d->s->conn->err, NULL);
     for (int i = 0; i < ncols; i++)
         if (val_copy(&d->s->run, &vals[i], &cp[i]) != 0)
-            return NOMEM(d->s);
+            return sql_err_nomem(&d->s->conn->err, NULL);
     d->fk[d->nfk++] = (fk_check){f, parent, cp};
     return ACIDB_OK;
 }
@@ -220,7 +219,7 @@ static int check_parent_exists(dml_ctx *d, const fk_check *q)
         for (int i = 0; i < f->ncols; i++)
             rec_key_value(&d->kb, &q->key[f->cols[i]]);
         if (d->kb.oom)
-            return NOMEM(s);
+            return sql_err_nomem(&s->conn->err, NULL);
         bt_key k = bt_bytes_key(d->kb.p, d->kb.len);
         st = btx_get(s->conn->t, f->ref_index->tree, &k, NULL, NULL);
     }
@@ -230,7 +229,7 @@ static int check_parent_exists(dml_ctx *d, const fk_check *q)
         return conn_status(s->conn, st, NULL);
     char key[600];
     format_key(key, sizeof key, f->table, f->cols, f->ncols, q->key);
-    return sql_err(&s->conn->err, ACIDB_CONSTRAINT, "23503", -1,
+    return sql_err(&s->conn->err, ACIDB_CONSTRAINT, ERRCODE_FOREIGN_KEY_VIOLATION, -1,
                    "insert or update on table \"%s\" violates foreign key constraint \"%s\"\n"
                    "DETAIL:  %s is not present in table \"%s\".", f->table->name, f->name, key,
                    f->ref->name);
@@ -263,14 +262,14 @@ static int check_no_children(dml_ctx *d, const fk_check *q)
     }
     value *vals = ar_alloc(&s->run, (size_t)child->ncols * sizeof *vals);
     if (vals == NULL)
-        return NOMEM(s);
+        return sql_err_nomem(&s->conn->err, NULL);
     bt_cursor *cur = NULL;
     if (ix != NULL) {
         d->kb.len = 0;
         for (int i = 0; i < f->ncols; i++)
             rec_key_value(&d->kb, &want[f->ref_cols[i]]);
         if (d->kb.oom)
-            return NOMEM(s);
+            return sql_err_nomem(&s->conn->err, NULL);
         bt_key k = bt_bytes_key(d->kb.p, d->kb.len);
         int exact;
         if ((st = bt_cursor_open(ix->tree, &cur)) == ST_OK && (st = bt_seek(cur, &k, &exact)) == ST_OK &&
@@ -291,7 +290,7 @@ static int check_no_children(dml_ctx *d, const fk_check *q)
             if (st != ST_OK)
                 break;
             if (rec_decode(val, len, ck.rowid, vals, child->ncols) != 0) {
-                rc = sql_err(&s->conn->err, ACIDB_CORRUPT, "XX001", -1,
+                rc = sql_err(&s->conn->err, ACIDB_CORRUPT, ERRCODE_DATA_CORRUPTED, -1,
                              "row %lld of table \"%s\" is malformed", (long long)ck.rowid, child->name);
                 break;
             }
@@ -311,7 +310,7 @@ static int check_no_children(dml_ctx *d, const fk_check *q)
         return ACIDB_OK;
     char key[600];
     format_key(key, sizeof key, f->ref, f->ref_cols, f->ncols, want);
-    return sql_err(&s->conn->err, ACIDB_CONSTRAINT, "23503", -1,
+    return sql_err(&s->conn->err, ACIDB_CONSTRAINT, ERRCODE_FOREIGN_KEY_VIOLATION, -1,
                    "update or delete on table \"%s\" violates foreign key constraint \"%s\" on "
                    "table \"%s\"\nDETAIL:  %s is still referenced from table \"%s\".",
                    f->ref->name, f->name, child->name, key, child->name);
@@ -372,7 +371,7 @@ static int write_row(dml_ctx *d, const value *vals, int64_t rowid, int flags, co
     uint8_t *buf;
     size_t len;
     if (rec_encode(vals, d->t->ncols, d->t->rowid_col, &buf, &len) != 0)
-        return NOMEM(s);
+        return sql_err_nomem(&s->conn->err, NULL);
     bt_key k = bt_int_key(rowid);
     int st = old != NULL && flags == BT_REPLACE
                  ? btx_update(s->conn->t, d->t->tree, &k, old, oldlen, buf, len)
@@ -381,7 +380,8 @@ static int write_row(dml_ctx *d, const value *vals, int64_t rowid, int flags, co
     if (st == ST_EEXISTS) {
         if (d->t->rowid_col >= 0)
             return unique_violation(s, d->t, d->t->pkey_name, &d->t->rowid_col, 1, vals);
-        return sql_err(&s->conn->err, ACIDB_ERROR, "XX000", -1, "row id %lld of \"%s\" is taken",
+        return sql_err(&s->conn->err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, -1,
+                       "row id %lld of \"%s\" is taken",
                        (long long)rowid, d->t->name);
     }
     return st == ST_OK ? ACIDB_OK : st_err(s, st);
@@ -394,7 +394,7 @@ static int index_corrupted(acidb_stmt *s, const cat_index *ix, const uint8_t *ke
     char k[400], detail[600];
     cat_key_text(ix, key, len, k, sizeof k);
     snprintf(detail, sizeof detail, detail_fmt, rowid, other);
-    return sql_err(&s->conn->err, ACIDB_CORRUPT, "XX002", -1,
+    return sql_err(&s->conn->err, ACIDB_CORRUPT, ERRCODE_INDEX_CORRUPTED, -1,
                    "index \"%s\" of table \"%s\" is corrupted\nDETAIL:  Its entry for Key %s %s",
                    ix->name, ix->table->name, k, detail);
 }
@@ -439,11 +439,11 @@ static int unique_taken(dml_ctx *d, cat_index *ix, const value *vals)
     }
     value *ov = ar_alloc(&s->run, (size_t)d->t->ncols * sizeof *ov);
     if (ov == NULL) {
-        rc = NOMEM(s);
+        rc = sql_err_nomem(&s->conn->err, NULL);
         goto out;
     }
     if (rec_decode(row, rlen, other, ov, d->t->ncols) != 0) {
-        rc = sql_err(&s->conn->err, ACIDB_CORRUPT, "XX001", -1,
+        rc = sql_err(&s->conn->err, ACIDB_CORRUPT, ERRCODE_DATA_CORRUPTED, -1,
                      "row %lld of table \"%s\" is malformed", (long long)other, d->t->name);
         goto out;
     }
@@ -451,7 +451,7 @@ static int unique_taken(dml_ctx *d, cat_index *ix, const value *vals)
     int vr;
     if (index_key(ix, ov, other, &ok, &vr) != 0) {
         rec_buf_free(&ok);
-        rc = NOMEM(s);
+        rc = sql_err_nomem(&s->conn->err, NULL);
         goto out;
     }
     if (ok.len != d->kb.len || memcmp(ok.p, d->kb.p, ok.len) != 0) {
@@ -474,7 +474,7 @@ static int index_insert(dml_ctx *d, cat_index *ix, const value *vals, int64_t ro
     acidb_stmt *s = d->s;
     int vr;
     if (index_key(ix, vals, rowid, &d->kb, &vr) != 0)
-        return NOMEM(s);
+        return sql_err_nomem(&s->conn->err, NULL);
     uint8_t rid[8];
     rowid_bytes(rowid, rid);
     bt_key k = bt_bytes_key(d->kb.p, d->kb.len);
@@ -492,11 +492,11 @@ static int index_delete(dml_ctx *d, cat_index *ix, const value *vals, int64_t ro
 {
     int vr;
     if (index_key(ix, vals, rowid, &d->kb, &vr) != 0)
-        return NOMEM(d->s);
+        return sql_err_nomem(&d->s->conn->err, NULL);
     bt_key k = bt_bytes_key(d->kb.p, d->kb.len);
     int st = btx_delete(d->s->conn->t, ix->tree, &k);
     if (st == ST_ENOTFOUND)
-        return sql_err(&d->s->conn->err, ACIDB_CORRUPT, "XX002", -1,
+        return sql_err(&d->s->conn->err, ACIDB_CORRUPT, ERRCODE_INDEX_CORRUPTED, -1,
                        "index \"%s\" has no entry for row %lld of table \"%s\"", ix->name,
                        (long long)rowid, d->t->name);
     return st == ST_OK ? ACIDB_OK : st_err(d->s, st);
@@ -510,7 +510,7 @@ static int returning(dml_ctx *d, value *vals)
         return ACIDB_OK;
     value *out = ar_alloc(&s->run, (size_t)p->nret * sizeof *out);
     if (out == NULL)
-        return NOMEM(s);
+        return sql_err_nomem(&s->conn->err, NULL);
     value *rows[1] = {vals};
     for (int i = 0; i < p->nret; i++) {
         int rc = exec_eval(s, p->ret[i], rows, NULL, &out[i]);
@@ -527,7 +527,7 @@ static int coerce(acidb_stmt *s, const cat_column *col, value *v)
         return ACIDB_OK;
     if (v->type == VT_TEXT || col->type == VT_TEXT) /* untyped input; assignment to text */
         return ex_cast(v, col->type, &s->run, v, -1, &s->conn->err);
-    return sql_err(&s->conn->err, ACIDB_ERROR, "42804",  -1,
+    return sql_err(&s->conn->err, ACIDB_ERROR, ERRCODE_DATATYPE_MISMATCH,  -1,
                    "column \"%s\" is of type %s but expression is of type %s", col->name,
                    val_type_name(col->type), val_type_name(v->type));
 }
@@ -580,7 +580,7 @@ static int run_insert(dml_ctx *d)
     cat_table *t = d->t;
     value *vals = ar_alloc(&s->run, (size_t)t->ncols * sizeof *vals);
     if (vals == NULL)
-        return NOMEM(s);
+        return sql_err_nomem(&s->conn->err, NULL);
     lk_res_t r = lk_res_table((uint32_t)t->root);
     int rc = exec_lock_status(s, lk_acquire(txn_locks(s->conn->t), &r, LK_IX, LK_WAIT),
                               "relation", t->name);
@@ -602,7 +602,7 @@ static int run_insert(dml_ctx *d)
             if (p->nret == 0 && d->nfk == 0)
                 ar_release_to(&s->run, m);
             if ((row & 255) == 255 && atomic_load(&s->conn->interrupt))
-                return sql_err(&s->conn->err, ACIDB_CANCELED, "57014", -1,
+                return sql_err(&s->conn->err, ACIDB_CANCELED, ERRCODE_QUERY_CANCELED, -1,
                                "canceling statement due to user request");
         }
         return ACIDB_OK;
@@ -615,7 +615,7 @@ static int run_insert(dml_ctx *d)
     const int nt = sp->ntargets; /* every copied row has nt values, all freed below */
     value *srow = ar_alloc(&s->run, (size_t)(nt + 1) * sizeof *srow);
     if (srow == NULL)
-        return NOMEM(s);
+        return sql_err_nomem(&s->conn->err, NULL);
     s->row = srow;
     value **src = NULL;
     int64_t n = 0, cap = 0;
@@ -624,7 +624,7 @@ static int run_insert(dml_ctx *d)
             cap = cap ? cap * 2 : 256;
             value **nr = realloc(src, (size_t)cap * sizeof *nr);
             if (nr == NULL) {
-                rc = NOMEM(s);
+                rc = sql_err_nomem(&s->conn->err, NULL);
                 break;
             }
             src = nr;
@@ -632,7 +632,7 @@ static int run_insert(dml_ctx *d)
         /* exec_select_next released the previous row's scratch: copy below its mark. */
         value *cp = malloc((size_t)(nt + 1) * sizeof *cp);
         if (cp == NULL) {
-            rc = NOMEM(s);
+            rc = sql_err_nomem(&s->conn->err, NULL);
             break;
         }
         for (int i = 0; i < nt; i++) {
@@ -644,7 +644,7 @@ static int run_insert(dml_ctx *d)
                      * points into the source row and the rest are not copied yet. */
                     for (int j = i; j < nt; j++)
                         cp[j].type = VT_NULL;
-                    rc = NOMEM(s);
+                    rc = sql_err_nomem(&s->conn->err, NULL);
                     break;
                 }
                 memcpy(txt, srow[i].u.s, srow[i].len);
@@ -699,7 +699,7 @@ static int collect_targets(acidb_stmt *s, int64_t **ids, int64_t *n, void **poin
             cap = cap ? cap * 2 : 64;
             int64_t *ni = realloc(*ids, (size_t)cap * sizeof *ni);
             if (ni == NULL) {
-                rc = NOMEM(s);
+                rc = sql_err_nomem(&s->conn->err, NULL);
                 break;
             }
             *ids = ni;
@@ -728,7 +728,7 @@ static int fetch(dml_ctx *d, int64_t rowid, void **buf, size_t *lenp, value *val
         *lenp = len;
     }
     if (rec_decode(*buf, len, rowid, vals, d->t->ncols) != 0)
-        return sql_err(&d->s->conn->err, ACIDB_CORRUPT, "XX001", -1,
+        return sql_err(&d->s->conn->err, ACIDB_CORRUPT, ERRCODE_DATA_CORRUPTED, -1,
                        "row %lld of table \"%s\" is malformed", (long long)rowid, d->t->name);
     return ACIDB_OK;
 }
@@ -818,7 +818,7 @@ static int run_update_delete(dml_ctx *d, int is_update)
     value *old = ar_alloc(&s->run, (size_t)d->t->ncols * sizeof *old);
     value *new = ar_alloc(&s->run, (size_t)d->t->ncols * sizeof *new);
     if (rc == ACIDB_OK && (old == NULL || new == NULL))
-        rc = NOMEM(s);
+        rc = sql_err_nomem(&s->conn->err, NULL);
     for (int64_t i = 0; i < n && rc == ACIDB_OK; i++) {
         void *buf = i == 0 ? point_buf : NULL; /* the point lookup's record, read under X */
         size_t len = i == 0 ? point_len : 0;
@@ -837,7 +837,7 @@ static int run_update_delete(dml_ctx *d, int is_update)
         if (d->s->dml->nret == 0 && d->nfk == 0)
             ar_release_to(&s->run, m);
         if (rc == ACIDB_OK && (i & 255) == 255 && atomic_load(&s->conn->interrupt))
-            rc = sql_err(&s->conn->err, ACIDB_CANCELED, "57014", -1,
+            rc = sql_err(&s->conn->err, ACIDB_CANCELED, ERRCODE_QUERY_CANCELED, -1,
                          "canceling statement due to user request");
     }
     free(point_buf); /* when the loop did not take it */

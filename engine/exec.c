@@ -14,8 +14,7 @@
 #include "engine/stmt.h"
 #include "pager/status.h"
 #include "wal/btx.h"
-
-#define NOMEM(s) sql_err(&(s)->conn->err, ACIDB_NOMEM, "53200", -1, "out of memory")
+#include "engine/sqlstate.h"
 
 int exec_eval(acidb_stmt *s, const sql_expr *e, value *const *rows, const value *aggs, value *out)
 {
@@ -35,27 +34,31 @@ int exec_lock_status(acidb_stmt *s, int lrc, const char *what, const char *table
     case LK_OK:
         return ACIDB_OK;
     case LK_DEADLOCK:
-        return sql_err(err, ACIDB_DEADLOCK, "40P01", -1, "deadlock detected\nDETAIL:  %s",
+        return sql_err(err, ACIDB_DEADLOCK, ERRCODE_T_R_DEADLOCK_DETECTED, -1,
+                       "deadlock detected\nDETAIL:  %s",
                        lk_txn_errmsg(lt));
     case LK_TIMEOUT:
-        return sql_err(err, ACIDB_LOCK_TIMEOUT, "55P03", -1,
+        return sql_err(err, ACIDB_LOCK_TIMEOUT, ERRCODE_LOCK_NOT_AVAILABLE, -1,
                        "canceling statement due to lock timeout\nDETAIL:  %s", lk_txn_errmsg(lt));
     case LK_UNAVAILABLE:
-        return sql_err(err, ACIDB_LOCK_TIMEOUT, "55P03", -1, "could not obtain lock on %s \"%s\"",
+        return sql_err(err, ACIDB_LOCK_TIMEOUT, ERRCODE_LOCK_NOT_AVAILABLE, -1,
+                       "could not obtain lock on %s \"%s\"",
                        what, table);
     case LK_CANCELED:
-        return sql_err(err, ACIDB_CANCELED, "57014", -1, "canceling statement due to user request");
+        return sql_err(err, ACIDB_CANCELED, ERRCODE_QUERY_CANCELED, -1,
+                       "canceling statement due to user request");
     case LK_NOMEM:
-        return sql_err(err, ACIDB_NOMEM, "53200", -1, "out of memory in the lock manager");
+        return sql_err_nomem(err, "in the lock manager");
     default:
-        return sql_err(err, ACIDB_MISUSE, "XX000", -1, "lock manager: %s", lk_txn_errmsg(lt));
+        return sql_err(err, ACIDB_MISUSE, ERRCODE_INTERNAL_ERROR, -1,
+                       "lock manager: %s", lk_txn_errmsg(lt));
     }
 }
 
 static int check_interrupt(acidb_stmt *s)
 {
     if (atomic_load(&s->conn->interrupt))
-        return sql_err(&s->conn->err, ACIDB_CANCELED, "57014", -1,
+        return sql_err(&s->conn->err, ACIDB_CANCELED, ERRCODE_QUERY_CANCELED, -1,
                        "canceling statement due to user request");
     return ACIDB_OK;
 }
@@ -84,16 +87,16 @@ int exec_open_tables(acidb_stmt *s, sel_plan *p)
     }
     s->scans = ar_alloc(&s->run, (size_t)(p->nsrc + 1) * sizeof *s->scans);
     if (s->scans == NULL)
-        return NOMEM(s);
+        return sql_err_nomem(&s->conn->err, NULL);
     for (int i = 0; i < p->nsrc; i++) {
         s->scans[i].vals = ar_alloc(&s->run, (size_t)p->src[i].t->ncols * sizeof(value));
         if (s->scans[i].vals == NULL)
-            return NOMEM(s);
+            return sql_err_nomem(&s->conn->err, NULL);
         ar_init(&s->scans[i].ar);
     }
     s->jrows = ar_alloc(&s->run, (size_t)(p->nsrc + 1) * sizeof *s->jrows);
     if (s->jrows == NULL)
-        return NOMEM(s);
+        return sql_err_nomem(&s->conn->err, NULL);
     return ACIDB_OK;
 }
 
@@ -142,7 +145,7 @@ static int decode_row(acidb_stmt *s, const plan_src *ps, scan_state *ss, const v
 {
     ss->rowid = rowid;
     if (rec_decode(val, len, rowid, ss->vals, ps->t->ncols) != 0)
-        return sql_err(&s->conn->err, ACIDB_CORRUPT, "XX001", -1,
+        return sql_err(&s->conn->err, ACIDB_CORRUPT, ERRCODE_DATA_CORRUPTED, -1,
                        "row %lld of table \"%s\" is malformed (database file %s)",
                        (long long)rowid, ps->t->name, s->conn->db->path);
     return ACIDB_OK;
@@ -179,7 +182,7 @@ static int eval_prefix(acidb_stmt *s, const plan_src *ps, scan_state *ss, value 
         rec_key_value(&ss->key, &v);
     }
     if (ss->key.oom)
-        return NOMEM(s);
+        return sql_err_nomem(&s->conn->err, NULL);
     return ACIDB_OK;
 }
 
@@ -193,7 +196,7 @@ static int eval_bounds(acidb_stmt *s, const plan_src *ps, scan_state *ss, value 
         if (ss->lo.type == VT_NULL)
             return ACIDB_DONE;
         if (val_copy(&ss->ar, &ss->lo, &ss->lo) != 0)
-            return NOMEM(s);
+            return sql_err_nomem(&s->conn->err, NULL);
         ss->has_lo = 1;
     }
     if (ps->hi != NULL) {
@@ -203,7 +206,7 @@ static int eval_bounds(acidb_stmt *s, const plan_src *ps, scan_state *ss, value 
         if (ss->hi.type == VT_NULL)
             return ACIDB_DONE;
         if (val_copy(&ss->ar, &ss->hi, &ss->hi) != 0)
-            return NOMEM(s);
+            return sql_err_nomem(&s->conn->err, NULL);
         ss->has_hi = 1;
     }
     return ACIDB_OK;
@@ -232,7 +235,7 @@ static int point_index(acidb_stmt *s, const plan_src *ps, scan_state *ss)
             rowid = (int64_t)(((uint64_t)rowid << 8) | ((uint8_t *)val)[b]);
     free(val);
     if (len != 8)
-        return sql_err(&s->conn->err, ACIDB_CORRUPT, "XX001", -1,
+        return sql_err(&s->conn->err, ACIDB_CORRUPT, ERRCODE_DATA_CORRUPTED, -1,
                        "index \"%s\" entry has a %zu-byte value", ps->ix->name, len);
     int rc = row_lock(s, ps, rowid, mode, policy_of(ps));
     if (rc == ACIDB_ROW)
@@ -247,7 +250,7 @@ static int point_index(acidb_stmt *s, const plan_src *ps, scan_state *ss)
          * the row may have gone since the entry was read. */
         char key[400];
         cat_key_text(ps->ix, ss->key.p, ss->key.len, key, sizeof key);
-        return sql_err(&s->conn->err, ACIDB_CORRUPT, "XX002", -1,
+        return sql_err(&s->conn->err, ACIDB_CORRUPT, ERRCODE_INDEX_CORRUPTED, -1,
                        "index \"%s\" of table \"%s\" is corrupted\nDETAIL:  Its entry for Key "
                        "%s points to row %lld, which does not exist.", ps->ix->name,
                        ps->t->name, key, (long long)rowid);
@@ -344,7 +347,7 @@ static int scan_open(acidb_stmt *s, sel_plan *p, int i, value *const *rows)
             ss->key.len = 0;
             rec_key_value(&ss->key, &ss->lo);
             if (ss->key.oom)
-                return NOMEM(s);
+                return sql_err_nomem(&s->conn->err, NULL);
             bt_key k = bt_bytes_key(ss->key.p, ss->key.len);
             int exact;
             st = bt_seek(ss->cur, &k, &exact);
@@ -376,7 +379,7 @@ static int index_entry_rowid(acidb_stmt *s, const plan_src *ps, const bt_key *k,
         return ACIDB_OK;
     }
     if (k->len < 8)
-        return sql_err(&s->conn->err, ACIDB_CORRUPT, "XX001", -1,
+        return sql_err(&s->conn->err, ACIDB_CORRUPT, ERRCODE_DATA_CORRUPTED, -1,
                        "index \"%s\" has a %zu-byte key", ps->ix->name, k->len);
     *rowid = rec_key_get_rowid(k->bytes, k->len);
     return ACIDB_OK;
@@ -439,7 +442,7 @@ static int scan_next(acidb_stmt *s, sel_plan *p, int i)
             first.type = ps->t->cols[ps->ix->cols[0]].type; /* keys do not record types */
             ar_mark m = ar_get_mark(&ss->ar);
             if (rec_key_decode_value(k.bytes, k.len, &off, &ss->ar, &first) != 0)
-                return sql_err(&s->conn->err, ACIDB_CORRUPT, "XX001", -1,
+                return sql_err(&s->conn->err, ACIDB_CORRUPT, ERRCODE_DATA_CORRUPTED, -1,
                                "index \"%s\" has a malformed key", ps->ix->name);
             int stop = first.type == VT_NULL, skip = 0;
             if (!stop && ss->has_hi) {
@@ -579,17 +582,17 @@ int exec_res_push(acidb_stmt *s, const value *vals, int n)
         int64_t cap = s->cap_res ? s->cap_res * 2 : 64;
         value **nr = realloc(s->res, (size_t)cap * sizeof *nr);
         if (nr == NULL)
-            return NOMEM(s);
+            return sql_err_nomem(&s->conn->err, NULL);
         s->res = nr;
         s->cap_res = cap;
     }
     /* Rows live in the run arena below the per-row scratch mark. */
     value *row = ar_alloc(&s->run, (size_t)(n ? n : 1) * sizeof *row);
     if (row == NULL)
-        return NOMEM(s);
+        return sql_err_nomem(&s->conn->err, NULL);
     for (int i = 0; i < n; i++)
         if (val_copy(&s->run, &vals[i], &row[i]) != 0)
-            return NOMEM(s);
+            return sql_err_nomem(&s->conn->err, NULL);
     s->res[s->nres++] = row;
     return ACIDB_OK;
 }
@@ -758,17 +761,17 @@ static int group_add_row(acidb_stmt *s, sel_plan *p, group *g, value *const *row
                 int64_t cap = g->capseen[a] ? g->capseen[a] * 2 : 16;
                 value **n = realloc(g->seen_rows[a], (size_t)cap * sizeof *n);
                 if (n == NULL)
-                    return NOMEM(s);
+                    return sql_err_nomem(&s->conn->err, NULL);
                 g->seen_rows[a] = n;
                 g->capseen[a] = cap;
             }
             value *cp = ar_alloc(&s->run, sizeof *cp);
             if (cp == NULL || val_copy(&s->run, &v, cp) != 0)
-                return NOMEM(s);
+                return sql_err_nomem(&s->conn->err, NULL);
             g->seen_rows[a][g->nseen[a]] = cp;
             int64_t f = rowset_find_or_add(&g->seen[a], g->seen_rows[a], cp, 1, g->nseen[a]);
             if (f < 0)
-                return NOMEM(s);
+                return sql_err_nomem(&s->conn->err, NULL);
             if (f != g->nseen[a])
                 continue; /* counted already */
             g->nseen[a]++;
@@ -829,7 +832,7 @@ static int run_grouped(acidb_stmt *s, sel_plan *p, value **rows)
     int rc;
     value *key = ar_alloc(&s->run, (size_t)(width + 1) * sizeof *key);
     if (key == NULL)
-        return NOMEM(s);
+        return sql_err_nomem(&s->conn->err, NULL);
     while ((rc = exec_scan_next(s, p, rows)) == ACIDB_ROW) {
         ar_mark m = ar_get_mark(&s->run);
         for (int i = 0; i < width; i++)
@@ -842,7 +845,7 @@ static int run_grouped(acidb_stmt *s, sel_plan *p, value **rows)
             if (nk)
                 keys = nk;
             if (ngp == NULL) {
-                rc = NOMEM(s);
+                rc = sql_err_nomem(&s->conn->err, NULL);
                 goto out;
             }
             groups = ngp;
@@ -850,23 +853,23 @@ static int run_grouped(acidb_stmt *s, sel_plan *p, value **rows)
         /* Tentatively store the key; keep it only if the group is new. */
         value *kc = ar_alloc(&s->run, (size_t)(width + 1) * sizeof *kc);
         if (kc == NULL) {
-            rc = NOMEM(s);
+            rc = sql_err_nomem(&s->conn->err, NULL);
             goto out;
         }
         for (int i = 0; i < width; i++)
             if (val_copy(&s->run, &key[i], &kc[i]) != 0) {
-                rc = NOMEM(s);
+                rc = sql_err_nomem(&s->conn->err, NULL);
                 goto out;
             }
         keys[ng] = kc;
         int64_t gi = width ? rowset_find_or_add(&h, keys, kc, width, ng) : (ng ? 0 : ng);
         if (gi < 0) {
-            rc = NOMEM(s);
+            rc = sql_err_nomem(&s->conn->err, NULL);
             goto out;
         }
         if (gi == ng) {
             if ((groups[ng] = group_new(s, p, rows)) == NULL) {
-                rc = NOMEM(s);
+                rc = sql_err_nomem(&s->conn->err, NULL);
                 goto out;
             }
             ng++;
@@ -882,7 +885,7 @@ static int run_grouped(acidb_stmt *s, sel_plan *p, value **rows)
     if (ng == 0 && width == 0) {
         groups = malloc(sizeof *groups);
         if (groups == NULL || (groups[0] = group_new(s, p, NULL)) == NULL) {
-            rc = NOMEM(s);
+            rc = sql_err_nomem(&s->conn->err, NULL);
             goto out;
         }
         ng = 1;
@@ -891,7 +894,7 @@ static int run_grouped(acidb_stmt *s, sel_plan *p, value **rows)
     value *out = ar_alloc(&s->run, (size_t)(outw + 1) * sizeof *out);
     value *aggv = ar_alloc(&s->run, (size_t)(p->naggs + 1) * sizeof *aggv);
     if (out == NULL || aggv == NULL) {
-        rc = NOMEM(s);
+        rc = sql_err_nomem(&s->conn->err, NULL);
         goto out;
     }
     for (int64_t g = 0; g < ng; g++) {
@@ -931,7 +934,7 @@ static int materialize(acidb_stmt *s, sel_plan *p, value **rows)
     } else {
         value *out = ar_alloc(&s->run, (size_t)(outw + 1) * sizeof *out);
         if (out == NULL)
-            return NOMEM(s);
+            return sql_err_nomem(&s->conn->err, NULL);
         /* Rows are copied into the run arena by exec_res_push; the projection's temporary
          * texts stay there too (a materialised result lives until the statement ends). */
         while ((rc = exec_scan_next(s, p, rows)) == ACIDB_ROW) {
@@ -950,7 +953,7 @@ static int materialize(acidb_stmt *s, sel_plan *p, value **rows)
             int64_t f = rowset_find_or_add(&h, s->res, s->res[i], p->ntargets, kept);
             if (f < 0) {
                 free(h.slot);
-                return NOMEM(s);
+                return sql_err_nomem(&s->conn->err, NULL);
             }
             if (f == kept) {
                 s->res[kept] = s->res[i];
@@ -982,8 +985,10 @@ static int eval_count(acidb_stmt *s, sql_expr *e, const char *what, int64_t *out
         return ACIDB_OK;
     }
     if (v.u.i < 0)
-        return sql_err(&s->conn->err, ACIDB_RANGE, what[0] == 'L' ? "2201W" : "2201X", e->pos,
-                       "%s must not be negative", what);
+        return sql_err(&s->conn->err, ACIDB_RANGE,
+                       what[0] == 'L' ? ERRCODE_INVALID_ROW_COUNT_IN_LIMIT_CLAUSE
+                                      : ERRCODE_INVALID_ROW_COUNT_IN_RESULT_OFFSET_CLAUSE,
+                       e->pos, "%s must not be negative", what);
     *out = v.u.i;
     return ACIDB_OK;
 }

@@ -17,22 +17,25 @@
 
 #include "engine/acidb.h"
 #include "engine/expr.h"
+#include "engine/sqlstate.h"
 
 static int eval(const sql_expr *e, ex_ctx *c, value *out);
 
 static int range_err(ex_ctx *c)
 {
-    return sql_err(c->err, ACIDB_RANGE, "22003", -1, "bigint out of range");
+    return sql_err(c->err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, -1,
+                   "bigint out of range");
 }
 
 static int oom(ex_ctx *c)
 {
-    return sql_err(c->err, ACIDB_NOMEM, "53200", -1, "out of memory");
+    return sql_err_nomem(c->err, NULL);
 }
 
 static int type_err(ex_ctx *c, const sql_expr *e, const char *what, const value *v)
 {
-    return sql_err(c->err, ACIDB_ERROR, "42804", e->pos, "%s cannot take a value of type %s",
+    return sql_err(c->err, ACIDB_ERROR, ERRCODE_DATATYPE_MISMATCH, e->pos,
+                   "%s cannot take a value of type %s",
                    what, val_type_name(v->type));
 }
 
@@ -67,19 +70,20 @@ static int arith(ex_ctx *c, int op, int64_t a, int64_t b, int64_t *r)
         return 0;
     case OP_DIV:
         if (b == 0)
-            return sql_err(c->err, ACIDB_RANGE, "22012", -1, "division by zero");
+            return sql_err(c->err, ACIDB_RANGE, ERRCODE_DIVISION_BY_ZERO, -1, "division by zero");
         if (a == INT64_MIN && b == -1)
             return range_err(c);
         *r = a / b;
         return 0;
     case OP_MOD:
         if (b == 0)
-            return sql_err(c->err, ACIDB_RANGE, "22012", -1, "division by zero");
+            return sql_err(c->err, ACIDB_RANGE, ERRCODE_DIVISION_BY_ZERO, -1, "division by zero");
         /* PostgreSQL's int8mod: INT64_MIN % -1 is 0, not an overflow. */
         *r = b == -1 ? 0 : a % b;
         return 0;
     default:
-        return sql_err(c->err, ACIDB_ERROR, "XX000", -1, "unknown arithmetic operator %d", op);
+        return sql_err(c->err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, -1,
+                       "unknown arithmetic operator %d", op);
     }
 }
 
@@ -197,9 +201,10 @@ static int eval_like(const sql_expr *e, ex_ctx *c, value *out)
     if (esc.type != VT_TEXT)
         return type_err(c, e, "ESCAPE", &esc);
     if (esc.len > 0 && u8len((unsigned char)esc.u.s[0]) != esc.len)
-        return sql_err(c->err, ACIDB_RANGE, "22025", -1, "invalid escape string");
+        return sql_err(c->err, ACIDB_RANGE, ERRCODE_INVALID_ESCAPE_SEQUENCE, -1,
+                       "invalid escape string");
     if (like_bad_end(r.u.s, r.len, esc.u.s, esc.len))
-        return sql_err(c->err, ACIDB_RANGE, "22025", -1,
+        return sql_err(c->err, ACIDB_RANGE, ERRCODE_INVALID_ESCAPE_SEQUENCE, -1,
                        "LIKE pattern must not end with escape character");
     int m = like_match(l.u.s, l.len, r.u.s, r.len, esc.u.s, esc.len, e->ilike);
     *out = val_bool(m != e->negate);
@@ -241,7 +246,7 @@ static int eval_binary(const sql_expr *e, ex_ctx *c, value *out)
     switch (e->op) {
     case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
         if (l.type != r.type)
-            return sql_err(c->err, ACIDB_ERROR, "42883", e->pos,
+            return sql_err(c->err, ACIDB_ERROR, ERRCODE_UNDEFINED_FUNCTION, e->pos,
                            "operator does not exist: %s %s %s", val_type_name(l.type),
                            "=", val_type_name(r.type));
         int k = val_cmp(&l, &r);
@@ -256,7 +261,8 @@ static int eval_binary(const sql_expr *e, ex_ctx *c, value *out)
             return rc;
         size_t n = (size_t)a.len + b.len;
         if (n > UINT32_MAX - 1)
-            return sql_err(c->err, ACIDB_TOOBIG, "54000", -1, "string too long");
+            return sql_err(c->err, ACIDB_TOOBIG, ERRCODE_PROGRAM_LIMIT_EXCEEDED, -1,
+                           "string too long");
         char *p = ar_alloc(c->tmp, n + 1);
         if (p == NULL)
             return oom(c);
@@ -407,7 +413,7 @@ static int eval_func(const sql_expr *e, ex_ctx *c, value *out)
     int rc;
     if (e->agg != AGG_NONE) {
         if (c->aggs == NULL || e->slot < 0)
-            return sql_err(c->err, ACIDB_ERROR, "XX000", e->pos,
+            return sql_err(c->err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, e->pos,
                            "aggregate %s evaluated outside a group", e->name ? e->name : "");
         *out = c->aggs[e->slot];
         return 0;
@@ -465,7 +471,8 @@ static int eval_func(const sql_expr *e, ex_ctx *c, value *out)
         strcmp(n, "char_length") == 0 || strcmp(n, "character_length") == 0)
         return eval_text_fn(e, c, &a, out);
 unknown:
-    return sql_err(c->err, ACIDB_ERROR, "42883", e->pos, "function %s does not exist", n);
+    return sql_err(c->err, ACIDB_ERROR, ERRCODE_UNDEFINED_FUNCTION, e->pos,
+                   "function %s does not exist", n);
 }
 
 static int eval_param(const sql_expr *e, ex_ctx *c, value *out)
@@ -494,7 +501,8 @@ static int eval(const sql_expr *e, ex_ctx *c, value *out)
         return eval_param(e, c, out);
     case EX_COLUMN:
         if (c->rows == NULL || c->rows[e->src] == NULL)
-            return sql_err(c->err, ACIDB_ERROR, "XX000", e->pos, "column %s has no row",
+            return sql_err(c->err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, e->pos,
+                           "column %s has no row",
                            e->name ? e->name : "?");
         *out = c->rows[e->src][e->col];
         return 0;
@@ -534,7 +542,8 @@ static int eval(const sql_expr *e, ex_ctx *c, value *out)
         return ex_cast(&v, e->cast_type, c->tmp, out, -1, c->err);
     }
     default:
-        return sql_err(c->err, ACIDB_ERROR, "XX000", e->pos, "unknown expression kind %d",
+        return sql_err(c->err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, e->pos,
+                       "unknown expression kind %d",
                        e->kind);
     }
 }

@@ -19,6 +19,7 @@
 
 #include "engine/acidb.h"
 #include "engine/expr.h"
+#include "engine/sqlstate.h"
 
 void ex_accum_init(ex_accum *acc, int agg)
 {
@@ -35,7 +36,8 @@ int ex_accum_step(ex_accum *acc, const value *v, arena *a, sql_error *err)
     case AGG_SUM:
     case AGG_AVG:
         if (v->type != VT_INT)
-            return sql_err(err, ACIDB_ERROR, "42883", -1, "function %s(%s) does not exist",
+            return sql_err(err, ACIDB_ERROR, ERRCODE_UNDEFINED_FUNCTION, -1,
+                           "function %s(%s) does not exist",
                            acc->agg == AGG_SUM ? "sum" : "avg", val_type_name(v->type));
         acc->sum += v->u.i;
         break;
@@ -47,7 +49,7 @@ int ex_accum_step(ex_accum *acc, const value *v, arena *a, sql_error *err)
                 break;
         }
         if (val_copy(a, v, &acc->best) != 0)
-            return sql_err(err, ACIDB_NOMEM, "53200", -1, "out of memory");
+            return sql_err_nomem(err, NULL);
         break;
     default:
         break;
@@ -150,7 +152,8 @@ int ex_accum_final(const ex_accum *acc, arena *a, value *out, sql_error *err)
             return 0;
         }
         if (acc->sum > INT64_MAX || acc->sum < INT64_MIN)
-            return sql_err(err, ACIDB_RANGE, "22003", -1, "bigint out of range");
+            return sql_err(err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, -1,
+                           "bigint out of range");
         *out = val_int((int64_t)acc->sum);
         return 0;
     case AGG_AVG:
@@ -159,13 +162,14 @@ int ex_accum_final(const ex_accum *acc, arena *a, value *out, sql_error *err)
             return 0;
         }
         if (avg_format(acc->sum, (uint64_t)acc->count, a, out) != 0)
-            return sql_err(err, ACIDB_NOMEM, "53200", -1, "out of memory");
+            return sql_err_nomem(err, NULL);
         return 0;
     case AGG_MIN:
     case AGG_MAX:
         *out = acc->any ? acc->best : val_null();
         return 0;
     default:
-        return sql_err(err, ACIDB_ERROR, "XX000", -1, "unknown aggregate %d", acc->agg);
+        return sql_err(err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, -1,
+                       "unknown aggregate %d", acc->agg);
     }
 }

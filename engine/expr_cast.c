@@ -12,6 +12,7 @@
 
 #include "engine/acidb.h"
 #include "engine/expr.h"
+#include "engine/sqlstate.h"
 
 static int is_space(char c)
 {
@@ -40,10 +41,10 @@ static int text_to_int(const value *v, value *out, int32_t pos, sql_error *err)
     while (s < end && is_space(*s))
         s++;
     if (ndigits == 0 || s != end)
-        return sql_err(err, ACIDB_RANGE, "22P02", pos,
+        return sql_err(err, ACIDB_RANGE, ERRCODE_INVALID_TEXT_REPRESENTATION, pos,
                        "invalid input syntax for type bigint: \"%.*s\"", (int)v->len, v->u.s);
     if (overflow || mag > (uint64_t)INT64_MAX + (uint64_t)neg)
-        return sql_err(err, ACIDB_RANGE, "22003", pos,
+        return sql_err(err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, pos,
                        "value \"%.*s\" is out of range for type bigint", (int)v->len, v->u.s);
     *out = val_int(neg ? (int64_t)(0 - mag) : (int64_t)mag);
     return 0;
@@ -78,7 +79,7 @@ static int text_to_bool(const value *v, value *out, int32_t pos, sql_error *err)
         }
     }
     if (r < 0)
-        return sql_err(err, ACIDB_RANGE, "22P02", pos,
+        return sql_err(err, ACIDB_RANGE, ERRCODE_INVALID_TEXT_REPRESENTATION, pos,
                        "invalid input syntax for type boolean: \"%.*s\"", (int)v->len, v->u.s);
     *out = val_bool(r);
     return 0;
@@ -112,12 +113,12 @@ int ex_cast(const value *v, int to, arena *a, value *out, int32_t pos, sql_error
             int n = snprintf(buf, sizeof buf, "%lld", (long long)v->u.i);
             char *p = ar_strndup(a, buf, (size_t)n);
             if (p == NULL)
-                return sql_err(err, ACIDB_NOMEM, "53200", -1, "out of memory");
+                return sql_err_nomem(err, NULL);
             *out = val_text(p, (uint32_t)n);
             return 0;
         }
     default:
-        return sql_err(err, ACIDB_ERROR, "XX000", pos, "cannot cast type %s to %s",
+        return sql_err(err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, pos, "cannot cast type %s to %s",
                        val_type_name(v->type), val_type_name(to));
     }
 }

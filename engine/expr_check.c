@@ -29,6 +29,7 @@
 
 #include "engine/acidb.h"
 #include "engine/expr.h"
+#include "engine/sqlstate.h"
 
 typedef struct chk {
     arena *a;
@@ -41,7 +42,7 @@ static int check(chk *k, sql_expr *e, int in_agg);
  * may be long, and the stack is not the place for it. */
 static int nomem(chk *k)
 {
-    return sql_err(k->err, ACIDB_NOMEM, "53200", -1, "out of memory");
+    return sql_err_nomem(k->err, NULL);
 }
 
 static int is_unknown(const sql_expr *e)
@@ -102,7 +103,8 @@ static const char *op_name(int op)
 
 static int no_operator(chk *k, int32_t pos, const char *l, const char *op, const char *r)
 {
-    return sql_err(k->err, ACIDB_ERROR, "42883", pos, "operator does not exist: %s %s %s", l, op,
+    return sql_err(k->err, ACIDB_ERROR, ERRCODE_UNDEFINED_FUNCTION, pos,
+                   "operator does not exist: %s %s %s", l, op,
                    r);
 }
 
@@ -139,7 +141,7 @@ static int unify_results(chk *k, sql_expr **xs, int n, const char *context, int 
         if (t == VT_NULL)
             t = xs[i]->type;
         else if (xs[i]->type != t)
-            return sql_err(k->err, ACIDB_ERROR, "42804", xs[i]->pos,
+            return sql_err(k->err, ACIDB_ERROR, ERRCODE_DATATYPE_MISMATCH, xs[i]->pos,
                            "%s types %s and %s cannot be matched", context, val_type_name(t),
                            val_type_name(xs[i]->type));
     }
@@ -161,7 +163,7 @@ static int need_bool(chk *k, sql_expr *e, const char *what)
     if (rc != 0)
         return rc;
     if (e->type != VT_BOOL && e->type != VT_NULL)
-        return sql_err(k->err, ACIDB_ERROR, "42804", e->pos,
+        return sql_err(k->err, ACIDB_ERROR, ERRCODE_DATATYPE_MISMATCH, e->pos,
                        "argument of %s must be type boolean, not type %s", what,
                        val_type_name(e->type));
     return 0;
@@ -212,7 +214,8 @@ static int check_binary(chk *k, sql_expr *e)
         e->type = VT_TEXT;
         return 0;
     default:
-        return sql_err(k->err, ACIDB_ERROR, "XX000", e->pos, "unknown binary operator %d",
+        return sql_err(k->err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, e->pos,
+                       "unknown binary operator %d",
                        e->op);
     }
 }
@@ -229,12 +232,14 @@ static int check_unary(chk *k, sql_expr *e)
     const char *n = tname(e->l);
     /* PostgreSQL cannot choose among its prefix - / + operators for an untyped literal. */
     if (is_unknown(e->l) && e->l->kind == EX_CONST && e->l->v.type == VT_TEXT)
-        return sql_err(k->err, ACIDB_ERROR, "42725", e->pos, "operator is not unique: %s unknown",
+        return sql_err(k->err, ACIDB_ERROR, ERRCODE_AMBIGUOUS_FUNCTION, e->pos,
+                       "operator is not unique: %s unknown",
                        op_name(e->op));
     if ((rc = adapt(k, e->l, VT_INT)) != 0)
         return rc;
     if (e->l->type != VT_INT && e->l->type != VT_NULL)
-        return sql_err(k->err, ACIDB_ERROR, "42883", e->pos, "operator does not exist: %s %s",
+        return sql_err(k->err, ACIDB_ERROR, ERRCODE_UNDEFINED_FUNCTION, e->pos,
+                       "operator does not exist: %s %s",
                        op_name(e->op), n);
     e->type = VT_INT;
     return 0;
@@ -247,7 +252,8 @@ static int no_function(chk *k, const sql_expr *e, const char **names)
     buf[0] = '\0';
     for (int i = 0; i < e->nargs && o < sizeof buf; i++)
         o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", i ? ", " : "", names[i]);
-    return sql_err(k->err, ACIDB_ERROR, "42883", e->pos, "function %s(%s) does not exist",
+    return sql_err(k->err, ACIDB_ERROR, ERRCODE_UNDEFINED_FUNCTION, e->pos,
+                   "function %s(%s) does not exist",
                    e->name ? e->name : "?", buf);
 }
 
@@ -269,7 +275,7 @@ static int check_agg(chk *k, sql_expr *e, const char **names)
     int rc;
     if (e->star) {
         if (e->agg != AGG_COUNT)
-            return sql_err(k->err, ACIDB_ERROR, "42809", e->pos,
+            return sql_err(k->err, ACIDB_ERROR, ERRCODE_WRONG_OBJECT_TYPE, e->pos,
                            "%s(*) specified, but %s is not an aggregate function taking *",
                            e->name, e->name);
         e->type = VT_INT;
@@ -300,7 +306,8 @@ static int check_agg(chk *k, sql_expr *e, const char **names)
         e->type = e->args[0]->type;
         return 0;
     default:
-        return sql_err(k->err, ACIDB_ERROR, "XX000", e->pos, "unknown aggregate %d", e->agg);
+        return sql_err(k->err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, e->pos,
+                       "unknown aggregate %d", e->agg);
     }
 }
 
@@ -308,7 +315,7 @@ static int check_func(chk *k, sql_expr *e, int in_agg)
 {
     int rc;
     if (e->agg != AGG_NONE && in_agg)
-        return sql_err(k->err, ACIDB_ERROR, "42803", e->pos,
+        return sql_err(k->err, ACIDB_ERROR, ERRCODE_GROUPING_ERROR, e->pos,
                        "aggregate function calls cannot be nested");
     for (int i = 0; i < e->nargs; i++)
         if ((rc = check(k, e->args[i], in_agg || e->agg != AGG_NONE)) != 0)
@@ -322,7 +329,7 @@ static int check_func(chk *k, sql_expr *e, int in_agg)
         return check_agg(k, e, names);
     const char *n = e->name ? e->name : "";
     if (e->star || e->distinct)
-        return sql_err(k->err, ACIDB_ERROR, "42809", e->pos,
+        return sql_err(k->err, ACIDB_ERROR, ERRCODE_WRONG_OBJECT_TYPE, e->pos,
                        "%s specified, but %s is not an aggregate function",
                        e->star ? "*" : "DISTINCT", n);
     int t;
@@ -479,7 +486,7 @@ static int check(chk *k, sql_expr *e, int in_agg)
             if ((rc = adapt(k, esc, VT_TEXT)) != 0)
                 return rc;
             if (esc->type != VT_TEXT && esc->type != VT_NULL)
-                return sql_err(k->err, ACIDB_ERROR, "42883", esc->pos,
+                return sql_err(k->err, ACIDB_ERROR, ERRCODE_UNDEFINED_FUNCTION, esc->pos,
                                "function like_escape(text, %s) does not exist", en);
         }
         e->type = VT_BOOL;
@@ -497,7 +504,8 @@ static int check(chk *k, sql_expr *e, int in_agg)
         e->type = e->cast_type;
         return 0;
     default:
-        return sql_err(k->err, ACIDB_ERROR, "XX000", e->pos, "unknown expression kind %d",
+        return sql_err(k->err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, e->pos,
+                       "unknown expression kind %d",
                        e->kind);
     }
 }

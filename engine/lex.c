@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "engine/acidb.h"
+#include "engine/sqlstate.h"
 
 /* ---- keywords ----------------------------------------------------------------------------- */
 
@@ -222,7 +223,8 @@ static int near_len(const char *sql, size_t len, size_t pos)
  * tokens); otherwise n bytes. */
 static int lex_error(lexer *lx, sql_error *err, const char *what, size_t start, int n)
 {
-    return sql_err(err, ACIDB_ERROR, "42601", (int32_t)start, "%s at or near \"%.*s\"", what,
+    return sql_err(err, ACIDB_ERROR, ERRCODE_SYNTAX_ERROR, (int32_t)start,
+                   "%s at or near \"%.*s\"", what,
                    n < 0 ? near_len(lx->sql, lx->len, start) : n, lx->sql + start);
 }
 
@@ -233,7 +235,7 @@ static int junk_error(lexer *lx, sql_error *err, const char *what, size_t start,
     size_t k = utf8_seq(s + i, lx->len - i);
     if (k == 0)
         k = 1;
-    return sql_err(err, ACIDB_ERROR, "42601", (int32_t)start,
+    return sql_err(err, ACIDB_ERROR, ERRCODE_SYNTAX_ERROR, (int32_t)start,
                    "trailing junk after %s at or near \"%.*s\"", what, (int)(i + k - start),
                    lx->sql + start);
 }
@@ -350,7 +352,7 @@ static int lex_number(lexer *lx, lx_token *t, sql_error *err)
     }
     lx->pos = i;
     if (frac)
-        return sql_err(err, ACIDB_ERROR, "0A000", (int32_t)start,
+        return sql_err(err, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, (int32_t)start,
                        "numeric literals with a fractional part are not supported");
     t->kind = TK_INT;
     t->big = (uint8_t)big;
@@ -375,7 +377,8 @@ static int lex_param(lexer *lx, lx_token *t, sql_error *err)
     }
     lx->pos = i;
     if (v == 0 || v > LX_MAX_PARAM)
-        return sql_err(err, ACIDB_ERROR, "42P02", (int32_t)start, "there is no parameter $%.*s",
+        return sql_err(err, ACIDB_ERROR, ERRCODE_UNDEFINED_PARAMETER, (int32_t)start,
+                       "there is no parameter $%.*s",
                        (int)(i - start - 1), lx->sql + start + 1);
     t->kind = TK_PARAM;
     t->ival = v;

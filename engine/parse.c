@@ -18,6 +18,7 @@
 
 #include "engine/acidb.h"
 #include "engine/parse_int.h"
+#include "engine/sqlstate.h"
 
 /* ---- tokens ---------------------------------------------------------------------------------- */
 
@@ -156,7 +157,8 @@ void ps_fail(parser *p, int code, const char *state, int32_t pos, const char *fm
 void ps_syntax_error(parser *p, const lx_token *t)
 {
     if (t->kind == TK_EOF)
-        ps_fail(p, ACIDB_ERROR, "42601", (int32_t)p->len, "syntax error at end of input");
+        ps_fail(p, ACIDB_ERROR, ERRCODE_SYNTAX_ERROR, (int32_t)p->len,
+                "syntax error at end of input");
     /* The token as written, capped on a character boundary for very long strings. */
     int n = t->len;
     if (n > 200) {
@@ -164,7 +166,7 @@ void ps_syntax_error(parser *p, const lx_token *t)
         while (n > 0 && ((unsigned char)p->sql[t->pos + n] & 0xC0) == 0x80)
             n--;
     }
-    ps_fail(p, ACIDB_ERROR, "42601", t->pos, "syntax error at or near \"%.*s\"", n,
+    ps_fail(p, ACIDB_ERROR, ERRCODE_SYNTAX_ERROR, t->pos, "syntax error at or near \"%.*s\"", n,
             p->sql + t->pos);
 }
 
@@ -172,7 +174,7 @@ void *ps_alloc(parser *p, size_t n)
 {
     void *m = ar_alloc(p->a, n);
     if (m == NULL)
-        ps_fail(p, ACIDB_NOMEM, "53200", -1, "out of memory");
+        ps_fail(p, ACIDB_NOMEM, ERRCODE_OUT_OF_MEMORY, -1, "out of memory");
     return m;
 }
 
@@ -180,7 +182,8 @@ void *ps_vec_push(parser *p, ps_vec *v, size_t elem)
 {
     if (v->n == v->cap) {
         if (v->cap > INT_MAX / 2)
-            ps_fail(p, ACIDB_TOOBIG, "54000", ps_cur(p)->pos, "too many list elements");
+            ps_fail(p, ACIDB_TOOBIG, ERRCODE_PROGRAM_LIMIT_EXCEEDED, ps_cur(p)->pos,
+                    "too many list elements");
         int cap = v->cap ? v->cap * 2 : 4;
         void *a = ps_alloc(p, (size_t)cap * elem);
         if (v->n)
@@ -270,7 +273,8 @@ static void p_from(parser *p, sql_select *s)
             f->on = ps_a_expr(p);
         } else if (ps_is_kw(t, KW_LEFT) || ps_is_kw(t, KW_RIGHT) || ps_is_kw(t, KW_FULL) ||
                    ps_is_kw(t, KW_CROSS) || ps_is_kw(t, KW_NATURAL)) {
-            ps_fail(p, ACIDB_ERROR, "0A000", t->pos, "%.*s JOIN is not supported", t->len,
+            ps_fail(p, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, t->pos,
+                    "%.*s JOIN is not supported", t->len,
                     p->sql + t->pos);
         } else {
             break;
@@ -322,20 +326,22 @@ static void p_select_tail(parser *p, sql_select *s)
         int32_t pos = t->pos;
         if (ps_is_kw(t, KW_LIMIT)) {
             if (have_limit)
-                ps_fail(p, ACIDB_ERROR, "42601", pos, "multiple LIMIT clauses not allowed");
+                ps_fail(p, ACIDB_ERROR, ERRCODE_SYNTAX_ERROR, pos,
+                        "multiple LIMIT clauses not allowed");
             have_limit = 1;
             ps_take(p);
             if (!ps_accept_kw(p, KW_ALL))
                 s->limit = ps_a_expr(p);
         } else if (ps_is_kw(t, KW_OFFSET)) {
             if (have_offset)
-                ps_fail(p, ACIDB_ERROR, "42601", pos, "multiple OFFSET clauses not allowed");
+                ps_fail(p, ACIDB_ERROR, ERRCODE_SYNTAX_ERROR, pos,
+                        "multiple OFFSET clauses not allowed");
             have_offset = 1;
             ps_take(p);
             s->offset = ps_a_expr(p);
         } else if (ps_is_kw(t, KW_FOR)) {
             if (s->lock != LOCK_NONE)
-                ps_fail(p, ACIDB_ERROR, "0A000", pos,
+                ps_fail(p, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, pos,
                         "more than one locking clause is not supported");
             ps_take(p);
             if (ps_accept_kw(p, KW_UPDATE))
@@ -362,7 +368,8 @@ static sql_select *p_select(parser *p)
     sql_select *s = ps_alloc(p, sizeof *s);
     if (ps_accept_kw(p, KW_DISTINCT)) {
         if (ps_is_kw(ps_cur(p), KW_ON))
-            ps_fail(p, ACIDB_ERROR, "0A000", ps_cur(p)->pos, "DISTINCT ON is not supported");
+            ps_fail(p, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, ps_cur(p)->pos,
+                    "DISTINCT ON is not supported");
         s->distinct = 1;
     } else {
         ps_accept_kw(p, KW_ALL);
@@ -380,7 +387,8 @@ static sql_select *p_select(parser *p)
         s->having = ps_a_expr(p);
     const lx_token *t = ps_cur(p);
     if (ps_is_kw(t, KW_UNION) || ps_is_kw(t, KW_INTERSECT) || ps_is_kw(t, KW_EXCEPT))
-        ps_fail(p, ACIDB_ERROR, "0A000", t->pos, "%.*s is not supported", t->len,
+        ps_fail(p, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, t->pos,
+                "%.*s is not supported", t->len,
                 p->sql + t->pos);
     if (ps_accept_kw(p, KW_ORDER)) {
         ps_expect_kw(p, KW_BY);
@@ -450,7 +458,8 @@ static void p_insert(parser *p, sql_insert *ins)
         ps_syntax_error(p, ps_cur(p));
     }
     if (ps_is_kw(ps_cur(p), KW_ON))
-        ps_fail(p, ACIDB_ERROR, "0A000", ps_cur(p)->pos, "ON CONFLICT is not supported");
+        ps_fail(p, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, ps_cur(p)->pos,
+                "ON CONFLICT is not supported");
     p_returning(p, &ins->returning, &ins->nreturning);
 }
 
@@ -494,7 +503,8 @@ static sql_stmt *p_stmt(parser *p, int in_explain)
     int kw = t->kind == TK_KEYWORD ? t->kw : KW_NONE;
     if (in_explain && kw != KW_SELECT && kw != KW_INSERT && kw != KW_UPDATE && kw != KW_DELETE) {
         if (kw == KW_ANALYZE || kw == KW_ANALYSE || kw == KW_VERBOSE)
-            ps_fail(p, ACIDB_ERROR, "0A000", t->pos, "EXPLAIN %.*s is not supported", t->len,
+            ps_fail(p, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, t->pos,
+                    "EXPLAIN %.*s is not supported", t->len,
                     p->sql + t->pos);
         ps_syntax_error(p, t);
     }
@@ -576,7 +586,7 @@ int sql_parse(const char *sql, size_t len, size_t off, arena *a, sql_stmt **out,
     *next = len;
     sql_err_clear(err);
     if (len > INT32_MAX - 1)
-        return sql_err(err, ACIDB_TOOBIG, "54000", -1,
+        return sql_err(err, ACIDB_TOOBIG, ERRCODE_PROGRAM_LIMIT_EXCEEDED, -1,
                        "SQL text of %zu bytes exceeds the limit of %d bytes", len,
                        INT32_MAX - 1);
     /* Skip empty statements; check the encoding of the one we will parse. */
@@ -588,7 +598,8 @@ int sql_parse(const char *sql, size_t len, size_t off, arena *a, sql_stmt **out,
         if (r.bad_utf8 >= 0) {
             char bytes[32];
             lx_bad_utf8_bytes(sql, len, (size_t)r.bad_utf8, bytes, sizeof bytes);
-            return sql_err(err, ACIDB_RANGE, "22021", (int32_t)r.bad_utf8,
+            return sql_err(err, ACIDB_RANGE,
+                           ERRCODE_CHARACTER_NOT_IN_REPERTOIRE, (int32_t)r.bad_utf8,
                            "invalid byte sequence for encoding \"UTF8\": %s", bytes);
         }
         if (r.tokens || r.how == LX_SKIM_OPEN)

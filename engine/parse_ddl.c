@@ -10,6 +10,7 @@
 #include "engine/acidb.h"
 #include "engine/parse.h"
 #include "engine/parse_int.h"
+#include "engine/sqlstate.h"
 
 /* ( name {, name} ) */
 static void p_name_list(parser *p, const char ***out, int32_t **pos, int *n)
@@ -79,7 +80,7 @@ static void p_column_constraints(parser *p, const char *table, sql_coldef *c)
         case KW_DEFAULT:
             ps_take(p);
             if (c->def != NULL || c->serial)
-                ps_fail(p, ACIDB_ERROR, "42601", pos,
+                ps_fail(p, ACIDB_ERROR, ERRCODE_SYNTAX_ERROR, pos,
                         "multiple default values specified for column \"%s\" of table \"%s\"",
                         c->name, table);
             if (c->identity != IDENT_NONE)
@@ -92,7 +93,7 @@ static void p_column_constraints(parser *p, const char *table, sql_coldef *c)
             break;
         case KW_CHECK:
             if (c->check != NULL)
-                ps_fail(p, ACIDB_ERROR, "0A000", pos,
+                ps_fail(p, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, pos,
                         "only one CHECK constraint per column is supported; "
                         "use a table constraint for column \"%s\"", c->name);
             c->check_pos = cname ? cpos : pos;
@@ -113,7 +114,7 @@ static void p_column_constraints(parser *p, const char *table, sql_coldef *c)
             if (c->def != NULL || c->serial)
                 goto both;
             if (c->identity != IDENT_NONE)
-                ps_fail(p, ACIDB_ERROR, "42601", pos,
+                ps_fail(p, ACIDB_ERROR, ERRCODE_SYNTAX_ERROR, pos,
                         "multiple identity specifications for column \"%s\" of table \"%s\"",
                         c->name, table);
             if (ps_accept_kw(p, KW_ALWAYS)) {
@@ -136,11 +137,11 @@ static void p_column_constraints(parser *p, const char *table, sql_coldef *c)
         }
         continue;
     conflict:
-        ps_fail(p, ACIDB_ERROR, "42601", pos,
+        ps_fail(p, ACIDB_ERROR, ERRCODE_SYNTAX_ERROR, pos,
                 "conflicting NULL/NOT NULL declarations for column \"%s\" of table \"%s\"",
                 c->name, table);
     both:
-        ps_fail(p, ACIDB_ERROR, "42601", pos,
+        ps_fail(p, ACIDB_ERROR, ERRCODE_SYNTAX_ERROR, pos,
                 "both default and identity specified for column \"%s\" of table \"%s\"",
                 c->name, table);
     }
@@ -235,7 +236,7 @@ static void p_create_index(parser *p, sql_create_index *ci)
         *(const char **)ps_vec_push(p, &names, sizeof(char *)) = ps_colid(p, wp);
         const lx_token *t = ps_cur(p);
         if (ps_is_kw(t, KW_DESC))
-            ps_fail(p, ACIDB_ERROR, "0A000", t->pos,
+            ps_fail(p, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, t->pos,
                     "descending index columns are not supported");
         ps_accept_kw(p, KW_ASC);
     } while (ps_accept(p, TK_COMMA));
@@ -277,7 +278,8 @@ sql_stmt *ps_drop(parser *p, sql_stmt *st)
     st->u.drop.name = ps_colid(p, NULL);
     const lx_token *t = ps_cur(p);
     if (ps_is_kw(t, KW_CASCADE))
-        ps_fail(p, ACIDB_ERROR, "0A000", t->pos, "DROP ... CASCADE is not supported");
+        ps_fail(p, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, t->pos,
+                "DROP ... CASCADE is not supported");
     ps_accept_kw(p, KW_RESTRICT);
     return st;
 }
@@ -305,7 +307,7 @@ static void p_txn_modes(parser *p)
         } else if (ps_accept_kw(p, KW_READ)) {
             const lx_token *m = ps_cur(p);
             if (ps_is_kw(m, KW_ONLY))
-                ps_fail(p, ACIDB_ERROR, "0A000", m->pos,
+                ps_fail(p, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, m->pos,
                         "read-only transactions are not supported");
             ps_expect_kw(p, KW_WRITE);
         } else if (ps_is_kw(t, KW_NOT) && ps_is_kw(ps_peek(p, 1), KW_DEFERRABLE)) {
@@ -343,7 +345,8 @@ sql_stmt *ps_txn(parser *p, sql_stmt *st)
     default: /* ROLLBACK, ABORT */
         st->kind = STMT_ROLLBACK;
         if (t.kw == KW_ROLLBACK && ps_is_kw(ps_cur(p), KW_TO))
-            ps_fail(p, ACIDB_ERROR, "0A000", ps_cur(p)->pos, "savepoints are not supported");
+            ps_fail(p, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, ps_cur(p)->pos,
+                    "savepoints are not supported");
         break;
     }
     if (!ps_accept_kw(p, KW_WORK))
@@ -384,7 +387,7 @@ sql_stmt *ps_set(parser *p, sql_stmt *st)
     case TK_INT: {
         const uint64_t min_mag = UINT64_C(1) << 63;
         if (v.big || v.ival > min_mag || (!neg && v.ival == min_mag))
-            ps_fail(p, ACIDB_RANGE, "22003", pos,
+            ps_fail(p, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, pos,
                     "value \"%s%.*s\" is out of range for type bigint", neg ? "-" : "", v.len,
                     p->sql + v.pos);
         s->v = val_int(v.ival == min_mag ? INT64_MIN : neg ? -(int64_t)v.ival : (int64_t)v.ival);

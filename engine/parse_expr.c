@@ -16,6 +16,7 @@
 #include "engine/acidb.h"
 #include "engine/parse.h"
 #include "engine/parse_int.h"
+#include "engine/sqlstate.h"
 
 sql_expr *ps_new_expr(parser *p, int kind, int32_t pos)
 {
@@ -54,9 +55,10 @@ static void p_type_length(parser *p)
     if (n.kind != TK_INT)
         ps_syntax_error(p, &n);
     if (n.ival == 0)
-        ps_fail(p, ACIDB_ERROR, "22023", n.pos, "length for type varchar must be at least 1");
+        ps_fail(p, ACIDB_ERROR, ERRCODE_INVALID_PARAMETER_VALUE, n.pos,
+                "length for type varchar must be at least 1");
     if (n.big || n.ival > 10485760)
-        ps_fail(p, ACIDB_ERROR, "22023", n.pos,
+        ps_fail(p, ACIDB_ERROR, ERRCODE_INVALID_PARAMETER_VALUE, n.pos,
                 "length for type varchar cannot exceed 10485760");
     ps_expect(p, TK_RPAREN);
     p->typmod = (int32_t)n.ival;
@@ -98,7 +100,7 @@ int ps_type(parser *p, int allow_serial, uint8_t *serial)
             *serial = types[i].serial;
         return types[i].vt;
     }
-    ps_fail(p, ACIDB_ERROR, "42704", tok.pos, "type \"%s\" does not exist", name);
+    ps_fail(p, ACIDB_ERROR, ERRCODE_UNDEFINED_OBJECT, tok.pos, "type \"%s\" does not exist", name);
 }
 
 /* ---- primaries ------------------------------------------------------------------------------- */
@@ -107,7 +109,7 @@ static void note_param(parser *p, const lx_token *t, sql_expr *e)
 {
     int style = t->kind == TK_PARAM ? 1 : 2;
     if (p->param_style != 0 && p->param_style != style)
-        ps_fail(p, ACIDB_ERROR, "42601", t->pos,
+        ps_fail(p, ACIDB_ERROR, ERRCODE_SYNTAX_ERROR, t->pos,
                 "cannot mix \"$n\" and \"?\" parameters in one statement");
     p->param_style = style;
     e->param = style == 1 ? (int)t->ival : ++p->nqmarks;
@@ -121,7 +123,8 @@ static sql_expr *int_const(parser *p, const lx_token *t, int neg, int32_t pos)
 {
     const uint64_t min_mag = UINT64_C(1) << 63;
     if (t->big || t->ival > min_mag || (!neg && t->ival == min_mag))
-        ps_fail(p, ACIDB_RANGE, "22003", pos, "value \"%s%.*s\" is out of range for type bigint",
+        ps_fail(p, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, pos,
+                "value \"%s%.*s\" is out of range for type bigint",
                 neg ? "-" : "", t->len, p->sql + t->pos);
     sql_expr *e = ps_new_expr(p, EX_CONST, pos);
     if (neg)
@@ -212,7 +215,8 @@ static sql_expr *p_primary(parser *p)
     case TK_LPAREN:
         ps_take(p);
         if (ps_is_kw(ps_cur(p), KW_SELECT))
-            ps_fail(p, ACIDB_ERROR, "0A000", ps_cur(p)->pos, "subqueries are not supported");
+            ps_fail(p, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, ps_cur(p)->pos,
+                    "subqueries are not supported");
         e = ps_a_expr(p);
         ps_expect(p, TK_RPAREN);
         return e;
@@ -366,7 +370,8 @@ static sql_expr *p_like_group(parser *p, sql_expr *l)
         e = new_op(p, EX_IN, OP_NONE, pos, l, NULL);
         ps_expect(p, TK_LPAREN);
         if (ps_is_kw(ps_cur(p), KW_SELECT))
-            ps_fail(p, ACIDB_ERROR, "0A000", ps_cur(p)->pos, "subqueries are not supported");
+            ps_fail(p, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, ps_cur(p)->pos,
+                    "subqueries are not supported");
         ps_vec v = {0};
         do {
             *(sql_expr **)ps_vec_push(p, &v, sizeof(sql_expr *)) = ps_a_expr(p);
@@ -391,7 +396,7 @@ sql_expr *ps_expr(parser *p, int minprec)
 {
     const lx_token *t = ps_cur(p);
     if (++p->depth > SQL_MAX_DEPTH)
-        ps_fail(p, ACIDB_TOOBIG, "54001", t->pos,
+        ps_fail(p, ACIDB_TOOBIG, ERRCODE_STATEMENT_TOO_COMPLEX, t->pos,
                 "statement is too complex: nesting exceeds %d levels", SQL_MAX_DEPTH);
     sql_expr *l;
     int32_t pos = t->pos;
@@ -418,7 +423,7 @@ sql_expr *ps_expr(parser *p, int minprec)
         if (prec == PREC_NONE || prec < minprec)
             break;
         if (p->depth + ++chain > SQL_MAX_TREE_DEPTH)
-            ps_fail(p, ACIDB_TOOBIG, "54001", ps_cur(p)->pos,
+            ps_fail(p, ACIDB_TOOBIG, ERRCODE_STATEMENT_TOO_COMPLEX, ps_cur(p)->pos,
                     "statement is too complex: an expression is more than %d operators deep",
                     SQL_MAX_TREE_DEPTH);
         /* Comparisons and BETWEEN/IN/LIKE do not associate: `a < b < c` is an error. */

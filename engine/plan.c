@@ -6,8 +6,7 @@
 
 #include "engine/expr.h"
 #include "engine/stmt.h"
-
-#define NOMEM(err) sql_err((err), ACIDB_NOMEM, "53200", -1, "out of memory")
+#include "engine/sqlstate.h"
 
 static sql_expr *new_column(arena *a, const char *table, const char *name, int32_t pos)
 {
@@ -83,7 +82,7 @@ static int check_grouped(const sel_plan *p, const sql_expr *e, sql_error *err)
     if (e->kind == EX_FUNC && e->agg != AGG_NONE)
         return ACIDB_OK;
     if (e->kind == EX_COLUMN)
-        return sql_err(err, ACIDB_ERROR, "42803", e->pos,
+        return sql_err(err, ACIDB_ERROR, ERRCODE_GROUPING_ERROR, e->pos,
                        "column \"%s.%s\" must appear in the GROUP BY clause or be used in an "
                        "aggregate function", p->bsrc[e->src].name, e->name);
     int rc;
@@ -265,17 +264,17 @@ static int plan_select(acidb_stmt *st, sql_select *q, sel_plan *p, int write, sq
     p->src = ar_alloc(a, (size_t)(q->nfrom + 1) * sizeof *p->src);
     p->bsrc = ar_alloc(a, (size_t)(q->nfrom + 1) * sizeof *p->bsrc);
     if (p->src == NULL || p->bsrc == NULL)
-        return NOMEM(err);
+        return sql_err_nomem(err, NULL);
     for (int i = 0; i < q->nfrom; i++) {
         cat_table *t = cat_find_table(st->cat, q->from[i].table);
         if (t == NULL)
-            return sql_err(err, ACIDB_ERROR, "42P01", q->from[i].pos,
+            return sql_err(err, ACIDB_ERROR, ERRCODE_UNDEFINED_TABLE, q->from[i].pos,
                            "relation \"%s\" does not exist", q->from[i].table);
         p->bsrc[i].t = t;
         p->bsrc[i].name = q->from[i].alias ? q->from[i].alias : t->name;
         for (int j = 0; j < i; j++)
             if (strcmp(p->bsrc[j].name, p->bsrc[i].name) == 0)
-                return sql_err(err, ACIDB_ERROR, "42712", q->from[i].pos,
+                return sql_err(err, ACIDB_ERROR, ERRCODE_DUPLICATE_ALIAS, q->from[i].pos,
                                "table name \"%s\" specified more than once", p->bsrc[i].name);
         p->src[i].t = t;
         p->src[i].write = (uint8_t)(write && i == 0);
@@ -304,7 +303,9 @@ static int plan_select(acidb_stmt *st, sql_select *q, sel_plan *p, int write, sq
                 found = 1;
             }
         if (!found)
-            return sql_err(err, ACIDB_ERROR, q->targets[i].star_table ? "42P01" : "42601",
+            return sql_err(err, ACIDB_ERROR,
+                           q->targets[i].star_table ? ERRCODE_UNDEFINED_TABLE
+                                                    : ERRCODE_SYNTAX_ERROR,
                            q->targets[i].pos,
                            q->targets[i].star_table ? "missing FROM-clause entry for table \"%s\""
                                                     : "SELECT * with no tables specified is not valid%s",
@@ -314,7 +315,7 @@ static int plan_select(acidb_stmt *st, sql_select *q, sel_plan *p, int write, sq
     p->targets = ar_alloc(a, (size_t)(n + 1) * sizeof *p->targets);
     p->names = ar_alloc(a, (size_t)(n + 1) * sizeof *p->names);
     if (p->targets == NULL || p->names == NULL)
-        return NOMEM(err);
+        return sql_err_nomem(err, NULL);
     n = 0;
     for (int i = 0; i < q->ntargets; i++) {
         if (q->targets[i].e != NULL) {
@@ -329,7 +330,7 @@ static int plan_select(acidb_stmt *st, sql_select *q, sel_plan *p, int write, sq
                 sql_expr *e = new_column(a, p->bsrc[s].name, p->bsrc[s].t->cols[c].name,
                                          q->targets[i].pos);
                 if (e == NULL)
-                    return NOMEM(err);
+                    return sql_err_nomem(err, NULL);
                 p->names[n] = NULL;
                 p->targets[n++] = e;
             }
@@ -353,7 +354,7 @@ static int plan_select(acidb_stmt *st, sql_select *q, sel_plan *p, int write, sq
         sql_expr *target = NULL;
         if (g->kind == EX_CONST && g->v.type == VT_INT) {
             if (g->v.u.i < 1 || g->v.u.i > p->ntargets)
-                return sql_err(err, ACIDB_ERROR, "42P10", g->pos,
+                return sql_err(err, ACIDB_ERROR, ERRCODE_INVALID_COLUMN_REFERENCE, g->pos,
                                "GROUP BY position %lld is not in select list", (long long)g->v.u.i);
             target = p->targets[g->v.u.i - 1];
         } else if (g->kind == EX_COLUMN && g->table == NULL) {
@@ -366,7 +367,7 @@ static int plan_select(acidb_stmt *st, sql_select *q, sel_plan *p, int write, sq
         }
         if (target != NULL) {
             if (bind_has_agg(target))
-                return sql_err(err, ACIDB_ERROR, "42803", g->pos,
+                return sql_err(err, ACIDB_ERROR, ERRCODE_GROUPING_ERROR, g->pos,
                                "aggregate functions are not allowed in GROUP BY");
             q->group_by[i] = target;
             continue;
@@ -383,14 +384,14 @@ static int plan_select(acidb_stmt *st, sql_select *q, sel_plan *p, int write, sq
     p->desc = ar_alloc(a, (size_t)(q->norder + 1));
     p->nulls_first = ar_alloc(a, (size_t)(q->norder + 1));
     if (p->order == NULL || p->desc == NULL || p->nulls_first == NULL)
-        return NOMEM(err);
+        return sql_err_nomem(err, NULL);
     for (int i = 0; i < q->norder; i++) {
         sql_expr *e = q->order[i].e;
         p->desc[i] = q->order[i].desc;
         p->nulls_first[i] = q->order[i].nulls == 1 || (q->order[i].nulls == 0 && q->order[i].desc);
         if (e->kind == EX_CONST && e->v.type == VT_INT) {
             if (e->v.u.i < 1 || e->v.u.i > p->ntargets)
-                return sql_err(err, ACIDB_ERROR, "42P10", e->pos,
+                return sql_err(err, ACIDB_ERROR, ERRCODE_INVALID_COLUMN_REFERENCE, e->pos,
                                "ORDER BY position %lld is not in select list", (long long)e->v.u.i);
             p->order[i] = p->targets[e->v.u.i - 1];
             continue;
@@ -400,7 +401,7 @@ static int plan_select(acidb_stmt *st, sql_select *q, sel_plan *p, int write, sq
             for (int t = 0; t < p->ntargets; t++)
                 if (strcmp(p->names[t], e->name) == 0) {
                     if (hit >= 0 && !expr_equal(p->targets[hit], p->targets[t]))
-                        return sql_err(err, ACIDB_ERROR, "42702", e->pos,
+                        return sql_err(err, ACIDB_ERROR, ERRCODE_AMBIGUOUS_COLUMN, e->pos,
                                        "ORDER BY \"%s\" is ambiguous", e->name);
                     hit = t;
                 }
@@ -418,7 +419,7 @@ static int plan_select(acidb_stmt *st, sql_select *q, sel_plan *p, int write, sq
             for (int t = 0; t < p->ntargets; t++)
                 in_list |= expr_equal(p->targets[t], e);
             if (!in_list)
-                return sql_err(err, ACIDB_ERROR, "42P10", e->pos,
+                return sql_err(err, ACIDB_ERROR, ERRCODE_INVALID_COLUMN_REFERENCE, e->pos,
                                "for SELECT DISTINCT, ORDER BY expressions must appear in select list");
         }
     }
@@ -438,11 +439,11 @@ static int plan_select(acidb_stmt *st, sql_select *q, sel_plan *p, int write, sq
             if ((rc = check_grouped(p, p->order[i], err)) != ACIDB_OK)
                 return rc;
         if (q->lock != LOCK_NONE)
-            return sql_err(err, ACIDB_ERROR, "0A000", -1,
+            return sql_err(err, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
                            "FOR UPDATE is not allowed with aggregate functions");
     }
     if (q->lock != LOCK_NONE && q->distinct)
-        return sql_err(err, ACIDB_ERROR, "0A000", -1,
+        return sql_err(err, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
                        "FOR UPDATE is not allowed with DISTINCT clause");
     p->distinct = q->distinct;
     bind_scope lim = {.clause = "LIMIT", .allow_params = 1, .a = a, .err = err};
@@ -455,10 +456,10 @@ static int plan_select(acidb_stmt *st, sql_select *q, sel_plan *p, int write, sq
     p->offset = q->offset;
     /* Conjuncts to the items that can first evaluate them, then access paths. */
     if (add_conjuncts(a, p, q->where) != 0)
-        return NOMEM(err);
+        return sql_err_nomem(err, NULL);
     for (int i = 0; i < q->nfrom; i++)
         if (add_conjuncts(a, p, q->from[i].on) != 0)
-            return NOMEM(err);
+            return sql_err_nomem(err, NULL);
     for (int i = 0; i < p->nsrc; i++)
         choose_path(p, i);
     return ACIDB_OK;
@@ -480,13 +481,13 @@ static int plan_returning(acidb_stmt *st, dml_plan *d, const char *alias, sql_ta
     d->ret = ar_alloc(a, (size_t)n * sizeof *d->ret);
     d->ret_names = ar_alloc(a, (size_t)n * sizeof *d->ret_names);
     if (d->ret == NULL || d->ret_names == NULL)
-        return NOMEM(err);
+        return sql_err_nomem(err, NULL);
     for (int i = 0; i < nret; i++) {
         if (ret[i].e == NULL) {
             for (int c = 0; c < d->t->ncols; c++) {
                 sql_expr *e = new_column(a, NULL, d->t->cols[c].name, ret[i].pos);
                 if (e == NULL)
-                    return NOMEM(err);
+                    return sql_err_nomem(err, NULL);
                 int rc = bind_expr(&sc, e, VT_NULL);
                 if (rc != ACIDB_OK)
                     return rc;
@@ -522,7 +523,7 @@ static int assign_want(const cat_column *c)
 
 static int col_type_error(sql_error *err, const cat_column *c, const sql_expr *e)
 {
-    return sql_err(err, ACIDB_ERROR, "42804", e->pos,
+    return sql_err(err, ACIDB_ERROR, ERRCODE_DATATYPE_MISMATCH, e->pos,
                    "column \"%s\" is of type %s but expression is of type %s", c->name,
                    val_type_name(c->type), val_type_name(e->type));
 }
@@ -533,7 +534,8 @@ static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *er
     int rc;
     cat_table *t = cat_find_table(st->cat, q->table);
     if (t == NULL)
-        return sql_err(err, ACIDB_ERROR, "42P01", q->table_pos, "relation \"%s\" does not exist",
+        return sql_err(err, ACIDB_ERROR, ERRCODE_UNDEFINED_TABLE, q->table_pos,
+                       "relation \"%s\" does not exist",
                        q->table);
     d->t = t;
     /* VALUES rows must agree in length; without a column list the values fill the first
@@ -541,7 +543,7 @@ static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *er
     if (q->select == NULL && !q->default_values)
         for (int r = 1; r < q->nrows; r++)
             if (q->nvalues[r] != q->nvalues[0])
-                return sql_err(err, ACIDB_ERROR, "42601",
+                return sql_err(err, ACIDB_ERROR, ERRCODE_SYNTAX_ERROR,
                                q->nvalues[r] > 0 ? q->rows[r][0]->pos : q->table_pos,
                                "VALUES lists must all be the same length");
     int ncols = q->ncols;
@@ -549,22 +551,24 @@ static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *er
         ncols = q->select != NULL ? t->ncols
               : q->default_values || q->nrows == 0 ? 0 : q->nvalues[0];
         if (ncols > t->ncols)
-            return sql_err(err, ACIDB_ERROR, "42601", q->rows[0][t->ncols]->pos,
+            return sql_err(err, ACIDB_ERROR, ERRCODE_SYNTAX_ERROR, q->rows[0][t->ncols]->pos,
                            "INSERT has more expressions than target columns");
     }
     int *map = ar_alloc(a, (size_t)(ncols + 1) * sizeof *map);
     d->given = ar_alloc(a, (size_t)t->ncols + 1);
     if (map == NULL || d->given == NULL)
-        return NOMEM(err);
+        return sql_err_nomem(err, NULL);
     for (int i = 0; i < ncols; i++) {
         if (q->cols == NULL) {
             map[i] = i;
         } else if ((map[i] = cat_col_index(t, q->cols[i])) < 0) {
-            return sql_err(err, ACIDB_ERROR, "42703", q->col_pos ? q->col_pos[i] : q->table_pos,
+            return sql_err(err, ACIDB_ERROR,
+                           ERRCODE_UNDEFINED_COLUMN, q->col_pos ? q->col_pos[i] : q->table_pos,
                            "column \"%s\" of relation \"%s\" does not exist", q->cols[i], t->name);
         }
         if (d->given[map[i]])
-            return sql_err(err, ACIDB_ERROR, "42701", q->col_pos ? q->col_pos[i] : q->table_pos,
+            return sql_err(err, ACIDB_ERROR,
+                           ERRCODE_DUPLICATE_COLUMN, q->col_pos ? q->col_pos[i] : q->table_pos,
                            "column \"%s\" specified more than once", t->cols[map[i]].name);
         d->given[map[i]] = 1;
     }
@@ -572,7 +576,7 @@ static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *er
     if (q->select != NULL) {
         d->sel_map = ar_alloc(a, (size_t)t->ncols * sizeof *d->sel_map);
         if (d->sel_map == NULL)
-            return NOMEM(err);
+            return sql_err_nomem(err, NULL);
         if ((rc = plan_select(st, q->select, &d->sel, 0, err)) != ACIDB_OK)
             return rc;
         if (q->cols == NULL && d->sel.ntargets < ncols) {
@@ -581,7 +585,7 @@ static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *er
             ncols = d->sel.ntargets;
         }
         if (d->sel.ntargets != ncols)
-            return sql_err(err, ACIDB_ERROR, "42601", q->table_pos,
+            return sql_err(err, ACIDB_ERROR, ERRCODE_SYNTAX_ERROR, q->table_pos,
                            d->sel.ntargets > ncols ? "INSERT has more expressions than target columns"
                                                    : "INSERT has more target columns than expressions");
         for (int c = 0; c < t->ncols; c++)
@@ -596,17 +600,17 @@ static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *er
         d->nrows = q->default_values ? 1 : q->nrows;
         d->rows = ar_alloc(a, (size_t)(d->nrows + 1) * sizeof *d->rows);
         if (d->rows == NULL)
-            return NOMEM(err);
+            return sql_err_nomem(err, NULL);
         for (int r = 0; r < d->nrows; r++) {
             d->rows[r] = ar_alloc(a, (size_t)t->ncols * sizeof **d->rows);
             if (d->rows[r] == NULL)
-                return NOMEM(err);
+                return sql_err_nomem(err, NULL);
             if (q->default_values)
                 continue;
             if (q->nvalues[r] != ncols) {
                 const sql_expr *at = q->nvalues[r] > ncols ? q->rows[r][ncols]
                                    : q->nvalues[r] > 0 ? q->rows[r][q->nvalues[r] - 1] : NULL;
-                return sql_err(err, ACIDB_ERROR, "42601", at ? at->pos : q->table_pos,
+                return sql_err(err, ACIDB_ERROR, ERRCODE_SYNTAX_ERROR, at ? at->pos : q->table_pos,
                                q->nvalues[r] > ncols ? "INSERT has more expressions than target columns"
                                                      : "INSERT has more target columns than expressions");
             }
@@ -616,7 +620,7 @@ static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *er
                 if (e->kind == EX_CONST && e->param == SQL_DEFAULT_MARK)
                     continue; /* DEFAULT */
                 if (col->identity == IDENT_ALWAYS)
-                    return sql_err(err, ACIDB_ERROR, "428C9", e->pos,
+                    return sql_err(err, ACIDB_ERROR, ERRCODE_GENERATED_ALWAYS, e->pos,
                                    "cannot insert a non-DEFAULT value into column \"%s\"\n"
                                    "DETAIL:  Column \"%s\" is an identity column defined as "
                                    "GENERATED ALWAYS.", col->name, col->name);
@@ -631,7 +635,7 @@ static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *er
     if (q->select && t->cols) {
         for (int i = 0; i < ncols; i++)
             if (t->cols[map[i]].identity == IDENT_ALWAYS)
-                return sql_err(err, ACIDB_ERROR, "428C9", q->table_pos,
+                return sql_err(err, ACIDB_ERROR, ERRCODE_GENERATED_ALWAYS, q->table_pos,
                                "cannot insert a non-DEFAULT value into column \"%s\"",
                                t->cols[map[i]].name);
     }
@@ -645,7 +649,7 @@ static int plan_target_scan(acidb_stmt *st, dml_plan *d, const char *table, cons
     sql_select *q = ar_alloc(&st->ar, sizeof *q);
     sql_from *f = ar_alloc(&st->ar, sizeof *f);
     if (q == NULL || f == NULL)
-        return NOMEM(err);
+        return sql_err_nomem(err, NULL);
     f->table = table;
     f->alias = alias;
     f->pos = pos;
@@ -667,16 +671,16 @@ static int plan_update(acidb_stmt *st, sql_update *q, dml_plan *d, sql_error *er
     d->set = ar_alloc(&st->ar, (size_t)t->ncols * sizeof *d->set);
     d->set_default = ar_alloc(&st->ar, (size_t)t->ncols);
     if (d->set == NULL || d->set_default == NULL)
-        return NOMEM(err);
+        return sql_err_nomem(err, NULL);
     bind_scope sc = {.src = d->sel.bsrc, .nsrc = 1, .clause = "UPDATE", .allow_params = 1,
                      .a = &st->ar, .err = err};
     for (int i = 0; i < q->nset; i++) {
         int c = cat_col_index(t, q->set[i].col);
         if (c < 0)
-            return sql_err(err, ACIDB_ERROR, "42703", q->set[i].pos,
+            return sql_err(err, ACIDB_ERROR, ERRCODE_UNDEFINED_COLUMN, q->set[i].pos,
                            "column \"%s\" of relation \"%s\" does not exist", q->set[i].col, t->name);
         if (d->set[c] != NULL || d->set_default[c])
-            return sql_err(err, ACIDB_ERROR, "42601", q->set[i].pos,
+            return sql_err(err, ACIDB_ERROR, ERRCODE_SYNTAX_ERROR, q->set[i].pos,
                            "multiple assignments to same column \"%s\"", q->set[i].col);
         sql_expr *e = q->set[i].e;
         if (e->kind == EX_CONST && e->param == SQL_DEFAULT_MARK) {
@@ -684,7 +688,7 @@ static int plan_update(acidb_stmt *st, sql_update *q, dml_plan *d, sql_error *er
             continue;
         }
         if (t->cols[c].identity == IDENT_ALWAYS)
-            return sql_err(err, ACIDB_ERROR, "428C9", q->set[i].pos,
+            return sql_err(err, ACIDB_ERROR, ERRCODE_GENERATED_ALWAYS, q->set[i].pos,
                            "column \"%s\" can only be updated to DEFAULT\n"
                            "DETAIL:  Column \"%s\" is an identity column defined as GENERATED "
                            "ALWAYS.", t->cols[c].name, t->cols[c].name);
@@ -712,7 +716,7 @@ static int plan_stmt(acidb_stmt *s, sql_stmt *ast, sql_error *err)
     case STMT_SELECT:
         s->sel = ar_alloc(&s->ar, sizeof *s->sel);
         if (s->sel == NULL)
-            return NOMEM(err);
+            return sql_err_nomem(err, NULL);
         if ((rc = plan_select(s, &ast->u.select, s->sel, 0, err)) != ACIDB_OK)
             return rc;
         s->ncols = s->sel->ntargets;
@@ -723,7 +727,7 @@ static int plan_stmt(acidb_stmt *s, sql_stmt *ast, sql_error *err)
     case STMT_DELETE:
         s->dml = ar_alloc(&s->ar, sizeof *s->dml);
         if (s->dml == NULL)
-            return NOMEM(err);
+            return sql_err_nomem(err, NULL);
         rc = ast->kind == STMT_INSERT ? plan_insert(s, &ast->u.insert, s->dml, err)
            : ast->kind == STMT_UPDATE ? plan_update(s, &ast->u.update, s->dml, err)
                                       : plan_delete(s, &ast->u.del, s->dml, err);
@@ -736,13 +740,13 @@ static int plan_stmt(acidb_stmt *s, sql_stmt *ast, sql_error *err)
         sql_stmt *in = ast->u.explain;
         if (in->kind != STMT_SELECT && in->kind != STMT_INSERT && in->kind != STMT_UPDATE &&
             in->kind != STMT_DELETE)
-            return sql_err(err, ACIDB_ERROR, "0A000", in->pos,
+            return sql_err(err, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, in->pos,
                            "EXPLAIN supports SELECT, INSERT, UPDATE and DELETE");
         rc = plan_stmt(s, in, err);
         s->ncols = 1;
         s->names = ar_alloc(&s->ar, sizeof *s->names);
         if (s->names == NULL)
-            return NOMEM(err);
+            return sql_err_nomem(err, NULL);
         s->names[0] = "QUERY PLAN";
         return rc;
     }

@@ -17,6 +17,7 @@
 
 #include "engine/acidb.h"
 #include "pager/status.h"
+#include "engine/sqlstate.h"
 
 /* Parenthesised so that the analysis-only macro of sqlerr.h does not expand here. */
 int(sql_err)(sql_error *e, int code, const char *state, int32_t pos, const char *fmt, ...)
@@ -26,7 +27,7 @@ int(sql_err)(sql_error *e, int code, const char *state, int32_t pos, const char 
     vsnprintf(e->msg, sizeof e->msg, fmt, ap);
     va_end(ap);
     if (state == NULL)
-        state = "XX000";
+        state = ERRCODE_INTERNAL_ERROR;
     size_t n = strnlen(state, 5);
     memcpy(e->state, state, n);
     memset(e->state + n, '0', 5 - n);
@@ -36,10 +37,17 @@ int(sql_err)(sql_error *e, int code, const char *state, int32_t pos, const char 
     return code;
 }
 
+int(sql_err_nomem)(sql_error *e, const char *what)
+{
+    if (what == NULL)
+        return sql_err(e, ACIDB_NOMEM, ERRCODE_OUT_OF_MEMORY, -1, "out of memory");
+    return sql_err(e, ACIDB_NOMEM, ERRCODE_OUT_OF_MEMORY, -1, "out of memory %s", what);
+}
+
 void sql_err_clear(sql_error *e)
 {
     e->code = ACIDB_OK;
-    memcpy(e->state, "00000", 6);
+    memcpy(e->state, ERRCODE_SUCCESSFUL_COMPLETION, 6);
     e->pos = 0;
     e->msg[0] = '\0';
 }
@@ -52,22 +60,25 @@ int sql_err_status(sql_error *e, int st, const char *context)
     case ST_OK:
         sql_err_clear(e);
         return ACIDB_OK;
-    case ST_EDEADLOCK: code = ACIDB_DEADLOCK; state = "40P01"; break;
+    case ST_EDEADLOCK: code = ACIDB_DEADLOCK; state = ERRCODE_T_R_DEADLOCK_DETECTED; break;
     case ST_ETIMEOUT:
-    case ST_ELOCKED: code = ACIDB_LOCK_TIMEOUT; state = "55P03"; break;
-    case ST_ENOMEM: code = ACIDB_NOMEM; state = "53200"; break;
-    case ST_ECORRUPT: code = ACIDB_CORRUPT; state = "XX001"; break;
-    case ST_EIO: code = ACIDB_IOERR; state = "58030"; break;
-    case ST_EFULL: code = ACIDB_FULL; state = "53000"; break;
-    case ST_ETOOBIG: code = ACIDB_TOOBIG; state = "54000"; break;
-    case ST_EBUSY: code = ACIDB_BUSY; state = "55006"; break;
-    case ST_ECANTOPEN: code = ACIDB_CANTOPEN; state = "58P01"; break;
+    case ST_ELOCKED: code = ACIDB_LOCK_TIMEOUT; state = ERRCODE_LOCK_NOT_AVAILABLE; break;
+    case ST_ENOMEM: code = ACIDB_NOMEM; state = ERRCODE_OUT_OF_MEMORY; break;
+    case ST_ECORRUPT: code = ACIDB_CORRUPT; state = ERRCODE_DATA_CORRUPTED; break;
+    case ST_EIO: code = ACIDB_IOERR; state = ERRCODE_IO_ERROR; break;
+    case ST_EFULL: code = ACIDB_FULL; state = ERRCODE_INSUFFICIENT_RESOURCES; break;
+    case ST_ETOOBIG: code = ACIDB_TOOBIG; state = ERRCODE_PROGRAM_LIMIT_EXCEEDED; break;
+    case ST_EBUSY: code = ACIDB_BUSY; state = ERRCODE_OBJECT_IN_USE; break;
+    case ST_ECANTOPEN: code = ACIDB_CANTOPEN; state = ERRCODE_UNDEFINED_FILE; break;
     case ST_ENOTDB:
-    case ST_EEMPTY: code = ACIDB_CANTOPEN; state = "XX000"; break;
-    case ST_EVERSION: code = ACIDB_CANTOPEN; state = "55000"; break;
-    case ST_EREADONLY: code = ACIDB_READONLY; state = "25006"; break;
-    case ST_EINVAL: code = ACIDB_MISUSE; state = "XX000"; break;
-    default: code = ACIDB_ERROR; state = "XX000"; break;
+    case ST_EEMPTY: code = ACIDB_CANTOPEN; state = ERRCODE_INTERNAL_ERROR; break;
+    case ST_EVERSION:
+        code = ACIDB_CANTOPEN;
+        state = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
+        break;
+    case ST_EREADONLY: code = ACIDB_READONLY; state = ERRCODE_READ_ONLY_SQL_TRANSACTION; break;
+    case ST_EINVAL: code = ACIDB_MISUSE; state = ERRCODE_INTERNAL_ERROR; break;
+    default: code = ACIDB_ERROR; state = ERRCODE_INTERNAL_ERROR; break;
     }
     const char *m = st_msg();
     int has_ctx = context != NULL && context[0] != '\0';

@@ -33,6 +33,13 @@ static inline int sql_err_returns_(int code, int ignored)
 }
 #define sql_err(e, code, ...) sql_err_returns_((code), sql_err((e), (code), __VA_ARGS__))
 #endif
+/* Out of memory: records ACIDB_NOMEM with SQLSTATE 53200 and "out of memory" — followed by
+ * `what` ("loading the catalog") when not NULL — and returns ACIDB_NOMEM. The one way the
+ * engine reports a failed allocation. */
+int sql_err_nomem(sql_error *e, const char *what);
+#ifdef __clang_analyzer__
+#define sql_err_nomem(e, what) sql_err_returns_(ACIDB_NOMEM, sql_err_nomem((e), (what)))
+#endif
 void sql_err_clear(sql_error *e);
 /* Maps a storage/lock status (pager/status.h ST_*) and st_msg() to an acidb code + SQLSTATE:
  * ST_EDEADLOCK 40P01, ST_ETIMEOUT/ST_ELOCKED 55P03, ST_ENOMEM 53200, ST_ECORRUPT XX001,
