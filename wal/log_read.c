@@ -396,7 +396,7 @@ static int search_beyond(wal *w, uint64_t x, uint64_t min_epoch, proof *pf)
     uint64_t buf_lsn = 0;
     size_t buf_len = 0;
     for (uint64_t lsn = x + 1; rc == ST_OK && lsn + WAL_REC_FIXED <= lim;) {
-        if (lsn < buf_lsn || lsn + WAL_REC_FIXED > buf_lsn + buf_len) {
+        if (buf_len == 0 || lsn < buf_lsn || lsn + WAL_REC_FIXED > buf_lsn + buf_len) {
             rc = os_read(w->file, buf, READ_CHUNK, wal_offset(w, lsn), &buf_len);
             buf_lsn = lsn;
             if (rc != ST_OK || buf_len < WAL_REC_FIXED)
