@@ -431,7 +431,9 @@ int wal_open(const char *db_path, const uint8_t db_id[16], const wal_options *op
     snprintf(w->path, plen, "%s-wal", db_path);
     w->vfs = o->vfs ? o->vfs : os_posix();
     w->durable = !o->no_sync;
-    w->pad = !o->powersafe_overwrite;
+    /* L7 protects synced bytes; without syncs there are none, and a process crash leaves the
+     * page cache coherent: no_sync packs its flushes. */
+    w->pad = !o->powersafe_overwrite && !o->no_sync;
     w->prealloc = o->prealloc ? o->prealloc : (16u << 20);
     w->seed = wal_seed(db_id);
     memcpy(w->db_id, db_id, 16);
