@@ -252,6 +252,34 @@ int acidb_txn_state(acidb_conn *c);
  * c is in use. */
 int acidb_interrupt(acidb_conn *c);
 
+/* ---- SQL text ---------------------------------------------------------------------------- */
+
+/* Whether sql (NUL-terminated) leaves no statement unfinished: 1 when its last token is a ';'
+ * (whitespace and complete comments may follow) or it holds no token at all (empty, blanks,
+ * comments); 0 when a statement has no terminating ';' yet, or the text ends inside a string,
+ * a quoted identifier or a block comment (block comments nest). Lexical only: a complete
+ * statement may still be wrong ("SELECT 1 FROM;" is complete). An interactive client reads
+ * lines until this says 1, then runs the text. Unlike sqlite3_complete, text without a
+ * statement counts as complete (there is nothing to wait for); NULL counts as empty. Pure
+ * function: thread-safe, no handle. */
+int acidb_complete(const char *sql);
+
+/* Keyword categories (acidb_keyword_check), PostgreSQL's "SQL Key Words" table. */
+enum {
+    ACIDB_KEYWORD_NONE = 0,       /* not a keyword: any name                                    */
+    ACIDB_KEYWORD_UNRESERVED = 1, /* a keyword usable as any name, bare                         */
+    ACIDB_KEYWORD_COLNAME = 2,    /* a table or column name, not a function or bare alias       */
+    ACIDB_KEYWORD_TYPEFUNC = 3,   /* reserved, but may name a function                          */
+    ACIDB_KEYWORD_RESERVED = 4,   /* a name only when double-quoted (or after AS)               */
+};
+/* The keyword category of the len bytes at word (len -1: strlen), compared case-insensitively
+ * (ASCII): ACIDB_KEYWORD_NONE (0) when it is no keyword, else the ACIDB_KEYWORD_* above —
+ * nonzero, as sqlite3_keyword_check. A client that writes SQL (a dump, a generated INSERT)
+ * may write an identifier bare when it matches [a-z_][a-z0-9_]* and this returns NONE or
+ * UNRESERVED; any other name must be double-quoted ("" for a quote) to mean itself in acidb
+ * and PostgreSQL alike. word NULL: ACIDB_KEYWORD_NONE. Pure function: thread-safe. */
+int acidb_keyword_check(const char *word, int len);
+
 /* ---- administration -------------------------------------------------------------------- */
 
 /* A fuzzy checkpoint now (normally automatic every checkpoint_bytes of log). Thread-safe. */
@@ -312,6 +340,68 @@ int acidb_locks(acidb_db *db, void (*cb)(void *ctx, const acidb_lock_info *l), v
 
 /* The id of the connection's open transaction, 0 when none (to match acidb_locks entries). */
 uint64_t acidb_txn_id(acidb_conn *c);
+
+/* ---- schema ------------------------------------------------------------------------------ */
+
+/* The committed schema (acidb_get_schema). Every string is NUL-terminated and every array is
+ * owned by the acidb_schema: valid until acidb_free_schema. Names are as stored: unquoted
+ * names folded to lower case, quoted ones as written. */
+typedef struct acidb_column_info {
+    const char *name;
+    const char *type;        /* PostgreSQL's name of the stored type, as the engine's messages
+                                use it: "integer" (always 64-bit, engine/README.md "SQL"),
+                                "text", "boolean", "character varying(n)" for VARCHAR(n)   */
+    int not_null;            /* NOT NULL, PRIMARY KEY or IDENTITY                            */
+} acidb_column_info;
+
+typedef struct acidb_index_info {
+    const char *name;        /* "accounts_pkey", "accounts_name_key", "t_v_idx"             */
+    const char *sql;         /* the CREATE INDEX text as written; NULL for an index that a
+                                PRIMARY KEY or UNIQUE constraint made                       */
+    int unique, primary;
+    int ncols;
+    const char *const *cols; /* the indexed columns, in key order                           */
+} acidb_index_info;
+
+typedef struct acidb_constraint_info {
+    const char *name;        /* "accounts_pkey", "transfers_src_fkey", ...                  */
+    char type;               /* PostgreSQL's pg_constraint.contype: 'p' primary key,
+                                'u' unique, 'c' check, 'f' foreign key                      */
+    int ncols;               /* 'p', 'u', 'f': the constrained columns; 'c': 0              */
+    const char *const *cols;
+    const char *ref_table;   /* 'f': the referenced table; otherwise NULL                    */
+    const char *const *ref_cols; /* 'f': its columns, ncols of them; otherwise NULL          */
+} acidb_constraint_info;
+
+typedef struct acidb_table_info {
+    const char *name;
+    const char *sql;         /* the CREATE TABLE text as written (defaults and CHECK
+                                expressions are found here only)                            */
+    int ncols;
+    const acidb_column_info *cols;           /* in declaration order                        */
+    int nindexes;
+    const acidb_index_info *indexes;         /* every index of the table; an INTEGER
+                                                PRIMARY KEY is the table's own key and has
+                                                no index (its constraint is listed)        */
+    int nconstraints;
+    const acidb_constraint_info *constraints;/* primary key, unique (as their indexes),
+                                                checks, then foreign keys, each in
+                                                declaration order                          */
+} acidb_table_info;
+
+typedef struct acidb_schema {
+    int ntables;
+    const acidb_table_info *tables;          /* in name order (bytewise)                    */
+} acidb_schema;
+
+/* A copy of the committed schema: every table with its columns, indexes and constraints, as
+ * of the last committed DDL (a connection's uncommitted CREATE or DROP is not in it). Takes no
+ * lock and reads nothing from disk. Thread-safe. On success *out is the caller's
+ * (acidb_free_schema) and does not change when the schema does. ACIDB_NOMEM (*out NULL),
+ * ACIDB_MISUSE for a bad handle or a NULL out. */
+int acidb_get_schema(acidb_db *db, acidb_schema **out);
+/* Frees a schema from acidb_get_schema (NULL: nothing). */
+void acidb_free_schema(acidb_schema *s);
 
 #ifdef __cplusplus
 }
