@@ -349,7 +349,7 @@ uint64_t acidb_txn_id(acidb_conn *c);
 typedef struct acidb_column_info {
     const char *name;
     const char *type;        /* PostgreSQL's name of the stored type, as the engine's messages
-                                use it: "integer" (always 64-bit, engine/README.md "SQL"),
+                                use it: "integer" (always 64-bit: engine/README.md, "SQL"),
                                 "text", "boolean", "character varying(n)" for VARCHAR(n)   */
     int not_null;            /* NOT NULL, PRIMARY KEY or IDENTITY                            */
 } acidb_column_info;
@@ -367,8 +367,9 @@ typedef struct acidb_constraint_info {
     const char *name;        /* "accounts_pkey", "transfers_src_fkey", ...                  */
     char type;               /* PostgreSQL's pg_constraint.contype: 'p' primary key,
                                 'u' unique, 'c' check, 'f' foreign key                      */
-    int ncols;               /* 'p', 'u', 'f': the constrained columns; 'c': 0              */
-    const char *const *cols;
+    int ncols;               /* 'p', 'u', 'f': the constrained columns; 'c': 0 (its
+                                expression is in the table's sql)                           */
+    const char *const *cols; /* ncols names (an empty array for 'c')                         */
     const char *ref_table;   /* 'f': the referenced table; otherwise NULL                    */
     const char *const *ref_cols; /* 'f': its columns, ncols of them; otherwise NULL          */
 } acidb_constraint_info;
@@ -384,9 +385,10 @@ typedef struct acidb_table_info {
                                                 PRIMARY KEY is the table's own key and has
                                                 no index (its constraint is listed)        */
     int nconstraints;
-    const acidb_constraint_info *constraints;/* primary key, unique (as their indexes),
-                                                checks, then foreign keys, each in
-                                                declaration order                          */
+    const acidb_constraint_info *constraints;/* the primary key; unique constraints in the
+                                                order of indexes; checks, then foreign
+                                                keys: those written on columns in column
+                                                order, then the table constraints in order */
 } acidb_table_info;
 
 typedef struct acidb_schema {

@@ -163,7 +163,8 @@ static int copy_schema(arena *a, const catalog *c, acidb_schema *out)
         if (ti->name == NULL || ti->sql == NULL)
             return ACIDB_NOMEM;
         int rc;
-        if ((rc = copy_columns(a, t, ti)) != ACIDB_OK || (rc = copy_indexes(a, t, ti)) != ACIDB_OK ||
+        if ((rc = copy_columns(a, t, ti)) != ACIDB_OK ||
+            (rc = copy_indexes(a, t, ti)) != ACIDB_OK ||
             (rc = copy_constraints(a, t, ti)) != ACIDB_OK)
             return rc;
     }

@@ -146,7 +146,8 @@ Test(introspect, schema_lists_tables_columns_indexes_constraints, .init = eng_se
 {
     acidb_db *db = eng_open(0);
     acidb_conn *c = eng_connect(db);
-    const char *accounts = "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+    const char *accounts = "CREATE TABLE accounts (id INTEGER PRIMARY KEY,"
+                           " name TEXT UNIQUE NOT NULL,"
                            " balance INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0))";
     eng_ok(c, accounts);
     eng_ok(c, "CREATE TABLE \"Transfers\" (src INTEGER REFERENCES accounts (id),"
@@ -200,7 +201,8 @@ Test(introspect, schema_lists_tables_columns_indexes_constraints, .init = eng_se
     cr_expect(t->indexes[pk].unique && t->indexes[pk].sql == NULL);
     cr_expect_str_eq(cols(b1, sizeof b1, t->indexes[pk].ncols, t->indexes[pk].cols), "src,ref");
     cr_expect_str_eq(t->indexes[1 - pk].name, "transfers_memo");
-    cr_expect_str_eq(t->indexes[1 - pk].sql, "CREATE INDEX transfers_memo ON \"Transfers\" (memo, ok)");
+    cr_expect_str_eq(t->indexes[1 - pk].sql,
+                     "CREATE INDEX transfers_memo ON \"Transfers\" (memo, ok)");
     cr_expect(!t->indexes[1 - pk].unique && !t->indexes[1 - pk].primary);
     cr_expect_str_eq(cols(b1, sizeof b1, t->indexes[1 - pk].ncols, t->indexes[1 - pk].cols),
                      "memo,ok");
