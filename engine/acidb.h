@@ -25,7 +25,7 @@
  *   called on that connection from the refused thread say "...: the connection is in use by
  *   another thread" / "55006" until that thread's next call on it gets in; the error of the
  *   thread that is inside is not overwritten. Functions that cannot return a code return
- *   what they return for a bad handle when refused: acidb_column_text/_name NULL,
+ *   what they return for a bad handle when refused: acidb_column_text/_name/_type_name NULL,
  *   acidb_column_int64/_bytes/_count, acidb_bind_parameter_count, acidb_changes,
  *   acidb_txn_id 0, acidb_column_type ACIDB_NULL, acidb_command_tag "", acidb_txn_state 0.
  *   Exceptions: acidb_interrupt may be called from any thread at any time (that is its job);
@@ -202,6 +202,12 @@ int acidb_step(acidb_stmt *s);
 int acidb_column_count(acidb_stmt *s);
 /* The output name ("balance", an alias, or "?column?"); valid until finalize. */
 const char *acidb_column_name(acidb_stmt *s, int col);
+/* The SQL type of result column col, known once the statement is prepared (before any row):
+ * "integer" (64-bit), "text" or "boolean" — PostgreSQL's names, as acidb_get_schema's
+ * columns use them (a column declared VARCHAR(n) gives "text"). An output with no type of its
+ * own (SELECT NULL) is "text", as PostgreSQL resolves it. NULL when col is out of range.
+ * Static storage. What a wire-protocol server describes a row with. */
+const char *acidb_column_type_name(acidb_stmt *s, int col);
 /* The current row's value type in that column (ACIDB_NULL for NULL). */
 int acidb_column_type(acidb_stmt *s, int col);
 /* The value as integer (BOOLEAN: 0/1; NULL and TEXT: 0). */

@@ -1,6 +1,7 @@
 /*
- * introspect_test.c — the public API's questions that run no statement: acidb_complete,
- * acidb_keyword_check and acidb_get_schema, asked as a client (the shell, a server) asks them.
+ * introspect_test.c — what a client asks the public API about SQL text, statements and the
+ * schema: acidb_complete, acidb_keyword_check, acidb_column_type_name and acidb_get_schema,
+ * asked as the shell or a wire-protocol server asks them.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -116,6 +117,44 @@ Test(introspect, keyword_check_agrees_with_the_parser, .init = eng_setup, .fini 
     }
     cr_expect_gt(bare_ok, 5);
     cr_expect_gt(bare_refused, 5);
+    acidb_disconnect(c);
+    cr_assert_eq(acidb_close(db), ACIDB_OK);
+}
+
+/* ---- acidb_column_type_name ---------------------------------------------------------------- */
+
+static void expect_types(acidb_conn *c, const char *sql, const char *want)
+{
+    acidb_stmt *s = NULL;
+    cr_assert_eq(acidb_prepare(c, sql, &s), ACIDB_OK, "%s: %s", sql, acidb_errmsg(c));
+    char got[256];
+    size_t k = 0;
+    got[0] = 0;
+    for (int i = 0; i < acidb_column_count(s); i++)
+        k += (size_t)snprintf(got + k, sizeof got - k, "%s%s", i ? "," : "",
+                              acidb_column_type_name(s, i));
+    cr_expect_str_eq(got, want, "%s", sql);
+    cr_expect_null(acidb_column_type_name(s, acidb_column_count(s)), "out of range");
+    cr_expect_null(acidb_column_type_name(s, -1));
+    acidb_finalize(s);
+}
+
+/* Known at prepare, before any row — also for a query that returns none. */
+Test(introspect, column_type_name_is_known_before_the_first_row, .init = eng_setup,
+     .fini = eng_teardown)
+{
+    acidb_db *db = eng_open(0);
+    acidb_conn *c = eng_connect(db);
+    eng_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v VARCHAR(5), ok BOOLEAN)");
+    expect_types(c, "SELECT * FROM t", "integer,text,boolean");
+    expect_types(c, "SELECT id + 1, v || 'x', NOT ok, count(*), avg(id), NULL, 'lit', $1::int"
+                    " FROM t GROUP BY id, v, ok",
+                 "integer,text,boolean,integer,text,text,text,integer");
+    expect_types(c, "INSERT INTO t VALUES (1, 'a', true) RETURNING ok, id", "boolean,integer");
+    expect_types(c, "UPDATE t SET v = 'b'", "");
+    expect_types(c, "EXPLAIN SELECT id FROM t", "text");
+    expect_types(c, "BEGIN", "");
+    cr_expect_null(acidb_column_type_name(NULL, 0), "a bad handle");
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }
