@@ -80,7 +80,7 @@ SHELL_BIN  := $(BUILD)/acidb
 # beside them. The module benches (btree_bench, commit_bench, lock_bench) measure one module
 # through its own header.
 API_INC         := $(BUILD)/include
-API_CFLAGS       = $(filter-out -I.,$(CFLAGS)) -I$(API_INC)
+API_CFLAGS       = $(filter-out -I. -Itests/shim,$(CFLAGS)) -I$(API_INC)
 API_BENCH_OBJS  := $(BUILD)/obj/bench/bank_bench.o $(BUILD)/obj/bench/sql_bench.o
 
 .PHONY: deps all run test test-suites test-tsan crash crash-quick soak soak-quick bench bench-quick \

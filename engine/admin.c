@@ -2,6 +2,7 @@
  * admin.c — the administration API (acidb.h): checkpoints, statistics, and the lock snapshot
  * the shell's .locks shows (the integrity check is check.c).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ catalog *db_published_catalog(acidb_db *db)
 {
     pthread_mutex_lock(&db->mu);
     catalog *c = db->cat;
+    assert(c != NULL); /* acidb_open publishes a version before it hands out the handle */
     cat_ref(c);
     pthread_mutex_unlock(&db->mu);
     return c;
