@@ -52,8 +52,8 @@
 
 #include <sqlite3.h>
 
-#include "bench/bench_util.h"
-#include "engine/acidb.h"
+#include "bench_util.h"
+#include "acidb.h"
 
 enum { E_ACIDB, E_SQLITE, E_PG, E_COUNT };
 static const char *const ENGINE_NAME[E_COUNT] = {"acidb", "SQLite", "PostgreSQL"};
@@ -200,7 +200,7 @@ static stat3 stat_of(const double *v, int n)
 /* ---- PostgreSQL (libpq; only with -DHAVE_LIBPQ, see bench/README.md) ----------------------- */
 
 #ifdef HAVE_LIBPQ
-#include "bench/bank_pg.h"
+#include "bank_pg.h"
 #else
 typedef struct bank_pg bank_pg;
 static bank_pg *bank_pg_connect(int durable)

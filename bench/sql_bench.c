@@ -53,8 +53,8 @@
 
 #include <sqlite3.h>
 
-#include "bench/bench_util.h"
-#include "engine/acidb.h"
+#include "bench_util.h"
+#include "acidb.h"
 
 /* ---- options and small helpers ---------------------------------------------------------- */
 

@@ -25,7 +25,7 @@
  *   called on that connection from the refused thread say "...: the connection is in use by
  *   another thread" / "55006" until that thread's next call on it gets in; the error of the
  *   thread that is inside is not overwritten. Functions that cannot return a code return
- *   what they return for a bad handle when refused: acidb_column_text/_name NULL,
+ *   what they return for a bad handle when refused: acidb_column_text/_name/_type_name NULL,
  *   acidb_column_int64/_bytes/_count, acidb_bind_parameter_count, acidb_changes,
  *   acidb_txn_id 0, acidb_column_type ACIDB_NULL, acidb_command_tag "", acidb_txn_state 0.
  *   Exceptions: acidb_interrupt may be called from any thread at any time (that is its job);
@@ -202,6 +202,12 @@ int acidb_step(acidb_stmt *s);
 int acidb_column_count(acidb_stmt *s);
 /* The output name ("balance", an alias, or "?column?"); valid until finalize. */
 const char *acidb_column_name(acidb_stmt *s, int col);
+/* The SQL type of result column col, known once the statement is prepared (before any row):
+ * "integer" (64-bit), "text" or "boolean" — PostgreSQL's names, as acidb_get_schema's
+ * columns use them (a column declared VARCHAR(n) gives "text"). An output with no type of its
+ * own (SELECT NULL) is "text", as PostgreSQL resolves it. NULL when col is out of range.
+ * Static storage. What a wire-protocol server describes a row with. */
+const char *acidb_column_type_name(acidb_stmt *s, int col);
 /* The current row's value type in that column (ACIDB_NULL for NULL). */
 int acidb_column_type(acidb_stmt *s, int col);
 /* The value as integer (BOOLEAN: 0/1; NULL and TEXT: 0). */
@@ -251,6 +257,34 @@ int acidb_txn_state(acidb_conn *c);
  * only function that may be called from another thread (e.g. a signal-handling thread) while
  * c is in use. */
 int acidb_interrupt(acidb_conn *c);
+
+/* ---- SQL text ---------------------------------------------------------------------------- */
+
+/* Whether sql (NUL-terminated) leaves no statement unfinished: 1 when its last token is a ';'
+ * (whitespace and complete comments may follow) or it holds no token at all (empty, blanks,
+ * comments); 0 when a statement has no terminating ';' yet, or the text ends inside a string,
+ * a quoted identifier or a block comment (block comments nest). Lexical only: a complete
+ * statement may still be wrong ("SELECT 1 FROM;" is complete). An interactive client reads
+ * lines until this says 1, then runs the text. Unlike sqlite3_complete, text without a
+ * statement counts as complete (there is nothing to wait for); NULL counts as empty. Pure
+ * function: thread-safe, no handle. */
+int acidb_complete(const char *sql);
+
+/* Keyword categories (acidb_keyword_check), PostgreSQL's "SQL Key Words" table. */
+enum {
+    ACIDB_KEYWORD_NONE = 0,       /* not a keyword: any name                                    */
+    ACIDB_KEYWORD_UNRESERVED = 1, /* a keyword usable as any name, bare                         */
+    ACIDB_KEYWORD_COLNAME = 2,    /* a table or column name, not a function or bare alias       */
+    ACIDB_KEYWORD_TYPEFUNC = 3,   /* reserved, but may name a function                          */
+    ACIDB_KEYWORD_RESERVED = 4,   /* a name only when double-quoted (or after AS)               */
+};
+/* The keyword category of the len bytes at word (len -1: strlen), compared case-insensitively
+ * (ASCII): ACIDB_KEYWORD_NONE (0) when it is no keyword, else the ACIDB_KEYWORD_* above —
+ * nonzero, as sqlite3_keyword_check. A client that writes SQL (a dump, a generated INSERT)
+ * may write an identifier bare when it matches [a-z_][a-z0-9_]* and this returns NONE or
+ * UNRESERVED; any other name must be double-quoted ("" for a quote) to mean itself in acidb
+ * and PostgreSQL alike. word NULL: ACIDB_KEYWORD_NONE. Pure function: thread-safe. */
+int acidb_keyword_check(const char *word, int len);
 
 /* ---- administration -------------------------------------------------------------------- */
 
@@ -312,6 +346,70 @@ int acidb_locks(acidb_db *db, void (*cb)(void *ctx, const acidb_lock_info *l), v
 
 /* The id of the connection's open transaction, 0 when none (to match acidb_locks entries). */
 uint64_t acidb_txn_id(acidb_conn *c);
+
+/* ---- schema ------------------------------------------------------------------------------ */
+
+/* The committed schema (acidb_get_schema). Every string is NUL-terminated and every array is
+ * owned by the acidb_schema: valid until acidb_free_schema. Names are as stored: unquoted
+ * names folded to lower case, quoted ones as written. */
+typedef struct acidb_column_info {
+    const char *name;
+    const char *type;        /* PostgreSQL's name of the stored type, as the engine's messages
+                                use it: "integer" (always 64-bit: engine/README.md, "SQL"),
+                                "text", "boolean", "character varying(n)" for VARCHAR(n)   */
+    int not_null;            /* NOT NULL, PRIMARY KEY or IDENTITY                            */
+} acidb_column_info;
+
+typedef struct acidb_index_info {
+    const char *name;        /* "accounts_pkey", "accounts_name_key", "t_v_idx"             */
+    const char *sql;         /* the CREATE INDEX text as written; NULL for an index that a
+                                PRIMARY KEY or UNIQUE constraint made                       */
+    int unique, primary;
+    int ncols;
+    const char *const *cols; /* the indexed columns, in key order                           */
+} acidb_index_info;
+
+typedef struct acidb_constraint_info {
+    const char *name;        /* "accounts_pkey", "transfers_src_fkey", ...                  */
+    char type;               /* PostgreSQL's pg_constraint.contype: 'p' primary key,
+                                'u' unique, 'c' check, 'f' foreign key                      */
+    int ncols;               /* 'p', 'u', 'f': the constrained columns; 'c': 0 (its
+                                expression is in the table's sql)                           */
+    const char *const *cols; /* ncols names (an empty array for 'c')                         */
+    const char *ref_table;   /* 'f': the referenced table; otherwise NULL                    */
+    const char *const *ref_cols; /* 'f': its columns, ncols of them; otherwise NULL          */
+} acidb_constraint_info;
+
+typedef struct acidb_table_info {
+    const char *name;
+    const char *sql;         /* the CREATE TABLE text as written (defaults and CHECK
+                                expressions are found here only)                            */
+    int ncols;
+    const acidb_column_info *cols;           /* in declaration order                        */
+    int nindexes;
+    const acidb_index_info *indexes;         /* every index of the table; an INTEGER
+                                                PRIMARY KEY is the table's own key and has
+                                                no index (its constraint is listed)        */
+    int nconstraints;
+    const acidb_constraint_info *constraints;/* the primary key; unique constraints in the
+                                                order of indexes; checks, then foreign
+                                                keys: those written on columns in column
+                                                order, then the table constraints in order */
+} acidb_table_info;
+
+typedef struct acidb_schema {
+    int ntables;
+    const acidb_table_info *tables;          /* in name order (bytewise)                    */
+} acidb_schema;
+
+/* A copy of the committed schema: every table with its columns, indexes and constraints, as
+ * of the last committed DDL (a connection's uncommitted CREATE or DROP is not in it). Takes no
+ * lock and reads nothing from disk. Thread-safe. On success *out is the caller's
+ * (acidb_free_schema) and does not change when the schema does. ACIDB_NOMEM (*out NULL),
+ * ACIDB_MISUSE for a bad handle or a NULL out. */
+int acidb_get_schema(acidb_db *db, acidb_schema **out);
+/* Frees a schema from acidb_get_schema (NULL: nothing). */
+void acidb_free_schema(acidb_schema *s);
 
 #ifdef __cplusplus
 }

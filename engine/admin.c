@@ -2,6 +2,7 @@
  * admin.c — the administration API (acidb.h): checkpoints, statistics, and the lock snapshot
  * the shell's .locks shows (the integrity check is check.c).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,11 @@ int acidb_checkpoint(acidb_db *db)
     return st == ST_OK ? ACIDB_OK : sql_err_status(&e, st, NULL);
 }
 
-/* The published catalog, referenced (E1). */
-static catalog *published(acidb_db *db)
+catalog *db_published_catalog(acidb_db *db)
 {
     pthread_mutex_lock(&db->mu);
     catalog *c = db->cat;
+    assert(c != NULL); /* acidb_open publishes a version before it hands out the handle */
     cat_ref(c);
     pthread_mutex_unlock(&db->mu);
     return c;
@@ -91,7 +92,7 @@ int acidb_locks(acidb_db *db, void (*cb)(void *ctx, const acidb_lock_info *l), v
     lk_snapshot_t *snap;
     if (lk_snapshot(db->locks, &snap) != LK_OK)
         return ACIDB_NOMEM;
-    catalog *c = published(db);
+    catalog *c = db_published_catalog(db);
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
     uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;

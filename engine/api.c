@@ -3,6 +3,7 @@
  * stepping, results, errors. Transaction control, SET and EXPLAIN are run here; SELECT in
  * exec.c, INSERT/UPDATE/DELETE in dml.c, DDL in ddl.c.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1162,6 +1163,25 @@ const char *acidb_column_name(acidb_stmt *s, int col)
     if (stmt_enter(s, "acidb_column_name") != ACIDB_OK)
         return NULL;
     const char *name = col >= 0 && col < s->ncols ? s->names[col] : NULL;
+    conn_leave(s->conn);
+    return name;
+}
+
+const char *acidb_column_type_name(acidb_stmt *s, int col)
+{
+    if (stmt_enter(s, "acidb_column_type_name") != ACIDB_OK)
+        return NULL;
+    const char *name = NULL;
+    if (col >= 0 && col < s->ncols) {
+        /* The plan's output expressions, typed by the binder; EXPLAIN's one column is text. */
+        const sql_expr *e = s->ast->kind == STMT_EXPLAIN ? NULL
+                          : s->sel != NULL               ? s->sel->targets[col]
+                          : s->dml != NULL               ? s->dml->ret[col]
+                                                         : NULL;
+        assert(e != NULL || s->ast->kind == STMT_EXPLAIN);
+        /* An untyped NULL output is text, as PostgreSQL resolves an unknown output column. */
+        name = val_type_name(e == NULL || e->type == VT_NULL ? VT_TEXT : e->type);
+    }
     conn_leave(s->conn);
     return name;
 }

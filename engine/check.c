@@ -457,10 +457,7 @@ int acidb_check(acidb_db *db, void (*report)(void *ctx, uint64_t page, const cha
 {
     if (db == NULL || db->magic != DB_MAGIC)
         return ACIDB_MISUSE;
-    pthread_mutex_lock(&db->mu); /* E1: the published catalog, referenced */
-    catalog *c = db->cat;
-    cat_ref(c);
-    pthread_mutex_unlock(&db->mu);
+    catalog *c = db_published_catalog(db);
     xck x = {.db = db, .report = report, .ctx = ctx};
     uint64_t found = 0;
     int st = check_pages(&x, c, &found);

@@ -124,6 +124,10 @@ struct db_open_extra {
 };
 extern _Thread_local const struct db_open_extra *db_open_extra;
 
+/* The published catalog version, referenced under db->mu (E1): the caller releases it with
+ * cat_unref. Never NULL once the database is open (engine/admin.c). */
+catalog *db_published_catalog(acidb_db *db);
+
 /* Frees a database handle (catalog, lock manager, mutexes, the struct) once the caller has
  * closed or abandoned its txm (engine/api.c: open's failure path, acidb_close, test hooks). */
 void db_free(acidb_db *db);

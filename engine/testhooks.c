@@ -127,10 +127,7 @@ int acidb_test_set_identity_counter(acidb_db *db, const char *table, const char 
 {
     if (db == NULL || db->magic != DB_MAGIC || table == NULL || column == NULL)
         return ACIDB_MISUSE;
-    pthread_mutex_lock(&db->mu);
-    catalog *c = db->cat;
-    cat_ref(c);
-    pthread_mutex_unlock(&db->mu);
+    catalog *c = db_published_catalog(db);
     cat_table *t = cat_find_table(c, table);
     int col = t != NULL ? cat_col_index(t, column) : -1;
     int rc = ACIDB_ERROR;

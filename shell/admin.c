@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shell/shell.h"
+#include "shell.h"
 
 /* ---- a result built by hand --------------------------------------------------------------- */
 

@@ -2,7 +2,7 @@
  * csv.c — the CSV record reader of .import (csv.h); the format's rules are stated at the top
  * of import.c.
  */
-#include "shell/csv.h"
+#include "csv.h"
 
 #include <stdlib.h>
 

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "shell/shell.h"
+#include "shell.h"
 
 static const char demo_sql[] =
     "BEGIN;\n"
@@ -33,10 +33,10 @@ static const char hint[] =
 
 int demo_create(session *s, int quiet)
 {
-    cv_schema *sc = cv_load(sh.db);
+    acidb_schema *sc = cv_load(sh.db);
     int have = sc != NULL && cv_table_find(sc, "accounts") != NULL;
     int partial = sc != NULL && !have && cv_table_find(sc, "transfers") != NULL;
-    cv_free(sc);
+    acidb_free_schema(sc);
     if (partial) {
         fprintf(stderr, "ERROR:  a table \"transfers\" exists but \"accounts\" does not: "
                         "not creating the demo schema\n");

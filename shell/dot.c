@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shell/shell.h"
+#include "shell.h"
 
 #define MAXARGS 8
 
@@ -77,12 +77,12 @@ static int cmd_tables(int argc, char **argv)
     (void)argc, (void)argv;
     if (need_db() != 0)
         return -1;
-    cv_schema *s = cv_load(sh.db);
+    acidb_schema *s = cv_load(sh.db);
     if (s == NULL)
         return -1;
     for (int i = 0; i < s->ntables; i++)
         fprintf(sh.out, "%s\n", s->tables[i].name);
-    cv_free(s);
+    acidb_free_schema(s);
     return 0;
 }
 
@@ -98,21 +98,21 @@ static int cmd_schema(int argc, char **argv)
 {
     if (need_db() != 0)
         return -1;
-    cv_schema *s = cv_load(sh.db);
+    acidb_schema *s = cv_load(sh.db);
     if (s == NULL)
         return -1;
     int found = 0;
     for (int i = 0; i < s->ntables; i++) {
-        const cv_table *t = &s->tables[i];
+        const acidb_table_info *t = &s->tables[i];
         if (argc > 1 && strcmp(t->name, argv[1]) != 0)
             continue;
         found = 1;
         print_stmt(t->sql);
-        for (int j = 0; j < t->nidx; j++)
-            if (t->idx[j].sql != NULL)
-                print_stmt(t->idx[j].sql);
+        for (int j = 0; j < t->nindexes; j++)
+            if (t->indexes[j].sql != NULL)
+                print_stmt(t->indexes[j].sql);
     }
-    cv_free(s);
+    acidb_free_schema(s);
     if (argc > 1 && !found) {
         fprintf(stderr, "ERROR:  no table named \"%s\"\n", argv[1]);
         return -1;
@@ -124,25 +124,25 @@ static int cmd_indexes(int argc, char **argv)
 {
     if (need_db() != 0)
         return -1;
-    cv_schema *s = cv_load(sh.db);
+    acidb_schema *s = cv_load(sh.db);
     if (s == NULL)
         return -1;
     int found = 0;
     for (int i = 0; i < s->ntables; i++) {
-        const cv_table *t = &s->tables[i];
+        const acidb_table_info *t = &s->tables[i];
         if (argc > 1 && strcmp(t->name, argv[1]) != 0)
             continue;
         found = 1;
-        for (int j = 0; j < t->nidx; j++) {
-            const cv_index *x = &t->idx[j];
+        for (int j = 0; j < t->nindexes; j++) {
+            const acidb_index_info *x = &t->indexes[j];
             fprintf(sh.out, "%s on %s (", x->name, t->name);
             for (int k = 0; k < x->ncols; k++)
                 fprintf(sh.out, "%s%s", k ? ", " : "", x->cols[k]);
             fprintf(sh.out, ")%s%s\n", x->primary ? " primary key" : x->unique ? " unique" : "",
-                    x->implicit ? ", from a constraint" : "");
+                    x->sql == NULL ? ", from a constraint" : "");
         }
     }
-    cv_free(s);
+    acidb_free_schema(s);
     if (argc > 1 && !found) {
         fprintf(stderr, "ERROR:  no table named \"%s\"\n", argv[1]);
         return -1;

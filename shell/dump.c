@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shell/ident.h"
-#include "shell/shell.h"
+#include "ident.h"
+#include "shell.h"
 
-static int dump_rows(FILE *f, acidb_conn *c, const cv_table *t)
+static int dump_rows(FILE *f, acidb_conn *c, const acidb_table_info *t)
 {
     char *sql = NULL;
     size_t n = 0;
@@ -64,7 +64,7 @@ static void print_stmt(FILE *f, const char *sql)
 }
 
 /* Tables in an order where every referenced table comes first (self-references aside). */
-static int *dump_order(const cv_schema *s)
+static int *dump_order(const acidb_schema *s)
 {
     int n = s->ntables, k = 0;
     int *order = calloc((size_t)n + 1, sizeof *order), *placed = calloc((size_t)n + 1, sizeof *placed);
@@ -79,8 +79,11 @@ static int *dump_order(const cv_schema *s)
             if (placed[i])
                 continue;
             int ready = 1;
-            for (int j = 0; j < s->tables[i].nrefs && ready; j++) {
-                const char *ref = s->tables[i].refs[j];
+            const acidb_table_info *t = &s->tables[i];
+            for (int j = 0; j < t->nconstraints && ready; j++) {
+                const char *ref = t->constraints[j].ref_table; /* 'f' only */
+                if (ref == NULL)
+                    continue;
                 for (int x = 0; x < n; x++)
                     if (x != i && !placed[x] && strcmp(s->tables[x].name, ref) == 0)
                         ready = 0;
@@ -102,17 +105,17 @@ static int *dump_order(const cv_schema *s)
 
 int dump_sql(FILE *f, session *s, const char *table)
 {
-    cv_schema *sc = cv_load(sh.db);
+    acidb_schema *sc = cv_load(sh.db);
     if (sc == NULL)
         return -1;
     if (table != NULL && cv_table_find(sc, table) == NULL) {
         fprintf(stderr, "ERROR:  no table named \"%s\"\n", table);
-        cv_free(sc);
+        acidb_free_schema(sc);
         return -1;
     }
     int *order = dump_order(sc);
     if (order == NULL) {
-        cv_free(sc);
+        acidb_free_schema(sc);
         return -1;
     }
     acidb_conn *c = s->conn;
@@ -123,20 +126,20 @@ int dump_sql(FILE *f, session *s, const char *table)
     if (rc == ACIDB_OK) {
         fprintf(f, "-- acidb %s dump of %s\nBEGIN;\n", ACIDB_VERSION, sh.path);
         for (int k = 0; k < sc->ntables && rc == ACIDB_OK; k++) {
-            const cv_table *t = &sc->tables[order[k]];
+            const acidb_table_info *t = &sc->tables[order[k]];
             if (table == NULL || strcmp(t->name, table) == 0)
                 print_stmt(f, t->sql);
         }
         for (int k = 0; k < sc->ntables && rc == ACIDB_OK; k++) {
-            const cv_table *t = &sc->tables[order[k]];
+            const acidb_table_info *t = &sc->tables[order[k]];
             if (table == NULL || strcmp(t->name, table) == 0)
                 rc = dump_rows(f, c, t);
         }
         for (int k = 0; k < sc->ntables && rc == ACIDB_OK; k++) {
-            const cv_table *t = &sc->tables[order[k]];
-            for (int j = 0; j < t->nidx && (table == NULL || strcmp(t->name, table) == 0); j++)
-                if (t->idx[j].sql != NULL)
-                    print_stmt(f, t->idx[j].sql);
+            const acidb_table_info *t = &sc->tables[order[k]];
+            for (int j = 0; j < t->nindexes && (table == NULL || strcmp(t->name, table) == 0); j++)
+                if (t->indexes[j].sql != NULL)
+                    print_stmt(f, t->indexes[j].sql);
         }
         if (rc == ACIDB_OK)
             fputs("COMMIT;\n", f);
@@ -149,7 +152,7 @@ int dump_sql(FILE *f, session *s, const char *table)
     s->txn_state = acidb_txn_state(c);
     pthread_mutex_unlock(&sh.mu);
     free(order);
-    cv_free(sc);
+    acidb_free_schema(sc);
     fflush(f);
     return rc == ACIDB_OK ? 0 : -1;
 }

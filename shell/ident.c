@@ -1,12 +1,10 @@
 /*
  * ident.c — writing identifiers and string literals that both acidb and PostgreSQL read back
- * as the same name and value. Keywords come from the engine's own lexer table, so a name
- * that the parser would take for a reserved word is always quoted.
+ * as the same name and value. Keywords are the engine's own (acidb_keyword_check), so a name
+ * that the parser would take for a keyword it does not accept as a name is always quoted.
  */
-#include <string.h>
-
-#include "engine/lex.h"
-#include "shell/ident.h"
+#include "acidb.h"
+#include "ident.h"
 
 void ident_write(FILE *f, const char *name)
 {
@@ -14,8 +12,8 @@ void ident_write(FILE *f, const char *name)
     for (const char *p = name; bare && *p; p++)
         bare = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_';
     if (bare) {
-        int kw = lx_keyword(name, strlen(name));
-        bare = kw == KW_NONE || lx_keyword_category(kw) == KWC_UNRESERVED;
+        int kw = acidb_keyword_check(name, -1);
+        bare = kw == ACIDB_KEYWORD_NONE || kw == ACIDB_KEYWORD_UNRESERVED;
     }
     if (bare) {
         fputs(name, f);

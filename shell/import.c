@@ -20,9 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "shell/csv.h"
-#include "shell/ident.h"
-#include "shell/shell.h"
+#include "csv.h"
+#include "ident.h"
+#include "shell.h"
 
 static const char *field(const csv_reader *r, int i) { return r->buf + r->starts[i]; }
 

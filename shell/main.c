@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shell/shell.h"
+#include "shell.h"
 
 shell sh;
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shell/shell.h"
+#include "shell.h"
 
 static const char *mode_names[] = {"table", "box", "csv", "tsv", "json", "line", "list"};
 

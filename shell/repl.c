@@ -4,7 +4,7 @@
  * A line that starts with '.' (when no statement is pending) is a dot-command; `@NAME` at the
  * start of a statement sends it to session NAME without switching to it. Everything else is
  * SQL, accumulated until the engine's own lexer says the text no longer ends inside a
- * statement (sql_incomplete: no ';' after the last token, or inside a string, a quoted
+ * statement (acidb_complete: a ';' after the last token, and not inside a string, a quoted
  * identifier or a block comment) — the same rule whether typed or read from a file.
  *
  * The interactive loop uses readline's callback interface rather than readline(): the main
@@ -23,8 +23,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "engine/parse.h"
-#include "shell/shell.h"
+#include "shell.h"
 
 static char *buf;          /* the pending statement */
 static size_t len, cap;
@@ -168,7 +167,7 @@ void repl_feed_line(const char *line, int lineno)
         fprintf(stderr, "ERROR:  out of memory\n");
         return;
     }
-    if (!sql_incomplete(buf, len))
+    if (acidb_complete(buf))
         run_pending();
 }
 

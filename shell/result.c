@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "shell/shell.h"
+#include "shell.h"
 
 double sh_now(void)
 {

@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "shell/shell.h"
+#include "shell.h"
 
 #define BLOCKED_AFTER 0.1 /* seconds a lock wait must last before the shell reports it */
 #define NO_LOCK_INFO_AFTER 0.5 /* without acidb_locks: seconds before assuming a lock wait */

@@ -19,7 +19,7 @@
  *   csv.c           the CSV record reader of .import (csv.h, exposed for tests/fuzz)
  *   dump.c          .dump
  *   admin.c         .check .checkpoint .stats .locks
- *   catalog_view.c  the schema as the shell sees it (the one file using engine internals)
+ *   catalog_view.c  the schema as the shell sees it (acidb_get_schema)
  *   demo.c          the demo bank schema (.demo, make run)
  */
 #ifndef ACIDB_SHELL_H
@@ -31,7 +31,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "engine/acidb.h"
+#include "acidb.h"
 
 #define SH_NAME_MAX 32
 
@@ -171,34 +171,11 @@ int dot_run(const char *line, int lineno);
 
 /* ---- catalog (catalog_view.c) ------------------------------------------------------------ */
 
-typedef struct cv_index {
-    char *name;
-    char *sql;                /* CREATE INDEX text, or NULL when made by a constraint      */
-    int unique, primary, implicit;
-    int ncols;
-    char **cols;
-} cv_index;
-
-typedef struct cv_table {
-    char *name;
-    char *sql;                /* CREATE TABLE text as written                             */
-    int ncols;
-    char **cols;
-    int nidx;
-    cv_index *idx;
-    int nrefs;                /* tables this one references by foreign key                */
-    char **refs;
-} cv_table;
-
-typedef struct cv_schema {
-    int ntables;
-    cv_table *tables;         /* in name order                                           */
-} cv_schema;
-
-/* A copy of the committed schema. Caller frees with cv_free. NULL when out of memory. */
-cv_schema *cv_load(acidb_db *db);
-void cv_free(cv_schema *s);
-const cv_table *cv_table_find(const cv_schema *s, const char *name);
+/* The committed schema (acidb_get_schema), or NULL after printing why it cannot be read.
+ * Caller frees with acidb_free_schema. */
+acidb_schema *cv_load(acidb_db *db);
+/* The table of that name in s, or NULL. */
+const acidb_table_info *cv_table_find(const acidb_schema *s, const char *name);
 
 /* ---- the other dot-commands' helpers ------------------------------------------------------ */
 

@@ -7,7 +7,7 @@
  * columns) and the common combining marks and zero-width characters (0 columns), after
  * Markus Kuhn's wcwidth. Invalid bytes count one column each.
  */
-#include "shell/shell.h"
+#include "shell.h"
 
 static int in(const unsigned ranges[][2], int n, unsigned cp)
 {

@@ -332,6 +332,51 @@ Test(nomem, column_text_out_of_memory_is_not_sql_null)
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }
 
+/* acidb_get_schema with its N-th allocation failing, for every N: ACIDB_NOMEM and no schema,
+ * nothing leaked (LeakSanitizer), until N passes its last allocation and the copy is whole. */
+Test(nomem, schema_copy_fails_cleanly_at_every_allocation)
+{
+    acidb_options op = options();
+    acidb_db *db = NULL;
+    cr_assert_eq(acidb_open(ft_db, &op, &db), ACIDB_OK, "%s", acidb_open_errmsg());
+    acidb_conn *c = ft_connect(db);
+    ft_ok(c, "CREATE TABLE p (id INTEGER PRIMARY KEY, v VARCHAR(9) UNIQUE CHECK (v <> ''))");
+    ft_ok(c, "CREATE TABLE k (a INTEGER REFERENCES p, b TEXT, PRIMARY KEY (a, b))");
+    ft_ok(c, "CREATE INDEX k_b ON k (b)");
+    for (int i = 0; i < 24; i++) { /* enough names for several arena chunks */
+        char sql[512];
+        snprintf(sql, sizeof sql,
+                 "CREATE TABLE wide_table_number_%02d (a_rather_long_column_name_one INTEGER,"
+                 " a_rather_long_column_name_two TEXT UNIQUE, a_rather_long_column_name_three"
+                 " BOOLEAN, a_rather_long_column_name_four INTEGER REFERENCES p)", i);
+        ft_ok(c, sql);
+    }
+    int n;
+    for (n = 1;; n++) {
+        acidb_schema *s = (acidb_schema *)&s;
+        atomic_store(&sticky, 0);
+        atomic_store(&calls, 0);
+        atomic_store(&failed, 0);
+        atomic_store(&fail_at, (uint64_t)n);
+        atomic_store(&armed, 1);
+        int rc = acidb_get_schema(db, &s);
+        atomic_store(&armed, 0);
+        if (atomic_load(&failed) == 0) {
+            cr_assert_eq(rc, ACIDB_OK);
+            cr_assert_eq(s->ntables, 26);
+            cr_assert_str_eq(s->tables[0].constraints[1].ref_table, "p");
+            cr_assert_str_eq(s->tables[25].cols[3].name, "a_rather_long_column_name_four");
+            acidb_free_schema(s);
+            break;
+        }
+        cr_assert_eq(rc, ACIDB_NOMEM, "allocation %d failed: %d", n, rc);
+        cr_assert_null(s);
+    }
+    cr_assert_gt(n, 3, "the copy allocates in several chunks");
+    acidb_disconnect(c);
+    cr_assert_eq(acidb_close(db), ACIDB_OK);
+}
+
 /* The same with memory that does not come back: every allocation from the N-th on fails,
  * including those of the error paths, disconnect and close — which must still free everything. */
 Test(nomem, memory_exhausted_from_every_allocation_on_fails_cleanly)

@@ -240,10 +240,12 @@ Test(shell, tables_schema_indexes)
 {
     ok(demo);
     ok("CREATE TABLE t (a INTEGER, b TEXT);\nCREATE UNIQUE INDEX t_b ON t (b);\n");
-    sh_run r = run_shell(".tables\n.schema t\n.indexes t\n.schema nope\n", ARGS(sh_db));
+    sh_run r = run_shell(".tables\n.schema t\n.indexes t\n.indexes accounts\n.schema nope\n",
+                         ARGS(sh_db));
     EQ(r.out, "accounts\nt\n"
               "CREATE TABLE t (a INTEGER, b TEXT);\nCREATE UNIQUE INDEX t_b ON t (b);\n"
-              "t_b on t (b) unique\n");
+              "t_b on t (b) unique\n"
+              "accounts_name_key on accounts (name) unique, from a constraint\n");
     HAS(r.err, "no table named \"nope\"");
     run_free(&r);
 }
@@ -307,6 +309,27 @@ Test(shell, dump_round_trip_is_identical)
     EQ(strchr(two, '\n'), strchr(one, '\n'));
     free(one);
     free(two);
+    run_free(&a);
+    run_free(&b);
+}
+
+/* Referenced tables come first whatever their names (the foreign keys of acidb_get_schema),
+ * so the dump loads. */
+Test(shell, dump_puts_referenced_tables_first)
+{
+    ok("CREATE TABLE z_parent (id INTEGER PRIMARY KEY);\n"
+       "CREATE TABLE a_child (id INTEGER PRIMARY KEY, p INTEGER REFERENCES z_parent (id));\n"
+       "INSERT INTO z_parent VALUES (7);\nINSERT INTO a_child VALUES (1, 7);\n");
+    sh_run a = run_shell(".output one.sql\n.dump\n", ARGS(sh_db));
+    cr_assert_eq(a.status, 0, "%s", a.err);
+    char *one = sh_read("one.sql");
+    cr_assert(strstr(one, "CREATE TABLE z_parent") < strstr(one, "CREATE TABLE a_child"),
+              "referenced tables come first:\n%s", one);
+    cr_assert(strstr(one, "INSERT INTO z_parent") < strstr(one, "INSERT INTO a_child"), "%s", one);
+    sh_run b = run_shell(".read one.sql\nSELECT p FROM a_child;\n", ARGS("copy.db"));
+    cr_assert_eq(b.status, 0, "%s", b.err);
+    EQ(b.out, "7\n");
+    free(one);
     run_free(&a);
     run_free(&b);
 }
