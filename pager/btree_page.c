@@ -188,7 +188,7 @@ const char *bt_page_search(const bt_geom *g, const uint8_t *d, const bt_key *key
         return NULL;
     }
     /* Leaf: lower bound (first key >= key). Internal: upper bound (first separator > key),
-     * because child i holds k(i-1) <= k < k(i) (README "Internal page semantics"). */
+     * because child i holds k(i-1) <= k < k(i) (pager/README.md, "Cells": internal page semantics). */
     while (lo < hi) {
         unsigned mid = lo + (hi - lo) / 2;
         bt_cell c;

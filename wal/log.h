@@ -4,7 +4,7 @@
  * This is the log *device* of wal/README.md: it stores and returns records and makes them
  * durable, and knows nothing of pages, trees or transactions beyond the header fields every
  * record carries. Transactions, the WAL rule hook into the buffer pool, checkpoints and
- * recovery are built on it (wal/README.md says which of those exist yet).
+ * recovery are built on it (wal/README.md, "Design of the transaction layer").
  *
  * LSNs are byte positions in the log stream: a record's LSN is the position of its first byte,
  * and the next record starts at lsn + length. LSN 0 is never a record ("none"). The file maps
