@@ -71,7 +71,9 @@ int bt_cursor_valid(const bt_cursor *c) { return c != NULL && c->valid; }
  * start at 1 when a frame is loaded, pager/README.md, "Buffer pool"), a key within the page
  * size's maximum (bt_cell_parse refused any longer one) and, for a table tree, no key bytes; a
  * local value is copied at once, so only an overflow value may be not yet loaded; a loaded
- * value fits its buffer. */
+ * value fits its buffer. Checked after successful calls only: a load that fails (out of
+ * memory copying the value) leaves a cursor that was positioned with the new key and no
+ * value, still marked valid. */
 static void check_cursor(const bt_cursor *c)
 {
     if (!c->valid)
@@ -282,7 +284,8 @@ int bt_seek(bt_cursor *c, const bt_key *key, int *exact)
     pthread_rwlock_rdlock(c->t->latch);
     rc = seek_locked(c, key, exact);
     pthread_rwlock_unlock(c->t->latch);
-    CHECK_CURSOR(c);
+    if (rc == ST_OK)
+        CHECK_CURSOR(c);
     return rc;
 }
 
@@ -299,7 +302,8 @@ static int edge(bt_cursor *c, int first)
         rc = first ? settle_forward(c, &nd, 0)
                    : settle_backward(c, &nd, (long)bt_ncells(nd.d) - 1);
     pthread_rwlock_unlock(c->t->latch);
-    CHECK_CURSOR(c);
+    if (rc == ST_OK)
+        CHECK_CURSOR(c);
     return rc;
 }
 
@@ -313,7 +317,8 @@ static int move(bt_cursor *c, int forward)
     pthread_rwlock_rdlock(c->t->latch);
     int rc = step(c, forward);
     pthread_rwlock_unlock(c->t->latch);
-    CHECK_CURSOR(c);
+    if (rc == ST_OK)
+        CHECK_CURSOR(c);
     return rc;
 }
 
