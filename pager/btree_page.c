@@ -284,6 +284,7 @@ void bt_img_init(const bt_geom *g, uint8_t *img, uint8_t type, uint8_t flags, ui
 void bt_img_append(const bt_geom *g, uint8_t *img, const uint8_t *cell, uint32_t size)
 {
     unsigned n = bt_ncells(img), start = bt_cstart(img);
+    (void)g;
     assert(BT_HDR + 2u * (n + 1) + size <= start);
     start -= size;
     memcpy(img + start, cell, size);

@@ -496,6 +496,7 @@ int bp_reserve(pgr *p, struct pgr_page **out)
 /* Drops a reservation; mutex held. */
 static void unreserve(pgr *p, struct pgr_page *f)
 {
+    (void)p; /* for the checker only */
     assert(f->state == FR_RESERVED && f->pin == 1); /* the reserver's own pin, and only it */
     f->state = FR_EMPTY;
     f->pin = 0;
