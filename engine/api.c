@@ -234,6 +234,33 @@ static int stmt_ok(acidb_stmt *s) { return s != NULL && s->magic == STMT_MAGIC &
 
 /* A public call on statement s enters its connection (engine.h conn_enter): ACIDB_OK, or
  * ACIDB_MISUSE for a bad handle or a connection another thread is in (nothing touched). */
+#ifndef NDEBUG
+/* The statement's state checker (engine/README.md, "Contract": a running statement belongs to
+ * its transaction; autocommit), run after prepare, each step and each reset, with its
+ * connection's (conn_check). Lifecycle: prepared or reset (SS_READY) -> stepping (SS_ROWS) ->
+ * done (SS_DONE) or failed (SS_FAILED) -> reset (SS_READY) ... -> finalized (freed, checked
+ * last in stmt_free). A statement owns the transaction (autocommit) only while it steps; a
+ * stepping statement whose transaction has not ended sees it open on the connection; its rows
+ * come from a materialized result or from the SELECT's scans; a result position never passes
+ * the result. */
+static void check_stmt(const acidb_stmt *s)
+{
+    const acidb_conn *c = s->conn;
+    assert(s->magic == STMT_MAGIC && c->magic == CONN_MAGIC);
+    assert(s->state == SS_READY || s->state == SS_ROWS || s->state == SS_DONE ||
+           s->state == SS_FAILED);
+    assert(!s->own_txn || s->state == SS_ROWS);
+    assert(s->state != SS_ROWS || s->txn_seq != c->txn_seq || c->t != NULL);
+    assert(s->state != SS_ROWS || s->materialized || s->sel != NULL);
+    assert(s->state != SS_READY || (s->nres == 0 && s->res_pos == 0));
+    assert(0 <= s->res_pos && s->res_pos <= s->nres && s->nres <= s->cap_res);
+    CONN_CHECK(c);
+}
+#define CHECK_STMT(s) check_stmt(s)
+#else
+#define CHECK_STMT(s) ((void)0)
+#endif
+
 static int stmt_enter(acidb_stmt *s, const char *fn)
 {
     if (!stmt_ok(s))
@@ -506,6 +533,8 @@ static int prepare_stmt(acidb_conn *c, const char *sql, acidb_stmt **out, const 
         c->err = keep;
         return fail_block(c, rc);
     }
+    assert(s->state == SS_READY && !s->own_txn); /* prepared: nothing run, nothing owned */
+    CHECK_STMT(s);
     *out = s;
     return ACIDB_OK;
 }
@@ -1034,6 +1063,10 @@ int acidb_step(acidb_stmt *s)
     if (rc != ACIDB_OK)
         return rc;
     rc = stmt_step(s);
+    /* A row leaves it stepping, the end done, an error failed (a misuse changes nothing). */
+    assert(rc != ACIDB_ROW || s->state == SS_ROWS);
+    assert(rc != ACIDB_DONE || s->state == SS_DONE);
+    CHECK_STMT(s);
     conn_leave(s->conn);
     return rc;
 }
@@ -1052,6 +1085,8 @@ static int stmt_reset(acidb_stmt *s)
     s->state = SS_READY;
     s->nres = s->res_pos = 0;
     ar_reset(&s->run);
+    assert(!s->own_txn); /* reset: its autocommit transaction, if any, has ended */
+    CHECK_STMT(s);
     return rc;
 }
 
@@ -1069,6 +1104,7 @@ static void stmt_free(acidb_stmt *s)
 {
     acidb_conn *c = s->conn;
     stmt_reset(s);
+    assert(s->state == SS_READY && !s->own_txn); /* finalized from the reset state only */
     if (s->prev)
         s->prev->next = s->next;
     else
@@ -1122,6 +1158,7 @@ static int exec_sql(acidb_conn *c, const char *sql)
         do
             rc = stmt_step(s);
         while (rc == ACIDB_ROW);
+        CHECK_STMT(s);
         if (rc != ACIDB_DONE) {
             sql_error keep = c->err;
             stmt_free(s);

@@ -2,11 +2,43 @@
  * conn.c — a connection's transaction: begin, commit (publishing its schema changes), rollback,
  * and the mapping of lower-layer statuses into the connection's error.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/engine.h"
+#include "engine/stmt.h"
 #include "pager/status.h"
+
+#ifndef NDEBUG
+/* The connection's state checker (engine/README.md, "Contract": an error in a block fails it
+ * until ROLLBACK; a running statement belongs to its transaction), run at every change of its
+ * transaction (begin, commit, rollback) and after each step and reset of its statements. The
+ * transaction block is one of
+ *   idle          no transaction, no block;
+ *   autocommit    a transaction (a statement's own), no block;
+ *   in block      BEGIN ran: the block's transaction is open;
+ *   failed block  an error rolled the transaction back: none is open until ROLLBACK/COMMIT;
+ * a DDL copy of the catalog and trash entries exist only inside a transaction; and at most one
+ * statement of the current transaction owns it (autocommit), while that transaction is open.
+ * O(statements of the connection). */
+void conn_check(const acidb_conn *c)
+{
+    assert(c->magic == CONN_MAGIC);
+    assert(!c->failed || c->in_block);                 /* "failed" is a state of a block */
+    assert(!c->failed || c->t == NULL);                /* ... whose transaction is gone */
+    assert(!c->in_block || c->failed || c->t != NULL); /* a live block has its transaction */
+    assert(!c->cat_private || c->t != NULL);           /* a DDL catalog copy: in a transaction */
+    assert(c->ntrash >= 0 && c->ntrash <= c->cap_trash);
+    assert(c->ntrash == 0 || c->t != NULL); /* trees to free at the end of an open transaction */
+    int owners = 0;
+    for (const acidb_stmt *s = c->stmts; s != NULL; s = s->next) {
+        assert(s->conn == c && (s->prev == NULL ? c->stmts == s : s->prev->next == s));
+        owners += s->own_txn && s->txn_seq == c->txn_seq;
+    }
+    assert(owners <= 1 && (owners == 0 || c->t != NULL));
+}
+#endif
 
 int conn_status(acidb_conn *c, int st, const char *context)
 {
@@ -31,6 +63,7 @@ int conn_begin(acidb_conn *c)
     c->t = t;
     pthread_mutex_unlock(&c->mu);
     conn_apply_timeout(c);
+    CONN_CHECK(c);
     return ACIDB_OK;
 }
 
@@ -139,6 +172,8 @@ int conn_commit(acidb_conn *c)
     if (st == ST_OK)
         atomic_fetch_add(&db->commits, 1);
     end_trash(c);
+    assert(c->t == NULL && !c->in_block && !c->cat_private); /* idle, whatever the outcome */
+    CONN_CHECK(c);
     return st == ST_OK ? ACIDB_OK : conn_status(c, st, "committing");
 }
 
@@ -146,10 +181,14 @@ int conn_rollback(acidb_conn *c)
 {
     txn *t = take_txn(c);
     drop_private(c);
-    if (t == NULL)
+    if (t == NULL) {
+        CONN_CHECK(c);
         return ACIDB_OK;
+    }
     int st = txn_abort(t);
     atomic_fetch_add(&c->db->rollbacks, 1);
     end_trash(c);
+    assert(c->t == NULL && !c->in_block && !c->failed); /* idle: a failed block ended too */
+    CONN_CHECK(c);
     return st == ST_OK ? ACIDB_OK : conn_status(c, st, "rolling back");
 }

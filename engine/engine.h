@@ -151,6 +151,14 @@ int conn_reserve_trash(acidb_conn *c);
 int conn_status(acidb_conn *c, int st, const char *context);
 /* The lock timeout applied to the transaction. */
 void conn_apply_timeout(acidb_conn *c);
+/* The connection's state checker (conn.c): asserts the transaction-block state machine. In
+ * every build without NDEBUG (the Makefile's builds, tests and crash harness included). */
+#ifndef NDEBUG
+void conn_check(const acidb_conn *c);
+#define CONN_CHECK(c) conn_check(c)
+#else
+#define CONN_CHECK(c) ((void)0)
+#endif
 
 /* ---- catalog changes (engine/ddl.c) -------------------------------------------------------- */
 

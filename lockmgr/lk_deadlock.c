@@ -27,6 +27,7 @@
  */
 #include "lockmgr/lk_int.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,9 @@ static struct lk_txn *cycle_found(struct lk_mgr *m, const struct dd_frame *path,
     struct lk_txn *victim = path[0].t;
     size_t vi = 0;
     lk_cycle_edge_t *edges = m->dd_edges;
+    /* No transaction waits for itself (G1 ignores its own held mode; it waits for one request
+     * at a time): a cycle has two members at least, each of them waiting. */
+    assert(n >= 2 && n <= m->dd_cap);
     for (size_t i = 0; i < n; i++) {
         if (path[i].t->id > victim->id)
             victim = path[i].t, vi = i;
@@ -130,6 +134,9 @@ static struct lk_txn *cycle_found(struct lk_mgr *m, const struct dd_frame *path,
 
 static void frame_init(struct dd_frame *f, struct lk_txn *t)
 {
+    /* A node with out-edges waits: its one request is in its lock's queue (the graph of
+     * README.md, "Deadlock detection", as the grant rule sees it). */
+    assert(t->wait_req->txn == t && t->wait_req->status == LK_REQ_WAITING);
     f->t = t;
     f->g = t->wait_req->lock->granted;
     f->w = t->wait_req->lock->whead;
@@ -143,6 +150,7 @@ static bool next_edge(struct dd_frame *f)
         const struct lk_req *cur = f->g;
         f->g = cur->gnext;
         if (cur->txn != f->t && lk_conflict(wr->want, cur->held)) {
+            assert(cur->held != LK_NONE && cur->lock == wr->lock); /* a hard edge: G1 */
             f->to = cur->txn, f->to_mode = cur->held, f->soft = false;
             return true;
         }
@@ -151,6 +159,9 @@ static bool next_edge(struct dd_frame *f)
         const struct lk_req *cur = f->w;
         f->w = cur->wnext;
         if (lk_conflict(wr->want, cur->want)) {
+            /* A soft edge (G2) to a waiter ahead in the same queue, of another transaction:
+             * each transaction waits for one request at a time. */
+            assert(cur->status == LK_REQ_WAITING && cur->lock == wr->lock && cur->txn != f->t);
             f->to = cur->txn, f->to_mode = cur->want, f->soft = true;
             return true;
         }
@@ -208,6 +219,8 @@ bool lk_deadlock_check(struct lk_txn *t)
         lk_part_of(m, vr->hash)->stats.deadlocks++;
         vr->lock->pins++; /* the victim still has to wake up and look at its lock */
         lk_dequeue(vr->lock, vr, LK_REQ_VICTIM);
+        /* One victim per cycle: out of every queue, no longer a node with edges. */
+        assert(victim->wait_req == NULL && vr->status == LK_REQ_VICTIM);
         if (victim == t)
             break;
     }

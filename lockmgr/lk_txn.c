@@ -165,8 +165,34 @@ static void txn_hash_grow(struct lk_txn *t)
     t->hsize = ns;
 }
 
+#ifndef NDEBUG
+/* The state checker of a transaction's own bookkeeping (owner only; lockmgr/README.md,
+ * "Grant rule and fairness": a transaction holds at most one mode per resource), run when it
+ * releases everything: its list has nreqs requests, each its own, holding a mode and not
+ * waiting (its owner is here, not asleep), found under its resource in the private hash, and a
+ * table request counts no more X children than children. O(requests + their hash chains). */
+static void check_ltxn(const struct lk_txn *t)
+{
+    size_t n = 0;
+    for (const struct lk_req *r = t->reqs; r; r = r->tnext, n++) {
+        assert(r->txn == t && (r->tprev == NULL ? t->reqs == r : r->tprev->tnext == r));
+        assert(r->held != LK_NONE && r->held < LK_NMODES && r->status != LK_REQ_WAITING);
+        assert(r->nchild_x <= r->nchild);
+        const struct lk_req *q = t->hb[r->hash & (t->hsize - 1)];
+        while (q != NULL && q != r)
+            q = q->hnext;
+        assert(q == r);
+    }
+    assert(n == t->nreqs && (t->hsize & (t->hsize - 1)) == 0);
+}
+#define CHECK_LTXN(t) check_ltxn(t)
+#else
+#define CHECK_LTXN(t) ((void)0)
+#endif
+
 void lk_txn_track(struct lk_txn *t, struct lk_req *r)
 {
+    assert(r->txn == t && r->held != LK_NONE); /* only granted requests are tracked */
     r->tprev = NULL;
     r->tnext = t->reqs;
     if (t->reqs)
@@ -181,6 +207,7 @@ void lk_txn_track(struct lk_txn *t, struct lk_req *r)
 
 static void txn_untrack(struct lk_txn *t, struct lk_req *r)
 {
+    assert(r->txn == t && t->nreqs > 0);
     if (r->tprev)
         r->tprev->tnext = r->tnext;
     else
@@ -209,6 +236,7 @@ void lk_req_release(struct lk_txn *t, struct lk_req *r)
     if (r->strong_counted) /* only now that the strong lock is gone (lk_fastpath.c FP4) */
         lk_fp_strong_end(t->mgr, r->table);
     if (r->parent) {
+        assert(r->parent->nchild > 0 && (!r->x_counted || r->parent->nchild_x > 0));
         r->parent->nchild--;
         if (r->x_counted)
             r->parent->nchild_x--;
@@ -224,6 +252,7 @@ void lk_release_all(lk_txn *t)
     /* Requests are kept newest first, so rows go before the tables they sit in. The order is
      * not needed for correctness (everything goes at once as far as 2PL is concerned); it just
      * avoids waking a table waiter that would then still find our row locks. */
+    CHECK_LTXN(t);
     while (t->reqs) {
         struct lk_req *r = t->reqs;
         /* Parents are released after their children; don't bother keeping counts right. */

@@ -23,6 +23,7 @@
  * that splits k levels holds about 2k+3 pages, and a value in overflow pages holds all of its
  * chain — a 1 GiB value cannot be written in one mtr through a small pool.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,6 +118,9 @@ int bt_descend(bt_tree *t, int target, const bt_key *key, int mode, bt_path *pat
             if (why == NULL) {
                 path->depth = lvl;
                 path->idx[lvl] = 0;
+                /* A writer's leaf passed the full check: the page primitives require it
+                 * (btree_int.h), and their checkers rely on it. */
+                assert(mode != PGR_EXCL || (nd.valid && nd.writer));
                 *leaf = nd;
                 return ST_OK;
             }

@@ -17,6 +17,7 @@
  * the exclusive tree latch and then re-seek by key, so merges and splits they cause cannot
  * leave the cursor on a stale slot.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,30 @@ void bt_cursor_close(bt_cursor *c)
 
 int bt_cursor_valid(const bt_cursor *c) { return c != NULL && c->valid; }
 
+#ifndef NDEBUG
+/* The cursor's state checker, run whenever it lands on an entry and at the end of every
+ * positioning call (btree.h: a cursor holds no latch or pin between calls, only a copy). A
+ * positioned cursor names a leaf (never page 0, the file header) at a version it saw (versions
+ * start at 1 when a frame is loaded, pager/README.md, "Buffer pool"), a key within the page
+ * size's maximum (bt_cell_parse refused any longer one) and, for a table tree, no key bytes; a
+ * local value is copied at once, so only an overflow value may be not yet loaded; a loaded
+ * value fits its buffer. Checked after successful calls only: a load that fails (out of
+ * memory copying the value) leaves a cursor that was positioned with the new key and no
+ * value, still marked valid. */
+static void check_cursor(const bt_cursor *c)
+{
+    if (!c->valid)
+        return;
+    assert(c->leaf != 0 && c->version != 0);
+    assert(c->klen <= c->t->g.max_key && (c->t->g.kind != BT_TABLE || c->klen == 0));
+    assert(c->vloaded || c->ovf != 0);
+    assert(!c->vloaded || c->vlen <= c->vcap);
+}
+#define CHECK_CURSOR(c) check_cursor(c)
+#else
+#define CHECK_CURSOR(c) ((void)0)
+#endif
+
 static bt_key saved_key(const bt_cursor *c)
 {
     return c->t->g.kind == BT_TABLE ? bt_int_key(c->rowid) : bt_bytes_key(c->key, c->klen);
@@ -83,6 +108,7 @@ static int reserve_val(bt_cursor *c, size_t n)
 /* Makes slot idx of the latched leaf the current entry. */
 static int load_entry(bt_cursor *c, bt_node *nd, unsigned idx)
 {
+    assert(idx < bt_ncells(nd->d)); /* the settle loops stop only on an existing slot */
     bt_cell cell;
     const char *why = bt_cell_parse(&c->t->g, nd->d, idx, &cell);
     if (why != NULL)
@@ -106,6 +132,7 @@ static int load_entry(bt_cursor *c, bt_node *nd, unsigned idx)
     c->version = pgr_version(nd->pg);
     c->idx = idx;
     c->valid = 1;
+    CHECK_CURSOR(c);
     return ST_OK;
 }
 
@@ -257,6 +284,8 @@ int bt_seek(bt_cursor *c, const bt_key *key, int *exact)
     pthread_rwlock_rdlock(c->t->latch);
     rc = seek_locked(c, key, exact);
     pthread_rwlock_unlock(c->t->latch);
+    if (rc == ST_OK)
+        CHECK_CURSOR(c);
     return rc;
 }
 
@@ -273,6 +302,8 @@ static int edge(bt_cursor *c, int first)
         rc = first ? settle_forward(c, &nd, 0)
                    : settle_backward(c, &nd, (long)bt_ncells(nd.d) - 1);
     pthread_rwlock_unlock(c->t->latch);
+    if (rc == ST_OK)
+        CHECK_CURSOR(c);
     return rc;
 }
 
@@ -286,6 +317,8 @@ static int move(bt_cursor *c, int forward)
     pthread_rwlock_rdlock(c->t->latch);
     int rc = step(c, forward);
     pthread_rwlock_unlock(c->t->latch);
+    if (rc == ST_OK)
+        CHECK_CURSOR(c);
     return rc;
 }
 

@@ -9,6 +9,7 @@
  *
  * At most two pages are pinned at once (the previous page while linking its successor).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,9 @@ static int ovf_corrupt(pgr *p, uint64_t leaf, uint64_t pgno, const char *why)
  * and a failed touch changes nothing. */
 static int bt_ovf_fill(pgr_page *pg, const bt_geom *g, const uint8_t *data, size_t len)
 {
+    /* The value bytes end before the trailer; the page is a fresh allocation of ours. */
+    assert(len > 0 && len <= g->ovf_cap && BT_OVF_DATA + len <= g->end);
+    assert(pgr_page_type(pgr_data(pg)) == PGR_T_OVERFLOW);
     int rc = pgr_touch(pg);
     if (rc != ST_OK)
         return rc;
@@ -37,6 +41,9 @@ static int bt_ovf_fill(pgr_page *pg, const bt_geom *g, const uint8_t *data, size
 
 static int bt_ovf_set_next(pgr_page *pg, uint64_t next)
 {
+    /* Links a page this call filled to the next page it allocated: never to page 0 (the end
+     * of a chain is written as 0 only by the fill) nor to itself (a cycle). */
+    assert(next != 0 && next != pgr_pgno(pg) && pgr_page_type(pgr_data(pg)) == PGR_T_OVERFLOW);
     int rc = pgr_touch(pg);
     if (rc != ST_OK)
         return rc;
@@ -76,6 +83,8 @@ int bt_ovf_write(bt_tree *t, const uint8_t *val, size_t vlen, uint64_t *first)
     }
     if (prev != NULL)
         pgr_release(prev);
+    /* The chain has exactly the pages the value needs (pager/README.md, "Overflow page"). */
+    assert(rc != ST_OK || written == bt_ovf_pages(g, vlen));
     if (rc != ST_OK) {
         /* Give back what was written; keep the first error's message. */
         if (head != 0) {

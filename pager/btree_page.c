@@ -291,6 +291,7 @@ void bt_img_append(const bt_geom *g, uint8_t *img, const uint8_t *cell, uint32_t
     put_u16(img + BT_HDR + 2 * n, (uint16_t)start);
     put_u16(img + BT_OFF_NCELLS, (uint16_t)(n + 1));
     put_u16(img + BT_OFF_START, (uint16_t)start);
+    assert(bt_page_used(g, img) <= g->space); /* appended cells only ever fill the gap */
 }
 
 /* ---- primitives (the only writers; WAL hook in each) ------------------------------------------
@@ -299,6 +300,38 @@ void bt_img_append(const bt_geom *g, uint8_t *img, const uint8_t *cell, uint32_t
  * the page's before-image (wal/README.md, "Before-images"); the redo delta is computed from it
  * at the mtr's commit. A failed touch changes nothing and its error is returned; the caller
  * stops, and the mtr restores the pages it already changed. */
+
+#ifndef NDEBUG
+/* The page checker, run by every primitive after it changed a page that had passed the full
+ * check (nd->valid) or that this code built whole. It asserts what pager/README.md, "B+tree
+ * pages (types 3–6)" and the free space invariant above say of a page: a type of this tree's
+ * kind, slots below the content start, cells inside the content area and, with the
+ * fragmented bytes, accounting for it exactly, an internal page with its rightmost child. On
+ * such a page these are properties of this code, never of bytes read from disk (those were
+ * checked and refused by bt_page_problem before any change). Key order is not among them: the
+ * full check does not verify it on pages read from disk (bt_check does), so a write cannot
+ * assert it. The header part is O(1); the walk over every cell (`full`) runs where a page was
+ * rebuilt (images, defragmentation). A cell-sized change is covered by induction instead:
+ * each primitive asserts that the used bytes move by exactly that cell and its slot. */
+static void check_page(const bt_geom *g, const bt_node *nd, bool full)
+{
+    const uint8_t *d = nd->d;
+    unsigned n = bt_ncells(d), start = bt_cstart(d);
+    assert(d[8] == g->leaf_type || d[8] == g->int_type);
+    assert(BT_HDR + 2u * n <= start && start <= g->end && bt_frag(d) <= g->end - start);
+    assert(bt_page_used(g, d) <= g->space);
+    assert(!full || bt_page_problem(g, d, 1) == NULL);
+}
+#define CHECK_PAGE(g, nd, full) ((nd)->valid ? check_page((g), (nd), (full)) : (void)0)
+/* The size of cell idx of a page that passed the full check (0 on any other page). */
+static uint32_t valid_cell_size(const bt_geom *g, const bt_node *nd, unsigned idx)
+{
+    bt_cell c;
+    return nd->valid && bt_cell_parse(g, nd->d, idx, &c) == NULL ? c.size : 0;
+}
+#else
+#define CHECK_PAGE(g, nd, full) ((void)0)
+#endif
 
 /* After a change: a valid page stays valid, so remember its new version. */
 static void bt_node_note(bt_node *nd)
@@ -319,6 +352,8 @@ int bt_page_init(bt_node *nd, const bt_geom *g, uint8_t type, uint8_t flags)
     put_u16(d + BT_OFF_START, (uint16_t)g->end);
     pgr_mark_dirty(nd->pg);
     nd->valid = 1; /* an empty page of this kind */
+    assert(bt_ncells(d) == 0 && bt_frag(d) == 0 && bt_page_used(g, d) == 0);
+    CHECK_PAGE(g, nd, true);
     bt_node_note(nd);
     return ST_OK;
 }
@@ -342,6 +377,8 @@ static void bt_page_defrag(uint8_t *d, const bt_geom *g, uint8_t *scratch)
     memset(d + BT_HDR + 2 * n, 0, start - (BT_HDR + 2 * n));
     put_u16(d + BT_OFF_START, (uint16_t)start);
     put_u16(d + BT_OFF_FRAG, 0);
+    /* The free space invariant: without fragments, the gap is all the free space. */
+    assert(start - (BT_HDR + 2u * n) == g->space - bt_page_used(g, d));
 }
 
 int bt_page_insert(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t *cell,
@@ -350,6 +387,9 @@ int bt_page_insert(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t *c
     uint8_t *d = nd->d;
     unsigned n = bt_ncells(d);
     assert(idx <= n && bt_page_fits(g, d, size));
+    assert(size >= BT_MIN_CELL && size <= g->max_cell);
+    uint32_t used = bt_page_used(g, d);
+    (void)used;
     bool defrag = bt_cstart(d) < BT_HDR + 2u * (n + 1) + size;
     int rc;
     if (defrag) {
@@ -365,6 +405,8 @@ int bt_page_insert(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t *c
         return rc;
     if (defrag)
         bt_page_defrag(d, g, scratch);
+    /* bt_page_fits promised room: the gap, defragmented if need be, holds the cell and slot. */
+    assert(bt_cstart(d) >= BT_HDR + 2u * (n + 1) + size);
     unsigned start = bt_cstart(d) - size;
     memcpy(d + start, cell, size);
     uint8_t *slots = d + BT_HDR;
@@ -373,6 +415,9 @@ int bt_page_insert(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t *c
     put_u16(d + BT_OFF_NCELLS, (uint16_t)(n + 1));
     put_u16(d + BT_OFF_START, (uint16_t)start);
     pgr_mark_dirty(nd->pg);
+    assert(!nd->valid || bt_page_used(g, d) == used + size + 2u); /* the cell and its slot */
+    assert(!nd->valid || valid_cell_size(g, nd, idx) == size);
+    CHECK_PAGE(g, nd, defrag);
     bt_node_note(nd);
     return ST_OK;
 }
@@ -385,6 +430,9 @@ int bt_page_delete(bt_node *nd, const bt_geom *g, unsigned idx, uint32_t size)
     uint8_t *d = nd->d;
     unsigned n = bt_ncells(d), off = bt_slot(d, idx), start = bt_cstart(d);
     assert(idx < n && off >= start && off + size <= g->end);
+    assert(!nd->valid || valid_cell_size(g, nd, idx) == size); /* the whole cell goes */
+    uint32_t used = bt_page_used(g, d);
+    (void)used;
     /* Zero the dead bytes: no deleted row lingers in the file. */
     memset(d + off, 0, size);
     if (off == start)
@@ -403,6 +451,9 @@ int bt_page_delete(bt_node *nd, const bt_geom *g, unsigned idx, uint32_t size)
     put_u16(d + BT_OFF_NCELLS, (uint16_t)n);
     put_u16(d + BT_OFF_START, (uint16_t)start);
     pgr_mark_dirty(nd->pg);
+    assert(!nd->valid || bt_page_used(g, d) == used - size - 2u);
+    assert(n > 0 || (start == g->end && bt_frag(d) == 0)); /* an empty page has no fragments */
+    CHECK_PAGE(g, nd, false);
     bt_node_note(nd);
     return ST_OK;
 }
@@ -412,12 +463,14 @@ int bt_page_overwrite(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t
 {
     unsigned off = bt_slot(nd->d, idx);
     assert(idx < bt_ncells(nd->d) && off + size <= g->end);
+    assert(!nd->valid || valid_cell_size(g, nd, idx) == size); /* same size: nothing moves */
     int rc = pgr_touch_range(nd->pg, off, size);
     if (rc != ST_OK)
         return rc;
     (void)g;
     memcpy(nd->d + off, cell, size);
     pgr_mark_dirty(nd->pg);
+    CHECK_PAGE(g, nd, false);
     bt_node_note(nd);
     return ST_OK;
 }
@@ -425,6 +478,10 @@ int bt_page_overwrite(bt_node *nd, const bt_geom *g, unsigned idx, const uint8_t
 int bt_page_set_child(bt_node *nd, unsigned idx, uint64_t child)
 {
     uint8_t *d = nd->d;
+    /* Only internal pages have children, and no child pointer is ever zero (a zero one is
+     * corruption, refused by bt_cell_parse). */
+    assert(d[8] == PGR_T_TABLE_INTERNAL || d[8] == PGR_T_INDEX_INTERNAL);
+    assert(child != 0);
     int rc = pgr_touch_range(nd->pg, idx >= bt_ncells(d) ? BT_OFF_RIGHT : bt_slot(d, idx), 8);
     if (rc != ST_OK)
         return rc;
@@ -453,12 +510,14 @@ int bt_page_put_image(bt_node *nd, const bt_geom *g, const uint8_t *img)
 {
     /* Split/merge/redistribute/root changes rebuild whole pages; the delta computed from the
      * before-image is still byte ranges, or a full image when most bytes moved. */
+    assert(bt_page_problem(g, img, 1) == NULL); /* built cell by cell by this code */
     int rc = pgr_touch(nd->pg);
     if (rc != ST_OK)
         return rc;
     memcpy(nd->d + 8, img + 8, g->end - 8);
     pgr_mark_dirty(nd->pg);
     nd->valid = 1; /* images are built cell by cell from validated cells */
+    CHECK_PAGE(g, nd, false); /* the image itself had the full check above */
     bt_node_note(nd);
     return ST_OK;
 }

@@ -91,23 +91,26 @@ static void table_remove(pgr *p, struct pgr_page *f)
  * negative and the usage count stays within its cap; an empty frame is unpinned; a frame being
  * loaded is pinned by its loader; a loading or ready frame is the one the page table finds
  * for its page (so no page is cached twice); a reserved frame is pinned once and in no table
- * chain; the header frame stays pinned for the pager's life. */
+ * chain; the header frame stays pinned for the pager's life. A frame that is empty, reserved or
+ * being loaded holds no change (it is clean), and an unpinned frame has no write in flight
+ * (only a thread holding a pin writes a frame, and it clears io_busy before unpinning). */
 static void check_frame(pgr *p, const struct pgr_page *f)
 {
     assert(f >= p->frames && f < p->frames + p->nframes);
     assert(f->pin >= 0 && f->usage <= USAGE_MAX);
+    assert(f->pin > 0 || !atomic_load(&f->io_busy));
     switch (f->state) {
     case FR_EMPTY:
-        assert(f->pin == 0);
+        assert(f->pin == 0 && !atomic_load(&f->dirty));
         break;
     case FR_LOADING:
-        assert(f->pin >= 1);
+        assert(f->pin >= 1 && !atomic_load(&f->dirty));
         /* fall through */
     case FR_READY:
         assert(table_find(p, f->pgno) == f);
         break;
     case FR_RESERVED:
-        assert(f->pin == 1 && table_find(p, f->pgno) != f);
+        assert(f->pin == 1 && table_find(p, f->pgno) != f && !atomic_load(&f->dirty));
         break;
     default:
         assert(!"a frame in no known state");
@@ -115,14 +118,21 @@ static void check_frame(pgr *p, const struct pgr_page *f)
     assert(f != p->hdr || f->pin >= 1);
 }
 
-/* The whole pool (pool mutex held; O(frames), run at flushes and at close): every frame
- * checked, and every table chain holds only loading or ready frames of its bucket. */
+/* The whole pool (pool mutex held; O(frames), run at flushes, checkpoints and close): its
+ * geometry (at least 8 frames, a power-of-two table at least twice as large, the clock hand on
+ * a frame), the header frame holding page 0, every frame checked, a read-only pager holding no
+ * change (nothing can latch a page exclusively), and every table chain holds only loading or
+ * ready frames of its bucket. */
 static void check_pool(pgr *p)
 {
+    assert(p->nframes >= 8 && p->hand < p->nframes);
+    assert(p->nbuckets >= 2 * p->nframes && (p->nbuckets & (p->nbuckets - 1)) == 0);
+    assert(p->hdr == NULL || (p->hdr->pgno == 0 && p->hdr->state == FR_READY));
     size_t in_table = 0, cached = 0;
     for (size_t i = 0; i < p->nframes; i++) {
         check_frame(p, &p->frames[i]);
         cached += p->frames[i].state == FR_LOADING || p->frames[i].state == FR_READY;
+        assert(!p->readonly || !atomic_load(&p->frames[i].dirty));
     }
     for (size_t b = 0; b < p->nbuckets; b++)
         for (int32_t i = p->buckets[b]; i >= 0; i = p->frames[i].hnext) {
@@ -293,7 +303,9 @@ static int find_victim(pgr *p, struct pgr_page **out)
             pthread_mutex_unlock(&p->mu);
             int rc = write_frame(p, f, false);
             pthread_mutex_lock(&p->mu);
+            assert(f->pin > 0); /* our pin, taken above */
             f->pin--;
+            CHECK_FRAME(p, f);
             if (rc == ST_ELOCKED)
                 continue;
             if (rc != ST_OK)
@@ -419,6 +431,7 @@ static int fetch(pgr *p, uint64_t pgno, int mode, bool zero_if_unreadable, pgr_p
             f->pin++;
             if (f->usage < USAGE_MAX)
                 f->usage++;
+            CHECK_FRAME(p, f);
             pthread_mutex_unlock(&p->mu);
             atomic_fetch_add(&p->st_hits, 1);
             latch(f, mode);
@@ -481,16 +494,19 @@ int bp_reserve(pgr *p, struct pgr_page **out)
 }
 
 /* Drops a reservation; mutex held. */
-static void unreserve(struct pgr_page *f)
+static void unreserve(pgr *p, struct pgr_page *f)
 {
+    (void)p; /* for the checker only */
+    assert(f->state == FR_RESERVED && f->pin == 1); /* the reserver's own pin, and only it */
     f->state = FR_EMPTY;
     f->pin = 0;
+    CHECK_FRAME(p, f);
 }
 
 void bp_unreserve(pgr *p, struct pgr_page *f)
 {
     pthread_mutex_lock(&p->mu);
-    unreserve(f);
+    unreserve(p, f);
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -498,6 +514,8 @@ int bp_take_reserved(pgr *p, struct pgr_page *spare, uint64_t pgno, bool read,
                      struct pgr_page **out)
 {
     pthread_mutex_lock(&p->mu);
+    CHECK_FRAME(p, spare);
+    assert(spare->state == FR_RESERVED); /* bp_reserve's, consumed exactly once */
     for (;;) {
         struct pgr_page *cached = table_find(p, pgno);
         if (cached == NULL)
@@ -508,7 +526,8 @@ int bp_take_reserved(pgr *p, struct pgr_page *spare, uint64_t pgno, bool read,
         }
         /* A freed page still in the pool: use it; the reservation is not needed. */
         cached->pin++;
-        unreserve(spare);
+        CHECK_FRAME(p, cached);
+        unreserve(p, spare);
         pthread_mutex_unlock(&p->mu);
         latch(cached, LATCH_UNREACHABLE);
         *out = cached;
@@ -556,7 +575,9 @@ void pgr_release_held(pgr_page *f)
 void bp_pin(struct pgr_page *f)
 {
     pthread_mutex_lock(&f->pager->mu);
+    assert(f->pin >= 1 && f->state == FR_READY); /* pins a frame already pinned (pager_int.h) */
     f->pin++;
+    CHECK_FRAME(f->pager, f);
     pthread_mutex_unlock(&f->pager->mu);
 }
 
@@ -604,7 +625,9 @@ static int write_dirty(pgr *p, uint64_t older)
             continue;
         rc = write_frame(p, f, true);
         pthread_mutex_lock(&p->mu);
+        assert(f->pin > 0); /* ours, taken above */
         f->pin--;
+        CHECK_FRAME(p, f);
         pthread_mutex_unlock(&p->mu);
     }
     return rc;
@@ -743,6 +766,9 @@ int pgr_flush_older(pgr *p, uint64_t lsn)
 {
     if (p->readonly)
         return ST_OK;
+    pthread_mutex_lock(&p->mu);
+    CHECK_POOL(p); /* at each checkpoint, as at each flush */
+    pthread_mutex_unlock(&p->mu);
     if (atomic_load(&p->failed))
         return failed_error(p);
     int rc = write_dirty(p, lsn ? lsn : 1);
@@ -774,6 +800,7 @@ int pgr_redo_done(pgr *p)
                       (unsigned long long)(have ? have - 1 : 0));
     if (count > have)
         atomic_store(&p->npages, count);
+    assert(atomic_load(&p->npages) >= count); /* every page the header counts can be read */
     return ST_OK;
 }
 
@@ -783,6 +810,7 @@ void pgr_reset_page_count(pgr *p)
     atomic_store(&p->npages, count);
     /* Frames of pages that no longer exist (allocated by an undone change) are forgotten. */
     pthread_mutex_lock(&p->mu);
+    assert(p->hdr->pin >= 1); /* page 0 stays pinned for the pager's life */
     for (size_t i = 0; i < p->nframes; i++) {
         struct pgr_page *f = &p->frames[i];
         if (f->state == FR_READY && f->pgno >= count && f->pin == 0) {
@@ -790,6 +818,7 @@ void pgr_reset_page_count(pgr *p)
             f->state = FR_EMPTY;
             atomic_store(&f->dirty, false);
             atomic_store(&f->rec_lsn, 0);
+            CHECK_FRAME(p, f);
         }
     }
     pthread_mutex_unlock(&p->mu);

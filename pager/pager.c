@@ -501,6 +501,7 @@ int pgr_alloc(pgr *p, int type, pgr_page **out)
     uint64_t pgno = head != 0 ? head : get_u64(h + HDR_PAGE_COUNT);
     pgr_page *pg = NULL;
     rc = bp_take_reserved(p, spare, pgno, head != 0, &pg);
+    assert(rc != ST_OK || (pg->pgno == pgno && pg != hdr)); /* the header latch is ours */
     uint64_t next = 0, count = get_u64(h + HDR_FREE_COUNT);
     if (rc == ST_OK && head != 0) {
         next = get_u64(pg->data + FREE_NEXT);
@@ -534,6 +535,9 @@ int pgr_alloc(pgr *p, int type, pgr_page **out)
     pg->data[8] = (uint8_t)type;
     pgr_mark_dirty(pg);
     pgr_mark_dirty(hdr);
+    /* A new page exists now: within the count every pgr_get bounds-checks against. (A page
+     * from the free list was named by the file: not asserted.) */
+    assert(head != 0 || (pgno < atomic_load(&p->npages) && pgno < get_u64(h + HDR_PAGE_COUNT)));
     pgr_release(hdr);
     *out = pg;
     return ST_OK;
@@ -560,6 +564,9 @@ int pgr_free(pgr *p, pgr_page *pg)
     pg->data[8] = PGR_T_FREE;
     put_u64(pg->data + FREE_NEXT, get_u64(h + HDR_FREE_HEAD));
     pgr_mark_dirty(pg);
+    /* The free list's head is this page: its next is the old head (pager/README.md, "Free
+     * page (type 2)"), and it is never page 0, which terminates the list. */
+    assert(pg->pgno != 0 && hdr == p->hdr);
     put_u64(h + HDR_FREE_HEAD, pg->pgno);
     put_u64(h + HDR_FREE_COUNT, get_u64(h + HDR_FREE_COUNT) + 1);
     pgr_mark_dirty(hdr);

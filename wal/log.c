@@ -514,6 +514,8 @@ static int failed_error(wal *w)
                   w->path);
 }
 
+static void check_state(const wal *w);
+
 int wal_append(wal *w, wal_rec *rec)
 {
     if (rec->type == 0 || rec->type > WAL_TYPE_MAX)
@@ -532,10 +534,15 @@ int wal_append(wal *w, wal_rec *rec)
     if (rc == ST_OK) {
         rec->lsn = w->end;
         size_t len = wal_encode(rec, w->seed, w->epoch, w->buf.data + w->buf.len);
+        /* Within what was reserved, so the FLUSH record still fits (L7: the leader never
+         * allocates); and the LSN is the record's position: LSNs only grow. */
+        assert(len > 0 && len <= max - FLUSH_MAX);
         w->buf.len += len;
         w->end += len;
         w->st.appends++;
         w->st.bytes += len;
+        assert(w->buf.len + FLUSH_MAX <= w->buf.cap && rec->lsn < w->end);
+        check_state(w);
     }
     pthread_mutex_unlock(&w->mu);
     return rc;
@@ -567,13 +574,22 @@ static int preallocate(wal *w, uint64_t need)
     return rc;
 }
 
-/* The invariants of wal/README.md "Rules", checked under `mu`. */
+/* The invariants of wal/README.md "Rules", checked under `mu` at every append, flush (as the
+ * leader takes the batch and as it publishes the result), checkpoint and restart. The group
+ * commit (wal/README.md, "Group commit") has two states: no flush in flight (the append buffer
+ * holds everything since the durable LSN) or one leader flushing (the buffer holds what was
+ * appended since its batch began; its batch is its own copy, so the spare buffer stays empty
+ * until it returns). What the next open can prove durable never passes what is durable (L8). */
 static void check_state(const wal *w)
 {
     (void)w;
     assert(w->base <= w->durable_lsn && w->durable_lsn <= w->end);      /* L3: no holes */
     assert(w->buf.start + w->buf.len == w->end);                        /* buffer ends at end */
-    assert(w->flushing ? w->buf.start >= w->durable_lsn : w->buf.start == w->durable_lsn);
+    assert(w->buf.len <= w->buf.cap && w->spare.len == 0);
+    assert(w->proven_lsn <= w->durable_lsn);                            /* L8 */
+    /* (A failed flush leaves its batch neither durable nor in the buffer: L4.) */
+    assert(w->failed || (w->flushing ? w->buf.start >= w->durable_lsn
+                                     : w->buf.start == w->durable_lsn));
     assert(w->failed || w->synced_lsn <= w->durable_lsn);               /* L2 */
     assert(w->failed || !w->durable || w->synced_lsn == w->durable_lsn);
     assert(!w->pad || w->failed || wal_offset(w, w->durable_lsn) % WAL_BLOCK == 0); /* L7 */
@@ -630,6 +646,9 @@ static int lead_flush(wal *w)
 
     pthread_mutex_lock(&w->mu);
     uint64_t start = out.start;
+    /* L3: one flush in flight, covering [durable LSN, end when it began): it starts where the
+     * last one ended and nothing else moved the durable LSN meanwhile. */
+    assert(w->flushing && start == w->durable_lsn && target <= w->end);
     out.len = 0;
     w->spare = out;
     w->flushing = false;
@@ -649,6 +668,7 @@ static int lead_flush(wal *w)
         /* Never retried and reported as success (fsyncgate): fail the log for good. */
         w->failed = true;
     }
+    check_state(w);
     pthread_cond_broadcast(&w->cv);
     return rc;
 }
@@ -673,6 +693,8 @@ int wal_flush_to(wal *w, uint64_t lsn)
     }
     if (rc == ST_OK && w->failed && w->durable_lsn < lsn)
         rc = failed_error(w);
+    /* L1: success means everything before lsn (or all there is) is durable. */
+    assert(rc != ST_OK || w->durable_lsn >= lsn || w->durable_lsn == w->end);
     if (waited && rc == ST_OK)
         w->st.group_waits++;
     pthread_mutex_unlock(&w->mu);
@@ -704,6 +726,8 @@ int wal_flush_proven(wal *w, uint64_t lsn)
     }
     if (rc == ST_OK && w->failed && w->durable_lsn < lsn)
         rc = failed_error(w);
+    /* L8: success means the records before lsn are durable and provably so. */
+    assert(rc != ST_OK || !w->durable || w->proven_lsn >= lsn);
     pthread_mutex_unlock(&w->mu);
     return rc;
 }
@@ -761,6 +785,7 @@ int wal_restart(wal *w)
         if (rc == ST_OK) {
             w->base = w->end;
             w->seq++;
+            check_state(w);
         } else {
             w->failed = true;
         }
@@ -805,6 +830,8 @@ int wal_set_checkpoint(wal *w, uint64_t lsn)
             rc = os_sync(w->file);
         if (rc == ST_OK) {
             w->seq++;
+            /* The master record names a durable record of this log (L6, P3). */
+            assert(w->ckpt >= w->base && w->ckpt < w->durable_lsn && w->ckpt < w->synced_lsn);
         } else {
             w->ckpt = old;
             w->failed = true;
@@ -1002,6 +1029,7 @@ int wal_compact(wal *w, uint64_t keep_from)
         uint64_t size = 0;
         os_size(w->file, &size);
         w->alloc_end = size;
+        check_state(w); /* a compaction is a flush: everything is durable now */
         if (drc != ST_OK) {
             rc = drc;
             w->failed = true; /* the rename may not be durable: trust nothing more */

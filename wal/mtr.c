@@ -49,6 +49,43 @@ struct mtr {
     pgr_tracker tracker;
 };
 
+#ifndef NDEBUG
+/* The state checker of one tracked page (wal/README.md, "Byte-range touches" and
+ * "Before-images"), run after every touch: a page keeps either its whole before-image or up to
+ * MTR_RANGES saved ranges (never both), the ranges' old bytes lie back to back in `saved` in
+ * touch order and inside the page, and no page is in the record before the commit decides. */
+static void check_entry(const mtr *m, const mtr_page *mp)
+{
+    uint32_t ps = pgr_page_size(m->tm->p);
+    assert(mp >= m->pages && mp < m->pages + m->n && m->n <= m->cap);
+    assert(mp->before == NULL || (mp->nranges == 0 && mp->nsaved == 0));
+    assert(mp->nranges <= MTR_RANGES && mp->nsaved <= MTR_SAVED && !mp->in_record);
+    unsigned at = 0;
+    for (int k = 0; k < mp->nranges; k++) {
+        assert(mp->r[k].at == at && mp->r[k].off + mp->r[k].len <= ps);
+        at += mp->r[k].len;
+    }
+    assert(at == mp->nsaved);
+}
+
+/* The whole mini-transaction, as it commits: every entry checked, and no page tracked twice
+ * (a second entry would restore or log a stale before-image). The pairwise check is skipped
+ * for very large mtrs (a value's whole overflow chain), where it would cost O(n^2). */
+static void check_mtr(const mtr *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        check_entry(m, &m->pages[i]);
+        for (size_t j = i + 1; m->n <= 64 && j < m->n; j++)
+            assert(m->pages[i].pg != m->pages[j].pg);
+    }
+}
+#define CHECK_ENTRY(m, mp) check_entry((m), (mp))
+#define CHECK_MTR(m) check_mtr(m)
+#else
+#define CHECK_ENTRY(m, mp) ((void)0)
+#define CHECK_MTR(m) ((void)0)
+#endif
+
 static mtr_page *page_of(mtr *m, const pgr_page *pg)
 {
     for (size_t i = 0; i < m->n; i++)
@@ -119,7 +156,12 @@ static int mtr_touch(void *ctx, pgr_page *pg)
 {
     bool done;
     mtr_page *mp = entry_for(ctx, pg, &done);
-    return mp == NULL ? ST_ENOMEM : done ? ST_OK : touch_full(ctx, mp);
+    int rc = mp == NULL ? ST_ENOMEM : done ? ST_OK : touch_full(ctx, mp);
+    /* A successful touch leaves the page with its whole before-image. */
+    assert(rc != ST_OK || (mp == page_of(ctx, pg) && mp->before != NULL));
+    if (rc == ST_OK)
+        CHECK_ENTRY((mtr *)ctx, mp);
+    return rc;
 }
 
 static int mtr_touch_range(void *ctx, pgr_page *pg, uint32_t off, uint32_t len)
@@ -133,6 +175,7 @@ static int mtr_touch_range(void *ctx, pgr_page *pg, uint32_t off, uint32_t len)
     mp->r[mp->nranges++] = (mtr_range){(uint16_t)off, (uint16_t)len, mp->nsaved};
     memcpy(mp->saved + mp->nsaved, pgr_data(pg) + off, len);
     mp->nsaved = (uint16_t)(mp->nsaved + len);
+    CHECK_ENTRY((mtr *)ctx, mp);
     return ST_OK;
 }
 
@@ -224,6 +267,9 @@ static int commit_as(mtr *m, uint8_t type, uint64_t root, const void *undo, uint
     uint32_t ps = pgr_page_size(tm->p);
     uint8_t stack_redo[1024], *redo = stack_redo;
     size_t redo_len = 0;
+    CHECK_MTR(m);
+    /* A CLR carries no undo of its own: undo never undoes an undo (wal/README.md, "Recovery"). */
+    assert(type == WAL_UPDATE || (type == WAL_CLR && undo_len == 0));
     /* Under the checkpoint lock: the full-image decision and the append see one redo LSN. */
     pthread_rwlock_rdlock(&tm->ckpt_lock);
     size_t need = 0;
@@ -261,6 +307,7 @@ static int commit_as(mtr *m, uint8_t type, uint64_t root, const void *undo, uint
         if (n > 0 && first_pgno == 0)
             first_pgno = pgr_pgno(mp->pg);
         redo_len += n;
+        assert(redo_len <= need); /* each entry within the bound reserved for it */
     }
     int rc = ST_OK;
     bool logged = false;
@@ -281,6 +328,9 @@ static int commit_as(mtr *m, uint8_t type, uint64_t root, const void *undo, uint
                          * go backwards"): redo skips records not newer than the page. */
                         assert(pgr_page_lsn(pgr_data(m->pages[i].pg)) < r.lsn);
                         pgr_stamp(m->pages[i].pg, r.lsn);
+                        /* ... and the page's LSN is its last record's: page order = log
+                         * order, which the WAL rule and redo's skip test rely on. */
+                        assert(pgr_page_lsn(pgr_data(m->pages[i].pg)) == r.lsn);
                     }
             }
         }

@@ -13,6 +13,7 @@
  */
 #include "wal/txn_int.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -238,6 +239,8 @@ static int redo_record(txm *tm, const wal_rec *r, uint64_t *page_limit, uint64_t
                               (unsigned long long)e.pgno);
             }
             pgr_stamp(pg, r->lsn);
+            /* The page is at the record's LSN now: a record is redone at most once. */
+            assert(pgr_page_lsn(pgr_data(pg)) == r->lsn);
             if (e.pgno == 0 && e.kind == WAL_FULL)
                 pgr_header_rebuilt(tm->p);
             tm->rec.redone++;
@@ -311,6 +314,9 @@ static int undo_losers(txm *tm, analysis *a)
             }
             if (rc == ST_OK)
                 rc = txn_undo_chain(t, 0);
+            /* The CLR chain reached the first record: the loser is wholly undone before its
+             * end record, and a crash from here on finds nothing more to undo. */
+            assert(rc != ST_OK || (t->state == TX_ABORTING && t->undo_next == 0));
             if (rc == ST_OK)
                 rc = txm_append(tm, t, &r);
         }

@@ -119,6 +119,14 @@ int txm_append(txm *tm, txn *t, wal_rec *r)
     r->txn = t->id;
     r->prev_lsn = t->last_lsn;
     CHECK_TXN(tm, t);
+    /* The transaction state machine (wal/README.md, "Checkpoints", "Recovery"): active, then a
+     * commit record (committed: nothing follows but, in recovery, its end record) or an abort
+     * record (aborting: only the CLRs of its undo, then its end record). */
+    assert(r->type != WAL_COMMIT || t->state == TX_ACTIVE);
+    assert(r->type != WAL_ABORT || t->state == TX_ACTIVE);
+    assert(r->type != WAL_END || t->state != TX_ACTIVE);
+    assert(t->state != TX_ABORTING || r->type == WAL_CLR || r->type == WAL_END);
+    assert(t->state != TX_COMMITTED || r->type == WAL_END);
     int rc = wal_append(tm->log, r);
     if (rc == ST_OK) {
         assert(r->lsn > t->last_lsn); /* a transaction's records only move forward */
@@ -576,6 +584,9 @@ int txn_commit(txn *t)
             rc = append_simple(t, WAL_COMMIT, &lsn);
         if (rc == ST_OK && !(tm->test_break & TXM_BREAK_COMMIT_SYNC))
             rc = wal_flush_to(tm->log, lsn + 1); /* commit rule */
+        /* The commit rule: success only once the commit record is durable. */
+        assert(rc != ST_OK || (tm->test_break & TXM_BREAK_COMMIT_SYNC) ||
+               (t->state == TX_COMMITTED && wal_durable_lsn(tm->log) > lsn));
         /* No end record: a commit record ends its transaction for recovery too (it is never
          * undone), and leaving it out saves a record per commit. */
     }
@@ -654,6 +665,8 @@ int txn_abort(txn *t)
         rc = append_simple(t, WAL_ABORT, NULL);
         if (rc == ST_OK)
             rc = txn_undo_chain(t, 0);
+        /* Undone to its first record: nothing is left to undo before the end record. */
+        assert(rc != ST_OK || (t->state == TX_ABORTING && t->undo_next == 0));
         if (rc == ST_OK)
             rc = append_simple(t, WAL_END, NULL);
     }
@@ -705,6 +718,8 @@ int txm_checkpoint(txm *tm)
     pthread_rwlock_wrlock(&tm->ckpt_lock);
     wal_rec b = {.type = WAL_CKPT_BEGIN};
     int rc = wal_append(tm->log, &b);
+    /* Where redo would start only moves forward ("LSNs never go backwards"). */
+    assert(rc != ST_OK || b.lsn >= tm->redo_lsn);
     if (rc == ST_OK)
         tm->redo_lsn = b.lsn;
     pthread_rwlock_unlock(&tm->ckpt_lock);
@@ -730,6 +745,9 @@ int txm_checkpoint(txm *tm)
     wal_rec e = {.type = WAL_CKPT_END, .redo = tt, .redo_len = tt_len, .undo_next = b.lsn};
     if (rc == ST_OK)
         rc = wal_append(tm->log, &e);
+    /* The end follows its begin, and nothing recovery needs lies before what the log keeps
+     * (wal/README.md, "Checkpoints"). */
+    assert(rc != ST_OK || (b.lsn < e.lsn && keep <= b.lsn));
     free(tt);
     if (rc == ST_OK)
         rc = wal_flush_to(tm->log, e.lsn + 1);
