@@ -71,9 +71,9 @@ int bt_cursor_valid(const bt_cursor *c) { return c != NULL && c->valid; }
  * start at 1 when a frame is loaded, pager/README.md, "Buffer pool"), a key within the page
  * size's maximum (bt_cell_parse refused any longer one) and, for a table tree, no key bytes; a
  * local value is copied at once, so only an overflow value may be not yet loaded; a loaded
- * value fits its buffer. Checked after successful calls only: a load that fails (out of
- * memory copying the value) leaves a cursor that was positioned with the new key and no
- * value, still marked valid. */
+ * value fits its buffer. Checked after every call, failed ones too: a load that fails (out of
+ * memory copying the value, a damaged cell) leaves the cursor invalid, never positioned on a
+ * key whose value it does not have. */
 static void check_cursor(const bt_cursor *c)
 {
     if (!c->valid)
@@ -109,6 +109,8 @@ static int reserve_val(bt_cursor *c, size_t n)
 static int load_entry(bt_cursor *c, bt_node *nd, unsigned idx)
 {
     assert(idx < bt_ncells(nd->d)); /* the settle loops stop only on an existing slot */
+    c->valid = 0; /* until the whole entry is loaded: a failure below must not leave the old
+                   * position valid with the new key and no value */
     bt_cell cell;
     const char *why = bt_cell_parse(&c->t->g, nd->d, idx, &cell);
     if (why != NULL)
@@ -284,8 +286,7 @@ int bt_seek(bt_cursor *c, const bt_key *key, int *exact)
     pthread_rwlock_rdlock(c->t->latch);
     rc = seek_locked(c, key, exact);
     pthread_rwlock_unlock(c->t->latch);
-    if (rc == ST_OK)
-        CHECK_CURSOR(c);
+    CHECK_CURSOR(c);
     return rc;
 }
 
@@ -302,8 +303,7 @@ static int edge(bt_cursor *c, int first)
         rc = first ? settle_forward(c, &nd, 0)
                    : settle_backward(c, &nd, (long)bt_ncells(nd.d) - 1);
     pthread_rwlock_unlock(c->t->latch);
-    if (rc == ST_OK)
-        CHECK_CURSOR(c);
+    CHECK_CURSOR(c);
     return rc;
 }
 
@@ -317,8 +317,7 @@ static int move(bt_cursor *c, int forward)
     pthread_rwlock_rdlock(c->t->latch);
     int rc = step(c, forward);
     pthread_rwlock_unlock(c->t->latch);
-    if (rc == ST_OK)
-        CHECK_CURSOR(c);
+    CHECK_CURSOR(c);
     return rc;
 }
 
