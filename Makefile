@@ -27,9 +27,9 @@ OPT      ?= -O2
 # Debian packages the build, the tests and the benchmarks need.
 DEPS_PKGS := build-essential pkg-config libxxhash-dev libcriterion-dev libreadline-dev \
              libsqlite3-dev clang libclang-rt-dev tmux cppcheck clang-tidy gnuplot-nox \
-             libpq-dev sqlite3
+             libpq-dev sqlite3 libgmp-dev postgresql-15
 
-PKGS     := libxxhash
+PKGS     := libxxhash gmp
 CFLAGS   := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -D_GNU_SOURCE -pthread -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
