@@ -367,7 +367,11 @@ static int num_make(fin *f, arena *a, num *out, sql_error *e)
         rc = overflow(e);
         goto done;
     }
-    if (mag_ndigits(f->m.d, f->m.n, &nd) < 0) {
+    /* mpn_sizeinbase is exact or one too big: count exactly only at the border. */
+    nd = f->m.n ? mpn_sizeinbase(f->m.d, (mp_size_t)f->m.n, 10) : 0;
+    if (nd > (size_t)f->dscale + NUM_MAX_INT_DIGITS &&
+        nd - 1 <= (size_t)f->dscale + NUM_MAX_INT_DIGITS &&
+        mag_ndigits(f->m.d, f->m.n, &nd) < 0) {
         rc = nomem(e);
         goto done;
     }
@@ -995,10 +999,11 @@ static int round_common(const num *x, int32_t s, int round, arena *a, num *out, 
         *out = *x;
         return 0;
     }
-    if (s < -NUM_MAX_RESULT_SCALE)
-        s = -NUM_MAX_RESULT_SCALE;
-    if (s > NUM_MAX_RESULT_SCALE)
-        s = NUM_MAX_RESULT_SCALE;
+    /* PostgreSQL 15 clamps the scale to what the format can hold. */
+    if (s < -NUM_MAX_INT_DIGITS)
+        s = -NUM_MAX_INT_DIGITS;
+    if (s > NUM_MAX_DSCALE)
+        s = NUM_MAX_DSCALE;
     fin f;
     if (fin_from(x, &f) < 0)
         return nomem(e);

@@ -41,7 +41,6 @@ enum { NUM_FINITE = 0, NUM_NAN = 1, NUM_PINF = 2, NUM_NINF = 3 };
 #define NUM_MAX_PRECISION 1000     /* NUMERIC(p, s): 1 <= p <= 1000                            */
 #define NUM_MIN_SCALE (-1000)      /*                 -1000 <= s <= 1000                        */
 #define NUM_MAX_SCALE 1000
-#define NUM_MAX_RESULT_SCALE 2000  /* round / trunc clamp their scale argument to +-2000        */
 
 typedef struct num {
     uint8_t kind;        /* NUM_FINITE, NUM_NAN, NUM_PINF, NUM_NINF */
@@ -75,8 +74,8 @@ int num_mod(const num *x, const num *y, arena *a, num *out, sql_error *e);
 void num_neg(const num *x, num *out);   /* -x (zero stays zero; limbs shared) */
 void num_abs(const num *x, num *out);   /* |x| (limbs shared) */
 void num_sign(const num *x, num *out);  /* -1, 0, 1 (dscale 0); NaN for NaN */
-/* round(x, s) half away from zero, trunc(x, s) toward zero; s clamped to +-2000; the result's
- * dscale is max(s, 0). Special values are returned as they are. */
+/* round(x, s) half away from zero, trunc(x, s) toward zero; s clamped to -131072..16383; the
+ * result's dscale is max(s, 0). Special values are returned as they are. */
 int num_round(const num *x, int32_t s, arena *a, num *out, sql_error *e);
 int num_trunc(const num *x, int32_t s, arena *a, num *out, sql_error *e);
 int num_ceil(const num *x, arena *a, num *out, sql_error *e);
