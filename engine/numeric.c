@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "engine/acidb.h"
 #include "engine/sqlstate.h"
@@ -466,7 +467,8 @@ static int lead_exp(const mp_limb_t *d, size_t n, int32_t dscale, int64_t *e10)
 static int bad_input(sql_error *e, const char *s, size_t len)
 {
     return sql_err(e, ACIDB_RANGE, ERRCODE_INVALID_TEXT_REPRESENTATION, -1,
-                   "invalid input syntax for type numeric: \"%.*s\"", (int)(len > 400 ? 400 : len), s);
+                   "invalid input syntax for type numeric: \"%.*s\"",
+                   (int)(len > 400 ? 400 : len), s);
 }
 
 static int field_overflow(sql_error *e, int precision, int scale, int maxdigits)
@@ -718,7 +720,8 @@ static int fin_addsub(const num *x, const num *y, int sub, fin *r)
     if (sub)
         b.neg = !b.neg;
     int rc = -1;
-    if (mag_scale(&a.m, (size_t)(ds - a.dscale)) < 0 || mag_scale(&b.m, (size_t)(ds - b.dscale)) < 0)
+    if (mag_scale(&a.m, (size_t)(ds - a.dscale)) < 0 ||
+        mag_scale(&b.m, (size_t)(ds - b.dscale)) < 0)
         goto done;
     r->dscale = ds;
     if (a.neg == b.neg || a.m.n == 0 || b.m.n == 0) {
@@ -1065,8 +1068,14 @@ static int ceil_floor(const num *x, int up, arena *a, num *out, sql_error *e)
     return num_make(&f, a, out, e);
 }
 
-int num_ceil(const num *x, arena *a, num *out, sql_error *e) { return ceil_floor(x, 1, a, out, e); }
-int num_floor(const num *x, arena *a, num *out, sql_error *e) { return ceil_floor(x, 0, a, out, e); }
+int num_ceil(const num *x, arena *a, num *out, sql_error *e)
+{
+    return ceil_floor(x, 1, a, out, e);
+}
+int num_floor(const num *x, arena *a, num *out, sql_error *e)
+{
+    return ceil_floor(x, 0, a, out, e);
+}
 
 /* Room for any coefficient scaled to a common scale: at most 131072 + 16383 digits. */
 #define CMP_LIMBS 7700
@@ -1115,6 +1124,37 @@ int num_cmp(const num *x, const num *y)
     else
         c = -cmp_scaled(y, (size_t)(x->dscale - y->dscale), x);
     return sx < 0 ? -c : c;
+}
+
+/* Hashes the value with trailing fractional zeros stripped (1.0 and 1.00 are the same number),
+ * in the per-thread buffer of num_cmp: no allocation, so it cannot fail either. */
+uint64_t num_hash(const num *x, uint64_t seed)
+{
+    if (x->kind != NUM_FINITE || x->n == 0) {
+        uint8_t k = x->kind == NUM_FINITE ? 0xFF : x->kind;
+        return XXH3_64bits_withSeed(&k, 1, seed);
+    }
+    static _Thread_local mp_limb_t q[CMP_LIMBS + 2];
+    size_t n = x->n;
+    if (n > CMP_LIMBS)
+        n = CMP_LIMBS;   /* never for a value num_make made */
+    memcpy(cmp_buf, x->d, n * sizeof(mp_limb_t));
+    uint32_t ds = x->dscale;
+    while (ds > 0) {
+        uint32_t k = ds < 19 ? ds : 19;
+        /* Strip k zeros at once when they are there, else one at a time. */
+        if (mpn_divrem_1(q, 0, cmp_buf, (mp_size_t)n, pow10_small[k]) != 0) {
+            if (k == 1 || mpn_divrem_1(q, 0, cmp_buf, (mp_size_t)n, 10) != 0)
+                break;
+            k = 1;
+        }
+        n = norm_len(q, n);
+        memcpy(cmp_buf, q, n * sizeof(mp_limb_t));
+        ds -= k;
+    }
+    uint64_t h = XXH3_64bits_withSeed(cmp_buf, n * sizeof(mp_limb_t), seed);
+    uint64_t tail[2] = {ds, x->neg};
+    return XXH3_64bits_withSeed(tail, sizeof tail, h);
 }
 
 /* ---- NUMERIC(p, s) ------------------------------------------------------------------------ */

@@ -83,6 +83,9 @@ int num_floor(const num *x, arena *a, num *out, sql_error *e);
 /* Total order: -Infinity < finite < +Infinity < NaN, NaN = NaN, 1.0 = 1.00. -1, 0 or 1. */
 int num_cmp(const num *x, const num *y);
 int num_is_zero(const num *x);
+/* A hash consistent with num_cmp == 0 (1.0 and 1.00 hash alike; NaN one value), for DISTINCT
+ * and GROUP BY. Needs no memory. */
+uint64_t num_hash(const num *x, uint64_t seed);
 
 /* ---- NUMERIC(precision, scale) ----------------------------------------------------------- */
 

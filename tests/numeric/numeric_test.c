@@ -590,6 +590,28 @@ Test(numeric, key_order_is_value_order)
     free(v);
 }
 
+Test(numeric, hash_agrees_with_cmp)
+{
+    const char *same[][2] = {{"1.0", "1.00"}, {"0", "-0.000"}, {"1e3", "1000.000"},
+                             {"NaN", "nan"}, {"-2.50", "-2.5"}, {"1e-40", "0.0000000000"
+                             "000000000000000000000000000001000000000000000000000000"},
+                             {"123456789012345678901234567890", "123456789012345678901234567890."
+                             "000000000000000000000000"}};
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+        num a = N(same[i][0]), b = N(same[i][1]);
+        cr_assert_eq(num_hash(&a, 7), num_hash(&b, 7), "%s", same[i][0]);
+    }
+    const char *differ[] = {"1", "10", "0.1", "-1", "0", "NaN", "Infinity", "-Infinity",
+                            "1.01", "100"};
+    size_t n = sizeof differ / sizeof *differ;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            num a = N(differ[i]), b = N(differ[j]);
+            if (num_cmp(&a, &b) != 0)
+                cr_assert_neq(num_hash(&a, 7), num_hash(&b, 7), "%s %s", differ[i], differ[j]);
+        }
+}
+
 Test(numeric, equal_numbers_have_equal_keys)
 {
     const char *same[][2] = {{"1.0", "1.00"}, {"0", "-0.000"}, {"1e3", "1000.000"},
