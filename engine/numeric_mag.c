@@ -316,14 +316,6 @@ int nmag_from_dec(const char *digits, size_t nd, mag *out)
 
 /* ---- finite working values and the checks of make_result ---------------------------------- */
 
-int num_nomem(sql_error *e) { return sql_err_nomem(e, "in a numeric operation"); }
-
-int num_overflow(sql_error *e)
-{
-    return sql_err(e, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, -1,
-                   "value overflows numeric format");
-}
-
 void num_special(int kind, num *out)
 {
     memset(out, 0, sizeof *out);
