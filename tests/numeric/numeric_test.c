@@ -627,3 +627,27 @@ Test(numeric, equal_numbers_have_equal_keys)
         rec_buf_free(&kb);
     }
 }
+
+Test(numeric, random_bytes_are_a_number_or_an_input_error)
+{
+    static const char alphabet[] = "0123456789+-.eE \tnaNiIfFty_x\x80";
+    char buf[40];
+    for (int i = 0; i < 20000; i++) {
+        size_t len = (size_t)(rnd() % sizeof buf);
+        for (size_t j = 0; j < len; j++)
+            buf[j] = rnd() % 8 ? alphabet[rnd() % (sizeof alphabet - 1)] : (char)rnd();
+        num x;
+        int rc = num_in(buf, len, -1, 0, &A, &x, &E);
+        if (rc == 0) {
+            /* What was accepted prints and reads back as the same number. */
+            num y;
+            const char *t = T(&x);
+            cr_assert_eq(num_in(t, strlen(t), -1, 0, &A, &y, &E), 0, "%s", t);
+            cr_assert_eq(num_cmp(&x, &y), 0, "%s", t);
+            cr_assert_str_eq(T(&y), t);
+        } else {
+            cr_assert(strcmp(E.state, "22P02") == 0 || strcmp(E.state, "22003") == 0, "%s %s",
+                      E.state, E.msg);
+        }
+    }
+}
