@@ -459,7 +459,7 @@ static const char EV_FN[] =
     "RETURN 'ERROR ' || st || ': ' || m || CASE WHEN d <> '' THEN ' | DETAIL: ' || d ELSE '' END;"
     "\nEND $f$;\n";
 
-Test(numeric_diff, against_postgresql_15, .timeout = 600)
+Test(numeric_diff, against_postgresql_15, .timeout = 1800)
 {
     uint64_t seed = 20261208;
     int ncases = 2500;
@@ -475,13 +475,23 @@ Test(numeric_diff, against_postgresql_15, .timeout = 600)
     for (int i = 0; i < ncases; i++)
         gen_case(&cases[i]);
 
-    cr_assert_eq(pg_start(), 0, "could not start PostgreSQL 15 (postgresql-15 is installed by "
-                 "`make deps`; logs in %s)", pg_dir);
+    if (pg_start() != 0) {
+        char cmd0[600];
+        snprintf(cmd0, sizeof cmd0, "tail -n 20 '%s/initdb.log' '%s/log' >&2 2>/dev/null", pg_dir,
+                 pg_dir);
+        sh(cmd0);
+        pg_stop();
+        cr_assert_fail("could not start PostgreSQL 15 (postgresql-15 is installed by `make "
+                       "deps`; its logs above)");
+    }
     char sqlpath[300], outpath[300], cmd[2400];
     snprintf(sqlpath, sizeof sqlpath, "%s/cases.sql", pg_dir);
     snprintf(outpath, sizeof outpath, "%s/cases.out", pg_dir);
     FILE *f = fopen(sqlpath, "w");
-    cr_assert(f);
+    if (!f) {
+        pg_stop();
+        cr_assert_fail("cannot write %s", sqlpath);
+    }
     fputs(EV_FN, f);
     char q[4096];
     for (int i = 0; i < ncases; i++) {
