@@ -448,31 +448,34 @@ int num_div(const num *x, const num *y, arena *a, num *out, sql_error *e)
     int32_t rscale;
     if (div_scale(x, y, &rscale) < 0)
         return num_nomem(e);
-    /* q = round(x_coef * 10^(rscale - dx + dy) / y_coef), half away from zero. */
-    fin n;
+    /* q = round(x_coef * 10^(rscale - dx + dy) / y_coef), half away from zero. The exponent
+     * is negative when x's scale passes the 1000 of select_div_scale: then the divisor is
+     * scaled instead. */
+    int64_t shift = (int64_t)rscale - x->dscale + y->dscale;
+    fin n, d;
     if (nfin_from(x, &n) < 0)
         return num_nomem(e);
-    if (nmag_scale(&n.m, (size_t)(rscale - x->dscale + y->dscale)) < 0) {
+    if (nfin_from(y, &d) < 0) {
         nmag_free(&n.m);
         return num_nomem(e);
     }
-    mag q, r;
-    if (nmag_divmod(n.m.d, n.m.n, (const mp_limb_t *)y->d, y->n, &q, &r) < 0) {
-        nmag_free(&n.m);
-        return num_nomem(e);
-    }
-    nmag_free(&n.m);
+    mag q = {NULL, 0}, r = {NULL, 0};
     int rc = 0;
-    if (r.n) {
+    if (nmag_scale(shift >= 0 ? &n.m : &d.m, (size_t)(shift >= 0 ? shift : -shift)) < 0 ||
+        nmag_divmod(n.m.d, n.m.n, d.m.d, d.m.n, &q, &r) < 0)
+        rc = -1;
+    nmag_free(&n.m);
+    if (rc == 0 && r.n) {
         mag twice;
         if (nmag_add(r.d, r.n, r.d, r.n, &twice) < 0)
             rc = -1;
         else {
-            if (nmag_cmp(twice.d, twice.n, (const mp_limb_t *)y->d, y->n) >= 0)
+            if (nmag_cmp(twice.d, twice.n, d.m.d, d.m.n) >= 0)
                 rc = nmag_add_1(&q);
             nmag_free(&twice);
         }
     }
+    nmag_free(&d.m);
     nmag_free(&r);
     if (rc < 0) {
         nmag_free(&q);
