@@ -42,6 +42,9 @@ size_t nmag_norm_len(const mp_limb_t *d, size_t n);
 /* A copy of {d, n} (d may be NULL when n == 0) with room for `extra` more limbs. */
 int nmag_dup(const mp_limb_t *d, size_t n, size_t extra, mag *out);
 int nmag_mul_add_1(mag *m, mp_limb_t f, mp_limb_t add);     /* m = m * f + add */
+/* The largest power of ten any operation needs: a scale change spans at most the digits
+ * before the point plus those after (a larger shift is a sign bug, not an input). */
+#define NMAG_MAX_SHIFT ((size_t)NUM_MAX_INT_DIGITS + 2 * NUM_MAX_DSCALE)
 int nmag_pow10(size_t k, mag *out);                         /* 10^k, fresh */
 int nmag_mul(const mp_limb_t *a, size_t an, const mp_limb_t *b, size_t bn, mag *out);
 int nmag_scale(mag *m, size_t k);                           /* m *= 10^k */

@@ -7,6 +7,7 @@
  * out, is never reached. Decimal conversion goes 19 digits (one limb) at a time: quadratic,
  * which only values of thousands of digits notice.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,7 @@ int nmag_mul_add_1(mag *m, mp_limb_t f, mp_limb_t add)
 /* 10^k. */
 int nmag_pow10(size_t k, mag *out)
 {
+    assert(k <= NMAG_MAX_SHIFT);
     if (nmag_dup(NULL, 0, 1, out) < 0)
         return -1;
     out->d[0] = num_pow10[k % 19];
@@ -118,11 +120,12 @@ int nmag_mul(const mp_limb_t *a, size_t an, const mp_limb_t *b, size_t bn, mag *
     return 0;
 }
 
-/* m *= 10^k in place. */
+/* m *= 10^k in place (zero stays zero at any k: '0e1073741822' is a valid zero). */
 int nmag_scale(mag *m, size_t k)
 {
     if (m->n == 0 || k == 0)
         return 0;
+    assert(k <= NMAG_MAX_SHIFT);
     if (k <= 19)
         return nmag_mul_add_1(m, num_pow10[k], 0);
     mag p, r;
