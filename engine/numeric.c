@@ -833,7 +833,9 @@ int num_to_int64(const num *x, int64_t *out, sql_error *e)
     return to_int(x, "bigint", INT64_MAX, out, e);
 }
 
-int num_from_double(double d, arena *a, num *out, sql_error *e)
+/* float8_numeric / float4_numeric: NaN and infinities kept, a finite value through "%.*g"
+ * with DBL_DIG (15) or FLT_DIG (6) significant digits. */
+static int from_float(double d, int digits, arena *a, num *out, sql_error *e)
 {
     if (isnan(d)) {
         num_special(NUM_NAN, out);
@@ -844,14 +846,31 @@ int num_from_double(double d, arena *a, num *out, sql_error *e)
         return 0;
     }
     char buf[64];
-    int n = snprintf(buf, sizeof buf, "%.*g", 15, d);   /* DBL_DIG, as float8_numeric */
+    int n = snprintf(buf, sizeof buf, "%.*g", digits, d);
     return num_in(buf, (size_t)n, -1, 0, a, out, e);
 }
 
-int num_to_double(const num *x, double *out, sql_error *e)
+int num_from_double(double d, arena *a, num *out, sql_error *e)
+{
+    return from_float(d, 15, a, out, e);
+}
+
+int num_from_float(float f, arena *a, num *out, sql_error *e)
+{
+    return from_float(f, 6, a, out, e);
+}
+
+/* numeric_float8 / numeric_float4: the text form read back by strtod / strtof, as float8in
+ * and float4in read it; overflow or underflow to zero is out of range (a subnormal result is
+ * accepted, as PostgreSQL accepts it). */
+static int to_float(const num *x, int single, double *dout, float *fout, sql_error *e)
 {
     if (x->kind != NUM_FINITE) {
-        *out = x->kind == NUM_NAN ? NAN : x->kind == NUM_PINF ? HUGE_VAL : -HUGE_VAL;
+        double v = x->kind == NUM_NAN ? NAN : x->kind == NUM_PINF ? HUGE_VAL : -HUGE_VAL;
+        if (single)
+            *fout = (float)v;
+        else
+            *dout = v;
         return 0;
     }
     arena a;
@@ -860,15 +879,29 @@ int num_to_double(const num *x, double *out, sql_error *e)
     int rc = num_out(x, &a, &s, NULL, e);
     if (rc == 0) {
         errno = 0;
-        double v = strtod(s, NULL);
+        float f = 0;
+        double v = single ? (f = strtof(s, NULL)) : strtod(s, NULL);
         if (errno == ERANGE && (v == 0.0 || isinf(v)))
             rc = sql_err(e, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, -1,
-                         "\"%.400s\" is out of range for type double precision", s);
+                         "\"%.400s\" is out of range for type %s", s,
+                         single ? "real" : "double precision");
+        else if (single)
+            *fout = f;
         else
-            *out = v;
+            *dout = v;
     }
     ar_free(&a);
     return rc;
+}
+
+int num_to_double(const num *x, double *out, sql_error *e)
+{
+    return to_float(x, 0, out, NULL, e);
+}
+
+int num_to_float(const num *x, float *out, sql_error *e)
+{
+    return to_float(x, 1, NULL, out, e);
 }
 
 /* ---- sum / avg ---------------------------------------------------------------------------- */

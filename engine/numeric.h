@@ -113,6 +113,10 @@ int num_from_double(double d, arena *a, num *out, sql_error *e);
 /* numeric_float8: the text form read with strtod; 22003 '"<text>" is out of range for type
  * double precision' when it overflows or underflows to zero. */
 int num_to_double(const num *x, double *out, sql_error *e);
+/* float4_numeric / numeric_float4: the same with 6 significant digits ("%.6g") and strtof;
+ * the error says "real". */
+int num_from_float(float f, arena *a, num *out, sql_error *e);
+int num_to_float(const num *x, float *out, sql_error *e);
 
 /* ---- sum / avg --------------------------------------------------------------------------- */
 

@@ -6,8 +6,8 @@
  * values at PostgreSQL's limits, and text that is not a number. Each case is one PostgreSQL
  * expression — input, numeric_in with a typmod (as COPY calls it), + - * / %, comparison,
  * unary minus, abs, sign, round/trunc with a scale, ceil, floor, NUMERIC(p,s), casts to
- * smallint/integer/bigint/double precision, float8 to numeric, sum/avg of numerics and of
- * integers — and the same operation through numeric.h. A throwaway cluster (initdb --locale=C
+ * smallint/integer/bigint/double precision/real, float8 and float4 to numeric, sum/avg of
+ * numerics and of integers — and the same operation through numeric.h. A throwaway cluster (initdb --locale=C
  * -E UTF8 in a temporary directory, Unix socket only, as the `postgres` user when run as root)
  * evaluates them all in one psql run; a PL/pgSQL wrapper turns an error into "ERROR
  * <SQLSTATE>: <message> | DETAIL: <detail>". Results are compared as exact text (double
@@ -123,7 +123,7 @@ static void gen_input(char *out)
 
 enum { K_IN, K_ADD, K_SUB, K_MUL, K_DIV, K_MOD, K_CMP, K_NEG, K_ABS, K_SIGN, K_ROUND,
        K_TRUNC, K_ROUND0, K_CEIL, K_FLOOR, K_TYPMOD, K_INT2, K_INT4, K_INT8, K_F8OUT, K_F8IN,
-       K_AGG, K_AVGINT, K_INTM, K_NKINDS };
+       K_AGG, K_AVGINT, K_INTM, K_F4OUT, K_F4IN, K_NKINDS };
 
 typedef struct dcase {
     int kind;
@@ -164,6 +164,24 @@ static void gen_case(dcase *c)
                                   "0.5", "-0.5", "2.5", "-2.5", "1.4999"};
             strcpy(c->a, edge[rn((int)(sizeof edge / sizeof *edge))]);
         }
+    }
+    if (c->kind == K_F4IN) {
+        int r = rn(10);
+        float f;
+        if (r == 0) {
+            float sp[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 1e-45f, 3.4028235e38f, 0.1f,
+                          2.5f, 16777217.0f, 1.17549435e-38f};
+            f = sp[rn((int)(sizeof sp / sizeof *sp))];
+        } else if (r < 5) {
+            uint32_t bits = (uint32_t)rnd();
+            memcpy(&f, &bits, 4);
+            if (!isfinite(f))
+                f = 1.0f / 3;
+        } else {
+            static const float p10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7};
+            f = (float)((int64_t)(rnd() % 2000001) - 1000000) / p10[rn(8)];
+        }
+        c->d = f;
     }
     if (c->kind == K_F8IN) {
         int r = rn(10);
@@ -232,6 +250,14 @@ static void pg_expr(const dcase *c, char *q, size_t cap)
     case K_INT4: snprintf(q, cap, "'%s'::numeric::integer", c->a); break;
     case K_INT8: snprintf(q, cap, "'%s'::numeric::bigint", c->a); break;
     case K_F8OUT: snprintf(q, cap, "float8send('%s'::numeric::float8)", c->a); break;
+    case K_F4OUT: snprintf(q, cap, "float4send('%s'::numeric::real)", c->a); break;
+    case K_F4IN:
+        if (isfinite(c->d))
+            snprintf(q, cap, "'%.9g'::real::numeric", c->d);
+        else
+            snprintf(q, cap, "'%s'::real::numeric", isnan(c->d) ? "NaN" : c->d > 0 ? "Infinity"
+                     : "-Infinity");
+        break;
     case K_F8IN:
         snprintf(q, cap, "'%s'::float8::numeric",
                  isnan(c->d) ? "NaN" : isinf(c->d) ? (c->d > 0 ? "Infinity" : "-Infinity") : "");
@@ -297,6 +323,10 @@ static void our_result(const dcase *c, char *out, size_t cap)
     }
     if (c->kind == K_F8IN) {
         rc = num_from_double(c->d, &a, &r, &e);
+        goto text;
+    }
+    if (c->kind == K_F4IN) {
+        rc = num_from_float((float)c->d, &a, &r, &e);
         goto text;
     }
     if (c->kind == K_AGG || c->kind == K_AVGINT) {
@@ -373,6 +403,21 @@ static void our_result(const dcase *c, char *out, size_t cap)
             snprintf(out, cap, "%" PRId64, v);
         else
             show_err(&e, out, cap);
+        ar_free(&a);
+        return;
+    }
+    case K_F4OUT: {
+        float f;
+        rc = num_to_float(&x, &f, &e);
+        if (rc == 0) {
+            uint32_t bits;
+            memcpy(&bits, &f, 4);
+            if (isnan(f))
+                bits = 0x7fc00000U;   /* PostgreSQL's get_float4_nan() */
+            snprintf(out, cap, "\\x%08" PRIx32, bits);
+        } else {
+            show_err(&e, out, cap);
+        }
         ar_free(&a);
         return;
     }

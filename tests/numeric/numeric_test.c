@@ -677,3 +677,24 @@ Test(numeric, div_of_a_value_with_more_than_1000_decimals, .timeout = 20)
     cr_assert_eq(num_div(&x2, &y, &A, &r, &E), 0);
     cr_assert_eq(r.dscale, 1000);
 }
+
+Test(numeric, float4_casts)
+{
+    num r;
+    cr_assert_eq(num_from_float(0.1f, &A, &r, &E), 0);
+    is(&r, "0.1", "6 significant digits");
+    cr_assert_eq(num_from_float(16777217.0f, &A, &r, &E), 0);
+    is(&r, "16777200", "rounded to 6 digits");
+    cr_assert_eq(num_from_float(-INFINITY, &A, &r, &E), 0);
+    is(&r, "-Infinity", "-inf");
+    float f;
+    num x = N("12.5");
+    cr_assert_eq(num_to_float(&x, &f, &E), 0);
+    cr_assert_eq(f, 12.5f);
+    x = N("1e39");
+    fails(num_to_float(&x, &f, &E), "22003",
+          "\"1000000000000000000000000000000000000000\" is out of range for type real");
+    x = N("NaN");
+    cr_assert_eq(num_to_float(&x, &f, &E), 0);
+    cr_assert(isnan(f));
+}
