@@ -16,6 +16,7 @@
 #include "engine/numeric.h"
 #include "engine/numeric_int.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -776,10 +777,16 @@ int num_apply_typmod(const num *x, int precision, int scale, arena *a, num *out,
 
 int num_from_int64(int64_t i, arena *a, num *out, sql_error *e)
 {
-    fin f = {i < 0, 0, {NULL, 0}};
+    return num_from_int64_scaled(i, 0, a, out, e);
+}
+
+int num_from_int64_scaled(int64_t coef, int dscale, arena *a, num *out, sql_error *e)
+{
+    assert(dscale >= 0 && dscale <= NUM_MAX_DSCALE);
+    fin f = {coef < 0, dscale, {NULL, 0}};
     if (nmag_dup(NULL, 0, 1, &f.m) < 0)
         return num_nomem(e);
-    f.m.d[0] = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
+    f.m.d[0] = coef < 0 ? (uint64_t)0 - (uint64_t)coef : (uint64_t)coef;
     f.m.n = 1;
     return num_make(&f, a, out, e);
 }

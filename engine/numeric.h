@@ -101,6 +101,9 @@ int num_apply_typmod(const num *x, int precision, int scale, arena *a, num *out,
 /* ---- casts ------------------------------------------------------------------------------- */
 
 int num_from_int64(int64_t i, arena *a, num *out, sql_error *e);
+/* coef / 10^dscale at display scale dscale (0..NUM_MAX_DSCALE): e.g. microseconds as seconds
+ * with scale 6 for extract(epoch ...). */
+int num_from_int64_scaled(int64_t coef, int dscale, arena *a, num *out, sql_error *e);
 /* Round half away from zero, then range-check: 22003 "smallint out of range" / "integer out
  * of range" / "bigint out of range"; 0A000 "cannot convert NaN to <type>" / "cannot convert
  * infinity to <type>". */

@@ -338,6 +338,10 @@ Test(numeric, integer_casts_round_and_check_ranges)
     is(&r, "-9223372036854775808", "from int64");
     cr_assert_eq(num_from_int64(0, &A, &r, &E), 0);
     is(&r, "0", "from zero");
+    cr_assert_eq(num_from_int64_scaled(-1500000, 6, &A, &r, &E), 0);
+    is(&r, "-1.500000", "scaled");
+    cr_assert_eq(num_from_int64_scaled(7, 3, &A, &r, &E), 0);
+    is(&r, "0.007", "scaled below one");
 }
 
 Test(numeric, double_casts)
