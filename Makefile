@@ -298,6 +298,8 @@ $(LIB): $(LIB_OBJS)
 # every allocation call the library makes, so that the N-th can be made to fail.
 SUITE_LDFLAGS_faults := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup \
                         -Wl,--wrap=strndup,--wrap=posix_memalign,--wrap=aligned_alloc
+# numeric: tests/numeric/nomem_test.c fails the N-th malloc/realloc of every NUMERIC operation.
+SUITE_LDFLAGS_numeric := -Wl,--wrap=malloc,--wrap=realloc
 
 # The objects of suite $(1): tests/$(1)/*.c compiled under $(BUILD)/obj (dependency-tracked).
 test_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/$(1)/*.c))
