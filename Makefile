@@ -27,9 +27,9 @@ OPT      ?= -O2
 # Debian packages the build, the tests and the benchmarks need.
 DEPS_PKGS := build-essential pkg-config libxxhash-dev libcriterion-dev libreadline-dev \
              libsqlite3-dev clang libclang-rt-dev tmux cppcheck clang-tidy gnuplot-nox \
-             libpq-dev sqlite3
+             libpq-dev sqlite3 libgmp-dev postgresql-15
 
-PKGS     := libxxhash
+PKGS     := libxxhash gmp
 CFLAGS   := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -D_GNU_SOURCE -pthread -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
@@ -313,6 +313,8 @@ $(LIB): $(LIB_OBJS)
 # every allocation call the library makes, so that the N-th can be made to fail.
 SUITE_LDFLAGS_faults := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup \
                         -Wl,--wrap=strndup,--wrap=posix_memalign,--wrap=aligned_alloc
+# numeric: tests/numeric/nomem_test.c fails the N-th malloc/realloc of every NUMERIC operation.
+SUITE_LDFLAGS_numeric := -Wl,--wrap=malloc,--wrap=realloc
 
 # The objects of suite $(1): tests/$(1)/*.c compiled under $(BUILD)/obj (dependency-tracked).
 test_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/$(1)/*.c))
