@@ -152,8 +152,30 @@ static mtr_page *entry_for(mtr *m, pgr_page *pg, bool *done)
     return mp != NULL ? mp : page_add(m, pg);
 }
 
+/* A page about to change names in its LSN a record the log holds: its LSN is below the log's
+ * end (wal/README.md, "LSNs never go backwards"). A page read from the file that breaks this
+ * is damaged, or the file and the log do not belong together: refused (XX001), never stamped
+ * with a smaller LSN, which would make redo skip the new record. Checked once per page and
+ * mini-transaction, when the page is first touched (it is latched exclusively: its LSN cannot
+ * change under us). */
+static int check_page_lsn(mtr *m, pgr_page *pg)
+{
+    uint64_t lsn = pgr_page_lsn(pgr_data(pg)), end = wal_end_lsn(m->tm->log);
+    if (lsn < end)
+        return ST_OK;
+    return st_set(ST_ECORRUPT, "page %llu: LSN %llu is beyond the end of the log (%llu): the "
+                  "page is damaged or the log is not this file's",
+                  (unsigned long long)pgr_pgno(pg), (unsigned long long)lsn,
+                  (unsigned long long)end);
+}
+
 static int mtr_touch(void *ctx, pgr_page *pg)
 {
+    if (page_of(ctx, pg) == NULL) {
+        int rc = check_page_lsn(ctx, pg);
+        if (rc != ST_OK)
+            return rc;
+    }
     bool done;
     mtr_page *mp = entry_for(ctx, pg, &done);
     int rc = mp == NULL ? ST_ENOMEM : done ? ST_OK : touch_full(ctx, mp);
@@ -166,6 +188,11 @@ static int mtr_touch(void *ctx, pgr_page *pg)
 
 static int mtr_touch_range(void *ctx, pgr_page *pg, uint32_t off, uint32_t len)
 {
+    if (page_of(ctx, pg) == NULL) {
+        int rc = check_page_lsn(ctx, pg);
+        if (rc != ST_OK)
+            return rc;
+    }
     bool done;
     mtr_page *mp = entry_for(ctx, pg, &done);
     if (mp == NULL || done)
