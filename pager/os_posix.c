@@ -2,10 +2,9 @@
  * os_posix.c — the real OS layer: positional I/O, fdatasync and fcntl record locks.
  *
  * Why fcntl locks and not flock: F_GETLK reports the pid of the process holding a conflicting
- * lock, which lets the error say "in use by process N" (the readers too: pager/README.md,
- * "File locks"). Their one trap — closing *any*
- * descriptor of the file drops the process's locks — is why the pager refuses a second open of
- * the same file in one process (pager/README.md, "Contract").
+ * lock, which lets the error say "in use by process N" (the readers too). Their one trap —
+ * closing *any* descriptor of the file drops the process's classic locks — is why the real
+ * exclusion is an OFD lock and the pager guards its opens (pager/README.md, "File locks").
  */
 #include "pager/os.h"
 #include "pager/status.h"
