@@ -21,8 +21,9 @@
  *   - rename() is atomic: a crash leaves either name, never neither.
  *
  * Threading: one os_file may be used by several threads at once for read/write/sync at
- * distinct offsets (positional I/O, no shared file offset); open/close/truncate/lock are
- * called by one thread while no other uses the handle.
+ * distinct offsets (positional I/O, no shared file offset); open/close/truncate are called
+ * by one thread while no other uses the handle, and so is lock, except to retake a read-only
+ * handle's locks (pager/README.md F3), which may run while other threads read through it.
  */
 #ifndef ACIDB_OS_H
 #define ACIDB_OS_H

@@ -303,7 +303,7 @@ int pgr_open(const char *path, const pgr_options *opts, pgr **out)
     pthread_mutex_init(&p->tree_mu, NULL);
 
     /* Refuse a second open in this process before opening a descriptor at all: closing even a
-     * refused descriptor would drop this process's classic record lock on the file. */
+     * refused descriptor would drop this process's classic record locks on the file (F1). */
     int created = 0, registered = 0;
     struct stat sb;
     int rc = ST_OK;
@@ -321,14 +321,12 @@ int pgr_open(const char *path, const pgr_options *opts, pgr **out)
     if (rc == ST_OK)
         rc = os_file_id(p->file, &dev, &ino);
     if (rc == ST_OK && (!registered || dev != p->dev || ino != p->ino)) {
-        /* created now, or the path changed between stat and open: register what we opened */
-        if (registered)
-            registry_remove(p);
-        registered = 0;
+        /* created now, or the path changed between stat and open: register what we opened
+         * (registry_remove of an unregistered p does nothing; close_and_leave relies on it) */
+        registry_remove(p);
         p->dev = dev;
         p->ino = ino;
-        if ((rc = registry_add(p)) == ST_OK)
-            registered = 1;
+        rc = registry_add(p);
     }
     if (rc == ST_OK) {
         if (created) {
