@@ -5,10 +5,11 @@
  * function; everything not declared here is internal.
  *
  * Objects and ownership
- *   acidb_db    one open database file (and its write-ahead log, "<file>-wal"). One per file
- *               per process: a second acidb_open of the same file in the same process, or of a
- *               file another process has open, fails with ACIDB_BUSY. Thread-safe: any thread
- *               may connect to it. Freed by acidb_close.
+ *   acidb_db    one open database file (and its write-ahead log, "<file>-wal"). One writer or
+ *               any number of readers (read_only) per file, across processes and handles: an
+ *               open that meets the other kind, or a second read-write acidb_open, fails with
+ *               ACIDB_BUSY naming the holders' processes. Thread-safe: any thread may connect
+ *               to it. Freed by acidb_close.
  *   acidb_conn  a session, with at most one open transaction. Used by one thread at a time
  *               (different connections may run on different threads concurrently; that is the
  *               point), which may change from call to call (see Threads).
@@ -97,7 +98,8 @@ enum {
     ACIDB_TOOBIG = 13,      /* 54000: a value, key, statement or nesting depth exceeds a limit
                                (engine/README.md, "Limits")                                   */
     ACIDB_CANCELED = 14,    /* 57014: the statement was cancelled (acidb_interrupt)          */
-    ACIDB_READONLY = 15,    /* 25006: the database is open read-only                         */
+    ACIDB_READONLY = 15,    /* 25006: the database is open read-only (read_only), or needs a
+                               recovery a read-only open cannot do                           */
 };
 
 /* A short English name of a code ("constraint violation", ...). Never NULL. */
@@ -116,7 +118,14 @@ typedef struct acidb_options {
     unsigned deadlock_check_ms; /* wait before searching for a deadlock; 0: at once          */
     uint64_t checkpoint_bytes;  /* checkpoint after this much log; 0: 64 MiB                  */
     int create;                 /* 1: create the file if it does not exist                    */
-    int read_only;              /* reserved; must be 0                                       */
+    /* 1: open read-only. Any number of processes and handles may read a file at once while
+     * none writes it (ACIDB_BUSY otherwise, naming the processes). Nothing is ever written to
+     * the file or its log, create is ignored, and every statement that would write (INSERT,
+     * UPDATE, DELETE, DDL, SELECT ... FOR UPDATE/SHARE) and acidb_checkpoint answer
+     * ACIDB_READONLY, 25006 ("cannot execute INSERT in a read-only transaction"); reads see
+     * the state of the last commit. A file that needs recovery (not closed cleanly) is refused
+     * with ACIDB_READONLY: open it read-write once. A clean file needs no log beside it. */
+    int read_only;
     /* 0 (default): every group commit pads the log to the next 4 KiB boundary, so no synced
      * byte of the log is ever rewritten — safe on a device where an interrupted write may
      * garble every sector it touches (wal/README.md, rule L7). 1: the device is known to have
@@ -141,7 +150,7 @@ typedef struct acidb_stmt acidb_stmt;
  * acidb_default_options(). On success *out is the caller's (acidb_close). On failure *out is
  * NULL and, since there is no connection to ask, the message is available from
  * acidb_open_errmsg() on the same thread. ACIDB_CANTOPEN, ACIDB_BUSY, ACIDB_CORRUPT,
- * ACIDB_IOERR, ACIDB_NOMEM, ACIDB_MISUSE.
+ * ACIDB_IOERR, ACIDB_NOMEM, ACIDB_MISUSE, ACIDB_READONLY (read_only, see there).
  *
  * An acknowledged commit is never dropped silently: the open fails with ACIDB_CORRUPT
  * (XX001), changing nothing, when the log `<path>-wal` the database needs is missing, belongs
@@ -288,7 +297,8 @@ int acidb_keyword_check(const char *word, int len);
 
 /* ---- administration -------------------------------------------------------------------- */
 
-/* A fuzzy checkpoint now (normally automatic every checkpoint_bytes of log). Thread-safe. */
+/* A fuzzy checkpoint now (normally automatic every checkpoint_bytes of log). Thread-safe.
+ * ACIDB_READONLY on a database opened read-only. */
 int acidb_checkpoint(acidb_db *db);
 
 /* Integrity check of the whole database (engine/README.md, "Integrity check"). It verifies:

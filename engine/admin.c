@@ -42,14 +42,17 @@ int acidb_get_stats(acidb_db *db, acidb_stats *out)
     out->cache_evictions = ps.evictions;
     out->cache_pages = ps.frames;
     out->db_pages = pgr_page_count(txm_pager(db->tm));
-    wal_stats ws;
-    wal_get_stats(txm_log(db->tm), &ws);
-    out->log_fsyncs = ws.syncs;
-    /* What acidb.h promises: the log since it was last compacted (the live part of the file),
-     * not every byte appended since open. base is read first: it only grows and never passes
-     * the end, so the difference cannot go negative. */
-    uint64_t base = wal_base_lsn(txm_log(db->tm));
-    out->log_bytes = wal_end_lsn(txm_log(db->tm)) - base;
+    wal *log = txm_log(db->tm); /* NULL when read-only: no log, 0 fsyncs, 0 bytes */
+    if (log != NULL) {
+        wal_stats ws;
+        wal_get_stats(log, &ws);
+        out->log_fsyncs = ws.syncs;
+        /* What acidb.h promises: the log since it was last compacted (the live part of the
+         * file), not every byte appended since open. base is read first: it only grows and
+         * never passes the end, so the difference cannot go negative. */
+        uint64_t base = wal_base_lsn(log);
+        out->log_bytes = wal_end_lsn(log) - base;
+    }
     out->commits = atomic_load(&db->commits);
     out->rollbacks = atomic_load(&db->rollbacks);
     lk_stats_t ls;

@@ -100,10 +100,7 @@ int acidb_open(const char *path, const acidb_options *opts, acidb_db **out)
         return ACIDB_MISUSE;
     }
     acidb_options o = opts ? *opts : acidb_default_options();
-    if (o.read_only) {
-        snprintf(open_msg, sizeof open_msg, "acidb_open: read-only mode is not supported yet");
-        return ACIDB_MISUSE;
-    }
+    o.read_only = o.read_only != 0;
     acidb_db *db = calloc(1, sizeof *db);
     if (db == NULL || (db->path = strdup(path)) == NULL) {
         free(db);
@@ -129,7 +126,8 @@ int acidb_open(const char *path, const acidb_options *opts, acidb_db **out)
         goto fail;
     }
     txm_options to = {
-        .pager = {.cache_bytes = o.cache_bytes ? o.cache_bytes : (64u << 20), .create = o.create},
+        .pager = {.cache_bytes = o.cache_bytes ? o.cache_bytes : (64u << 20),
+                  .create = o.create && !o.read_only, .readonly = o.read_only},
         .log = {.no_sync = o.durability == ACIDB_DURABILITY_OFF,
                 .powersafe_overwrite = o.powersafe_overwrite != 0},
         .rm = {.undo = btx_undo},
@@ -213,7 +211,7 @@ int acidb_close(acidb_db *db)
         txm_abandon(db->tm);
         rc = ACIDB_IOERR;
     } else {
-        int st = txm_checkpoint(db->tm);
+        int st = db->opts.read_only ? ST_OK : txm_checkpoint(db->tm); /* nothing to write */
         if (st == ST_OK)
             st = txm_close(db->tm);
         else
@@ -867,6 +865,28 @@ static int catalog_current(acidb_stmt *s)
     return s->cat->version == atomic_load(&db->cat_version);
 }
 
+/* A read-only database (acidb_options.read_only) refuses every statement that would write or
+ * lock for writing, before it begins, as PostgreSQL refuses them in a read-only transaction
+ * (with its wording: "cannot execute INSERT in a read-only transaction"). The storage layer
+ * refuses any change all the same (mtr_begin: ST_EREADONLY); this names the statement. */
+static const char *read_only_refused(const sql_stmt *ast)
+{
+    switch (ast->kind) {
+    case STMT_INSERT: return "INSERT";
+    case STMT_UPDATE: return "UPDATE";
+    case STMT_DELETE: return "DELETE";
+    case STMT_CREATE_TABLE: return "CREATE TABLE";
+    case STMT_DROP_TABLE: return "DROP TABLE";
+    case STMT_CREATE_INDEX: return "CREATE INDEX";
+    case STMT_DROP_INDEX: return "DROP INDEX";
+    case STMT_SELECT:
+        return ast->u.select.lock == LOCK_FOR_UPDATE  ? "SELECT FOR UPDATE"
+               : ast->u.select.lock == LOCK_FOR_SHARE ? "SELECT FOR SHARE"
+                                                      : NULL;
+    default: return NULL; /* EXPLAIN runs nothing; BEGIN, COMMIT, ROLLBACK, SET write nothing */
+    }
+}
+
 static int start(acidb_stmt *s)
 {
     acidb_conn *c = s->conn;
@@ -926,6 +946,10 @@ static int start(acidb_stmt *s)
     default:
         break;
     }
+    const char *what = c->db->opts.read_only ? read_only_refused(s->ast) : NULL;
+    if (what != NULL)
+        return stmt_fail(s, sql_err(&c->err, ACIDB_READONLY, ERRCODE_READ_ONLY_SQL_TRANSACTION,
+                                    -1, "cannot execute %s in a read-only transaction", what));
     /* After an I/O error the database refuses every statement that needs a transaction: it
      * could otherwise wait for the locks of a transaction whose rollback could not be logged
      * (wal/txn.h, fail-stop), and applications told to retry 55P03 would retry forever.

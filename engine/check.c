@@ -76,7 +76,9 @@ static void page_report(void *ctx, uint64_t pgno, const char *msg)
 static uint64_t log_end(void *ctx)
 {
     xck *x = ctx;
-    return wal_end_lsn(txm_log(x->db->tm));
+    wal *log = txm_log(x->db->tm);
+    /* Read-only, without a log: every page LSN is below where the last log ended (page 0). */
+    return log != NULL ? wal_end_lsn(log) : pgr_checkpoint_lsn(txm_pager(x->db->tm));
 }
 
 static int check_pages(xck *x, const catalog *c, uint64_t *found)

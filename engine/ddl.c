@@ -170,6 +170,10 @@ int db_load_catalog(acidb_db *db, sql_error *err)
 {
     pgr *p = txm_pager(db->tm);
     int st = ST_OK;
+    if (pgr_catalog_root(p) == 0 && db->opts.read_only)
+        return sql_err(err, ACIDB_READONLY, ERRCODE_READ_ONLY_SQL_TRANSACTION, -1,
+                       "%s has no catalog yet (it was created but never opened through the "
+                       "SQL API); open it read-write once, then read-only", db->path);
     if (pgr_catalog_root(p) == 0 && (st = create_catalog_tree(db)) != ST_OK)
         return sql_err_status(err, st, "creating the catalog");
     if ((st = bt_open(p, pgr_catalog_root(p), BT_TABLE, &db->cattree)) != ST_OK)
@@ -279,7 +283,9 @@ int db_load_catalog(acidb_db *db, sql_error *err)
     }
     db->cat = cat;
     atomic_store(&db->cat_version, 1);
-    if ((st = ddl_cleanup_trash(db, trash, ntrash)) != ST_OK)
+    /* Trees of dropped objects left by a crash are freed here; read-only, they stay (no
+     * published object names them) for the next read-write open. */
+    if (!db->opts.read_only && (st = ddl_cleanup_trash(db, trash, ntrash)) != ST_OK)
         rc = sql_err_status(err, st, "freeing dropped trees");
     goto out;
 oom:

@@ -2,12 +2,8 @@
  * sqlerr.c — recording a statement's error (see sqlerr.h), and mapping the storage layer's
  * ST_* statuses (pager/status.h) to public codes and PostgreSQL SQLSTATEs.
  *
- * Mapping choices where PostgreSQL has no exact counterpart:
- *   ST_ECANTOPEN 58P01 (undefined_file);
- *   ST_ENOTDB, ST_EEMPTY: XX000 (internal_error) — the file exists but is not ours;
- *   ST_EVERSION: 55000 (object_not_in_prerequisite_state), which is what PostgreSQL reports
- *     for "database files are incompatible with server";
- *   all three open failures use ACIDB_CANTOPEN, as acidb.h documents.
+ * Every status has a deliberate public code and SQLSTATE (the table: engine/README.md, "Errors
+ * from the storage layer"); only a value outside enum st_code is XX000, an internal error.
  */
 #include "engine/sqlerr.h"
 
@@ -65,20 +61,29 @@ int sql_err_status(sql_error *e, int st, const char *context)
     case ST_ELOCKED: code = ACIDB_LOCK_TIMEOUT; state = ERRCODE_LOCK_NOT_AVAILABLE; break;
     case ST_ENOMEM: code = ACIDB_NOMEM; state = ERRCODE_OUT_OF_MEMORY; break;
     case ST_ECORRUPT: code = ACIDB_CORRUPT; state = ERRCODE_DATA_CORRUPTED; break;
+    /* An entry the structure promises is missing (the engine turns every expected absence
+     * into its own answer): corruption, as the engine reports a missing index entry. */
+    case ST_ENOTFOUND: code = ACIDB_CORRUPT; state = ERRCODE_DATA_CORRUPTED; break;
     case ST_EIO: code = ACIDB_IOERR; state = ERRCODE_IO_ERROR; break;
     case ST_EFULL: code = ACIDB_FULL; state = ERRCODE_INSUFFICIENT_RESOURCES; break;
     case ST_ETOOBIG: code = ACIDB_TOOBIG; state = ERRCODE_PROGRAM_LIMIT_EXCEEDED; break;
     case ST_EBUSY: code = ACIDB_BUSY; state = ERRCODE_OBJECT_IN_USE; break;
     case ST_ECANTOPEN: code = ACIDB_CANTOPEN; state = ERRCODE_UNDEFINED_FILE; break;
+    /* A file that is not a database (or an empty one, or a newer format's): 55000, what
+     * PostgreSQL reports for "is not a valid data directory" and "database files are
+     * incompatible with server". */
     case ST_ENOTDB:
-    case ST_EEMPTY: code = ACIDB_CANTOPEN; state = ERRCODE_INTERNAL_ERROR; break;
+    case ST_EEMPTY:
     case ST_EVERSION:
         code = ACIDB_CANTOPEN;
         state = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
         break;
     case ST_EREADONLY: code = ACIDB_READONLY; state = ERRCODE_READ_ONLY_SQL_TRANSACTION; break;
-    case ST_EINVAL: code = ACIDB_MISUSE; state = ERRCODE_INTERNAL_ERROR; break;
-    default: code = ACIDB_ERROR; state = ERRCODE_INTERNAL_ERROR; break;
+    /* A key that must be new is already present (the engine names the constraint when it
+     * knows one). */
+    case ST_EEXISTS: code = ACIDB_CONSTRAINT; state = ERRCODE_UNIQUE_VIOLATION; break;
+    case ST_EINVAL: code = ACIDB_MISUSE; state = ERRCODE_INVALID_PARAMETER_VALUE; break;
+    default: code = ACIDB_ERROR; state = ERRCODE_INTERNAL_ERROR; break; /* not an st_code */
     }
     const char *m = st_msg();
     int has_ctx = context != NULL && context[0] != '\0';

@@ -13,14 +13,17 @@
  *   - write() writes all n bytes or fails (a short write is ST_EIO);
  *   - sync() means fdatasync: the file's data (and the size, if it grew) is durable when it
  *     returns ST_OK. A failed sync is never retried and reported as success (wal/README.md);
- *   - lock() takes an exclusive advisory lock on the whole file for the life of the handle;
- *     if another process holds it, returns ST_EBUSY with *holder_pid set (0 if unknown);
+ *   - lock() takes an advisory lock on the file for the life of the handle, exclusive, or
+ *     shared for an OS_OPEN_READONLY handle (pager/README.md, "File locks"); if another
+ *     process holds a conflicting one, returns ST_EBUSY naming it, *holder_pid set to it (to
+ *     the first reader named; 0 if unknown). Called again on a handle, it retakes its locks;
  *   - sync_dir() fsyncs the directory containing `path`, making a create/rename/unlink durable;
  *   - rename() is atomic: a crash leaves either name, never neither.
  *
  * Threading: one os_file may be used by several threads at once for read/write/sync at
- * distinct offsets (positional I/O, no shared file offset); open/close/truncate/lock are
- * called by one thread while no other uses the handle.
+ * distinct offsets (positional I/O, no shared file offset); open/close/truncate are called
+ * by one thread while no other uses the handle, and so is lock, except to retake a read-only
+ * handle's locks (pager/README.md F3), which may run while other threads read through it.
  */
 #ifndef ACIDB_OS_H
 #define ACIDB_OS_H

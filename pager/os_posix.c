@@ -2,9 +2,9 @@
  * os_posix.c — the real OS layer: positional I/O, fdatasync and fcntl record locks.
  *
  * Why fcntl locks and not flock: F_GETLK reports the pid of the process holding a conflicting
- * lock, which lets the error say "in use by process N". Their one trap — closing *any*
- * descriptor of the file drops the process's locks — is why the pager refuses a second open of
- * the same file in one process (pager/README.md, "Contract").
+ * lock, which lets the error say "in use by process N" (the readers too). Their one trap —
+ * closing *any* descriptor of the file drops the process's classic locks — is why the real
+ * exclusion is an OFD lock and the pager guards its opens (pager/README.md, "File locks").
  */
 #include "pager/os.h"
 #include "pager/status.h"
@@ -173,15 +173,75 @@ static int px_size(os_file *of, uint64_t *out)
     return ST_OK;
 }
 
-/* Two locks, on two bytes past any real use (locks beyond EOF are fine):
- *   byte 0, an open-file-description (OFD) lock: the real exclusion. It belongs to this open
- *     file, so closing some other descriptor of the same file does not drop it, and it
- *     conflicts with a second open even inside the same process;
- *   byte 1, a classic POSIX record lock: only so that F_GETLK can name the holder's pid (OFD
- *     locks report pid -1). If a close elsewhere in the process drops it, the message merely
- *     loses the pid.
- * Read-write handles lock exclusively; read-only handles take shared locks, so several readers
- * may look at a database nobody writes, and a writer excludes them all. */
+/* The file locks (pager/README.md, "File locks", rules F1-F3), on bytes past any real use
+ * (locks beyond EOF are fine):
+ *   byte 0, an open-file-description (OFD) lock: the real exclusion, exclusive for a
+ *     read-write handle, shared for a read-only one. It belongs to this open file, so closing
+ *     some other descriptor of the same file does not drop it, and it conflicts with a second
+ *     open even inside the same process;
+ *   classic POSIX record locks, only so that F_GETLK can name the holders (OFD locks report
+ *     pid -1): a writer locks byte 1, a reader byte LOCK_READER_BASE + its pid, so that the
+ *     readers, each on its own byte, can all be found. If a close elsewhere in the process
+ *     drops them, the message merely loses the pids. */
+#define LOCK_WRITER_BYTE 1
+#define LOCK_READER_BASE 2
+#define LOCK_NAMED_MAX 8 /* reader pids a refusal names */
+
+/* Collects the pids of classic read locks in [from, from + len) (len 0: to infinity) that a
+ * write lock would meet. F_GETLK reports one conflicting lock, not necessarily the lowest, so
+ * the range is split around each one found: at most 2 * max + 1 probes. */
+static void find_readers(int fd, off_t from, off_t len, long *pids, int *n, int max)
+{
+    if (*n >= max)
+        return;
+    struct flock pr = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = from, .l_len = len};
+    if (fcntl(fd, F_GETLK, &pr) != 0 || pr.l_type == F_UNLCK)
+        return;
+    if (pr.l_pid > 0)
+        pids[(*n)++] = (long)pr.l_pid;
+    off_t at = pr.l_start > from ? pr.l_start : from;
+    if (pr.l_len == 0)
+        return; /* a lock to infinity: nothing lies beyond it */
+    off_t end = pr.l_start + pr.l_len;
+    if (at > from)
+        find_readers(fd, from, at - from, pids, n, max);
+    if (len == 0)
+        find_readers(fd, end, 0, pids, n, max);
+    else if (end < from + len)
+        find_readers(fd, end, from + len - end, pids, n, max);
+}
+
+/* The refusal of a lock that some other open file holds: names the writer that holds it, or
+ * (for a writer refused) the readers. */
+static int lock_refused(posix_file *f, long *holder_pid)
+{
+    long pids[LOCK_NAMED_MAX];
+    int n = 0;
+    struct flock w = {.l_type = f->readonly ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET,
+                      .l_start = LOCK_WRITER_BYTE, .l_len = 1};
+    int writer = fcntl(f->fd, F_GETLK, &w) == 0 && w.l_type != F_UNLCK && w.l_pid > 0;
+    if (writer)
+        pids[n++] = (long)w.l_pid;
+    else if (!f->readonly)
+        find_readers(f->fd, LOCK_READER_BASE, 0, pids, &n, LOCK_NAMED_MAX);
+    if (holder_pid)
+        *holder_pid = n > 0 ? pids[0] : 0;
+    if (n == 0)
+        return st_set(ST_EBUSY, "database %s is in use by another process", f->path);
+    if (pids[0] == (long)getpid())
+        return st_set(ST_EBUSY, "database %s is already open in this process", f->path);
+    if (writer)
+        return st_set(ST_EBUSY, "database %s is in use by process %ld (open for writing)",
+                      f->path, pids[0]);
+    char list[LOCK_NAMED_MAX * 24] = "";
+    size_t used = 0;
+    for (int i = 0; i < n; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%ld", i ? ", " : "",
+                                 pids[i]);
+    return st_set(ST_EBUSY, "database %s is in use by process%s %s%s (open read-only)", f->path,
+                  n > 1 ? "es" : "", list, n == LOCK_NAMED_MAX ? " and perhaps more" : "");
+}
+
 static int px_lock(os_file *of, long *holder_pid)
 {
     posix_file *f = (posix_file *)of;
@@ -190,23 +250,14 @@ static int px_lock(os_file *of, long *holder_pid)
     if (holder_pid)
         *holder_pid = 0;
     if (fcntl(f->fd, F_OFD_SETLK, &ofd) == 0) {
-        struct flock classic = {.l_type = type, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1};
+        off_t at = f->readonly ? LOCK_READER_BASE + (off_t)getpid() : LOCK_WRITER_BYTE;
+        struct flock classic = {.l_type = type, .l_whence = SEEK_SET, .l_start = at, .l_len = 1};
         (void)fcntl(f->fd, F_SETLK, &classic); /* best effort: only for naming the holder */
         return ST_OK;
     }
     if (errno != EACCES && errno != EAGAIN)
         return st_set(ST_EIO, "cannot lock %s: %s", f->path, strerror(errno));
-    struct flock probe = {.l_type = type, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1};
-    long pid = 0;
-    if (fcntl(f->fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK && probe.l_pid > 0)
-        pid = (long)probe.l_pid;
-    if (holder_pid)
-        *holder_pid = pid;
-    if (pid > 0 && pid != (long)getpid())
-        return st_set(ST_EBUSY, "database %s is in use by process %ld", f->path, pid);
-    if (pid > 0)
-        return st_set(ST_EBUSY, "database %s is already open in this process", f->path);
-    return st_set(ST_EBUSY, "database %s is in use by another process", f->path);
+    return lock_refused(f, holder_pid);
 }
 
 static int px_close(os_file *of)

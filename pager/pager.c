@@ -10,6 +10,7 @@
 #include "pager/status.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -19,10 +20,13 @@
 /* ---- in-process registry: one pager per file per process --------------------------------- */
 
 /* Entries carry the opener's pid: a child made by fork() inherits the list but not the
- * parent's locks, so for it the parent's entries mean nothing (the file lock decides). */
+ * parent's locks, so for it the parent's entries mean nothing (the file lock decides).
+ * Read-only handles of one file may coexist; a read-write one excludes every other
+ * (pager/README.md, "File locks", F1). */
 typedef struct open_file {
     uint64_t dev, ino;
     pid_t pid;
+    pgr *p;
     struct open_file *next;
 } open_file;
 
@@ -33,9 +37,11 @@ static int registry_add(pgr *p)
 {
     int rc = ST_OK;
     pthread_mutex_lock(&registry_mu);
-    for (open_file *o = registry; o != NULL; o = o->next)
-        if (o->dev == p->dev && o->ino == p->ino && o->pid == getpid())
-            rc = st_set(ST_EBUSY, "database %s is already open in this process", p->path);
+    for (open_file *o = registry; o != NULL && rc == ST_OK; o = o->next)
+        if (o->dev == p->dev && o->ino == p->ino && o->pid == getpid() &&
+            !(o->p->readonly && p->readonly))
+            rc = st_set(ST_EBUSY, "database %s is already open in this process%s", p->path,
+                        o->p->readonly ? " (read-only)" : "");
     if (rc == ST_OK) {
         open_file *o = malloc(sizeof *o);
         if (o == NULL) {
@@ -44,6 +50,7 @@ static int registry_add(pgr *p)
             o->dev = p->dev;
             o->ino = p->ino;
             o->pid = getpid();
+            o->p = p;
             o->next = registry;
             registry = o;
         }
@@ -56,7 +63,7 @@ static void registry_remove(pgr *p)
 {
     pthread_mutex_lock(&registry_mu);
     for (open_file **link = &registry; *link != NULL; link = &(*link)->next) {
-        if ((*link)->dev == p->dev && (*link)->ino == p->ino && (*link)->pid == getpid()) {
+        if ((*link)->p == p && (*link)->pid == getpid()) {
             open_file *o = *link;
             *link = o->next;
             free(o);
@@ -64,6 +71,33 @@ static void registry_remove(pgr *p)
         }
     }
     pthread_mutex_unlock(&registry_mu);
+}
+
+/* Closes p's file (if open) after taking p out of the registry. Classic record locks belong to
+ * the process, and closing any descriptor of the file drops them all: another read-only
+ * handle of the file in this process then retakes them, so that a refused writer still names
+ * this process (F3). p leaves the registry first, so that no other handle's close retakes
+ * locks through a file being closed. The thread's message is kept (an error path's). */
+static int close_and_leave(pgr *p)
+{
+    registry_remove(p);
+    if (p->file == NULL)
+        return ST_OK;
+    int rc = os_close(p->file);
+    p->file = NULL;
+    int code = st_code();
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", st_msg());
+    pthread_mutex_lock(&registry_mu);
+    for (open_file *o = registry; o != NULL; o = o->next)
+        if (o->dev == p->dev && o->ino == p->ino && o->pid == getpid() && o->p->readonly &&
+            o->p->file != NULL) {
+            (void)os_lock(o->p->file, NULL); /* its OFD lock is held: this cannot conflict */
+            break;
+        }
+    pthread_mutex_unlock(&registry_mu);
+    st_set(code, "%s", msg);
+    return rc;
 }
 
 /* ---- header ------------------------------------------------------------------------------ */
@@ -269,7 +303,7 @@ int pgr_open(const char *path, const pgr_options *opts, pgr **out)
     pthread_mutex_init(&p->tree_mu, NULL);
 
     /* Refuse a second open in this process before opening a descriptor at all: closing even a
-     * refused descriptor would drop this process's classic record lock on the file. */
+     * refused descriptor would drop this process's classic record locks on the file (F1). */
     int created = 0, registered = 0;
     struct stat sb;
     int rc = ST_OK;
@@ -287,14 +321,12 @@ int pgr_open(const char *path, const pgr_options *opts, pgr **out)
     if (rc == ST_OK)
         rc = os_file_id(p->file, &dev, &ino);
     if (rc == ST_OK && (!registered || dev != p->dev || ino != p->ino)) {
-        /* created now, or the path changed between stat and open: register what we opened */
-        if (registered)
-            registry_remove(p);
-        registered = 0;
+        /* created now, or the path changed between stat and open: register what we opened
+         * (registry_remove of an unregistered p does nothing; close_and_leave relies on it) */
+        registry_remove(p);
         p->dev = dev;
         p->ino = ino;
-        if ((rc = registry_add(p)) == ST_OK)
-            registered = 1;
+        rc = registry_add(p);
     }
     if (rc == ST_OK) {
         if (created) {
@@ -304,6 +336,10 @@ int pgr_open(const char *path, const pgr_options *opts, pgr **out)
             rc = validate_file(p, o);
         }
     }
+    if (rc == ST_OK && p->header_torn && p->readonly)
+        rc = st_set(ST_EREADONLY, "%s needs recovery: page 0 (the file header) is damaged and "
+                    "its log %s-wal must rebuild it, which a read-only open cannot do; open it "
+                    "read-write once, then read-only", p->path, p->path);
     if (rc == ST_OK)
         rc = bp_init(p, o->cache_bytes ? o->cache_bytes : PGR_DEFAULT_CACHE);
     if (rc == ST_OK && p->header_torn) {
@@ -329,12 +365,9 @@ int pgr_open(const char *path, const pgr_options *opts, pgr **out)
     }
     if (rc != ST_OK) {
         /* A failed creation leaves nothing behind: remove the file we made. */
-        if (p->file)
-            os_close(p->file);
+        (void)close_and_leave(p); /* registered or not */
         if (created)
             p->vfs->remove(p->vfs, p->path);
-        if (registered)
-            registry_remove(p);
         bp_destroy(p);
         pthread_mutex_destroy(&p->tree_mu);
         free(p->path);
@@ -347,7 +380,6 @@ int pgr_open(const char *path, const pgr_options *opts, pgr **out)
 
 static void free_pager(pgr *p)
 {
-    registry_remove(p);
     bp_destroy(p);
     for (tree_latch *t = p->trees, *next; t != NULL; t = next) {
         next = t->next;
@@ -366,7 +398,7 @@ int pgr_close(pgr *p)
     if (bp_any_pinned(p))
         return st_set(ST_EINVAL, "cannot close %s: pages are still pinned", p->path);
     int rc = p->readonly ? ST_OK : bp_flush_all(p);
-    int crc = os_close(p->file);
+    int crc = close_and_leave(p);
     free_pager(p);
     return rc != ST_OK ? rc : crc;
 }
@@ -375,7 +407,7 @@ void pgr_abandon(pgr *p)
 {
     if (p == NULL)
         return;
-    os_close(p->file);
+    (void)close_and_leave(p);
     free_pager(p);
 }
 

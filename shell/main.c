@@ -18,6 +18,7 @@
 #include "shell.h"
 
 shell sh;
+static int read_only; /* -readonly: every open (the FILE argument, .open) is read-only */
 
 static void usage(FILE *f)
 {
@@ -35,6 +36,7 @@ static void usage(FILE *f)
             "  -header        print column headers (default on a terminal only)\n"
             "  -noheader      do not print column headers\n"
             "  -bail, --bail  stop at the first error\n"
+            "  -readonly      open the database read-only (other readers may share it)\n"
             "  --demo         create the demo bank schema when missing, print how to try it\n"
             "  -h, --help     show this help and exit\n"
             "  -V, --version  show the version and exit\n"
@@ -71,6 +73,7 @@ int sh_open(const char *path)
 {
     sh_close_db();
     acidb_options o = acidb_default_options();
+    o.read_only = read_only;
     int tty = isatty(STDERR_FILENO);
     if (tty) {
         o.progress = recovery_progress;
@@ -165,6 +168,8 @@ int main(int argc, char **argv)
             headers = 0;
         } else if (strcmp(o, "-bail") == 0) {
             sh.bail = 1;
+        } else if (strcmp(o, "-readonly") == 0) {
+            read_only = 1;
         } else if (strcmp(o, "-demo") == 0) {
             demo = 1;
         } else {

@@ -224,6 +224,9 @@ static pgr_page *mtr_find(void *ctx, const pgr *p, uint64_t pgno)
 
 int mtr_begin(txm *tm, txn *t, mtr **out)
 {
+    if (tm->readonly) /* every change is logged: none is possible (wal/README.md) */
+        return st_set(ST_EREADONLY, "%s is open read-only: it cannot be changed",
+                      pgr_path(tm->p));
     if (txm_failed(tm))
         return st_set(ST_EIO, "%s is in a failed state after an I/O error: no further changes "
                       "until it is reopened (recovery will repair it)", pgr_path(tm->p));

@@ -354,6 +354,31 @@ static int remove_log(const char *path, os_vfs *vfs)
     return rc;
 }
 
+/* A read-only open (wal/README.md, "A read-only open") opens no log and writes nothing, so
+ * it is allowed only when the file holds every committed change by itself: the table of "The
+ * log identity check" must not say "opened" (recovery would run). Judged under the file's
+ * shared lock, so no writer changes the file or its log meanwhile; the log's header is read
+ * again for that (the one read before the lock may be gone). A clean file's own log, left by
+ * a close that stopped before the unlink, stays where it is, unread. */
+static int check_readonly(txm *tm, const char *path, os_vfs *log_vfs)
+{
+    pgr_log_state h;
+    pgr_log_state_get(tm->p, &h);
+    wal_peek_info pk;
+    int rc = wal_peek(log_vfs, path, &pk);
+    int have_log = rc == ST_OK;
+    if (rc != ST_OK && rc != ST_ENOTFOUND)
+        return rc;
+    int plan = LOG_CREATE;
+    rc = check_log_identity(tm, path, have_log ? &pk : NULL, &h, &plan);
+    if (rc == ST_OK && plan == LOG_OPEN)
+        rc = st_set(ST_EREADONLY, "%s needs recovery: it was not closed cleanly, and its log "
+                    "%s-wal holds changes that are not in the database file yet. A read-only "
+                    "open cannot recover it: open it read-write once (that recovers it and "
+                    "closes it cleanly), then read-only", path, path);
+    return rc;
+}
+
 int txm_open(const char *path, const txm_options *opts, txm **out)
 {
     txm_options defaults = {0};
@@ -392,10 +417,15 @@ int txm_open(const char *path, const txm_options *opts, txm **out)
     if (rc == ST_OK)
         rc = pgr_open(path, &po, &tm->p);
     if (rc == ST_OK && po.readonly) {
-        pgr_close(tm->p);
-        rc = st_set(ST_EINVAL, "%s: read-only transaction managers are not supported yet",
-                    path);
-        tm->p = NULL;
+        tm->readonly = true;
+        rc = check_readonly(tm, path, log_vfs);
+        if (rc != ST_OK) {
+            pgr_abandon(tm->p);
+            txm_free(tm);
+            return rc;
+        }
+        *out = tm;
+        return ST_OK;
     }
     pgr_log_state h = {0};
     int plan = have_log ? LOG_OPEN : LOG_CREATE;
@@ -450,6 +480,11 @@ int txm_close(txm *tm)
     if (busy)
         return st_set(ST_EINVAL, "cannot close %s: transactions are still active",
                       pgr_path(tm->p));
+    if (tm->readonly) { /* nothing to write, no log */
+        int rc = pgr_close(tm->p);
+        txm_free(tm);
+        return rc;
+    }
     /* Every page in the file (each forcing the log first), synced; only then may the log go:
      * the database is one self-sufficient file again. If anything fails, the log stays and
      * the next open recovers. */
@@ -654,7 +689,8 @@ int txn_rollback_to(txn *t, uint64_t savepoint)
 
 int txm_failed(txm *tm)
 {
-    return atomic_load(&tm->failed) || pgr_failed(tm->p) || wal_failed(tm->log);
+    return atomic_load(&tm->failed) || pgr_failed(tm->p) ||
+           (tm->log != NULL && wal_failed(tm->log));
 }
 
 int txn_abort(txn *t)
@@ -712,6 +748,9 @@ int txm_checkpoint(txm *tm)
 {
     if (in_checkpoint == tm)
         return ST_OK;
+    if (tm->readonly)
+        return st_set(ST_EREADONLY, "%s is open read-only: a checkpoint would write it",
+                      pgr_path(tm->p));
     pthread_mutex_lock(&tm->ckpt_mu);
     in_checkpoint = tm;
     /* 1. Begin: from here on, a page's first change is logged as a full image. */

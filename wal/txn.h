@@ -68,7 +68,10 @@ typedef struct txm_recovery {
 } txm_recovery;
 
 /* Opens the database and its log, and recovers if the last shutdown was not clean (analysis,
- * redo, undo of losers, then a checkpoint). *out is the caller's: txm_close. */
+ * redo, undo of losers, then a checkpoint). *out is the caller's: txm_close.
+ * With pager.readonly: no log is opened and nothing is ever written (wal/README.md, "A
+ * read-only open"); a file that needs recovery is refused with ST_EREADONLY, and mtr_begin
+ * and txm_checkpoint answer ST_EREADONLY; txm_log() is NULL. */
 int txm_open(const char *path, const txm_options *opts, txm **out);
 /* Clean shutdown: refuses (ST_EINVAL) while transactions are active; otherwise writes every
  * page, syncs, and removes the log, so a closed database is exactly one file. Frees tm. */

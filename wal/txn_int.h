@@ -55,6 +55,7 @@ struct txm {
     atomic_uint lk_timeout;   /* the lock manager's default timeout, restored on reuse */
 
     txm_recovery rec;
+    bool readonly;       /* opened read-only: no log (log == NULL), nothing is ever written */
     bool log_synced;     /* the log is fdatasync'd (not no_sync): page 0 may record its marks */
     unsigned test_break; /* txm_options.test_break */
     /* A rollback could not finish (an error during undo): its transaction stays in the table

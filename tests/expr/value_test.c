@@ -119,9 +119,10 @@ Test(value, status_mapping)
         {ST_ECORRUPT, ACIDB_CORRUPT, "XX001"},    {ST_EIO, ACIDB_IOERR, "58030"},
         {ST_EFULL, ACIDB_FULL, "53000"},          {ST_ETOOBIG, ACIDB_TOOBIG, "54000"},
         {ST_EBUSY, ACIDB_BUSY, "55006"},          {ST_ECANTOPEN, ACIDB_CANTOPEN, "58P01"},
-        {ST_ENOTDB, ACIDB_CANTOPEN, "XX000"},     {ST_EEMPTY, ACIDB_CANTOPEN, "XX000"},
+        {ST_ENOTDB, ACIDB_CANTOPEN, "55000"},     {ST_EEMPTY, ACIDB_CANTOPEN, "55000"},
         {ST_EVERSION, ACIDB_CANTOPEN, "55000"},   {ST_EREADONLY, ACIDB_READONLY, "25006"},
-        {ST_EINVAL, ACIDB_MISUSE, "XX000"},       {ST_ENOTFOUND, ACIDB_ERROR, "XX000"},
+        {ST_EINVAL, ACIDB_MISUSE, "22023"},       {ST_ENOTFOUND, ACIDB_CORRUPT, "XX001"},
+        {ST_EEXISTS, ACIDB_CONSTRAINT, "23505"},
     };
     sql_error e;
     for (size_t i = 0; i < sizeof m / sizeof *m; i++) {
@@ -141,4 +142,26 @@ Test(value, status_mapping)
     cr_assert_str_eq(e.msg, "deadlock detected");
     cr_assert_eq(sql_err_status(&e, ST_OK, NULL), ACIDB_OK);
     cr_assert_str_eq(e.state, "00000");
+}
+
+/* Every status of pager/status.h reaches the application as a deliberate code: none falls
+ * through to XX000 (internal_error) or to the catch-all ACIDB_ERROR; only a value that is no
+ * status at all does. */
+Test(value, every_status_has_a_deliberate_sqlstate)
+{
+    sql_error e;
+    for (int st = ST_OK + 1; st < ST_NCODES; st++) {
+        st_set(st, "detail of %d", st);
+        int code = sql_err_status(&e, st, NULL);
+        cr_assert_str_neq(e.state, "XX000", "status %d (%s) falls through to XX000", st,
+                          st_name(st));
+        cr_assert_neq(code, ACIDB_ERROR, "status %d (%s) falls through to ACIDB_ERROR", st,
+                      st_name(st));
+        cr_assert_neq(code, ACIDB_OK, "status %d (%s) reads as success", st, st_name(st));
+        cr_assert_str_neq(e.state, "00000", "status %d (%s) reads as success", st, st_name(st));
+        cr_assert_str_eq(e.msg, st_msg(), "status %d keeps its message", st);
+    }
+    st_set(ST_OK, NULL);
+    cr_assert_eq(sql_err_status(&e, ST_NCODES, NULL), ACIDB_ERROR);
+    cr_assert_str_eq(e.state, "XX000", "a value outside the enum is an internal error");
 }

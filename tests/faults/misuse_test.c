@@ -76,7 +76,7 @@ static void make_db(void)
 
 /* chmod 0400: refused with a clear message for a normal user (tests/badinput covers it); root
  * bypasses file permissions, so as root the open succeeds and writes work — documented, not
- * an error of acidb (there is no read-only mode: acidb_options.read_only is reserved). */
+ * an error of acidb. acidb_options.read_only opens it for everyone, and refuses writes. */
 Test(misuse, read_only_file_by_mode)
 {
     make_db();
@@ -96,11 +96,15 @@ Test(misuse, read_only_file_by_mode)
         cr_assert(strstr(acidb_open_errmsg(), ft_db) != NULL, "names the file: %s",
                   acidb_open_errmsg());
     }
-    /* The reserved read-only option is refused, not silently ignored. */
     o.read_only = 1;
     rc = acidb_open(ft_db, &o, &db);
-    cr_assert_neq(rc, ACIDB_OK, "read_only = 1 is reserved and must be refused");
-    cr_log_info("read_only = 1: %s: %s", acidb_errstr(rc), acidb_open_errmsg());
+    cr_assert_eq(rc, ACIDB_OK, "read_only opens a 0400 file: %s", acidb_open_errmsg());
+    acidb_conn *c = ft_connect(db);
+    cr_assert_eq(ft_int(c, "SELECT count(*) FROM t"), geteuid() == 0 ? 3 : 2);
+    cr_assert_eq(acidb_exec(c, "INSERT INTO t VALUES (4, 'four')"), ACIDB_READONLY);
+    cr_assert_str_eq(acidb_sqlstate(c), "25006");
+    acidb_disconnect(c);
+    cr_assert_eq(acidb_close(db), ACIDB_OK);
 }
 
 /* A file that nobody may write, not even root: chattr +i (ext4 and most Linux file systems;
