@@ -32,7 +32,7 @@ static void build(struct db *d, int rows)
     d->kinds[0] = BT_TABLE;
     d->kinds[1] = BT_INDEX;
     pgr *p;
-    OK(t_open(t_path("healthy"), PS, 1u << 20, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "healthy"), PS, 1u << 20, 1, &p));
     bt_tree *t[2];
     for (int i = 0; i < 2; i++) {
         OK(bt_create(p, d->kinds[i], &d->roots[i]));
@@ -57,7 +57,7 @@ static void build(struct db *d, int rows)
     for (int i = 0; i < 2; i++)
         bt_close(t[i]);
     OK(pgr_close(p));
-    d->bytes = t_slurp(t_path("healthy"), &d->len);
+    d->bytes = fx_slurp(fx_path(fx_dir, "healthy"), &d->len);
 }
 
 /* Leaves of a table tree in key order, with their parents. */
@@ -97,9 +97,9 @@ static void collect(pgr *p, uint64_t pgno, uint64_t parent, int slot, struct lea
 /* Opens a fresh copy of the healthy file as "broken". */
 static pgr *open_copy(const struct db *d)
 {
-    t_spit(t_path("broken"), d->bytes, d->len);
+    fx_spit(fx_path(fx_dir, "broken"), d->bytes, d->len);
     pgr *p;
-    OK(t_open(t_path("broken"), 0, 1u << 20, 0, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "broken"), 0, 1u << 20, 0, &p));
     return p;
 }
 
@@ -154,7 +154,7 @@ static void expect_reported(pgr *p, const struct db *d, const uint64_t *pages, s
                             const char *what)
 {
     OK(pgr_close(p));
-    OK(t_open(t_path("broken"), 0, 1u << 20, 0, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "broken"), 0, 1u << 20, 0, &p));
     struct t_reports r;
     t_check(p, d->roots, d->kinds, 2, &r);
     cr_assert(r.problems > 0, "%s: bt_check found nothing", what);
@@ -499,25 +499,25 @@ Test(btree, flipped_bytes_are_named_by_check_and_reads_fail)
     struct db d;
     build(&d, 160);
     const uint64_t npages = d.len / PS;
-    uint64_t seed = t_seed(8128), s = seed;
+    uint64_t seed = fx_seed(NULL, 8128), s = seed;
     const uint32_t fixed[] = {0, 8, 10, 16, 32, PS - 8, PS - 1};
-    const uint64_t extra = t_scaled(5, 2);
+    const uint64_t extra = fx_scaled(5, 2);
     uint8_t *f = malloc(d.len);
     cr_assert(f != NULL);
     for (uint64_t pgno = 1; pgno < npages; pgno++) {
         int type = d.bytes[pgno * PS + 8];
         for (uint64_t j = 0; j < sizeof fixed / sizeof fixed[0] + extra; j++) {
             uint32_t off = j < sizeof fixed / sizeof fixed[0] ? fixed[j]
-                                                               : (uint32_t)t_below(&s, PS);
-            uint8_t mask = (uint8_t)(1 + t_below(&s, 255));
+                                                               : (uint32_t)fx_below(&s, PS);
+            uint8_t mask = (uint8_t)(1 + fx_below(&s, 255));
             char what[128];
             snprintf(what, sizeof what, "seed %llu: page %llu (type %d) byte %u ^ 0x%02x",
                      (unsigned long long)seed, (unsigned long long)pgno, type, off, mask);
             memcpy(f, d.bytes, d.len);
             f[pgno * PS + off] ^= mask;
-            t_spit(t_path("flipped"), f, d.len);
+            fx_spit(fx_path(fx_dir, "flipped"), f, d.len);
             pgr *p;
-            OK(t_open(t_path("flipped"), 0, 1u << 20, 0, &p));
+            OK(fx_pgr_open(fx_path(fx_dir, "flipped"), 0, 1u << 20, 0, &p));
             struct t_reports r;
             t_check(p, d.roots, d.kinds, 2, &r);
             cr_assert(r.problems > 0 && t_reported(&r, pgno),
@@ -527,7 +527,7 @@ Test(btree, flipped_bytes_are_named_by_check_and_reads_fail)
             if (type != PGR_T_FREE) {
                 cr_assert(rc == ST_ECORRUPT, "%s: reading every entry returned %s: %s", what,
                           st_name(rc), st_msg());
-                cr_assert(t_names_page(st_msg(), pgno), "%s: the error does not name the page: %s",
+                cr_assert(fx_names_page(st_msg(), pgno), "%s: the error does not name the page: %s",
                           what, st_msg());
             } else {
                 cr_assert(rc == ST_OK, "%s: a flipped free page broke a scan: %s", what, st_msg());
@@ -539,7 +539,7 @@ Test(btree, flipped_bytes_are_named_by_check_and_reads_fail)
             else
                 pgr_abandon(p);
             size_t n;
-            uint8_t *after = t_slurp(t_path("flipped"), &n);
+            uint8_t *after = fx_slurp(fx_path(fx_dir, "flipped"), &n);
             cr_assert(n == d.len && memcmp(after, f, n) == 0, "%s: the damaged file was written to",
                       what);
             free(after);
