@@ -13,42 +13,23 @@
 #include "pager/os_fault.h"
 #include "pager/pager.h"
 #include "pager/status.h"
+#include "tests/common/fixture.h"
 #include "wal/log_int.h" /* wal_verify, the record format */
 #include "wal/log.h"
 
-static char dir[64], db[128], logpath[140];
+static const char *db; /* fx_db: "test.db" in this test's temporary directory */
+static char logpath[sizeof fx_db + 8]; /* its log */
 static const uint8_t ID[16] = "database-one-id";
 static const uint8_t OTHER[16] = "database-two-id";
 
 static void setup(void)
 {
-    strcpy(dir, "/tmp/acidb-wal-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(db, sizeof db, "%s/db", dir);
-    snprintf(logpath, sizeof logpath, "%s/db-wal", dir);
+    fx_begin("wal", 0);
+    db = fx_db;
+    snprintf(logpath, sizeof logpath, "%s-wal", fx_db);
 }
 
-static void teardown(void)
-{
-    unlink(logpath);
-    rmdir(dir);
-}
-
-TestSuite(wal, .init = setup, .fini = teardown);
-
-static uint64_t seed_from_env(uint64_t dflt)
-{
-    const char *s = getenv("ACIDB_SEED");
-    return s ? strtoull(s, NULL, 0) : dflt;
-}
-
-static uint64_t next_rand(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
+TestSuite(wal, .init = setup, .fini = fx_end);
 
 /* A deterministic record #i: its fields and payload bytes derive from i. */
 typedef struct {
@@ -60,14 +41,14 @@ static void make_rec(rec_buf *b, uint64_t i)
 {
     uint64_t s = i * 0x9e3779b97f4a7c15ull + 1;
     b->r = (wal_rec){0};
-    b->r.type = (uint8_t)(1 + next_rand(&s) % WAL_TYPE_MAX);
+    b->r.type = (uint8_t)(1 + fx_xorshift(&s) % WAL_TYPE_MAX);
     b->r.txn = i % 7;
-    b->r.prev_lsn = next_rand(&s) % 512; /* below every LSN: back pointers point back */
+    b->r.prev_lsn = fx_xorshift(&s) % 512; /* below every LSN: back pointers point back */
     b->r.pgno = i;
     b->r.root = i * 3;
     b->r.undo_next = i * 5;
-    b->r.redo_len = (uint32_t)(next_rand(&s) % 4 == 0 ? 0 : next_rand(&s) % sizeof b->redo);
-    b->r.undo_len = (uint32_t)(next_rand(&s) % 3 == 0 ? 0 : next_rand(&s) % sizeof b->undo);
+    b->r.redo_len = (uint32_t)(fx_xorshift(&s) % 4 == 0 ? 0 : fx_xorshift(&s) % sizeof b->redo);
+    b->r.undo_len = (uint32_t)(fx_xorshift(&s) % 3 == 0 ? 0 : fx_xorshift(&s) % sizeof b->undo);
     for (uint32_t k = 0; k < b->r.redo_len; k++)
         b->redo[k] = (uint8_t)(i + k);
     for (uint32_t k = 0; k < b->r.undo_len; k++)
@@ -436,7 +417,7 @@ Test(wal, failed_sync_fails_the_log_for_good)
  * the reopen works (and survives another reopen). */
 Test(wal, power_loss_keeps_every_durable_record)
 {
-    uint64_t seed0 = seed_from_env(42);
+    uint64_t seed0 = fx_seed(NULL, 42);
     int cuts_that_lost = 0;
     for (uint64_t seed = seed0; seed < seed0 + 60; seed++) {
         unlink(logpath);
@@ -444,13 +425,13 @@ Test(wal, power_loss_keeps_every_durable_record)
         cr_assert_eq(os_fault_new(NULL, seed, &f), ST_OK);
         wal *w = open_log(os_fault_vfs(f), 1);
         uint64_t s = seed, durable_count = 0, appended = 0;
-        uint64_t steps = 5 + next_rand(&s) % 60;
+        uint64_t steps = 5 + fx_xorshift(&s) % 60;
         rec_buf b;
         for (uint64_t k = 0; k < steps; k++) {
             make_rec(&b, appended);
             cr_assert_eq(wal_append(w, &b.r), ST_OK);
             appended++;
-            if (next_rand(&s) % 4 == 0) {
+            if (fx_xorshift(&s) % 4 == 0) {
                 cr_assert_eq(wal_flush_to(w, wal_end_lsn(w)), ST_OK);
                 durable_count = appended;
             }
@@ -491,7 +472,7 @@ Test(wal, creation_and_removal_sync_the_directory)
     wal *w = open_log(os_fault_vfs(f), 1);
     os_fault_counts_get(f, &c1);
     cr_assert_geq(c1.dir_syncs, c0.dir_syncs + 1, "creation must sync the directory");
-    char tmp[160];
+    char tmp[sizeof logpath + 8];
     snprintf(tmp, sizeof tmp, "%s.tmp", logpath);
     cr_assert_neq(access(tmp, F_OK), 0, "no temporary file is left behind");
     cr_assert_eq(wal_close_and_remove(w), ST_OK);
@@ -503,7 +484,7 @@ Test(wal, creation_and_removal_sync_the_directory)
 /* A crash while the log was being created leaves at most a `-wal.tmp`, which is cleaned up. */
 Test(wal, leftover_temporary_log_is_ignored)
 {
-    char tmp[160];
+    char tmp[sizeof logpath + 8];
     snprintf(tmp, sizeof tmp, "%s.tmp", logpath);
     FILE *fp = fopen(tmp, "wb");
     fputs("half a header", fp);
@@ -831,7 +812,7 @@ static void mixed_load(tv_vfs *t, int powersafe)
         for (uint64_t i = 0; i < 40; i++) {
             make_rec(&b, i);
             cr_assert_eq(wal_append(w, &b.r), ST_OK);
-            if (next_rand(&s) % 3 == 0)
+            if (fx_xorshift(&s) % 3 == 0)
                 cr_assert_eq(wal_flush_to(w, wal_end_lsn(w)), ST_OK, "%s", st_msg());
         }
         static uint8_t big[1 << 20];
@@ -1113,7 +1094,7 @@ Test(wal, an_unaligned_end_is_padded_at_open)
  * name `<db>-wal`, the file that exists. */
 Test(wal, errors_after_creation_or_compaction_name_the_log)
 {
-    char tmpname[200];
+    char tmpname[sizeof logpath + 8];
     snprintf(tmpname, sizeof tmpname, "%s.tmp", logpath);
     for (int compact = 0; compact <= 1; compact++) {
         unlink(logpath);
@@ -1157,13 +1138,13 @@ static int garbled_cuts(unsigned sector, int powersafe, uint64_t seed0, int runs
         os_fault_set_garble(f, sector);
         wal *w = open_log_as(os_fault_vfs(f), 1, powersafe);
         uint64_t s = seed * 7 + sector, durable_count = 0, appended = 0, last_durable = 0;
-        uint64_t steps = 5 + next_rand(&s) % 60;
+        uint64_t steps = 5 + fx_xorshift(&s) % 60;
         rec_buf b;
         for (uint64_t k = 0; k < steps; k++) {
             make_rec(&b, appended);
             cr_assert_eq(wal_append(w, &b.r), ST_OK);
             appended++;
-            if (next_rand(&s) % 3 == 0) {
+            if (fx_xorshift(&s) % 3 == 0) {
                 cr_assert_eq(wal_flush_to(w, wal_end_lsn(w)), ST_OK);
                 durable_count = appended;
                 last_durable = b.r.lsn;
@@ -1173,7 +1154,7 @@ static int garbled_cuts(unsigned sector, int powersafe, uint64_t seed0, int runs
         cr_assert_eq(wal_append(w, &b.r), ST_OK);
         appended++;
         os_fault_inject(f, OSF_SYNC, 1, OSF_CUT, 0);
-        if (last_durable != 0 && next_rand(&s) % 4 == 0)
+        if (last_durable != 0 && fx_xorshift(&s) % 4 == 0)
             cr_assert_eq(wal_set_checkpoint(w, last_durable), ST_EIO); /* a header write cut */
         else
             cr_assert_eq(wal_flush_to(w, wal_end_lsn(w)), ST_EIO);
@@ -1209,7 +1190,7 @@ static int garbled_cuts(unsigned sector, int powersafe, uint64_t seed0, int runs
 
 Test(wal, garbled_sectors_of_an_interrupted_flush_never_destroy_a_synced_record)
 {
-    uint64_t seed0 = seed_from_env(7);
+    uint64_t seed0 = fx_seed(NULL, 7);
     for (unsigned sector = 512; sector <= 4096; sector *= 8) {
         cr_assert_eq(garbled_cuts(sector, 0, seed0, 80), 0, "sector %u, seeds from %llu", sector,
                      (unsigned long long)seed0);
