@@ -24,17 +24,8 @@
 #include <unistd.h>
 
 #include "engine/acidb.h"
+#include "tests/common/fixture.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define MODEL_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define MODEL_SANITIZED 1
-#endif
-#endif
-#ifndef MODEL_SANITIZED
-#define MODEL_SANITIZED 0
-#endif
 
 enum { KMAX = 1024, NLO = -6, NHI = 6 };
 
@@ -71,7 +62,7 @@ static int rrange(int lo, int hi) { return lo + rn(hi - lo + 1); }
 
 /* ---- the run's state ------------------------------------------------------------------------ */
 
-static char dir[64], dbpath[128];
+static char dir[PATH_MAX], dbpath[PATH_MAX + 8];
 static acidb_db *db;
 static acidb_conn *c;
 static acidb_conn *c2; /* a second session that only reads, with a short lock timeout */
@@ -842,14 +833,13 @@ static void run_seed(uint64_t s, int nops, int k, int nu, int pad)
     memset(&cur, 0, sizeof cur);
     in_block = failed = 0;
     opno = 0;
-    strcpy(dir, "/tmp/acidb-sqlmodel-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(dbpath, sizeof dbpath, "%s/m.db", dir);
+    fx_tmpdir(dir, sizeof dir, NULL, "sqlmodel");
     acidb_options o = acidb_default_options();
     o.durability = ACIDB_DURABILITY_OFF;
     o.cache_bytes = 1u << 20;
-    cr_assert_eq(acidb_open(dbpath, &o, &db), ACIDB_OK, "%s", acidb_open_errmsg());
-    cr_assert_eq(acidb_connect(db, &c), ACIDB_OK);
+    snprintf(dbpath, sizeof dbpath, "%s/m.db", dir);
+    db = fx_open(dbpath, &o);
+    c = fx_connect(db);
     static result res;
     run(&res, "CREATE TABLE m (id BIGINT PRIMARY KEY, u TEXT UNIQUE, n BIGINT)");
     expect_ok(&res, "CREATE TABLE", "");
@@ -900,26 +890,21 @@ static void run_seed(uint64_t s, int nops, int k, int nu, int pad)
     acidb_disconnect(c2);
     acidb_disconnect(c);
     cr_expect_eq(acidb_close(db), ACIDB_OK);
-    char p[160];
-    unlink(dbpath);
-    snprintf(p, sizeof p, "%s-wal", dbpath);
-    unlink(p);
-    rmdir(dir);
+    fx_rmtree(dir);
 }
 
 static int env_ops(int dflt)
 {
     const char *ops = getenv("SQL_MODEL_OPS");
     int n = ops ? atoi(ops) : dflt;
-    return MODEL_SANITIZED && !ops ? n / 3 : n;
+    return FX_SANITIZED && !ops ? n / 3 : n;
 }
 
 /* Runs seeds 1..3, or only SQL_SEED. */
 static void run_seeds(int nops, int k, int nu, int pad)
 {
-    const char *env = getenv("SQL_SEED");
-    if (env != NULL && *env) {
-        uint64_t s = strtoull(env, NULL, 10);
+    if (fx_seed_given("SQL_SEED")) {
+        uint64_t s = fx_seed("SQL_SEED", 1);
         fprintf(stderr, "model: seed %" PRIu64 ", %d statements\n", s, nops);
         run_seed(s, nops, k, nu, pad);
         return;
