@@ -178,6 +178,16 @@ static void leaves_of(pgr *p, const struct db *d, struct leaves *L)
     cr_assert(L->n >= 8, "only %zu leaves", L->n);
 }
 
+/* The usual start of a damage test: the healthy 400-row database, a copy of it opened, and
+ * the table tree's leaves. */
+static pgr *open_broken(struct db *d, struct leaves *L)
+{
+    build(d, 400);
+    pgr *p = open_copy(d);
+    leaves_of(p, d, L);
+    return p;
+}
+
 static uint16_t slot(const uint8_t *pg, int i) { return get_u16(pg + 32 + 2 * i); }
 
 Test(btree, check_is_clean_on_a_healthy_file)
@@ -199,10 +209,8 @@ Test(btree, check_is_clean_on_a_healthy_file)
 Test(btree, check_reports_key_order_inside_a_leaf)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     pgr_page *pg;
     uint64_t leaf = L.leaf[3];
     uint8_t *b = edit(p, leaf, &pg);
@@ -218,10 +226,8 @@ Test(btree, check_reports_key_order_inside_a_leaf)
 Test(btree, check_reports_key_outside_parent_separators)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     pgr_page *pg;
     /* The first key of leaf 5 becomes the first key of leaf 4: still ordered inside leaf 5,
      * but below its lower separator and not after leaf 4's keys. */
@@ -242,10 +248,8 @@ Test(btree, check_reports_key_outside_parent_separators)
 Test(btree, check_reports_child_pointer_to_free_page)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     uint64_t fp = pgr_free_head(p);
     cr_assert(fp != 0);
     pgr_page *pg;
@@ -264,10 +268,8 @@ Test(btree, check_reports_child_pointer_to_free_page)
 Test(btree, check_reports_page_referenced_twice)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     /* Two leaves with the same parent: point the second's slot at the first leaf. */
     size_t i = 1;
     while (i < L.n && !(L.parent[i] == L.parent[i - 1] && L.slot_in_parent[i] >= 0))
@@ -326,10 +328,8 @@ static uint64_t find_overflow_cell(pgr *p, const struct leaves *L, int *which)
 Test(btree, check_reports_overflow_chain_too_short)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     int s;
     uint64_t leaf = find_overflow_cell(p, &L, &s);
     pgr_page *pg;
@@ -356,10 +356,8 @@ Test(btree, check_reports_overflow_cycle_without_hanging)
 {
     alarm(120);
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     int s;
     uint64_t leaf = find_overflow_cell(p, &L, &s);
     pgr_page *pg;
@@ -382,10 +380,8 @@ Test(btree, check_reports_overflow_cycle_without_hanging)
 Test(btree, check_reports_wrong_page_type)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     pgr_page *pg;
     uint8_t *b = edit(p, L.leaf[6], &pg);
     b[8] = PGR_T_INDEX_LEAF;
@@ -398,10 +394,8 @@ Test(btree, check_reports_wrong_page_type)
 Test(btree, check_reports_broken_sibling_link)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     pgr_page *pg;
     uint8_t *b = edit(p, L.leaf[2], &pg);
     cr_assert_eq(get_u64(b + 16), L.leaf[3], "right sibling of leaf 2 is not leaf 3 to begin with");
@@ -415,10 +409,8 @@ Test(btree, check_reports_broken_sibling_link)
 Test(btree, check_reports_cell_out_of_bounds)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     pgr_page *pg;
     uint8_t *b = edit(p, L.leaf[1], &pg);
     put_u16(b + 32, PS - 10); /* a cell straddling the checksum trailer */
@@ -552,10 +544,8 @@ Test(btree, flipped_bytes_are_named_by_check_and_reads_fail)
 Test(btree, check_reports_unequal_leaf_depth)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     /* Put an extra internal level above leaf 3 only: an internal page with no cells whose
      * rightmost child is the leaf. Keys and references stay right; only the depth differs. */
     pgr_page *np;

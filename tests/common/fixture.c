@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,6 +99,36 @@ void fx_end(void)
     if (fx_dir[0] != '\0' && fx_rmtree(fx_dir) != 0)
         fprintf(stderr, "fixture: could not remove %s: %s\n", fx_dir, strerror(errno));
     fx_dir[0] = fx_db[0] = '\0';
+}
+
+int fx_in_child(void (*fn)(void *ctx, void *out), void *ctx, void *out, size_t size,
+                int *status)
+{
+    int fds[2], st = -1;
+    if (pipe(fds) != 0)
+        fx_die("pipe: %s", strerror(errno));
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        fx_die("fork: %s", strerror(errno));
+    if (pid == 0) {
+        close(fds[0]);
+        memset(out, 0, size);
+        fn(ctx, out);
+        ssize_t w = write(fds[1], out, size);
+        _exit(w == (ssize_t)size ? 0 : 1);
+    }
+    close(fds[1]);
+    memset(out, 0, size);
+    size_t got = 0;
+    ssize_t r;
+    while (got < size && (r = read(fds[0], (char *)out + got, size - got)) > 0)
+        got += (size_t)r;
+    close(fds[0]);
+    waitpid(pid, &st, 0);
+    if (status != NULL)
+        *status = st;
+    return got == size && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
 /* ---- whole files ------------------------------------------------------------------------ */

@@ -82,6 +82,12 @@ extern char fx_dir[PATH_MAX], fx_db[PATH_MAX + 16];
 void fx_begin(const char *tag, unsigned watchdog_s);
 void fx_end(void);
 
+/* Runs fn(ctx, out) in a forked child and copies the child's *out (size bytes, a plain struct)
+ * back through a pipe: what another process sees (file locks are per process). 0 when the
+ * child sent all of it and exited with status 0; else -1, with the wait status in *status. */
+int fx_in_child(void (*fn)(void *ctx, void *out), void *ctx, void *out, size_t size,
+                int *status);
+
 /* ---- whole files ------------------------------------------------------------------------ */
 
 /* The whole file, malloc'd (caller frees; one spare byte, so a text file can be terminated);

@@ -180,29 +180,18 @@ struct child_result {
     char msg[400];
 };
 
+static void open_in_child(void *ctx, void *out)
+{
+    (void)ctx;
+    struct child_result *r = out;
+    child_open(NULL, r->msg, sizeof r->msg, &r->rc);
+}
+
 static struct child_result open_from_child(void)
 {
-    int fds[2];
-    cr_assert(pipe(fds) == 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert(pid >= 0, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        close(fds[0]);
-        struct child_result r;
-        memset(&r, 0, sizeof r);
-        child_open(NULL, r.msg, sizeof r.msg, &r.rc);
-        ssize_t w = write(fds[1], &r, sizeof r);
-        _exit(w == (ssize_t)sizeof r ? 0 : 1);
-    }
-    close(fds[1]);
     struct child_result r;
-    memset(&r, 0, sizeof r);
-    ssize_t n = read(fds[0], &r, sizeof r);
-    close(fds[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    cr_assert(n == (ssize_t)sizeof r && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+    int status;
+    cr_assert(fx_in_child(open_in_child, NULL, &r, sizeof r, &status) == 0,
               "child process failed (status %d)", status);
     return r;
 }

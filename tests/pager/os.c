@@ -173,30 +173,19 @@ struct child_report {
     char msg[400];
 };
 
+static void in_child(void *ctx, void *out)
+{
+    int (*fn)(struct child_report *) = *(int (**)(struct child_report *))ctx;
+    struct child_report *r = out;
+    r->mypid = (long)getpid();
+    r->rc = fn(r);
+}
+
 static struct child_report run_child(int (*fn)(struct child_report *))
 {
-    int fds[2];
-    cr_assert(pipe(fds) == 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert(pid >= 0, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        close(fds[0]);
-        struct child_report r;
-        memset(&r, 0, sizeof r);
-        r.mypid = (long)getpid();
-        r.rc = fn(&r);
-        ssize_t w = write(fds[1], &r, sizeof r);
-        _exit(w == (ssize_t)sizeof r ? 0 : 1);
-    }
-    close(fds[1]);
     struct child_report r;
-    memset(&r, 0, sizeof r);
-    ssize_t n = read(fds[0], &r, sizeof r);
-    close(fds[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    cr_assert(n == (ssize_t)sizeof r && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+    int status;
+    cr_assert(fx_in_child(in_child, &fn, &r, sizeof r, &status) == 0,
               "child process failed (status %d)", status);
     return r;
 }

@@ -825,6 +825,16 @@ static void op_txn(void)
     failed = 0;
 }
 
+/* The statement mix: OPS[k] runs when a roll of 0..99 is below its bound and not below the
+ * previous one's. */
+static const struct {
+    int below;
+    void (*op)(void);
+} OPS[] = {{25, op_insert},    {37, op_update_n}, {43, op_update_u}, {49, op_update_id},
+           {53, op_update_div}, {63, op_delete},  {80, op_select},   {86, op_prepared},
+           {88, op_ddl},        {99, op_txn}};
+enum { NOPS = sizeof OPS / sizeof OPS[0] };
+
 static void run_seed(uint64_t s, int nops, int k, int nu, int pad)
 {
     K = k, NU = nu, PAD = pad;
@@ -851,28 +861,13 @@ static void run_seed(uint64_t s, int nops, int k, int nu, int pad)
 
     for (opno = 1; opno <= nops; opno++) {
         int dice = rn(100);
-        if (dice < 25)
-            op_insert();
-        else if (dice < 37)
-            op_update_n();
-        else if (dice < 43)
-            op_update_u();
-        else if (dice < 49)
-            op_update_id();
-        else if (dice < 53)
-            op_update_div();
-        else if (dice < 63)
-            op_delete();
-        else if (dice < 80)
-            op_select();
-        else if (dice < 86)
-            op_prepared();
-        else if (dice < 88)
-            op_ddl();
-        else if (dice < 99)
-            op_txn();
+        size_t pick = 0;
+        while (pick < NOPS && dice >= OPS[pick].below)
+            pick++;
+        if (pick < NOPS)
+            OPS[pick].op();
         else if (!in_block)
-            reopen();
+            reopen(); /* the remaining 1% */
         check_table();
         if (opno % (K > 100 ? 150 : 25) == 0)
             check_indexes();
