@@ -35,17 +35,6 @@ static void make_two_tables(void)
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }
 
-/* The page holding `needle` (the first occurrence past page 0). */
-static size_t page_of(const uint8_t *img, size_t n, const char *needle)
-{
-    size_t l = strlen(needle);
-    for (size_t i = PAGE; i + l <= n; i++)
-        if (memcmp(img + i, needle, l) == 0)
-            return i / PAGE;
-    cr_assert_fail("%s not found in the file", needle);
-    return 0;
-}
-
 typedef struct reported {
     uint64_t pages[64];
     int n;
@@ -74,8 +63,8 @@ Test(corrupt, flipped_bit_in_a_data_page_names_the_page_and_spares_other_tables)
     make_two_tables();
     size_t n;
     uint8_t *img = fx_slurp(fx_db, &n);
-    size_t pg = page_of(img, n, "MARKER-A-00150");
-    cr_assert_neq(pg, page_of(img, n, "other-b-00150"), "the tables share no page");
+    size_t pg = fx_page_of(img, n, PAGE, "MARKER-A-00150");
+    cr_assert_neq(pg, fx_page_of(img, n, PAGE, "other-b-00150"), "the tables share no page");
     img[pg * PAGE + 1000] ^= 0x10; /* one bit, inside the page's cells */
     fx_spit(fx_db, img, n);
 

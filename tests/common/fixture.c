@@ -178,6 +178,15 @@ int fx_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+size_t fx_page_of(const uint8_t *img, size_t n, size_t page_size, const char *needle)
+{
+    size_t l = strlen(needle);
+    for (size_t i = page_size; i + l <= n; i++)
+        if (memcmp(img + i, needle, l) == 0)
+            return i / page_size;
+    fx_die("\"%s\" is not in the file", needle);
+}
+
 /* ---- seeds and scale -------------------------------------------------------------------- */
 
 static const char *seed_env(const char *var)

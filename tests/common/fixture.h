@@ -96,6 +96,9 @@ uint8_t *fx_slurp(const char *path, size_t *len);
 /* Creates or truncates path and writes buf; dies on failure. */
 void fx_spit(const char *path, const void *buf, size_t len);
 int fx_exists(const char *path);
+/* The page (of page_size bytes) of a database image holding the first occurrence of needle
+ * past page 0; dies if there is none (the test's premise is broken). */
+size_t fx_page_of(const uint8_t *img, size_t n, size_t page_size, const char *needle);
 
 /* ---- seeds, randomness, scale ----------------------------------------------------------- */
 

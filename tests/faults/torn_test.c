@@ -25,29 +25,6 @@ TestSuite(torn, .init = ft_setup, .fini = ft_teardown);
 
 enum { PAGE = 4096, ROWS = 300 };
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc(*n ? *n : 1);
-    cr_assert_eq(fread(b, 1, *n, f), *n);
-    fclose(f);
-    return b;
-}
-
-static size_t page_of(const uint8_t *img, size_t n, const char *needle)
-{
-    size_t l = strlen(needle);
-    for (size_t i = PAGE; i + l <= n; i++)
-        if (memcmp(img + i, needle, l) == 0)
-            return i / PAGE;
-    cr_assert_fail("%s not found in the file", needle);
-    return 0;
-}
-
 /* The sync hook of an attempt: cuts the power when the database file (not its log) is synced
  * the first time; the sync itself then fails on the dead handle. */
 static os_fault *cut_at_db_sync;
@@ -85,8 +62,8 @@ static int attempt(uint64_t seed, uint64_t *pg_out)
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
     size_t n;
-    uint8_t *img = slurp(fx_db, &n);
-    uint64_t pg = page_of(img, n, "MARKER-00150");
+    uint8_t *img = fx_slurp(fx_db, &n);
+    uint64_t pg = fx_page_of(img, n, PAGE, "MARKER-00150");
     free(img);
     *pg_out = pg;
 
@@ -114,7 +91,7 @@ static int attempt(uint64_t seed, uint64_t *pg_out)
 
     /* Was the page torn? Its checksum in the file says so (the file alone cannot be opened
      * any more: its header says it needs its log). */
-    img = slurp(fx_db, &n);
+    img = fx_slurp(fx_db, &n);
     int torn = lost > 0 && (pg + 1) * PAGE <= n &&
                bp_checksum(img + pg * PAGE, PAGE, pg) != get_u64(img + (pg + 1) * PAGE - 8);
     free(img);

@@ -873,26 +873,6 @@ Test(wal, padded_flushes_never_rewrite_a_synced_block)
         cr_assert_eq(h[i] | h[WAL_BLOCK + i], 0, "byte %zu of a header block is not zero", i);
 }
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert_not_null(fp);
-    fseek(fp, 0, SEEK_END);
-    *len = (size_t)ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    uint8_t *d = malloc(*len);
-    cr_assert_eq(fread(d, 1, *len, fp), *len);
-    fclose(fp);
-    return d;
-}
-
-static void write_file(const char *path, const uint8_t *d, size_t len)
-{
-    FILE *fp = fopen(path, "wb");
-    cr_assert_eq(fwrite(d, 1, len, fp), len);
-    fclose(fp);
-}
-
 /* Appends records first..first+n-1 and flushes them as one flush; fills lsn[i - first]. */
 static void append_flush(wal *w, uint64_t first, uint64_t n, uint64_t *lsn)
 {
@@ -918,7 +898,7 @@ Test(wal, a_damaged_record_in_the_durable_log_is_refused)
         append_flush(w, i, 1, &lsn[i]);
     cr_assert_eq(wal_close(w), ST_OK);
     size_t len;
-    uint8_t *orig = read_file(logpath, &len);
+    uint8_t *orig = fx_slurp(logpath, &len);
     const int victims[] = {0, 1, 7, 20, 38};
     for (size_t v = 0; v < sizeof victims / sizeof victims[0]; v++) {
         uint64_t at = lsn[victims[v]];
@@ -927,7 +907,7 @@ Test(wal, a_damaged_record_in_the_durable_log_is_refused)
         uint8_t *bad = malloc(len);
         memcpy(bad, orig, len);
         bad[pos] ^= (uint8_t)(1u << (v % 8));
-        write_file(logpath, bad, len);
+        fx_spit(logpath, bad, len);
         wal *x = NULL;
         cr_assert_eq(wal_open(db, ID, NULL, &x), ST_ECORRUPT, "record %d, byte %llu: %s",
                      victims[v], (unsigned long long)pos, st_msg());
@@ -937,13 +917,13 @@ Test(wal, a_damaged_record_in_the_durable_log_is_refused)
         cr_assert(strstr(st_msg(), logpath) != NULL, "%s", st_msg());
         cr_assert(strstr(st_msg(), "backup") != NULL, "%s", st_msg());
         size_t len2;
-        uint8_t *after = read_file(logpath, &len2);
+        uint8_t *after = fx_slurp(logpath, &len2);
         cr_assert(len2 == len && memcmp(after, bad, len) == 0, "the failed open changed the log");
         free(after);
         free(bad);
     }
     /* the undamaged log opens with everything */
-    write_file(logpath, orig, len);
+    fx_spit(logpath, orig, len);
     w = open_log(NULL, 1);
     cr_assert_eq(read_all(w, 0), 40);
     cr_assert_eq(wal_close(w), ST_OK);
@@ -966,11 +946,11 @@ Test(wal, a_torn_last_flush_is_cut_and_nothing_else)
             uint64_t end = wal_end_lsn(w);
             cr_assert_eq(wal_close(w), ST_OK);
             size_t len;
-            uint8_t *d = read_file(logpath, &len);
+            uint8_t *d = fx_slurp(logpath, &len);
             uint32_t rlen = get_u32(d + lsn[4]);
             for (uint32_t k = 0; k < rlen; k++)
                 d[lsn[4] + k] = garble ? (uint8_t)(d[lsn[4] + k] * 31 + 7) : 0;
-            write_file(logpath, d, len);
+            fx_spit(logpath, d, len);
             free(d);
             w = open_log_as(NULL, 1, psow);
             cr_assert_eq(read_all(w, 0), 34, "psow %d garble %d", psow, garble);
@@ -1000,11 +980,11 @@ Test(wal, leftovers_of_an_older_epoch_prove_nothing)
     uint64_t end1 = wal_end_lsn(w);
     cr_assert_eq(wal_close(w), ST_OK);
     size_t len;
-    uint8_t *s1 = read_file(logpath, &len);
+    uint8_t *s1 = fx_slurp(logpath, &len);
     uint8_t *d = malloc(len);
     memcpy(d, s1, len);
     memset(d + lsn1[0], 0, get_u32(d + lsn1[0])); /* session 1's last flush lost its first record */
-    write_file(logpath, d, len);
+    fx_spit(logpath, d, len);
     free(d);
 
     w = open_log(NULL, 1);
@@ -1015,7 +995,7 @@ Test(wal, leftovers_of_an_older_epoch_prove_nothing)
     cr_assert_gt(end2, end1 + 200);
     cr_assert_eq(wal_close(w), ST_OK);
     size_t len2;
-    uint8_t *s2 = read_file(logpath, &len2);
+    uint8_t *s2 = fx_slurp(logpath, &len2);
     /* session 2's flush torn: its first record lost, session 1's FLUSH record where session 2
      * wrote (that sector not written), session 2's records after it written */
     uint64_t flush1 = lsn1[4] + get_u32(s1 + lsn1[4]); /* session 1's FLUSH record */
@@ -1023,7 +1003,7 @@ Test(wal, leftovers_of_an_older_epoch_prove_nothing)
     cr_assert_lt(flush1, end2);
     memset(s2 + lsn2[0], 0, get_u32(s2 + lsn2[0]));
     memcpy(s2 + flush1, s1 + flush1, end1 - flush1);
-    write_file(logpath, s2, len2);
+    fx_spit(logpath, s2, len2);
     w = open_log(NULL, 1);
     cr_assert_eq(read_all(w, 0), 5, "the torn tail is cut: %s", st_msg());
     cr_assert_eq(wal_close(w), ST_OK);
@@ -1042,9 +1022,9 @@ Test(wal, a_log_ending_before_its_header_durable_mark_is_refused)
     cr_assert_eq(wal_set_checkpoint(w, lsn[9]), ST_OK, "%s", st_msg());
     cr_assert_eq(wal_close(w), ST_OK);
     size_t len;
-    uint8_t *d = read_file(logpath, &len);
+    uint8_t *d = fx_slurp(logpath, &len);
     memset(d + lsn[6], 0, len - lsn[6]); /* everything from record 6 on is gone */
-    write_file(logpath, d, len);
+    fx_spit(logpath, d, len);
     free(d);
     wal *x = NULL;
     cr_assert_eq(wal_open(db, ID, NULL, &x), ST_ECORRUPT, "%s", st_msg());
@@ -1226,17 +1206,17 @@ Test(wal, damage_is_refused_after_a_restart_and_after_a_compaction)
             append_flush(w, 1030 + i, 1, &more[i]);
         cr_assert_eq(wal_close(w), ST_OK);
         size_t len;
-        uint8_t *orig = read_file(logpath, &len);
+        uint8_t *orig = fx_slurp(logpath, &len);
         uint64_t at = compact ? lsn[22] : more[2];
         uint64_t off = WAL_HDR_SIZE + (at - base);
         cr_assert_eq(get_u64(orig + off + WR_LSN), at);
         orig[off + 30] ^= 0x10;
-        write_file(logpath, orig, len);
+        fx_spit(logpath, orig, len);
         wal *x = NULL;
         cr_assert_eq(wal_open(db, ID, NULL, &x), ST_ECORRUPT, "compact %d: %s", compact,
                      st_msg());
         orig[off + 30] ^= 0x10;
-        write_file(logpath, orig, len);
+        fx_spit(logpath, orig, len);
         w = open_log(NULL, 1);
         cr_assert_eq(read_all(w, 1000 + first), 38 - first);
         cr_assert_eq(wal_close(w), ST_OK);
@@ -1258,7 +1238,7 @@ Test(wal, a_record_a_page_depends_on_can_be_proven_durable)
     wal_stats s0, s1;
     wal_get_stats(w, &s0);
     size_t len;
-    uint8_t *unproven = read_file(logpath, &len);
+    uint8_t *unproven = fx_slurp(logpath, &len);
     cr_assert_eq(wal_flush_proven(w, lsn[1] + 1), ST_OK, "%s", st_msg());
     wal_get_stats(w, &s1);
     cr_assert_eq(s1.proof_flushes, s0.proof_flushes + 1, "nothing was pending: a FLUSH alone");
@@ -1268,21 +1248,21 @@ Test(wal, a_record_a_page_depends_on_can_be_proven_durable)
     wal_get_stats(w, &s0);
     cr_assert_eq(s0.syncs, s1.syncs, "an already proven record must not flush again");
     size_t plen;
-    uint8_t *proven = read_file(logpath, &plen);
+    uint8_t *proven = fx_slurp(logpath, &plen);
     wal_abandon(w); /* the crash: no close, no header write */
 
     uint32_t rlen = get_u32(proven + lsn[1]); /* LSN == file offset in a fresh log */
     uint64_t pos = lsn[1] + rlen / 2;
     /* Without the proof the damage is indistinguishable from a torn tail: cut, as documented. */
     unproven[pos] ^= 0x10;
-    write_file(logpath, unproven, len);
+    fx_spit(logpath, unproven, len);
     wal *x = NULL;
     cr_assert_eq(wal_open(db, ID, NULL, &x), ST_OK, "%s", st_msg());
     cr_assert_eq(read_all_count(x), 1, "the log is cut at the damaged record");
     wal_abandon(x);
     /* With it, the open refuses and changes nothing. */
     proven[pos] ^= 0x10;
-    write_file(logpath, proven, plen);
+    fx_spit(logpath, proven, plen);
     cr_assert_eq(wal_open(db, ID, NULL, &x), ST_ECORRUPT, "%s", st_msg());
     char want[64];
     snprintf(want, sizeof want, "damaged at LSN %llu", (unsigned long long)lsn[1]);

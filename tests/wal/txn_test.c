@@ -595,32 +595,11 @@ Test(txn, damaged_log_header_image_with_a_huge_page_count_is_refused)
 
 /* ---- the log the database needs (wal/README.md, "The log identity check") ---------------- */
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert_not_null(fp, "%s", path);
-    fseek(fp, 0, SEEK_END);
-    *n = (size_t)ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    uint8_t *b = malloc(*n ? *n : 1);
-    cr_assert_eq(fread(b, 1, *n, fp), *n);
-    fclose(fp);
-    return b;
-}
-
-static void spit(const char *path, const uint8_t *b, size_t n)
-{
-    FILE *fp = fopen(path, "wb");
-    cr_assert_not_null(fp, "%s", path);
-    cr_assert_eq(fwrite(b, 1, n, fp), n);
-    fclose(fp);
-}
-
 static void copy_file(const char *from, const char *to)
 {
     size_t n;
-    uint8_t *b = slurp(from, &n);
-    spit(to, b, n);
+    uint8_t *b = fx_slurp(from, &n);
+    fx_spit(to, b, n);
     free(b);
 }
 
@@ -662,14 +641,14 @@ static int reopen_status(void)
 static void assert_refused(int code, const char *what)
 {
     size_t n0, n1;
-    uint8_t *before = slurp(db, &n0);
+    uint8_t *before = fx_slurp(db, &n0);
     int rc = reopen_status();
     char msg[1024];
     snprintf(msg, sizeof msg, "%s", st_msg());
     cr_assert_eq(rc, code, "open: %d %s", rc, msg);
     cr_assert(strstr(msg, what) != NULL, "the message says \"%s\": %s", what, msg);
     cr_assert(strstr(msg, db) != NULL, "the message names the file: %s", msg);
-    uint8_t *after = slurp(db, &n1);
+    uint8_t *after = fx_slurp(db, &n1);
     cr_assert(n0 == n1 && memcmp(before, after, n0) == 0, "the refused open changed %s", db);
     free(before);
     free(after);
@@ -859,7 +838,7 @@ Test(txn, a_log_made_just_before_a_crash_is_accepted)
     transfers(tm, 5, want);
     cr_assert_eq(txm_close(tm), ST_OK, "%s", st_msg());
     size_t n;
-    uint8_t *img = slurp(db, &n);
+    uint8_t *img = fx_slurp(db, &n);
     wal_options lo = {.start_lsn = get_u64(img + HDR_CKPT_LSN),
                       .generation = get_u64(img + HDR_LOG_GEN) + 1, .page_size = PS};
     wal *w;
@@ -888,11 +867,11 @@ Test(txn, a_garbled_page_0_is_rebuilt_from_the_log)
     cr_assert_eq(pgr_flush(txm_pager(tm)), ST_OK, "%s", st_msg()); /* page 0 in the file */
     txm_abandon(tm);
     size_t n;
-    uint8_t *img = slurp(db, &n);
+    uint8_t *img = fx_slurp(db, &n);
     uint64_t s = fx_seed(NULL, 77);
     for (int i = 0; i < PS; i++)
         img[i] = (uint8_t)fx_xorshift(&s);
-    spit(db, img, n);
+    fx_spit(db, img, n);
     free(img);
     int rec;
     tm = open_db(NULL, 64, 0, &rec);
@@ -905,10 +884,10 @@ Test(txn, a_garbled_page_0_is_rebuilt_from_the_log)
     assert_counters(tm, want, "after a clean reopen");
     cr_assert_eq(txm_close(tm), ST_OK, "%s", st_msg());
 
-    img = slurp(db, &n); /* closed: one file, no log */
+    img = fx_slurp(db, &n); /* closed: one file, no log */
     for (int i = 0; i < PS; i++)
         img[i] = (uint8_t)fx_xorshift(&s);
-    spit(db, img, n);
+    fx_spit(db, img, n);
     free(img);
     assert_refused(ST_ENOTDB, "not an acidb database");
 }
@@ -928,11 +907,11 @@ Test(txn, a_page_lsn_beyond_the_end_of_the_log_is_refused)
     uint64_t end = wal_end_lsn(txm_log(tm));
     txm_abandon(tm);
     size_t n;
-    uint8_t *img = slurp(db, &n);
+    uint8_t *img = fx_slurp(db, &n);
     uint8_t *p1 = img + PS;
     pgr_set_page_lsn(p1, end + 100000);
     put_u64(p1 + PS - 8, bp_checksum(p1, PS, 1));
-    spit(db, img, n);
+    fx_spit(db, img, n);
     free(img);
     assert_refused(ST_ECORRUPT, "beyond the end of the log");
     cr_assert(strstr(st_msg(), "page 1 "), "the message names the page: %s", st_msg());
