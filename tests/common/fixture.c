@@ -314,6 +314,33 @@ long long fx_int(acidb_conn *c, const char *sql)
     return v;
 }
 
+typedef struct check_report {
+    char *buf;
+    size_t n, used;
+} check_report;
+
+static void on_problem(void *ctx, uint64_t pgno, const char *msg)
+{
+    check_report *r = ctx;
+    (void)pgno; /* the messages name their page, or their table, index and row */
+    if (r->n == 0 || r->used + 1 >= r->n)
+        return;
+    int w = snprintf(r->buf + r->used, r->n - r->used, "%s\n", msg);
+    if (w > 0)
+        r->used += (size_t)w < r->n - r->used ? (size_t)w : r->n - r->used - 1;
+}
+
+int fx_check(acidb_db *db, char *report, size_t n, uint64_t *problems)
+{
+    if (report != NULL && n > 0)
+        report[0] = 0;
+    check_report r = {report, report != NULL ? n : 0, 0};
+    int rc = acidb_check(db, on_problem, &r, problems);
+    if (rc != ACIDB_OK && r.used == 0 && r.n > 0)
+        snprintf(report, n, "the check stopped: %s", acidb_errstr(rc));
+    return rc;
+}
+
 char *fx_query(acidb_conn *c, const char *sql)
 {
     acidb_stmt *s = NULL;

@@ -154,6 +154,10 @@ void fx_ok(acidb_conn *c, const char *sql);
 int fx_fails(acidb_conn *c, const char *sql, const char *sqlstate);
 /* The single integer the query's first row holds; dies unless there is a row. */
 long long fx_int(acidb_conn *c, const char *sql);
+/* The public integrity check (acidb_check) with its first problems written to report (n
+ * bytes, may be 0), one message per line; *problems (may be NULL) their count. Returns what
+ * acidb_check returns: ACIDB_OK when the check ran, even if it found problems. */
+int fx_check(acidb_db *db, char *report, size_t n, uint64_t *problems);
 /* The rows of a query as "a|b\n" lines (NULL as "NULL"); caller frees. Dies on an error. */
 char *fx_query(acidb_conn *c, const char *sql);
 

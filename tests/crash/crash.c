@@ -13,7 +13,7 @@
  * (acidb_open_test, engine/testhooks.h), checkpoints every 16 KiB of log and a buffer pool far
  * smaller than the data. After every fault, the database is reopened (recovery runs) and
  * sqlbank_check() verifies, in SQL:
- *   1. recovery succeeds and the integrity check (acidb_test_check) is clean;
+ *   1. recovery succeeds and the integrity check (acidb_check) is clean;
  *   2. sum(balance) is the initial total and min(balance) >= 0;
  *   3. every transfer whose COMMIT was acknowledged is present (found by its ref), and none is
  *      partly applied (each balance = start + credits - debits, GROUP BY over transfers);

@@ -589,7 +589,7 @@ int run_index(uint64_t seed, char *why, size_t n, uint64_t *reported)
     }
     char report[600] = "";
     uint64_t problems = 0;
-    if (acidb_test_check(r.h, report, sizeof report, &problems) != ACIDB_OK) {
+    if (fx_check(r.h, report, sizeof report, &problems) != ACIDB_OK) {
         snprintf(why, n, "acidb_check did not run: %s", acidb_open_errmsg());
         goto out;
     }

@@ -46,7 +46,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/testhooks.h"
 #include "tests/common/fixture.h"
 #include "tests/common/sqlbank.h"
 
@@ -233,7 +232,7 @@ static int paused_check(acidb_db *db, worker *ws, double *check_s)
     if (!atomic_load(&g.failed)) {
         char report[512] = "";
         uint64_t problems = 0;
-        int rc = acidb_test_check(db, report, sizeof report, &problems);
+        int rc = fx_check(db, report, sizeof report, &problems);
         int64_t sum = 0;
         char why[256];
         if (rc != ACIDB_OK || problems != 0) {
