@@ -122,10 +122,7 @@ static void reopen_for(uint32_t ps)
     uint64_t roots[3];
     bt_kind kinds[3] = {BT_TABLE, BT_INDEX, BT_TABLE};
     bt_tree *t[3];
-    for (int i = 0; i < 3; i++) {
-        OK(bt_create(p, kinds[i], &roots[i]));
-        OK(bt_open(p, roots[i], kinds[i], &t[i]));
-    }
+    t_create_trees(p, kinds, 3, roots, t);
     uint64_t s = ps;
     struct row *tr = calloc(NT, sizeof *tr), *ir = calloc(NI, sizeof *ir);
     size_t maxv = 3 * (size_t)ps + 5000;

@@ -34,10 +34,7 @@ static void build(struct db *d, int rows)
     pgr *p;
     OK(fx_pgr_open(fx_path(fx_dir, "healthy"), PS, 1u << 20, 1, &p));
     bt_tree *t[2];
-    for (int i = 0; i < 2; i++) {
-        OK(bt_create(p, d->kinds[i], &d->roots[i]));
-        OK(bt_open(p, d->roots[i], d->kinds[i], &t[i]));
-    }
+    t_create_trees(p, d->kinds, 2, d->roots, t);
     uint8_t buf[1100];
     for (int64_t k = 0; k < rows; k++) {
         size_t len = tval_len(k);

@@ -73,10 +73,7 @@ Test(btree, empty_values_and_keys_and_extreme_rowids)
     uint64_t roots[2];
     bt_kind kinds[2] = {BT_TABLE, BT_INDEX};
     bt_tree *t[2];
-    for (int i = 0; i < 2; i++) {
-        OK(bt_create(p, kinds[i], &roots[i]));
-        OK(bt_open(p, roots[i], kinds[i], &t[i]));
-    }
+    t_create_trees(p, kinds, 2, roots, t);
     const int64_t ids[] = {INT64_MIN, INT64_MIN + 1, -1, 0, 1, INT64_MAX - 1, INT64_MAX};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         OK(bt_insert(t[0], &(bt_key){ids[i], NULL, 0}, NULL, 0, BT_NOREPLACE));

@@ -235,10 +235,7 @@ Test(btree, value_over_1_gib_is_refused)
     uint64_t roots[2];
     bt_kind kinds[2] = {BT_TABLE, BT_INDEX};
     bt_tree *t[2];
-    for (int i = 0; i < 2; i++) {
-        OK(bt_create(p, kinds[i], &roots[i]));
-        OK(bt_open(p, roots[i], kinds[i], &t[i]));
-    }
+    t_create_trees(p, kinds, 2, roots, t);
     uint64_t pages = pgr_page_count(p);
     bt_key tk = bt_int_key(1), ik = bt_bytes_key("key", 3);
     expect_toobig(bt_insert(t[0], &tk, big, len, BT_REPLACE), "table insert 1 GiB + 1");

@@ -150,10 +150,7 @@ Test(btree, drop_frees_every_page)
     bt_kind kinds[3] = {BT_TABLE, BT_INDEX, BT_TABLE};
     bt_tree *t[3];
     uint8_t buf[2000];
-    for (int i = 0; i < 3; i++) {
-        OK(bt_create(p, kinds[i], &roots[i]));
-        OK(bt_open(p, roots[i], kinds[i], &t[i]));
-    }
+    t_create_trees(p, kinds, 3, roots, t);
     for (int64_t k = 0; k < 3000; k++)
         for (int i = 0; i < 3; i++) {
             size_t len = k % 11 == 0 ? 1500 : (size_t)(k % 40);

@@ -44,6 +44,14 @@ find:
     return i;
 }
 
+void t_create_trees(pgr *p, const bt_kind *kinds, size_t n, uint64_t *roots, bt_tree **t)
+{
+    for (size_t i = 0; i < n; i++) {
+        OK(bt_create(p, kinds[i], &roots[i]));
+        OK(bt_open(p, roots[i], kinds[i], &t[i]));
+    }
+}
+
 static void collect(void *ctx, uint64_t pgno, const char *msg)
 {
     struct t_reports *r = ctx;

@@ -27,6 +27,9 @@ size_t t_value_diff(const uint8_t *buf, size_t len, uint64_t seed);
 /* The largest cell stored locally (pager/README.md): (ps - 8 - 32) / 4 - 2. */
 static inline size_t t_max_cell(uint32_t ps) { return (ps - 8 - 32) / 4 - 2; }
 
+/* Creates n trees of the given kinds in p and opens them: roots[i], t[i]. */
+void t_create_trees(pgr *p, const bt_kind *kinds, size_t n, uint64_t *roots, bt_tree **t);
+
 /* bt_check, collecting every report. */
 struct t_reports {
     uint64_t problems;

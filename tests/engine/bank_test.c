@@ -116,6 +116,19 @@ Test(bank, committed_deposit_survives_a_crash)
 
 static pthread_barrier_t barrier;
 
+/* Runs fn(a) and fn(b) on two threads that start together (each waits on `barrier`), and
+ * waits for both. */
+static void race(void *(*fn)(void *), void *a, void *b)
+{
+    pthread_barrier_init(&barrier, NULL, 2);
+    pthread_t t1, t2;
+    pthread_create(&t1, NULL, fn, a);
+    pthread_create(&t2, NULL, fn, b);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    pthread_barrier_destroy(&barrier);
+}
+
 typedef struct worker {
     int src, dst;
     const char *ref;
@@ -163,14 +176,8 @@ static void *crossing(void *arg)
 
 Test(bank, crossing_transfers_one_deadlock_both_applied)
 {
-    pthread_barrier_init(&barrier, NULL, 2);
     worker a = {1, 2, "a->b", 0, -1}, b = {2, 1, "b->a", 0, -1};
-    pthread_t ta, tb;
-    pthread_create(&ta, NULL, crossing, &a);
-    pthread_create(&tb, NULL, crossing, &b);
-    pthread_join(ta, NULL);
-    pthread_join(tb, NULL);
-    pthread_barrier_destroy(&barrier);
+    race(crossing, &a, &b);
     cr_expect_eq(a.result, ACIDB_OK);
     cr_expect_eq(b.result, ACIDB_OK);
     cr_expect_eq(a.deadlocks + b.deadlocks, 1, "deadlocks: %d + %d", a.deadlocks, b.deadlocks);
@@ -211,13 +218,7 @@ Test(bank, duplicate_webhook_exactly_one_applies)
         acidb_disconnect(c);
         atomic_store(&dup_ok, 0);
         atomic_store(&dup_unique, 0);
-        pthread_barrier_init(&barrier, NULL, 2);
-        pthread_t t1, t2;
-        pthread_create(&t1, NULL, webhook, NULL);
-        pthread_create(&t2, NULL, webhook, NULL);
-        pthread_join(t1, NULL);
-        pthread_join(t2, NULL);
-        pthread_barrier_destroy(&barrier);
+        race(webhook, NULL, NULL);
         cr_expect_eq(atomic_load(&dup_ok), 1);
         cr_expect_eq(atomic_load(&dup_unique), 1);
         c = fx_connect(db);
@@ -260,14 +261,8 @@ static void *read_modify_write(void *arg)
 
 Test(bank, lost_update_prevented)
 {
-    pthread_barrier_init(&barrier, NULL, 2);
     int a = 0, b = 0;
-    pthread_t t1, t2;
-    pthread_create(&t1, NULL, read_modify_write, &a);
-    pthread_create(&t2, NULL, read_modify_write, &b);
-    pthread_join(t1, NULL);
-    pthread_join(t2, NULL);
-    pthread_barrier_destroy(&barrier);
+    race(read_modify_write, &a, &b);
     cr_expect_eq(a + b, 2);
     acidb_conn *c = fx_connect(db);
     cr_expect_eq(fx_int(c, "SELECT balance FROM accounts WHERE id = 1"), 1100,
@@ -309,14 +304,8 @@ static void *skew(void *arg)
 
 Test(bank, write_skew_prevented)
 {
-    pthread_barrier_init(&barrier, NULL, 2);
     int a = 1, b = 2;
-    pthread_t t1, t2;
-    pthread_create(&t1, NULL, skew, &a);
-    pthread_create(&t2, NULL, skew, &b);
-    pthread_join(t1, NULL);
-    pthread_join(t2, NULL);
-    pthread_barrier_destroy(&barrier);
+    race(skew, &a, &b);
     acidb_conn *c = fx_connect(db);
     cr_expect_geq(total(c), 1000, "write skew: the sum fell to %lld", total(c));
     cr_expect_eq(total(c), 1400);
