@@ -264,6 +264,18 @@ static void outcome(const result *res, const char *state, const char *tag, const
         expect_ok(res, tag, rows);
 }
 
+/* The outcome of a write whose tag is "<verb> <count>" ("INSERT 0 3", "UPDATE 2"): the model
+ * moves on to *next when the statement succeeded. */
+static void write_outcome(const result *res, const char *err, const char *verb, int count,
+                          const model *next)
+{
+    char tag[32];
+    snprintf(tag, sizeof tag, "%s %d", verb, count);
+    outcome(res, err, tag, "");
+    if (err == NULL && !(in_block && failed))
+        cur = *next;
+}
+
 static void check_table(void)
 {
     if (in_block && failed)
@@ -410,11 +422,7 @@ static void op_insert(void)
     }
     static result res;
     run(&res, "%s", sql);
-    char tag[32];
-    snprintf(tag, sizeof tag, "INSERT 0 %d", nrows);
-    outcome(&res, err, tag, "");
-    if (err == NULL && !(in_block && failed))
-        cur = next;
+    write_outcome(&res, err, "INSERT 0", nrows, &next);
 }
 
 /* UPDATE m SET n = <v> WHERE <range or point on id, or on n>. */
@@ -464,11 +472,7 @@ static void op_update_n(void)
     }
     static result res;
     run(&res, "UPDATE m SET %s WHERE %s", set, where);
-    char tag[32];
-    snprintf(tag, sizeof tag, "UPDATE %d", count);
-    outcome(&res, NULL, tag, "");
-    if (!(in_block && failed))
-        cur = next;
+    write_outcome(&res, NULL, "UPDATE", count, &next);
 }
 
 /* UPDATE m SET u = ... WHERE id = k: the unique index decides. */
@@ -489,11 +493,7 @@ static void op_update_u(void)
     }
     static result res;
     run(&res, "UPDATE m SET u = %s WHERE id = %d", us, k);
-    char tag[32];
-    snprintf(tag, sizeof tag, "UPDATE %d", count);
-    outcome(&res, err, tag, "");
-    if (err == NULL && !(in_block && failed))
-        cur = next;
+    write_outcome(&res, err, "UPDATE", count, &next);
 }
 
 /* UPDATE m SET id = j WHERE id = k (or WHERE u = ...): moving a row to another key. */
@@ -565,11 +565,7 @@ static void op_update_div(void)
     }
     static result res;
     run(&res, "UPDATE m SET n = 100 / (n - %" PRId64 ") WHERE id BETWEEN %d AND %d", v, a, b);
-    char tag[32];
-    snprintf(tag, sizeof tag, "UPDATE %d", count);
-    outcome(&res, err, tag, "");
-    if (err == NULL && !(in_block && failed))
-        cur = next;
+    write_outcome(&res, err, "UPDATE", count, &next);
 }
 
 static void op_delete(void)
@@ -600,11 +596,7 @@ static void op_delete(void)
     }
     static result res;
     run(&res, "DELETE FROM m WHERE %s", where);
-    char tag[32];
-    snprintf(tag, sizeof tag, "DELETE %d", count);
-    outcome(&res, NULL, tag, "");
-    if (!(in_block && failed))
-        cur = next;
+    write_outcome(&res, NULL, "DELETE", count, &next);
 }
 
 typedef struct range_arg {
@@ -753,11 +745,7 @@ static void op_prepared(void)
             next.r[i].has_n = !null;
             next.r[i].n = v;
         }
-    char tag[32];
-    snprintf(tag, sizeof tag, "UPDATE %d", count);
-    outcome(&res, NULL, tag, "");
-    if (!(in_block && failed))
-        cur = next;
+    write_outcome(&res, NULL, "UPDATE", count, &next);
 }
 
 /* Drops or re-creates the index on n (inside a block too: ROLLBACK must bring it back or take
