@@ -411,6 +411,29 @@ Test(wal, failed_sync_fails_the_log_for_good)
     os_fault_free(f);
 }
 
+/* The workload of the power-cut tests: 5 to 64 records numbered from *appended, each followed
+ * by a flush with probability 1/every (*durable_count and *last_durable, its LSN, track what
+ * is durable), then one more record left pending, so that the cut always has something to
+ * lose. The draws from *s are the same whatever `every` is. */
+static void append_burst(wal *w, uint64_t *s, unsigned every, rec_buf *b, uint64_t *appended,
+                         uint64_t *durable_count, uint64_t *last_durable)
+{
+    uint64_t steps = 5 + fx_xorshift(s) % 60;
+    for (uint64_t k = 0; k < steps; k++) {
+        make_rec(b, *appended);
+        cr_assert_eq(wal_append(w, &b->r), ST_OK);
+        (*appended)++;
+        if (fx_xorshift(s) % every == 0) {
+            cr_assert_eq(wal_flush_to(w, wal_end_lsn(w)), ST_OK);
+            *durable_count = *appended;
+            *last_durable = b->r.lsn;
+        }
+    }
+    make_rec(b, *appended);
+    cr_assert_eq(wal_append(w, &b->r), ST_OK);
+    (*appended)++;
+}
+
 /* Power cuts at random moments — in the middle of a flush, with its writes still in the page
  * cache, so they are kept, dropped or torn: every record below the durable LSN at the cut
  * comes back intact and in order, the log ends cleanly at or after it, and appending after
@@ -424,21 +447,9 @@ Test(wal, power_loss_keeps_every_durable_record)
         os_fault *f;
         cr_assert_eq(os_fault_new(NULL, seed, &f), ST_OK);
         wal *w = open_log(os_fault_vfs(f), 1);
-        uint64_t s = seed, durable_count = 0, appended = 0;
-        uint64_t steps = 5 + fx_xorshift(&s) % 60;
+        uint64_t s = seed, durable_count = 0, appended = 0, last_durable = 0;
         rec_buf b;
-        for (uint64_t k = 0; k < steps; k++) {
-            make_rec(&b, appended);
-            cr_assert_eq(wal_append(w, &b.r), ST_OK);
-            appended++;
-            if (fx_xorshift(&s) % 4 == 0) {
-                cr_assert_eq(wal_flush_to(w, wal_end_lsn(w)), ST_OK);
-                durable_count = appended;
-            }
-        }
-        make_rec(&b, appended); /* at least one record is pending at the cut */
-        cr_assert_eq(wal_append(w, &b.r), ST_OK);
-        appended++;
+        append_burst(w, &s, 4, &b, &appended, &durable_count, &last_durable);
         os_fault_inject(f, OSF_SYNC, 1, OSF_CUT, 0);
         cr_assert_eq(wal_flush_to(w, wal_end_lsn(w)), ST_EIO);
         cuts_that_lost += os_fault_cut_lost(f) > 0;
@@ -1118,21 +1129,8 @@ static int garbled_cuts(unsigned sector, int powersafe, uint64_t seed0, int runs
         os_fault_set_garble(f, sector);
         wal *w = open_log_as(os_fault_vfs(f), 1, powersafe);
         uint64_t s = seed * 7 + sector, durable_count = 0, appended = 0, last_durable = 0;
-        uint64_t steps = 5 + fx_xorshift(&s) % 60;
         rec_buf b;
-        for (uint64_t k = 0; k < steps; k++) {
-            make_rec(&b, appended);
-            cr_assert_eq(wal_append(w, &b.r), ST_OK);
-            appended++;
-            if (fx_xorshift(&s) % 3 == 0) {
-                cr_assert_eq(wal_flush_to(w, wal_end_lsn(w)), ST_OK);
-                durable_count = appended;
-                last_durable = b.r.lsn;
-            }
-        }
-        make_rec(&b, appended);
-        cr_assert_eq(wal_append(w, &b.r), ST_OK);
-        appended++;
+        append_burst(w, &s, 3, &b, &appended, &durable_count, &last_durable);
         os_fault_inject(f, OSF_SYNC, 1, OSF_CUT, 0);
         if (last_durable != 0 && fx_xorshift(&s) % 4 == 0)
             cr_assert_eq(wal_set_checkpoint(w, last_durable), ST_EIO); /* a header write cut */
