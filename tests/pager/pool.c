@@ -249,19 +249,27 @@ static uint64_t disk_lsn(int fd, uint32_t ps, uint64_t pgno)
     return r == 8 ? get_u64(buf) : 0;
 }
 
+/* A 512-byte-page pool of 8 frames with `hook` logging into *h (and h->fd open on the file to
+ * see what reached the disk), and n pages allocated and filled. */
+static pgr *open_hooked(struct hook_log *h, uint64_t n)
+{
+    memset(h, 0, sizeof *h);
+    h->ps = 512;
+    h->fd = -1;
+    pgr *p;
+    OK(fx_pgr_open_hook(fx_path(fx_dir, "db"), 512, 8 * 512, 1, hook, h, &p));
+    h->fd = open(fx_path(fx_dir, "db"), O_RDONLY);
+    cr_assert(h->fd >= 0, "open: %s", strerror(errno));
+    for (uint64_t i = 1; i <= n; i++)
+        alloc_filled(p, 0);
+    return p;
+}
+
 Test(pager, before_write_hook_sees_page_lsn_before_each_write)
 {
     struct hook_log h;
-    memset(&h, 0, sizeof h);
-    h.ps = 512;
-    h.fd = -1;
-    pgr *p;
-    OK(fx_pgr_open_hook(fx_path(fx_dir, "db"), 512, 8 * 512, 1, hook, &h, &p));
-    h.fd = open(fx_path(fx_dir, "db"), O_RDONLY);
-    cr_assert(h.fd >= 0, "open: %s", strerror(errno));
     const uint64_t n = 40;
-    for (uint64_t i = 1; i <= n; i++)
-        alloc_filled(p, 0);
+    pgr *p = open_hooked(&h, n);
     /* Give every page a distinct LSN; with 8 frames most are written by eviction. */
     for (uint64_t i = 1; i <= n; i++)
         set_lsn_and_fill(p, i, 1000 + i, 1);
@@ -297,16 +305,8 @@ Test(pager, before_write_hook_error_fails_the_write)
 {
     alarm(120); /* a pool that retries refused victims forever would hang here */
     struct hook_log h;
-    memset(&h, 0, sizeof h);
-    h.ps = 512;
-    h.fd = -1;
-    pgr *p;
-    OK(fx_pgr_open_hook(fx_path(fx_dir, "db"), 512, 8 * 512, 1, hook, &h, &p));
-    h.fd = open(fx_path(fx_dir, "db"), O_RDONLY);
-    cr_assert(h.fd >= 0);
     const uint64_t n = 40;
-    for (uint64_t i = 1; i <= n; i++)
-        alloc_filled(p, 0);
+    pgr *p = open_hooked(&h, n);
     OK(pgr_flush(p));
 
     /* Flush path: the hook refuses page 3 onwards; flush reports the hook's error and the
