@@ -45,12 +45,16 @@ char *fx_tmpdir(char *out, size_t n, const char *base, const char *tag)
     return out;
 }
 
-/* Pre-order: a directory is made rwx for its owner before nftw reads it. */
+/* Pre-order: a directory is made rwx for its owner before nftw reads it. One it could not
+ * read (FTW_DNR) is opened up too, but its contents are only seen by the next pass. */
+static int unreadable;
+
 static int open_up(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)ftw;
     if (flag == FTW_D || flag == FTW_DNR)
         chmod(path, (sb->st_mode & 07777) | S_IRWXU);
+    unreadable += flag == FTW_DNR;
     return 0;
 }
 
@@ -71,7 +75,12 @@ int fx_rmtree(const char *dir)
         return errno == ENOENT ? 0 : -1;
     if (S_ISDIR(st.st_mode))
         chmod(dir, (st.st_mode & 07777) | S_IRWXU);
-    nftw(dir, open_up, 16, FTW_PHYS);
+    for (int pass = 0; pass < 8; pass++) {
+        unreadable = 0;
+        nftw(dir, open_up, 16, FTW_PHYS);
+        if (unreadable == 0)
+            break;
+    }
     return nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
 }
 
