@@ -347,13 +347,16 @@ $(SOAK_BIN): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/soak/*.c)) $(COMMO
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-# A fuzz target: tests/fuzz/<target>.c + the shared helper, linked with libFuzzer's main.
+# A fuzz target: tests/fuzz/<target>.c + the shared helpers (fuzz_util, the fixture library),
+# linked with libFuzzer's main.
 # The csv target also takes the shell's CSV reader.
-$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/fuzz_util.o $(LIB)
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/fuzz_util.o \
+                 $(BUILD)/obj/tests/common/fixture.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
 $(BUILD)/fuzz/csv: $(BUILD)/obj/shell/csv.o
-$(BUILD)/fuzz-mkseed: $(BUILD)/obj/tests/fuzz/mkseed.o $(BUILD)/obj/tests/fuzz/fuzz_util.o $(LIB)
+$(BUILD)/fuzz-mkseed: $(BUILD)/obj/tests/fuzz/mkseed.o $(BUILD)/obj/tests/fuzz/fuzz_util.o \
+                      $(BUILD)/obj/tests/common/fixture.o $(LIB)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # The shell's scenario suite runs the shell binary of the same build variant (order-only:

@@ -75,17 +75,6 @@ static struct {
     FILE *md;
 } g;
 
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "\nbank_bench: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    exit(1);
-}
-
 /* The progress line: overwritten in place on a terminal, one line per step otherwise. */
 static void progress(const char *fmt, ...)
 {
@@ -121,20 +110,6 @@ static void out(const char *fmt, ...)
     }
 }
 
-static uint64_t rng_next(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Peak resident set of this process, KiB (VmHWM). */
 static long peak_rss_kib(void)
 {
@@ -160,18 +135,6 @@ static long long file_size(const char *path)
     return stat(path, &st) == 0 ? (long long)st.st_size : 0;
 }
 
-static void remove_db(int e, const char *path)
-{
-    char p[600];
-    unlink(path);
-    const char *suffix[] = {"-wal", "-shm", "-log", "-journal", ".log"};
-    for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++) {
-        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
-        unlink(p);
-    }
-    (void)e;
-}
-
 static void db_path(char *buf, size_t n, int e, const char *what)
 {
     snprintf(buf, n, "%s/bank-%s-%s-%d.db", g.dir, e == E_ACIDB ? "acidb" : "sqlite", what,
@@ -185,15 +148,8 @@ typedef struct stat3 {
 
 static stat3 stat_of(const double *v, int n)
 {
-    double s[64];
-    stat3 r = {0, 0, 0};
-    if (n <= 0)
-        return r;
-    memcpy(s, v, (size_t)n * sizeof *v);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    r.med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-    r.min = s[0];
-    r.max = s[n - 1];
+    stat3 r;
+    r.med = bench_median(v, n, &r.min, &r.max);
     return r;
 }
 
@@ -252,8 +208,8 @@ static acidb_db *g_adb; /* the child's database handle */
 
 static void a_die(acidb_conn *c, int rc, const char *what)
 {
-    die("acidb: %s: %s (%d) %s [%s]", what, acidb_errstr(rc), rc,
-        c ? acidb_errmsg(c) : acidb_open_errmsg(), c ? acidb_sqlstate(c) : "");
+    bench_die("acidb: %s: %s (%d) %s [%s]", what, acidb_errstr(rc), rc,
+              c ? acidb_errmsg(c) : acidb_open_errmsg(), c ? acidb_sqlstate(c) : "");
 }
 
 static acidb_stmt *a_prep(acidb_conn *c, const char *sql)
@@ -348,7 +304,7 @@ static int a_transfer(conn *c, int64_t src, int64_t dst, int64_t amt)
 
 static void s_die(sqlite3 *db, int rc, const char *what)
 {
-    die("SQLite: %s: %s (%d)", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), rc);
+    bench_die("SQLite: %s: %s (%d)", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), rc);
 }
 
 static sqlite3_stmt *s_prep(sqlite3 *db, const char *sql)
@@ -488,7 +444,7 @@ static void conn_open(conn *c, int e)
     } else {
         c->pg = bank_pg_connect(g_durability == DUR_FULL);
         if (!c->pg)
-            die("PostgreSQL: cannot connect");
+            bench_die("PostgreSQL: cannot connect");
     }
 }
 
@@ -527,13 +483,13 @@ static int conn_transfer(conn *c, int64_t src, int64_t dst, int64_t amt)
 static double load_accounts(int e, const char *path, int64_t n)
 {
     char name[32];
-    remove_db(e, path);
+    bench_remove_db(path);
     double t0 = 0, t1;
     if (e == E_ACIDB) {
         a_open(path, DUR_FULL, 64u << 20, 0, 1);
         acidb_conn *c;
         if (acidb_connect(g_adb, &c) != ACIDB_OK)
-            die("acidb connect");
+            bench_die("acidb connect");
         a_exec(c, "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, "
                   "balance INTEGER NOT NULL CHECK (balance >= 0))");
         a_exec(c, "CREATE TABLE history (id BIGSERIAL PRIMARY KEY, src INTEGER NOT NULL, "
@@ -555,7 +511,7 @@ static double load_accounts(int e, const char *path, int64_t n)
         acidb_finalize(ins);
         acidb_disconnect(c);
         if (acidb_close(g_adb) != ACIDB_OK)
-            die("acidb close");
+            bench_die("acidb close");
     } else {
         sqlite3 *db = s_open(path, DUR_FULL, 65536);
         s_exec(db, "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, "
@@ -600,11 +556,11 @@ static result in_child(void (*fn)(void *arg, result *r), void *arg)
 {
     int fds[2];
     if (pipe(fds) != 0)
-        die("pipe: %s", strerror(errno));
+        bench_die("pipe: %s", strerror(errno));
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
-        die("fork: %s", strerror(errno));
+        bench_die("fork: %s", strerror(errno));
     if (pid == 0) {
         close(fds[0]);
         result r;
@@ -623,7 +579,7 @@ static result in_child(void (*fn)(void *arg, result *r), void *arg)
     int st;
     waitpid(pid, &st, 0);
     if (got != (ssize_t)sizeof r || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        die("a measurement child failed (status %d)", st);
+        bench_die("a measurement child failed (status %d)", st);
     return r;
 }
 
@@ -651,11 +607,11 @@ static atomic_int g_go, g_stop, g_ready;
 static void pick(uint64_t *rng, int hot, int64_t *src, int64_t *dst)
 {
     int64_t n = ACCOUNTS;
-    if (hot && rng_next(rng) % 10 < 9)
+    if (hot && bench_splitmix(rng) % 10 < 9)
         n = 10;
-    *src = 1 + (int64_t)(rng_next(rng) % (uint64_t)n);
+    *src = 1 + (int64_t)(bench_splitmix(rng) % (uint64_t)n);
     do
-        *dst = 1 + (int64_t)(rng_next(rng) % (uint64_t)n);
+        *dst = 1 + (int64_t)(bench_splitmix(rng) % (uint64_t)n);
     while (*dst == *src);
 }
 
@@ -668,7 +624,7 @@ static void *worker_main(void *p)
     while (!atomic_load(&g_go))
         usleep(100);
     while (!atomic_load(&g_stop)) {
-        int64_t src, dst, amt = 1 + (int64_t)(rng_next(&rng) % 100);
+        int64_t src, dst, amt = 1 + (int64_t)(bench_splitmix(&rng) % 100);
         pick(&rng, w->a->hot, &src, &dst);
         double t0 = bench_now();
         int r;
@@ -686,7 +642,7 @@ static void *worker_main(void *p)
             w->caplat = w->caplat ? w->caplat * 2 : 65536;
             w->lat = realloc(w->lat, w->caplat * sizeof *w->lat);
             if (!w->lat)
-                die("out of memory");
+                bench_die("out of memory");
         }
         w->lat[w->nlat++] = (bench_now() - t0) * 1e6;
     }
@@ -713,7 +669,7 @@ static void xfer_child(void *arg, result *r)
         w[i].a = a;
         w[i].idx = i;
         if (pthread_create(&w[i].th, NULL, worker_main, &w[i]) != 0)
-            die("pthread_create");
+            bench_die("pthread_create");
     }
     while (atomic_load(&g_ready) < a->threads)
         usleep(1000);
@@ -739,14 +695,14 @@ static void xfer_child(void *arg, result *r)
         n += w[i].nlat;
     double *all = malloc((n ? n : 1) * sizeof *all);
     if (!all)
-        die("out of memory");
+        bench_die("out of memory");
     n = 0;
     for (int i = 0; i < a->threads; i++) {
         memcpy(all + n, w[i].lat, w[i].nlat * sizeof *all);
         n += w[i].nlat;
         free(w[i].lat);
     }
-    qsort(all, n, sizeof *all, cmp_double);
+    qsort(all, n, sizeof *all, bench_cmp_double);
     if (n) {
         r->p50_us = all[n / 2];
         r->p99_us = all[(size_t)(n * 0.99)];
@@ -767,7 +723,7 @@ static void xfer_child(void *arg, result *r)
             r->log_bytes_per_commit = st.log_bytes >= lb0 ? (double)(st.log_bytes - lb0) / cm : -1;
         }
         if (acidb_close(g_adb) != ACIDB_OK)
-            die("acidb close");
+            bench_die("acidb close");
     } else if (a->engine == E_PG && commits && pg_wal0 >= 0) {
         r->log_bytes_per_commit = (double)(bank_pg_wal_bytes() - pg_wal0) / (double)commits;
     } else if (a->engine == E_SQLITE && commits) {
@@ -798,7 +754,7 @@ static void lookup_child(void *arg, result *r)
     if (a->engine == E_ACIDB) {
         a_open(a->path, DUR_FULL, cache, 0, 0);
         if (acidb_connect(g_adb, &ac) != ACIDB_OK)
-            die("connect");
+            bench_die("connect");
         as = a_prep(ac, SQL_SEL);
     } else {
         sdb = s_open(a->path, DUR_FULL, (int)(cache >> 10));
@@ -811,15 +767,15 @@ static void lookup_child(void *arg, result *r)
         int64_t v = 0;
         do {
             for (int k = 0; k < 256; k++) {
-                int64_t id = 1 + (int64_t)(rng_next(&rng) % (uint64_t)a->rows);
+                int64_t id = 1 + (int64_t)(bench_splitmix(&rng) % (uint64_t)a->rows);
                 if (as) {
                     acidb_bind_int64(as, 1, id);
                     if (a_run(as, &v) != ACIDB_OK || v < 0)
-                        die("acidb lookup");
+                        bench_die("acidb lookup");
                 } else {
                     sqlite3_bind_int64(ss, 1, id);
                     if (s_run(ss, &v) != SQLITE_OK || v < 0)
-                        die("SQLite lookup");
+                        bench_die("SQLite lookup");
                 }
             }
             n += 256;
@@ -869,12 +825,12 @@ static void write_accounts_csv(const char *csv, int64_t n)
 {
     FILE *f = fopen(csv, "w");
     if (f == NULL)
-        die("%s: %s", csv, strerror(errno));
+        bench_die("%s: %s", csv, strerror(errno));
     fputs("id,name,balance\n", f);
     for (int64_t id = 1; id <= n; id++)
         fprintf(f, "%" PRId64 ",acct-%010" PRId64 ",%d\n", id, id, INITIAL_BALANCE);
     if (fclose(f) != 0)
-        die("%s: %s", csv, strerror(errno));
+        bench_die("%s: %s", csv, strerror(errno));
 }
 
 typedef struct import_args {
@@ -885,7 +841,7 @@ typedef struct import_args {
 static void import_child(void *arg, result *r)
 {
     import_args *a = arg;
-    remove_db(a->engine, a->path);
+    bench_remove_db(a->path);
     char cmd[2048];
     if (a->engine == E_ACIDB)
         snprintf(cmd, sizeof cmd,
@@ -904,7 +860,7 @@ static void import_child(void *arg, result *r)
     int st = system(cmd);
     r->secs = bench_now() - t0;
     if (st != 0)
-        die("import failed (status %d): %s", st, cmd);
+        bench_die("import failed (status %d): %s", st, cmd);
     struct rusage ru;
     getrusage(RUSAGE_CHILDREN, &ru);
     r->extra = (double)ru.ru_maxrss; /* the shell's peak RSS, KiB */
@@ -923,11 +879,11 @@ static void rec_writer(void *arg, result *r)
 {
     rec_args *a = arg;
     (void)r;
-    remove_db(E_ACIDB, a->path);
+    bench_remove_db(a->path);
     a_open(a->path, DUR_OFF, 64u << 20, (uint64_t)1 << 50, 1);
     acidb_conn *c;
     if (acidb_connect(g_adb, &c) != ACIDB_OK)
-        die("connect");
+        bench_die("connect");
     a_exec(c, "CREATE TABLE filler (id INTEGER PRIMARY KEY, pad TEXT NOT NULL)");
     acidb_stmt *ins = a_prep(c, "INSERT INTO filler VALUES ($1, $2)");
     char pad[201];
@@ -972,7 +928,7 @@ static void rec_run(rec_args *a, result *r)
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
-        die("fork");
+        bench_die("fork");
     if (pid == 0) {
         result dummy;
         rec_writer(a, &dummy);
@@ -981,9 +937,9 @@ static void rec_run(rec_args *a, result *r)
     int st;
     waitpid(pid, &st, 0);
     if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
-        die("recovery writer did not die by SIGKILL (status %d)", st);
+        bench_die("recovery writer did not die by SIGKILL (status %d)", st);
     *r = in_child(rec_opener, a);
-    remove_db(E_ACIDB, a->path);
+    bench_remove_db(a->path);
 }
 
 /* ---- the workloads, with their tables ----------------------------------------------------- */
@@ -1024,7 +980,7 @@ static void run_transfer(int hot)
     if (g.pg_ok && engine_on(E_PG)) {
         progress("%s: loading %d accounts into PostgreSQL", wname, ACCOUNTS);
         if (bank_pg_load(ACCOUNTS, INITIAL_BALANCE) != 0)
-            die("PostgreSQL load failed");
+            bench_die("PostgreSQL load failed");
     }
     FILE *dat = NULL;
     if (g.stem) {
@@ -1135,7 +1091,7 @@ static void run_transfer(int hot)
         fclose(dat);
     for (int e = 0; e < E_PG; e++)
         if (engine_on(e))
-            remove_db(e, paths[e]);
+            bench_remove_db(paths[e]);
 }
 
 static void run_load_and_lookup(void)
@@ -1201,7 +1157,7 @@ static void run_load_and_lookup(void)
                 progress("import: %s, run %d/%d", ENGINE_NAME[e], run + 1, runs);
                 import_args ia = {e, ipath[e], csv};
                 res[e][run] = in_child(import_child, &ia);
-                remove_db(e, ipath[e]);
+                bench_remove_db(ipath[e]);
             }
         for (int e = 0; e < E_PG; e++) {
             if (!engine_on(e))
@@ -1281,7 +1237,7 @@ static void run_load_and_lookup(void)
                 stat_of(rss, g.runs).max);
             if (dat)
                 fprintf(dat, " %.0f %.0f %.0f", sn.med, sn.min, sn.max);
-            remove_db(e, paths[e]);
+            bench_remove_db(paths[e]);
         }
         if (dat)
             fprintf(dat, "\n");
@@ -1292,7 +1248,7 @@ done:
     if (have_big)
         for (int e = 0; e < E_PG; e++)
             if (engine_on(e))
-                remove_db(e, big[e]);
+                bench_remove_db(big[e]);
 }
 
 static void run_recovery(void)
@@ -1387,13 +1343,13 @@ int main(int argc, char **argv)
                         : strcmp(optarg, "pg") == 0     ? 1 << E_PG
                                                         : 0;
             if (!g.engines)
-                die("-e acidb|sqlite|pg");
+                bench_die("-e acidb|sqlite|pg");
             break;
         case 't':
             for (char *p = optarg; *p && g.nthreads < 8;) {
                 int t = (int)strtol(p, &p, 10);
                 if (t < 1 || t > MAX_THREADS)
-                    die("-t: 1..%d", MAX_THREADS);
+                    bench_die("-t: 1..%d", MAX_THREADS);
                 g.threads[g.nthreads++] = t;
                 if (*p == ',')
                     p++;
@@ -1407,7 +1363,7 @@ int main(int argc, char **argv)
         }
     }
     if (g.runs < 1 || g.runs > 15)
-        die("-r: 1..15");
+        bench_die("-r: 1..15");
     if (!secs_set)
         g.secs = g.quick ? 0.25 : g.full ? 3 : 2;
     if (!tset) {
@@ -1422,7 +1378,7 @@ int main(int argc, char **argv)
         snprintf(p, sizeof p, "%s.md", g.stem);
         g.md = fopen(p, "w");
         if (!g.md)
-            die("cannot write %s: %s", p, strerror(errno));
+            bench_die("cannot write %s: %s", p, strerror(errno));
     }
     if (engine_on(E_PG) && (want("transfer") || want("hot"))) {
         progress("PostgreSQL: starting a throwaway cluster");

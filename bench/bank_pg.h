@@ -49,8 +49,7 @@ static int bank_pg_start(const char *dir)
     char abs[400];
     if (!realpath(dir, abs))
         return -1;
-    snprintf(pg_dir, sizeof pg_dir, "%s/bank-pg-XXXXXX", abs);
-    if (!mkdtemp(pg_dir))
+    if (!bench_tmpdir(pg_dir, sizeof pg_dir, abs, "bank-pg"))
         return -1;
     const char *as = "";
     if (getuid() == 0) {

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench_util.h"
 #include "pager/btree.h"
 #include "pager/pager.h"
 #include "pager/status.h"
@@ -37,28 +38,9 @@ static uint64_t mix(uint64_t z) /* a bijection: distinct i give distinct keys, i
     return z ^ (z >> 31);
 }
 
-static uint64_t rng(uint64_t *s) { return mix(*s += 0x9E3779B97F4A7C15ull); }
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* CPU time of this process: on a shared, loaded machine wall time overstates the cost, so
- * each phase reports both. */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void die(const char *what, int rc)
 {
-    fprintf(stderr, "btree_bench: %s: %s: %s\n", what, st_name(rc), st_msg());
-    exit(1);
+    bench_die("%s: %s: %s", what, st_name(rc), st_msg());
 }
 
 #define CHECK(what, call)                                                                     \
@@ -117,9 +99,9 @@ static void lookups(pgr *p, bt_tree *t, uint64_t n, uint64_t q, uint64_t seed, s
 {
     uint64_t s = seed;
     pgr_get_stats(p, &ph->before);
-    double t0 = now(), c0 = cpu_now();
+    double t0 = bench_now(), c0 = bench_cpu_now();
     for (uint64_t j = 0; j < q; j++) {
-        bt_key k = bt_int_key((int64_t)mix(rng(&s) % n));
+        bt_key k = bt_int_key((int64_t)mix(bench_splitmix(&s) % n));
         void *v;
         size_t vl;
         int rc = bt_get(t, &k, &v, &vl);
@@ -131,8 +113,8 @@ static void lookups(pgr *p, bt_tree *t, uint64_t n, uint64_t q, uint64_t seed, s
         }
         free(v);
     }
-    ph->secs = now() - t0;
-    ph->cpu = cpu_now() - c0;
+    ph->secs = bench_now() - t0;
+    ph->cpu = bench_cpu_now() - c0;
     ph->ops = q;
     pgr_get_stats(p, &ph->after);
 }
@@ -143,7 +125,7 @@ static void inserts(pgr *p, bt_tree *t, uint64_t first, uint64_t q, size_t vlen,
 {
     uint8_t *v = malloc(vlen ? vlen : 1);
     pgr_get_stats(p, &ph->before);
-    double t0 = now(), c0 = cpu_now();
+    double t0 = bench_now(), c0 = bench_cpu_now();
     for (uint64_t i = first; i < first + q; i++) {
         uint64_t key = mix(i);
         fill_value(v, vlen, key);
@@ -152,8 +134,8 @@ static void inserts(pgr *p, bt_tree *t, uint64_t first, uint64_t q, size_t vlen,
         if (rc != ST_OK)
             die("insert", rc);
     }
-    ph->secs = now() - t0;
-    ph->cpu = cpu_now() - c0;
+    ph->secs = bench_now() - t0;
+    ph->cpu = bench_cpu_now() - c0;
     ph->ops = q;
     pgr_get_stats(p, &ph->after);
     free(v);
@@ -184,12 +166,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "btree_bench: -n and -q must be positive\n");
         return 2;
     }
-    char tmpl[] = "/tmp/acidb-bench-XXXXXX";
+    char tmpl[4096];
     int made_dir = dir == NULL;
-    if (made_dir && (dir = mkdtemp(tmpl)) == NULL) {
-        fprintf(stderr, "btree_bench: mkdtemp: %s\n", strerror(errno));
-        return 1;
-    }
+    if (made_dir && (dir = bench_tmpdir(tmpl, sizeof tmpl, NULL, "acidb-bench")) == NULL)
+        bench_die("cannot make a temporary directory: %s", strerror(errno));
     char path[4096];
     snprintf(path, sizeof path, "%s/bench.db", dir);
     unlink(path);
@@ -207,10 +187,10 @@ int main(int argc, char **argv)
     memset(&ph, 0, sizeof ph);
     ph.name = "build (random-order insert)";
     inserts(p, t, 0, n, vlen, &ph);
-    double tc = now();
+    double tc = bench_now();
     bt_close(t);
     CHECK("close", pgr_close(p));
-    tc = now() - tc;
+    tc = bench_now() - tc;
     printf("build, pool %zu MiB:\n", big >> 20);
     report(&ph);
     printf("  close (write back + fsync)   %9.3f s\n", tc);
@@ -218,10 +198,10 @@ int main(int argc, char **argv)
     /* Warm: the whole tree cached. */
     open_tree(path, big, 0, 0, &p, &root, &t);
     uint64_t count;
-    double tw = now();
+    double tw = bench_now();
     CHECK("count", bt_count(t, &count));
     lookups(p, t, n, n < q ? n : q, 1, vlen, &ph); /* touches the internal pages too */
-    tw = now() - tw;
+    tw = bench_now() - tw;
     printf("warm cache, pool %zu MiB (file %" PRIu64 " pages = %.1f MiB, %" PRIu64
            " rows; warm-up %.2f s):\n",
            big >> 20, pgr_page_count(p), (double)pgr_page_count(p) * ps / (1 << 20), count, tw);
@@ -249,7 +229,7 @@ int main(int argc, char **argv)
     bt_close(t);
     CHECK("close", pgr_close(p));
 
-    unlink(path);
+    bench_remove_db(path);
     if (made_dir)
         rmdir(dir);
     return 0;

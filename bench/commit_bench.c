@@ -72,16 +72,9 @@ int main(int argc, char **argv)
             dir = argv[i + 1];
         else if (strcmp(argv[i], "-p") == 0)
             powersafe = atoi(argv[i + 1]);
-        else if (strcmp(argv[i], "-t") == 0) {
-            ncounts = 0;
-            for (char *p = argv[i + 1]; *p && ncounts < 8;) {
-                int t = (int)strtol(p, &p, 10);
-                if (t >= 1 && t <= 16)
-                    counts[ncounts++] = t;
-                while (*p == ',')
-                    p++;
-            }
-        }
+        else if (strcmp(argv[i], "-t") == 0 &&
+                 (ncounts = bench_threads(argv[i + 1], counts, 8, 1, 16)) < 0)
+            bench_die("-t: thread counts 1..16, comma-separated");
     }
     double rate = bench_fdatasync_rate(dir, secs);
     printf("disk: %.0f fdatasync/s (512-byte write + fdatasync, %s)\n", rate, dir);
@@ -114,8 +107,7 @@ int main(int argc, char **argv)
             ta[i] = (thr){&r, i};
             pthread_create(&th[i], NULL, worker, &ta[i]);
         }
-        struct timespec ts = {(time_t)secs, (long)((secs - (long)secs) * 1e9)};
-        nanosleep(&ts, NULL);
+        bench_sleep(secs);
         atomic_store(&r.stop, 1);
         for (int i = 0; i < r.threads; i++)
             pthread_join(th[i], NULL);
@@ -129,7 +121,7 @@ int main(int argc, char **argv)
                n ? (double)(w1.flush_bytes - w0.flush_bytes) / n : 0);
         bt_close(r.tree);
         txm_close(r.tm);
-        unlink(path);
+        bench_remove_db(path);
     }
     return 0;
 }

@@ -12,6 +12,9 @@
  *      table locks (lockmgr/lk_fastpath.c), for comparison.
  *
  * Usage: lock_bench [seconds per throughput run, default 1]
+ *
+ * Wall-clock and CPU time (the calling thread's, or the process's) are both printed: the
+ * machine may be shared, and wall-clock figures then include time spent descheduled.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -20,36 +23,12 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench/bench_util.h"
 #include "lockmgr/lock.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* CPU time of the calling thread / the process: the machine may be shared, and wall-clock
- * figures then include time spent descheduled. Both are printed. */
-static double cpu_s(clockid_t c)
-{
-    struct timespec ts;
-    clock_gettime(c, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static uint64_t xs(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
 
 static void die(const char *what, int rc)
 {
-    fprintf(stderr, "lock_bench: %s: %s\n", what, lk_strerror(rc));
-    exit(1);
+    bench_die("%s: %s", what, lk_strerror(rc));
 }
 
 static void uncontended(void)
@@ -65,16 +44,16 @@ static void uncontended(void)
     uint64_t id = 1, seed = 42;
     double best = 1e9, best_cpu = 1e9;
     for (int round = 0; round < rounds; round++) {
-        double t0 = now_s(), c0 = cpu_s(CLOCK_THREAD_CPUTIME_ID);
+        double t0 = bench_now(), c0 = bench_thread_cpu_now();
         for (int i = 0; i < n; i++) {
             lk_txn_begin(t, id++);
-            lk_res_t r = lk_res_row(1, xs(&seed) % 10000);
+            lk_res_t r = lk_res_row(1, bench_xorshift(&seed) % 10000);
             if ((rc = lk_acquire(t, &r, LK_X, LK_WAIT)))
                 die("acquire", rc);
             lk_release_all(t);
         }
-        double ns = (now_s() - t0) * 1e9 / n;
-        double cns = (cpu_s(CLOCK_THREAD_CPUTIME_ID) - c0) * 1e9 / n;
+        double ns = (bench_now() - t0) * 1e9 / n;
+        double cns = (bench_thread_cpu_now() - c0) * 1e9 / n;
         if (ns < best)
             best = ns;
         if (cns < best_cpu)
@@ -87,7 +66,7 @@ static void uncontended(void)
     const int rows = 10000, reps = 20;
     best = best_cpu = 1e9;
     for (int round = 0; round < rounds; round++) {
-        double t0 = now_s(), c0 = cpu_s(CLOCK_THREAD_CPUTIME_ID);
+        double t0 = bench_now(), c0 = bench_thread_cpu_now();
         for (int k = 0; k < reps; k++) {
             lk_txn_begin(t, id++);
             for (int i = 0; i < rows; i++) {
@@ -97,8 +76,8 @@ static void uncontended(void)
             }
             lk_release_all(t);
         }
-        double ns = (now_s() - t0) * 1e9 / ((double)rows * reps);
-        double cns = (cpu_s(CLOCK_THREAD_CPUTIME_ID) - c0) * 1e9 / ((double)rows * reps);
+        double ns = (bench_now() - t0) * 1e9 / ((double)rows * reps);
+        double cns = (bench_thread_cpu_now() - c0) * 1e9 / ((double)rows * reps);
         if (ns < best)
             best = ns;
         if (cns < best_cpu)
@@ -130,7 +109,7 @@ static void *worker(void *p)
     pthread_barrier_wait(a->bar);
     while (!atomic_load_explicit(a->stop, memory_order_relaxed)) {
         lk_txn_begin(t, id++);
-        lk_res_t r = lk_res_row(1, xs(&a->seed) % a->rows);
+        lk_res_t r = lk_res_row(1, bench_xorshift(&a->seed) % a->rows);
         if ((rc = lk_acquire(t, &r, LK_X, LK_WAIT)))
             die("acquire", rc);
         lk_release_all(t);
@@ -158,16 +137,15 @@ static void throughput(unsigned nthreads, unsigned rows, double secs, bool fast_
         pthread_create(&th[i], NULL, worker, &a[i]);
     }
     pthread_barrier_wait(&bar);
-    double t0 = now_s(), c0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
-    struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
-    nanosleep(&ts, NULL);
+    double t0 = bench_now(), c0 = bench_cpu_now();
+    bench_sleep(secs);
     atomic_store(&stop, true);
     uint64_t total = 0;
     for (unsigned i = 0; i < nthreads; i++) {
         pthread_join(th[i], NULL);
         total += a[i].done;
     }
-    double el = now_s() - t0, cpu = cpu_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    double el = bench_now() - t0, cpu = bench_cpu_now() - c0;
     lk_stats_t st;
     lk_stats_get(m, &st);
     printf("throughput%s: %2u threads, %5u rows: %9.0f txn/s, %6.0f ns CPU/txn, %5.2f%% waited, "

@@ -69,32 +69,6 @@ typedef struct opts {
     int sqlite_exclusive;
 } opts;
 
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "sql_bench: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    exit(1);
-}
-
-/* splitmix64: one stream per engine, seeded alike, so both see the same id sequence. */
-static uint64_t rng_next(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Initial balance of row id; the bench only ever adds positive amounts. */
 static int64_t initial_balance(int64_t id) { return 1000 + id % 1000; }
 
@@ -135,8 +109,9 @@ static const char *const SCHEMA =
 static void a_check(engine *e, int rc, int want, const char *what)
 {
     if (rc != want)
-        die("acidb: %s: %s (%d) %s [%s]", what, acidb_errstr(rc), rc,
-            e->ac ? acidb_errmsg(e->ac) : acidb_open_errmsg(), e->ac ? acidb_sqlstate(e->ac) : "");
+        bench_die("acidb: %s: %s (%d) %s [%s]", what, acidb_errstr(rc), rc,
+                  e->ac ? acidb_errmsg(e->ac) : acidb_open_errmsg(),
+                  e->ac ? acidb_sqlstate(e->ac) : "");
 }
 
 static void a_open(engine *e, const opts *o, int durability, int create)
@@ -203,7 +178,8 @@ static void a_update(engine *e, int64_t delta, int64_t id)
     a_check(e, acidb_bind_int64(s, 2, id), ACIDB_OK, "bind");
     a_check(e, acidb_step(s), ACIDB_DONE, "update");
     if (acidb_changes(e->ac) != 1)
-        die("acidb: update of id %" PRId64 " changed %" PRId64 " rows", id, acidb_changes(e->ac));
+        bench_die("acidb: update of id %" PRId64 " changed %" PRId64 " rows", id,
+                  acidb_changes(e->ac));
     a_check(e, acidb_reset(s), ACIDB_OK, "reset");
 }
 
@@ -219,21 +195,15 @@ static int64_t a_sum(engine *e)
     return v;
 }
 
-static void a_remove(engine *e)
-{
-    char p[600];
-    unlink(e->path);
-    snprintf(p, sizeof p, "%s-wal", e->path);
-    unlink(p);
-}
+static void a_remove(engine *e) { bench_remove_db(e->path); }
 
 /* SQLite --------------------------------------------------------------------------------- */
 
 static void s_check(engine *e, int rc, int want, const char *what)
 {
     if (rc != want)
-        die("sqlite: %s: %s (%d) %s", what, sqlite3_errstr(rc), rc,
-            e->sdb ? sqlite3_errmsg(e->sdb) : "");
+        bench_die("sqlite: %s: %s (%d) %s", what, sqlite3_errstr(rc), rc,
+                  e->sdb ? sqlite3_errmsg(e->sdb) : "");
 }
 
 static void s_exec(engine *e, const char *sql)
@@ -306,7 +276,7 @@ static void s_update(engine *e, int64_t delta, int64_t id)
     s_check(e, sqlite3_bind_int64(s, 2, id), SQLITE_OK, "bind");
     s_check(e, sqlite3_step(s), SQLITE_DONE, "update");
     if (sqlite3_changes(e->sdb) != 1)
-        die("sqlite: update of id %" PRId64 " changed %d rows", id, sqlite3_changes(e->sdb));
+        bench_die("sqlite: update of id %" PRId64 " changed %d rows", id, sqlite3_changes(e->sdb));
     s_check(e, sqlite3_reset(s), SQLITE_OK, "reset");
 }
 
@@ -321,15 +291,7 @@ static int64_t s_sum(engine *e)
     return v;
 }
 
-static void s_remove(engine *e)
-{
-    char p[600];
-    unlink(e->path);
-    snprintf(p, sizeof p, "%s-wal", e->path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", e->path);
-    unlink(p);
-}
+static void s_remove(engine *e) { bench_remove_db(e->path); }
 
 /* ---- the figures -------------------------------------------------------------------------- */
 
@@ -362,24 +324,12 @@ static void sample_add(sample *s, double ops, double secs, double cpu)
     s->n++;
 }
 
-static double median(const double *v, int n, double *mn, double *mx)
-{
-    double t[MAX_RUNS];
-    memcpy(t, v, sizeof(double) * (size_t)n);
-    qsort(t, (size_t)n, sizeof t[0], cmp_double);
-    if (mn)
-        *mn = t[0];
-    if (mx)
-        *mx = t[n - 1];
-    return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
-}
-
 static void check_sum(engine *e, const char *when)
 {
     int64_t got = e->sum(e);
     if (got != e->expect_sum)
-        die("%s: SUM(balance) is %" PRId64 " after %s, expected %" PRId64, e->name, got, when,
-            e->expect_sum);
+        bench_die("%s: SUM(balance) is %" PRId64 " after %s, expected %" PRId64, e->name, got,
+                  when, e->expect_sum);
 }
 
 /* Fresh file, schema, -n rows in one transaction; returns the seconds taken (commit included). */
@@ -419,7 +369,7 @@ static uint64_t run_ops(engine *e, int fig, int64_t rows, double secs, double *e
         e->exec(e, "BEGIN");
     for (;;) {
         for (uint64_t i = 0; i < batch; i++) {
-            int64_t id = 1 + (int64_t)(rng_next(&e->rng) % (uint64_t)rows);
+            int64_t id = 1 + (int64_t)(bench_splitmix(&e->rng) % (uint64_t)rows);
             if (fig == F_LOOKUP)
                 sink += e->lookup(e, id);
             else
@@ -440,7 +390,7 @@ static uint64_t run_ops(engine *e, int fig, int64_t rows, double secs, double *e
     if (fig != F_LOOKUP)
         e->expect_sum += (int64_t)n;
     else if (sink <= 0)
-        die("%s: lookups returned no balances", e->name);
+        bench_die("%s: lookups returned no balances", e->name);
     return n;
 }
 
@@ -592,7 +542,7 @@ int main(int argc, char **argv)
 
     double fmin = 0, fmax = 0, fmed = 0;
     if (fsync.n > 0) {
-        fmed = median(fsync.ops_s, fsync.n, &fmin, &fmax);
+        fmed = bench_median(fsync.ops_s, fsync.n, &fmin, &fmax);
         printf("\ndisk: %.0f fdatasync/s median [%.0f-%.0f] (512-byte write + fdatasync in %s/, "
                "just before each durable figure)\n",
                fmed, fmin, fmax, o.dir);
@@ -605,8 +555,8 @@ int main(int argc, char **argv)
         for (int k = 0; k < 2; k++) {
             if (res[f][k].n == 0)
                 continue;
-            double mn, mx, med = median(res[f][k].ops_s, res[f][k].n, &mn, &mx);
-            double cpu = median(res[f][k].cpu_ns, res[f][k].n, NULL, NULL);
+            double mn, mx, med = bench_median(res[f][k].ops_s, res[f][k].n, &mn, &mx);
+            double cpu = bench_median(res[f][k].cpu_ns, res[f][k].n, NULL, NULL);
             char range[40], cpus[16] = "-", ratio[40] = "", vsf[16] = "";
             snprintf(range, sizeof range, "[%.0f-%.0f]", 1e9 / mx, 1e9 / mn);
             if (f != F_LOAD)
@@ -616,7 +566,7 @@ int main(int argc, char **argv)
                 double q[MAX_RUNS], qmn, qmx;
                 for (int r = 0; r < res[f][0].n; r++)
                     q[r] = res[f][1].ops_s[r] > 0 ? res[f][0].ops_s[r] / res[f][1].ops_s[r] : 0;
-                double qmed = median(q, res[f][0].n, &qmn, &qmx);
+                double qmed = bench_median(q, res[f][0].n, &qmn, &qmx);
                 snprintf(ratio, sizeof ratio, "%.2fx [%.2f-%.2f]", qmed, qmn, qmx);
             }
             if (f == F_UPD_DUR && fmed > 0)

@@ -18,32 +18,21 @@ enum { PAGE = 4096 };
  * no log). */
 static void make_two_tables(void)
 {
-    acidb_db *db = bi_open(bi_db, 1);
-    acidb_conn *c = bi_connect(db);
-    bi_ok(c, "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT)");
-    bi_ok(c, "CREATE TABLE b (id INTEGER PRIMARY KEY, v TEXT)");
-    bi_ok(c, "CREATE INDEX b_v ON b (v)");
-    bi_ok(c, "BEGIN");
+    acidb_db *db = bi_open(fx_db, 1);
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT)");
+    fx_ok(c, "CREATE TABLE b (id INTEGER PRIMARY KEY, v TEXT)");
+    fx_ok(c, "CREATE INDEX b_v ON b (v)");
+    fx_ok(c, "BEGIN");
     for (int i = 1; i <= 300; i++) {
         char sql[200];
         snprintf(sql, sizeof sql, "INSERT INTO a VALUES (%d, 'MARKER-A-%05d'); "
                                   "INSERT INTO b VALUES (%d, 'other-b-%05d')", i, i, i, i);
-        bi_ok(c, sql);
+        fx_ok(c, sql);
     }
-    bi_ok(c, "COMMIT");
+    fx_ok(c, "COMMIT");
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
-}
-
-/* The page holding `needle` (the first occurrence past page 0). */
-static size_t page_of(const uint8_t *img, size_t n, const char *needle)
-{
-    size_t l = strlen(needle);
-    for (size_t i = PAGE; i + l <= n; i++)
-        if (memcmp(img + i, needle, l) == 0)
-            return i / PAGE;
-    cr_assert_fail("%s not found in the file", needle);
-    return 0;
 }
 
 typedef struct reported {
@@ -73,14 +62,14 @@ Test(corrupt, flipped_bit_in_a_data_page_names_the_page_and_spares_other_tables)
 {
     make_two_tables();
     size_t n;
-    uint8_t *img = bi_read(bi_db, &n);
-    size_t pg = page_of(img, n, "MARKER-A-00150");
-    cr_assert_neq(pg, page_of(img, n, "other-b-00150"), "the tables share no page");
+    uint8_t *img = fx_slurp(fx_db, &n);
+    size_t pg = fx_page_of(img, n, PAGE, "MARKER-A-00150");
+    cr_assert_neq(pg, fx_page_of(img, n, PAGE, "other-b-00150"), "the tables share no page");
     img[pg * PAGE + 1000] ^= 0x10; /* one bit, inside the page's cells */
-    bi_write(bi_db, img, n);
+    fx_spit(fx_db, img, n);
 
-    acidb_db *db = bi_open(bi_db, 0);
-    acidb_conn *c = bi_connect(db);
+    acidb_db *db = bi_open(fx_db, 0);
+    acidb_conn *c = fx_connect(db);
     acidb_stmt *s = NULL;
     int rc = acidb_prepare(c, "SELECT count(*), sum(length(v)) FROM a", &s);
     if (rc == ACIDB_OK) {
@@ -97,12 +86,12 @@ Test(corrupt, flipped_bit_in_a_data_page_names_the_page_and_spares_other_tables)
               acidb_errmsg(c));
 
     /* The other table, its index and the catalog are fine. */
-    cr_assert_eq(bi_int(c, "SELECT count(*) FROM b"), 300);
-    cr_assert_eq(bi_int(c, "SELECT id FROM b WHERE v = 'other-b-00150'"), 150);
-    bi_ok(c, "INSERT INTO b VALUES (301, 'new')");
-    cr_assert_eq(bi_int(c, "SELECT count(*) FROM b"), 301);
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM b"), 300);
+    cr_assert_eq(fx_int(c, "SELECT id FROM b WHERE v = 'other-b-00150'"), 150);
+    fx_ok(c, "INSERT INTO b VALUES (301, 'new')");
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM b"), 301);
     /* Rows of a on other pages are still reachable by key. */
-    cr_assert_eq(bi_int(c, "SELECT id FROM a WHERE id = 1"), 1);
+    cr_assert_eq(fx_int(c, "SELECT id FROM a WHERE id = 1"), 1);
 
     reported r = {0};
     uint64_t problems = 0;
@@ -119,7 +108,7 @@ Test(corrupt, flipped_bit_in_an_index_page_fails_lookups_through_it)
 {
     make_two_tables();
     size_t n;
-    uint8_t *img = bi_read(bi_db, &n);
+    uint8_t *img = fx_slurp(fx_db, &n);
     /* The index holds the values too; the table's page comes first in the file or not, so
      * find a page with the value whose type is an index leaf (5). */
     size_t pg = 0;
@@ -131,13 +120,13 @@ Test(corrupt, flipped_bit_in_an_index_page_fails_lookups_through_it)
         }
     cr_assert_neq(pg, 0, "an index leaf holds the value");
     img[pg * PAGE + 2000] ^= 0x01;
-    bi_write(bi_db, img, n);
+    fx_spit(fx_db, img, n);
 
-    acidb_db *db = bi_open(bi_db, 0);
-    acidb_conn *c = bi_connect(db);
+    acidb_db *db = bi_open(fx_db, 0);
+    acidb_conn *c = fx_connect(db);
     int rc = acidb_exec(c, "SELECT id FROM b WHERE v = 'other-b-00007'");
     cr_assert_eq(rc, ACIDB_CORRUPT, "%d %s", rc, acidb_errmsg(c));
-    cr_assert_eq(bi_int(c, "SELECT count(*) FROM a"), 300, "the other table is readable");
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM a"), 300, "the other table is readable");
     reported r = {0};
     cr_assert_eq(acidb_check(db, report, &r, NULL), ACIDB_OK);
     cr_assert(listed(&r, pg), "the check lists page %zu", pg);
@@ -150,11 +139,11 @@ Test(corrupt, flipped_bit_in_the_header_page_refuses_the_open)
 {
     make_two_tables();
     size_t n;
-    uint8_t *img = bi_read(bi_db, &n);
+    uint8_t *img = fx_slurp(fx_db, &n);
     img[60] ^= 0x04; /* free page count */
-    bi_write(bi_db, img, n);
+    fx_spit(fx_db, img, n);
     const char *msg;
-    int rc = bi_open_fails(bi_db, 0, &msg);
+    int rc = bi_open_fails(fx_db, 0, &msg);
     cr_assert_eq(rc, ACIDB_CORRUPT, "%d %s", rc, msg);
     cr_assert(strstr(msg, "page 0") || strstr(msg, "header") || strstr(msg, "checksum"),
               "message: %s", msg);

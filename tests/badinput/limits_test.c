@@ -30,13 +30,13 @@ static long peak_rss_mib(void)
 static void still_usable(acidb_conn *c)
 {
     cr_assert_eq(acidb_txn_state(c), 'I', "no transaction left open");
-    cr_assert_eq(bi_int(c, "SELECT 40 + 2"), 42);
+    cr_assert_eq(fx_int(c, "SELECT 40 + 2"), 42);
 }
 
 static acidb_conn *fresh(acidb_db **db)
 {
-    *db = bi_open(bi_db, 1);
-    return bi_connect(*db);
+    *db = bi_open(fx_db, 1);
+    return fx_connect(*db);
 }
 
 Test(limits, sql_text_of_100_mib_is_handled_in_bounded_memory)
@@ -137,9 +137,9 @@ Test(limits, ten_thousand_columns_are_54011)
     for (int i = 0; i < 1600; i++)
         at += (size_t)sprintf(sql + at, "%sc%d INTEGER", i ? ", " : "", i);
     strcpy(sql + at, ")");
-    bi_ok(c, sql);
-    bi_ok(c, "INSERT INTO wide (c0, c1599) VALUES (1, 2)");
-    cr_assert_eq(bi_int(c, "SELECT c1599 FROM wide"), 2);
+    fx_ok(c, sql);
+    fx_ok(c, "INSERT INTO wide (c0, c1599) VALUES (1, 2)");
+    cr_assert_eq(fx_int(c, "SELECT c1599 FROM wide"), 2);
     /* A SELECT list of 10,000 expressions: refused or answered, never a crash. */
     at = (size_t)sprintf(sql, "SELECT ");
     for (int i = 0; i < 10000; i++)
@@ -215,7 +215,7 @@ Test(limits, text_over_1_gib_is_toobig_and_a_few_mib_work)
 {
     acidb_db *db;
     acidb_conn *c = fresh(&db);
-    bi_ok(c, "CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT)");
+    fx_ok(c, "CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT)");
     acidb_stmt *s = NULL;
     cr_assert_eq(acidb_prepare(c, "INSERT INTO docs VALUES ($1, $2)", &s), ACIDB_OK);
 
@@ -241,10 +241,10 @@ Test(limits, text_over_1_gib_is_toobig_and_a_few_mib_work)
     acidb_close(db);
 
     /* 8 MiB works with the default cache, and reads back whole. */
-    db = bi_open_cache(bi_db, 0, 0);
-    c = bi_connect(db);
+    db = bi_open_cache(fx_db, 0, 0);
+    c = fx_connect(db);
     cr_assert_eq(insert_text(c, 1, 8u << 20), ACIDB_OK, "%s", acidb_errmsg(c));
-    cr_assert_eq(bi_int(c, "SELECT length(body) FROM docs WHERE id = 1"), 8 << 20);
+    cr_assert_eq(fx_int(c, "SELECT length(body) FROM docs WHERE id = 1"), 8 << 20);
     cr_assert_eq(acidb_prepare(c, "SELECT body FROM docs WHERE id = 1", &s), ACIDB_OK);
     cr_assert_eq(acidb_step(s), ACIDB_ROW);
     cr_assert_eq(acidb_column_bytes(s, 0), 8 << 20);
@@ -262,25 +262,25 @@ Test(limits, text_over_1_gib_is_toobig_and_a_few_mib_work)
  * are clear errors, and nothing is left behind. */
 Test(limits, a_value_larger_than_the_cache_or_a_log_record_is_refused_cleanly)
 {
-    acidb_db *db = bi_open_cache(bi_db, 1, 4u << 20);
-    acidb_conn *c = bi_connect(db);
-    bi_ok(c, "CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT)");
+    acidb_db *db = bi_open_cache(fx_db, 1, 4u << 20);
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT)");
     cr_assert_eq(insert_text(c, 1, 2u << 20), ACIDB_OK, "half the cache: %s", acidb_errmsg(c));
     int rc = insert_text(c, 2, 5u << 20);
     cr_log_info("5 MiB value, 4 MiB cache: %d %s %s", rc, acidb_sqlstate(c), acidb_errmsg(c));
     cr_assert_eq(rc, ACIDB_FULL, "%d %s", rc, acidb_errmsg(c));
     cr_assert_str_eq(acidb_sqlstate(c), "53000", "%s", acidb_errmsg(c));
-    cr_assert_eq(bi_int(c, "SELECT count(*) FROM docs"), 1);
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM docs"), 1);
     still_usable(c);
     acidb_disconnect(c);
     acidb_close(db);
 
-    db = bi_open_cache(bi_db, 0, 512u << 20);
-    c = bi_connect(db);
+    db = bi_open_cache(fx_db, 0, 512u << 20);
+    c = fx_connect(db);
     rc = insert_text(c, 3, 70u << 20);
     cr_log_info("70 MiB value, 512 MiB cache: %d %s %s", rc, acidb_sqlstate(c), acidb_errmsg(c));
     cr_assert(rc == ACIDB_TOOBIG || rc == ACIDB_OK, "%d %s", rc, acidb_errmsg(c));
-    cr_assert_eq(bi_int(c, "SELECT count(*) FROM docs"), rc == ACIDB_OK ? 2 : 1);
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM docs"), rc == ACIDB_OK ? 2 : 1);
     still_usable(c);
     acidb_disconnect(c);
     acidb_close(db);
@@ -310,16 +310,16 @@ Test(limits, insert_select_of_a_billion_rows_is_cancelled)
 {
     acidb_db *db;
     acidb_conn *c = fresh(&db);
-    bi_ok(c, "CREATE TABLE t (x INTEGER PRIMARY KEY)");
-    bi_ok(c, "CREATE TABLE sink (x INTEGER)");
-    bi_ok(c, "BEGIN");
+    fx_ok(c, "CREATE TABLE t (x INTEGER PRIMARY KEY)");
+    fx_ok(c, "CREATE TABLE sink (x INTEGER)");
+    fx_ok(c, "BEGIN");
     char sql[64];
     for (int i = 1; i <= 1000; i++) {
         snprintf(sql, sizeof sql, "INSERT INTO t VALUES (%d)", i);
-        bi_ok(c, sql);
+        fx_ok(c, sql);
     }
-    bi_ok(c, "COMMIT");
-    bi_ok(c, "INSERT INTO sink VALUES (-1)");
+    fx_ok(c, "COMMIT");
+    fx_ok(c, "INSERT INTO sink VALUES (-1)");
     long before = peak_rss_mib();
     canceller k = {.c = c};
     pthread_t th;
@@ -337,11 +337,11 @@ Test(limits, insert_select_of_a_billion_rows_is_cancelled)
     cr_assert_eq(rc, ACIDB_CANCELED, "%d %s %s", rc, acidb_sqlstate(c), acidb_errmsg(c));
     cr_assert_str_eq(acidb_sqlstate(c), "57014", "%s", acidb_errmsg(c));
     /* Nothing of the cancelled statement remains; earlier work does. */
-    cr_assert_eq(bi_int(c, "SELECT count(*) FROM sink"), 1);
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM sink"), 1);
     still_usable(c);
     /* Also inside a block: the block is failed and rolls back. */
-    bi_ok(c, "BEGIN");
-    bi_ok(c, "INSERT INTO sink VALUES (-2)");
+    fx_ok(c, "BEGIN");
+    fx_ok(c, "INSERT INTO sink VALUES (-2)");
     k = (canceller){.c = c};
     cr_assert_eq(pthread_create(&th, NULL, cancel_loop, &k), 0);
     rc = acidb_exec(c, "INSERT INTO sink SELECT a.x FROM t a, t b, t c");
@@ -349,8 +349,8 @@ Test(limits, insert_select_of_a_billion_rows_is_cancelled)
     pthread_join(th, NULL);
     cr_assert_eq(rc, ACIDB_CANCELED, "%d %s", rc, acidb_errmsg(c));
     cr_assert_eq(acidb_txn_state(c), 'E', "the block is failed");
-    bi_ok(c, "ROLLBACK");
-    cr_assert_eq(bi_int(c, "SELECT count(*) FROM sink"), 1);
+    fx_ok(c, "ROLLBACK");
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM sink"), 1);
     acidb_disconnect(c);
     acidb_close(db);
 }

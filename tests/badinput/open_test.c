@@ -19,7 +19,7 @@ TestSuite(open, .init = bi_setup, .fini = bi_teardown);
 static void unchanged(const char *path, const uint8_t *want, size_t n)
 {
     size_t got_n;
-    uint8_t *got = bi_read(path, &got_n);
+    uint8_t *got = fx_slurp(path, &got_n);
     cr_assert_eq(got_n, n, "%s changed size: %zu -> %zu bytes", path, n, got_n);
     cr_assert(memcmp(got, want, n) == 0, "%s was modified by a refused open", path);
     free(got);
@@ -28,14 +28,14 @@ static void unchanged(const char *path, const uint8_t *want, size_t n)
 Test(open, a_text_file_is_not_a_database)
 {
     const char *text = "id,name\n1,alice\n2,bob\n";
-    bi_write(bi_db, text, strlen(text));
+    fx_spit(fx_db, text, strlen(text));
     const char *msg;
-    int rc = bi_open_fails(bi_db, 1, &msg);
+    int rc = bi_open_fails(fx_db, 1, &msg);
     cr_assert_eq(rc, ACIDB_CANTOPEN, "%d %s", rc, msg);
-    cr_assert(strstr(msg, "not an acidb database") && strstr(msg, bi_db), "message: %s", msg);
-    unchanged(bi_db, (const uint8_t *)text, strlen(text));
-    char wal[160];
-    snprintf(wal, sizeof wal, "%s-wal", bi_db);
+    cr_assert(strstr(msg, "not an acidb database") && strstr(msg, fx_db), "message: %s", msg);
+    unchanged(fx_db, (const uint8_t *)text, strlen(text));
+    char wal[PATH_MAX + 64];
+    snprintf(wal, sizeof wal, "%s-wal", fx_db);
     cr_assert_neq(access(wal, F_OK), 0, "no log is created beside a refused file");
 }
 
@@ -45,47 +45,47 @@ Test(open, a_sqlite_like_binary_file_is_not_a_database)
     memcpy(junk, "SQLite format 3", 16);
     for (size_t i = 16; i < sizeof junk; i++)
         junk[i] = (uint8_t)(i * 131 + 7);
-    bi_write(bi_db, junk, sizeof junk);
+    fx_spit(fx_db, junk, sizeof junk);
     const char *msg;
-    cr_assert_eq(bi_open_fails(bi_db, 1, &msg), ACIDB_CANTOPEN, "%s", msg);
+    cr_assert_eq(bi_open_fails(fx_db, 1, &msg), ACIDB_CANTOPEN, "%s", msg);
     cr_assert(strstr(msg, "not an acidb database"), "message: %s", msg);
-    unchanged(bi_db, junk, sizeof junk);
+    unchanged(fx_db, junk, sizeof junk);
 }
 
 Test(open, an_empty_file_is_refused_not_initialised)
 {
-    bi_write(bi_db, "", 0);
+    fx_spit(fx_db, "", 0);
     const char *msg;
-    cr_assert_eq(bi_open_fails(bi_db, 1, &msg), ACIDB_CANTOPEN, "%s", msg);
+    cr_assert_eq(bi_open_fails(fx_db, 1, &msg), ACIDB_CANTOPEN, "%s", msg);
     cr_assert(strstr(msg, "empty"), "message: %s", msg);
     struct stat st;
-    cr_assert_eq(stat(bi_db, &st), 0);
+    cr_assert_eq(stat(fx_db, &st), 0);
     cr_assert_eq(st.st_size, 0, "the empty file stays empty");
 }
 
 Test(open, a_truncated_file_is_corrupt)
 {
-    bi_make_db(bi_db, 2000);
+    bi_make_db(fx_db, 2000);
     size_t n;
-    uint8_t *img = bi_read(bi_db, &n);
+    uint8_t *img = fx_slurp(fx_db, &n);
     cr_assert_gt(n, 8192u);
     /* Cut in the middle of the file, then inside the first page. */
     size_t cuts[] = {n / 2, n - 4096, 4096 + 100, 2048, 100};
     for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
-        bi_write(bi_db, img, cuts[i]);
+        fx_spit(fx_db, img, cuts[i]);
         const char *msg;
-        int rc = bi_open_fails(bi_db, 1, &msg);
+        int rc = bi_open_fails(fx_db, 1, &msg);
         cr_assert(rc == ACIDB_CORRUPT || rc == ACIDB_CANTOPEN, "cut at %zu: %d %s", cuts[i], rc,
                   msg);
         cr_assert(strstr(msg, "truncated") || (cuts[i] < 48 && strstr(msg, "not an acidb")),
                   "cut at %zu: %s", cuts[i], msg);
-        unchanged(bi_db, img, cuts[i]);
+        unchanged(fx_db, img, cuts[i]);
     }
     /* The whole file again: nothing was lost by the refused opens. */
-    bi_write(bi_db, img, n);
-    acidb_db *db = bi_open(bi_db, 0);
-    acidb_conn *c = bi_connect(db);
-    cr_assert_eq(bi_int(c, "SELECT count(*) FROM accounts"), 2000);
+    fx_spit(fx_db, img, n);
+    acidb_db *db = bi_open(fx_db, 0);
+    acidb_conn *c = fx_connect(db);
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM accounts"), 2000);
     acidb_disconnect(c);
     acidb_close(db);
     free(img);
@@ -93,16 +93,16 @@ Test(open, a_truncated_file_is_corrupt)
 
 Test(open, a_newer_format_version_is_refused)
 {
-    bi_make_db(bi_db, 10);
+    bi_make_db(fx_db, 10);
     size_t n;
-    uint8_t *img = bi_read(bi_db, &n);
+    uint8_t *img = fx_slurp(fx_db, &n);
     img[32] = 2; /* format version (pager/README.md, page 0 offset 32) */
-    bi_write(bi_db, img, n);
+    fx_spit(fx_db, img, n);
     const char *msg;
-    int rc = bi_open_fails(bi_db, 0, &msg);
+    int rc = bi_open_fails(fx_db, 0, &msg);
     cr_assert_eq(rc, ACIDB_CANTOPEN, "%d %s", rc, msg);
     cr_assert(strstr(msg, "format version 2") && strstr(msg, "version 1"), "message: %s", msg);
-    unchanged(bi_db, img, n);
+    unchanged(fx_db, img, n);
     free(img);
 }
 
@@ -132,22 +132,22 @@ static void crashed_db(const char *path, const char *tag)
 
 Test(open, a_log_of_another_database_is_refused)
 {
-    char other[160], wal[200], other_wal[200];
-    snprintf(other, sizeof other, "%s/other.db", bi_dir);
-    snprintf(wal, sizeof wal, "%s-wal", bi_db);
+    char other[PATH_MAX + 64], wal[PATH_MAX + 64], other_wal[PATH_MAX + 128];
+    snprintf(other, sizeof other, "%s/other.db", fx_dir);
+    snprintf(wal, sizeof wal, "%s-wal", fx_db);
     snprintf(other_wal, sizeof other_wal, "%s-wal", other);
-    crashed_db(bi_db, "mine");
+    crashed_db(fx_db, "mine");
     crashed_db(other, "theirs");
     /* Put the other database's log beside ours. */
     cr_assert_eq(rename(other_wal, wal), 0);
     size_t dn, ln;
-    uint8_t *db_img = bi_read(bi_db, &dn), *log_img = bi_read(wal, &ln);
+    uint8_t *db_img = fx_slurp(fx_db, &dn), *log_img = fx_slurp(wal, &ln);
     const char *msg;
-    int rc = bi_open_fails(bi_db, 0, &msg);
+    int rc = bi_open_fails(fx_db, 0, &msg);
     cr_assert(rc == ACIDB_CORRUPT || rc == ACIDB_CANTOPEN, "%d %s", rc, msg);
     cr_assert(strstr(msg, "another database") || strstr(msg, "belongs") ||
                   strstr(msg, "database id"), "the message says whose log it is: %s", msg);
-    unchanged(bi_db, db_img, dn);
+    unchanged(fx_db, db_img, dn);
     unchanged(wal, log_img, ln);
     free(db_img);
     free(log_img);
@@ -155,8 +155,8 @@ Test(open, a_log_of_another_database_is_refused)
 
 Test(open, a_directory_is_refused)
 {
-    char sub[160];
-    snprintf(sub, sizeof sub, "%s/adir.db", bi_dir);
+    char sub[PATH_MAX + 64];
+    snprintf(sub, sizeof sub, "%s/adir.db", fx_dir);
     cr_assert_eq(mkdir(sub, 0700), 0);
     const char *msg;
     int rc = bi_open_fails(sub, 1, &msg);
@@ -168,8 +168,8 @@ Test(open, a_directory_is_refused)
 
 Test(open, a_path_under_a_missing_directory_is_refused)
 {
-    char p[200];
-    snprintf(p, sizeof p, "%s/no/such/dir/x.db", bi_dir);
+    char p[PATH_MAX + 64];
+    snprintf(p, sizeof p, "%s/no/such/dir/x.db", fx_dir);
     const char *msg;
     int rc = bi_open_fails(p, 1, &msg);
     cr_assert_eq(rc, ACIDB_CANTOPEN, "%d %s", rc, msg);
@@ -180,9 +180,9 @@ Test(open, a_path_under_a_missing_directory_is_refused)
 Test(open, a_missing_file_without_create_is_refused)
 {
     const char *msg;
-    int rc = bi_open_fails(bi_db, 0, &msg);
+    int rc = bi_open_fails(fx_db, 0, &msg);
     cr_assert_eq(rc, ACIDB_CANTOPEN, "%d %s", rc, msg);
-    cr_assert_neq(access(bi_db, F_OK), 0, "nothing was created");
+    cr_assert_neq(access(fx_db, F_OK), 0, "nothing was created");
 }
 
 Test(open, a_file_without_permission_is_refused)
@@ -190,10 +190,10 @@ Test(open, a_file_without_permission_is_refused)
     if (geteuid() == 0)
         cr_skip_test("running as root, which bypasses file permissions (the missing-directory "
                      "test covers a path that cannot be opened)");
-    bi_make_db(bi_db, 10);
-    cr_assert_eq(chmod(bi_db, 0), 0);
+    bi_make_db(fx_db, 10);
+    cr_assert_eq(chmod(fx_db, 0), 0);
     const char *msg;
-    int rc = bi_open_fails(bi_db, 0, &msg);
+    int rc = bi_open_fails(fx_db, 0, &msg);
     cr_assert_eq(rc, ACIDB_CANTOPEN, "%d %s", rc, msg);
     cr_assert(strstr(msg, "ermission"), "message: %s", msg);
 }
@@ -202,8 +202,8 @@ Test(open, a_directory_without_permission_is_refused)
 {
     if (geteuid() == 0)
         cr_skip_test("running as root, which bypasses directory permissions");
-    char sub[160], p[200];
-    snprintf(sub, sizeof sub, "%s/locked", bi_dir);
+    char sub[PATH_MAX + 64], p[PATH_MAX + 128];
+    snprintf(sub, sizeof sub, "%s/locked", fx_dir);
     snprintf(p, sizeof p, "%s/x.db", sub);
     cr_assert_eq(mkdir(sub, 0500), 0);
     const char *msg;

@@ -21,10 +21,10 @@ static size_t big_vlen(int64_t key) { return 300 + (size_t)((uint64_t)key % 701)
 
 Test(btree, tree_100x_larger_than_pool)
 {
-    const uint64_t target = t_scaled(100u << 20, 4u << 20); /* bytes of values */
+    const uint64_t target = fx_scaled(100u << 20, 4u << 20); /* bytes of values */
     const uint64_t n = target / 650;                       /* mean value is 650 bytes */
     pgr *p;
-    OK(t_open(t_path("db"), 4096, 1u << 20, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 4096, 1u << 20, 1, &p));
     pgr_stats st;
     pgr_get_stats(p, &st);
     cr_assert_eq(st.frames, 256, "a 1 MiB pool of 4 KiB pages has %zu frames", st.frames);
@@ -43,7 +43,7 @@ Test(btree, tree_100x_larger_than_pool)
                   (unsigned long long)n, st_name(rc), st_msg());
     }
     uint64_t bytes = pgr_page_count(p) * 4096;
-    cr_assert(bytes >= 50 * (1u << 20) * t_scale(), "the file is only %llu bytes",
+    cr_assert(bytes >= 50 * (1u << 20) * fx_scale(), "the file is only %llu bytes",
               (unsigned long long)bytes);
     pgr_get_stats(p, &st);
     cr_assert(st.evictions > n / 4, "only %llu evictions for %llu random inserts",
@@ -70,7 +70,7 @@ Test(btree, tree_100x_larger_than_pool)
     }
     bt_close(t);
     OK(pgr_close(p));
-    OK(t_open(t_path("db"), 0, 1u << 20, 0, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 0, 1u << 20, 0, &p));
     OK(bt_open(p, root, BT_TABLE, &t));
     bt_cursor *c;
     OK(bt_cursor_open(t, &c));
@@ -117,15 +117,12 @@ struct row {
 static void reopen_for(uint32_t ps)
 {
     pgr *p;
-    OK(t_open(t_path("db"), ps, 2u << 20, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), ps, 2u << 20, 1, &p));
     enum { NT = 3000, NI = 2000 };
     uint64_t roots[3];
     bt_kind kinds[3] = {BT_TABLE, BT_INDEX, BT_TABLE};
     bt_tree *t[3];
-    for (int i = 0; i < 3; i++) {
-        OK(bt_create(p, kinds[i], &roots[i]));
-        OK(bt_open(p, roots[i], kinds[i], &t[i]));
-    }
+    t_create_trees(p, kinds, 3, roots, t);
     uint64_t s = ps;
     struct row *tr = calloc(NT, sizeof *tr), *ir = calloc(NI, sizeof *ir);
     size_t maxv = 3 * (size_t)ps + 5000;
@@ -133,21 +130,21 @@ static void reopen_for(uint32_t ps)
     cr_assert(tr && ir && buf);
     for (int i = 0; i < NT; i++) {
         tr[i].rowid = (int64_t)i * 1000003 - 1500000000;
-        uint64_t x = t_below(&s, 10);
-        tr[i].vlen = x == 0 ? 0 : x < 7 ? (uint32_t)t_below(&s, 200)
-                                        : (uint32_t)t_below(&s, maxv);
-        tr[i].vseed = t_rand(&s);
+        uint64_t x = fx_below(&s, 10);
+        tr[i].vlen = x == 0 ? 0 : x < 7 ? (uint32_t)fx_below(&s, 200)
+                                        : (uint32_t)fx_below(&s, maxv);
+        tr[i].vseed = fx_splitmix(&s);
         t_value(buf, tr[i].vlen, tr[i].vseed);
         bt_key k = bt_int_key(tr[i].rowid);
         OK(bt_insert(t[0], &k, buf, tr[i].vlen, BT_NOREPLACE));
     }
     for (int i = 0; i < NI; i++) {
-        ir[i].klen = (uint8_t)(4 + t_below(&s, 30));
+        ir[i].klen = (uint8_t)(4 + fx_below(&s, 30));
         snprintf((char *)ir[i].key, 5, "%04d", i); /* distinct 4-byte prefix in order */
         for (int j = 4; j < ir[i].klen; j++)
-            ir[i].key[j] = (uint8_t)t_rand(&s);
-        ir[i].vlen = (uint32_t)t_below(&s, i % 10 == 0 ? maxv : 16);
-        ir[i].vseed = t_rand(&s);
+            ir[i].key[j] = (uint8_t)fx_splitmix(&s);
+        ir[i].vlen = (uint32_t)fx_below(&s, i % 10 == 0 ? maxv : 16);
+        ir[i].vseed = fx_splitmix(&s);
         t_value(buf, ir[i].vlen, ir[i].vseed);
         bt_key k = bt_bytes_key(ir[i].key, ir[i].klen);
         OK(bt_insert(t[1], &k, buf, ir[i].vlen, BT_NOREPLACE));
@@ -159,8 +156,8 @@ static void reopen_for(uint32_t ps)
 
     for (int round = 0; round < 2; round++) {
         size_t len0;
-        uint8_t *before = t_slurp(t_path("db"), &len0);
-        OK(t_open(t_path("db"), 0, round ? 64 * (size_t)ps : 8u << 20, 0, &p));
+        uint8_t *before = fx_slurp(fx_path(fx_dir, "db"), &len0);
+        OK(fx_pgr_open(fx_path(fx_dir, "db"), 0, round ? 64 * (size_t)ps : 8u << 20, 0, &p));
         cr_assert_eq(pgr_page_size(p), ps);
         cr_assert_eq(pgr_catalog_root(p), roots[0]);
         for (int i = 0; i < 3; i++)
@@ -208,7 +205,7 @@ static void reopen_for(uint32_t ps)
         OK(pgr_close(p));
         /* Reading changed nothing in the file. */
         size_t len1;
-        uint8_t *after = t_slurp(t_path("db"), &len1);
+        uint8_t *after = fx_slurp(fx_path(fx_dir, "db"), &len1);
         cr_assert(len0 == len1 && memcmp(before, after, len0) == 0,
                   "ps %u: a read-only session (open, scan, check, close) changed the file", ps);
         free(before);
@@ -217,7 +214,7 @@ static void reopen_for(uint32_t ps)
     free(tr);
     free(ir);
     free(buf);
-    remove(t_path("db"));
+    remove(fx_path(fx_dir, "db"));
 }
 
 Test(btree, reopen_byte_for_byte_512) { reopen_for(512); }

@@ -32,12 +32,9 @@ static void build(struct db *d, int rows)
     d->kinds[0] = BT_TABLE;
     d->kinds[1] = BT_INDEX;
     pgr *p;
-    OK(t_open(t_path("healthy"), PS, 1u << 20, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "healthy"), PS, 1u << 20, 1, &p));
     bt_tree *t[2];
-    for (int i = 0; i < 2; i++) {
-        OK(bt_create(p, d->kinds[i], &d->roots[i]));
-        OK(bt_open(p, d->roots[i], d->kinds[i], &t[i]));
-    }
+    t_create_trees(p, d->kinds, 2, d->roots, t);
     uint8_t buf[1100];
     for (int64_t k = 0; k < rows; k++) {
         size_t len = tval_len(k);
@@ -57,7 +54,7 @@ static void build(struct db *d, int rows)
     for (int i = 0; i < 2; i++)
         bt_close(t[i]);
     OK(pgr_close(p));
-    d->bytes = t_slurp(t_path("healthy"), &d->len);
+    d->bytes = fx_slurp(fx_path(fx_dir, "healthy"), &d->len);
 }
 
 /* Leaves of a table tree in key order, with their parents. */
@@ -97,9 +94,9 @@ static void collect(pgr *p, uint64_t pgno, uint64_t parent, int slot, struct lea
 /* Opens a fresh copy of the healthy file as "broken". */
 static pgr *open_copy(const struct db *d)
 {
-    t_spit(t_path("broken"), d->bytes, d->len);
+    fx_spit(fx_path(fx_dir, "broken"), d->bytes, d->len);
     pgr *p;
-    OK(t_open(t_path("broken"), 0, 1u << 20, 0, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "broken"), 0, 1u << 20, 0, &p));
     return p;
 }
 
@@ -154,7 +151,7 @@ static void expect_reported(pgr *p, const struct db *d, const uint64_t *pages, s
                             const char *what)
 {
     OK(pgr_close(p));
-    OK(t_open(t_path("broken"), 0, 1u << 20, 0, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "broken"), 0, 1u << 20, 0, &p));
     struct t_reports r;
     t_check(p, d->roots, d->kinds, 2, &r);
     cr_assert(r.problems > 0, "%s: bt_check found nothing", what);
@@ -178,6 +175,16 @@ static void leaves_of(pgr *p, const struct db *d, struct leaves *L)
     cr_assert(L->n >= 8, "only %zu leaves", L->n);
 }
 
+/* The usual start of a damage test: the healthy 400-row database, a copy of it opened, and
+ * the table tree's leaves. */
+static pgr *open_broken(struct db *d, struct leaves *L)
+{
+    build(d, 400);
+    pgr *p = open_copy(d);
+    leaves_of(p, d, L);
+    return p;
+}
+
 static uint16_t slot(const uint8_t *pg, int i) { return get_u16(pg + 32 + 2 * i); }
 
 Test(btree, check_is_clean_on_a_healthy_file)
@@ -199,10 +206,8 @@ Test(btree, check_is_clean_on_a_healthy_file)
 Test(btree, check_reports_key_order_inside_a_leaf)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     pgr_page *pg;
     uint64_t leaf = L.leaf[3];
     uint8_t *b = edit(p, leaf, &pg);
@@ -218,10 +223,8 @@ Test(btree, check_reports_key_order_inside_a_leaf)
 Test(btree, check_reports_key_outside_parent_separators)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     pgr_page *pg;
     /* The first key of leaf 5 becomes the first key of leaf 4: still ordered inside leaf 5,
      * but below its lower separator and not after leaf 4's keys. */
@@ -242,10 +245,8 @@ Test(btree, check_reports_key_outside_parent_separators)
 Test(btree, check_reports_child_pointer_to_free_page)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     uint64_t fp = pgr_free_head(p);
     cr_assert(fp != 0);
     pgr_page *pg;
@@ -264,10 +265,8 @@ Test(btree, check_reports_child_pointer_to_free_page)
 Test(btree, check_reports_page_referenced_twice)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     /* Two leaves with the same parent: point the second's slot at the first leaf. */
     size_t i = 1;
     while (i < L.n && !(L.parent[i] == L.parent[i - 1] && L.slot_in_parent[i] >= 0))
@@ -326,10 +325,8 @@ static uint64_t find_overflow_cell(pgr *p, const struct leaves *L, int *which)
 Test(btree, check_reports_overflow_chain_too_short)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     int s;
     uint64_t leaf = find_overflow_cell(p, &L, &s);
     pgr_page *pg;
@@ -356,10 +353,8 @@ Test(btree, check_reports_overflow_cycle_without_hanging)
 {
     alarm(120);
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     int s;
     uint64_t leaf = find_overflow_cell(p, &L, &s);
     pgr_page *pg;
@@ -382,10 +377,8 @@ Test(btree, check_reports_overflow_cycle_without_hanging)
 Test(btree, check_reports_wrong_page_type)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     pgr_page *pg;
     uint8_t *b = edit(p, L.leaf[6], &pg);
     b[8] = PGR_T_INDEX_LEAF;
@@ -398,10 +391,8 @@ Test(btree, check_reports_wrong_page_type)
 Test(btree, check_reports_broken_sibling_link)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     pgr_page *pg;
     uint8_t *b = edit(p, L.leaf[2], &pg);
     cr_assert_eq(get_u64(b + 16), L.leaf[3], "right sibling of leaf 2 is not leaf 3 to begin with");
@@ -415,10 +406,8 @@ Test(btree, check_reports_broken_sibling_link)
 Test(btree, check_reports_cell_out_of_bounds)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     pgr_page *pg;
     uint8_t *b = edit(p, L.leaf[1], &pg);
     put_u16(b + 32, PS - 10); /* a cell straddling the checksum trailer */
@@ -499,25 +488,25 @@ Test(btree, flipped_bytes_are_named_by_check_and_reads_fail)
     struct db d;
     build(&d, 160);
     const uint64_t npages = d.len / PS;
-    uint64_t seed = t_seed(8128), s = seed;
+    uint64_t seed = fx_seed(NULL, 8128), s = seed;
     const uint32_t fixed[] = {0, 8, 10, 16, 32, PS - 8, PS - 1};
-    const uint64_t extra = t_scaled(5, 2);
+    const uint64_t extra = fx_scaled(5, 2);
     uint8_t *f = malloc(d.len);
     cr_assert(f != NULL);
     for (uint64_t pgno = 1; pgno < npages; pgno++) {
         int type = d.bytes[pgno * PS + 8];
         for (uint64_t j = 0; j < sizeof fixed / sizeof fixed[0] + extra; j++) {
             uint32_t off = j < sizeof fixed / sizeof fixed[0] ? fixed[j]
-                                                               : (uint32_t)t_below(&s, PS);
-            uint8_t mask = (uint8_t)(1 + t_below(&s, 255));
+                                                               : (uint32_t)fx_below(&s, PS);
+            uint8_t mask = (uint8_t)(1 + fx_below(&s, 255));
             char what[128];
             snprintf(what, sizeof what, "seed %llu: page %llu (type %d) byte %u ^ 0x%02x",
                      (unsigned long long)seed, (unsigned long long)pgno, type, off, mask);
             memcpy(f, d.bytes, d.len);
             f[pgno * PS + off] ^= mask;
-            t_spit(t_path("flipped"), f, d.len);
+            fx_spit(fx_path(fx_dir, "flipped"), f, d.len);
             pgr *p;
-            OK(t_open(t_path("flipped"), 0, 1u << 20, 0, &p));
+            OK(fx_pgr_open(fx_path(fx_dir, "flipped"), 0, 1u << 20, 0, &p));
             struct t_reports r;
             t_check(p, d.roots, d.kinds, 2, &r);
             cr_assert(r.problems > 0 && t_reported(&r, pgno),
@@ -527,7 +516,7 @@ Test(btree, flipped_bytes_are_named_by_check_and_reads_fail)
             if (type != PGR_T_FREE) {
                 cr_assert(rc == ST_ECORRUPT, "%s: reading every entry returned %s: %s", what,
                           st_name(rc), st_msg());
-                cr_assert(t_names_page(st_msg(), pgno), "%s: the error does not name the page: %s",
+                cr_assert(fx_names_page(st_msg(), pgno), "%s: the error does not name the page: %s",
                           what, st_msg());
             } else {
                 cr_assert(rc == ST_OK, "%s: a flipped free page broke a scan: %s", what, st_msg());
@@ -539,7 +528,7 @@ Test(btree, flipped_bytes_are_named_by_check_and_reads_fail)
             else
                 pgr_abandon(p);
             size_t n;
-            uint8_t *after = t_slurp(t_path("flipped"), &n);
+            uint8_t *after = fx_slurp(fx_path(fx_dir, "flipped"), &n);
             cr_assert(n == d.len && memcmp(after, f, n) == 0, "%s: the damaged file was written to",
                       what);
             free(after);
@@ -552,10 +541,8 @@ Test(btree, flipped_bytes_are_named_by_check_and_reads_fail)
 Test(btree, check_reports_unequal_leaf_depth)
 {
     struct db d;
-    build(&d, 400);
-    pgr *p = open_copy(&d);
     struct leaves L;
-    leaves_of(p, &d, &L);
+    pgr *p = open_broken(&d, &L);
     /* Put an extra internal level above leaf 3 only: an internal page with no cells whose
      * rightmost child is the leaf. Keys and references stay right; only the depth differs. */
     pgr_page *np;

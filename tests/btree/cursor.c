@@ -10,23 +10,23 @@
 
 #include "tests/btree/util.h"
 
-struct fx {
+struct cur_fx {
     pgr *p;
     bt_tree *t;
     uint64_t root;
     bt_kind kind;
 };
 
-static void fx_open(struct fx *f, uint32_t ps, bt_kind kind)
+static void cur_open(struct cur_fx *f, uint32_t ps, bt_kind kind)
 {
     memset(f, 0, sizeof *f);
     f->kind = kind;
-    OK(t_open(t_path("db"), ps, 1u << 20, 1, &f->p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), ps, 1u << 20, 1, &f->p));
     OK(bt_create(f->p, kind, &f->root));
     OK(bt_open(f->p, f->root, kind, &f->t));
 }
 
-static void fx_close(struct fx *f, const char *ctx)
+static void cur_close(struct cur_fx *f, const char *ctx)
 {
     t_check_clean(f->p, &f->root, &f->kind, 1, ctx);
     bt_close(f->t);
@@ -44,7 +44,7 @@ static size_t row_value(int64_t k, uint8_t *buf)
     return len;
 }
 
-static void insert_rows(struct fx *f, int64_t from, int64_t to, int64_t step)
+static void insert_rows(struct cur_fx *f, int64_t from, int64_t to, int64_t step)
 {
     uint8_t buf[64];
     for (int64_t k = from; k <= to; k += step) {
@@ -78,8 +78,8 @@ static void expect_row(bt_cursor *c, int64_t want, const char *ctx)
 
 Test(btree, cursor_on_empty_tree)
 {
-    struct fx f;
-    fx_open(&f, 512, BT_TABLE);
+    struct cur_fx f;
+    cur_open(&f, 512, BT_TABLE);
     bt_cursor *c;
     OK(bt_cursor_open(f.t, &c));
     cr_assert(!bt_cursor_valid(c));
@@ -98,13 +98,13 @@ Test(btree, cursor_on_empty_tree)
     cr_assert_eq(n, 0);
     FAILS_WITH(ST_ENOTFOUND, bt_delete(f.t, &k));
     FAILS_WITH(ST_ENOTFOUND, bt_get(f.t, &k, NULL, &n));
-    fx_close(&f, "empty tree");
+    cur_close(&f, "empty tree");
 }
 
 Test(btree, cursor_walks_and_seeks_table)
 {
-    struct fx f;
-    fx_open(&f, 512, BT_TABLE);
+    struct cur_fx f;
+    cur_open(&f, 512, BT_TABLE);
     const int64_t N = 6000; /* rows 10, 20, ..., 60000: a tree several levels deep at 512 */
     insert_rows(&f, 10, 10 * N, 10);
     bt_cursor *c;
@@ -159,13 +159,13 @@ Test(btree, cursor_walks_and_seeks_table)
     }
     cr_assert(!bt_cursor_valid(c));
     bt_cursor_close(c);
-    fx_close(&f, "walks");
+    cur_close(&f, "walks");
 }
 
 Test(btree, cursor_seek_index_prefixes)
 {
-    struct fx f;
-    fx_open(&f, 512, BT_INDEX);
+    struct cur_fx f;
+    cur_open(&f, 512, BT_INDEX);
     /* memcmp order, shorter first on a common prefix. */
     const char *keys[] = {"", "a", "a\x00", "a\x00\x00", "ab", "abc", "abd", "b", "\xff",
                           "\xff\xff"};
@@ -240,13 +240,13 @@ Test(btree, cursor_seek_index_prefixes)
     OK(bt_seek(c, &pk, &exact));
     cr_assert(!bt_cursor_valid(c), "seek past the largest key is positioned");
     bt_cursor_close(c);
-    fx_close(&f, "index prefixes");
+    cur_close(&f, "index prefixes");
 }
 
 Test(btree, cursor_delete_every_other_during_forward_scan)
 {
-    struct fx f;
-    fx_open(&f, 512, BT_TABLE);
+    struct cur_fx f;
+    cur_open(&f, 512, BT_TABLE);
     const int64_t N = 5000;
     insert_rows(&f, 1, N, 1);
     bt_cursor *c;
@@ -271,13 +271,13 @@ Test(btree, cursor_delete_every_other_during_forward_scan)
     }
     cr_assert(!bt_cursor_valid(c));
     bt_cursor_close(c);
-    fx_close(&f, "delete every other");
+    cur_close(&f, "delete every other");
 }
 
 Test(btree, cursor_delete_everything_from_first_and_backward)
 {
-    struct fx f;
-    fx_open(&f, 512, BT_TABLE);
+    struct cur_fx f;
+    cur_open(&f, 512, BT_TABLE);
     insert_rows(&f, 1, 4000, 1);
     uint64_t used = t_used_pages(f.p);
     bt_cursor *c;
@@ -307,13 +307,13 @@ Test(btree, cursor_delete_everything_from_first_and_backward)
     cr_assert_eq(t_used_pages(f.p), 1, "empty tree still uses %llu pages",
                  (unsigned long long)t_used_pages(f.p));
     bt_cursor_close(c);
-    fx_close(&f, "delete everything");
+    cur_close(&f, "delete everything");
 }
 
 Test(btree, cursor_update_during_scans_keeps_position)
 {
-    struct fx f;
-    fx_open(&f, 512, BT_TABLE);
+    struct cur_fx f;
+    cur_open(&f, 512, BT_TABLE);
     const int64_t N = 3000;
     insert_rows(&f, 1, N, 1);
     bt_cursor *c;
@@ -362,18 +362,18 @@ Test(btree, cursor_update_during_scans_keeps_position)
     }
     free(big);
     bt_cursor_close(c);
-    fx_close(&f, "updates through cursor");
+    cur_close(&f, "updates through cursor");
 }
 
 Test(btree, cursor_survives_changes_by_others_between_steps)
 {
-    struct fx f;
-    fx_open(&f, 512, BT_TABLE);
+    struct cur_fx f;
+    cur_open(&f, 512, BT_TABLE);
     insert_rows(&f, 0, 40000, 10);
     bt_cursor *c;
     OK(bt_cursor_open(f.t, &c));
     OK(bt_first(c));
-    uint64_t seed = t_seed(31);
+    uint64_t seed = fx_seed(NULL, 31);
     uint64_t s = seed;
     int64_t last = INT64_MIN;
     uint8_t buf[64];
@@ -390,7 +390,7 @@ Test(btree, cursor_survives_changes_by_others_between_steps)
         last = r;
         /* Between steps: insert around the cursor, delete rows ≡ 10 mod 20 ahead and behind. */
         for (int j = 0; j < 4; j++) {
-            int64_t x = r + (int64_t)t_below(&s, 400) - 200;
+            int64_t x = r + (int64_t)fx_below(&s, 400) - 200;
             if (x > 40000) /* else the scan never ends */
                 continue;
             if (x % 10 == 0) {
@@ -410,5 +410,5 @@ Test(btree, cursor_survives_changes_by_others_between_steps)
     cr_assert(last >= 39990, "seed %llu: scan ended early at %lld", (unsigned long long)seed,
               (long long)last);
     bt_cursor_close(c);
-    fx_close(&f, "changes by others");
+    cur_close(&f, "changes by others");
 }

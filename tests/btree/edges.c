@@ -11,7 +11,7 @@
 Test(btree, overlong_probe_keys_are_answered_safely)
 {
     pgr *p;
-    OK(t_open(t_path("db"), 512, 1u << 20, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 512, 1u << 20, 1, &p));
     uint64_t root;
     OK(bt_create(p, BT_INDEX, &root));
     bt_tree *t;
@@ -69,14 +69,11 @@ Test(btree, overlong_probe_keys_are_answered_safely)
 Test(btree, empty_values_and_keys_and_extreme_rowids)
 {
     pgr *p;
-    OK(t_open(t_path("db"), 512, 1u << 20, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 512, 1u << 20, 1, &p));
     uint64_t roots[2];
     bt_kind kinds[2] = {BT_TABLE, BT_INDEX};
     bt_tree *t[2];
-    for (int i = 0; i < 2; i++) {
-        OK(bt_create(p, kinds[i], &roots[i]));
-        OK(bt_open(p, roots[i], kinds[i], &t[i]));
-    }
+    t_create_trees(p, kinds, 2, roots, t);
     const int64_t ids[] = {INT64_MIN, INT64_MIN + 1, -1, 0, 1, INT64_MAX - 1, INT64_MAX};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         OK(bt_insert(t[0], &(bt_key){ids[i], NULL, 0}, NULL, 0, BT_NOREPLACE));
@@ -128,7 +125,7 @@ Test(btree, empty_values_and_keys_and_extreme_rowids)
 Test(btree, free_page_is_not_a_root)
 {
     pgr *p;
-    OK(t_open(t_path("db"), 512, 1u << 20, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 512, 1u << 20, 1, &p));
     uint64_t r1, r2;
     OK(bt_create(p, BT_TABLE, &r1));
     OK(bt_create(p, BT_TABLE, &r2));

@@ -52,7 +52,7 @@ static void check_get(bt_tree *t, const bt_key *k, size_t len, uint64_t seed, co
 static void sizes_for(uint32_t ps, bt_kind kind)
 {
     pgr *p;
-    OK(t_open(t_path("db"), ps, 4u << 20, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), ps, 4u << 20, 1, &p));
     uint64_t root;
     OK(bt_create(p, kind, &root));
     bt_tree *t;
@@ -112,7 +112,7 @@ static void sizes_for(uint32_t ps, bt_kind kind)
     /* Close and reopen: every value comes back. */
     bt_close(t);
     OK(pgr_close(p));
-    OK(t_open(t_path("db"), 0, 1u << 20, 0, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 0, 1u << 20, 0, &p));
     OK(bt_open(p, root, kind, &t));
     bt_cursor *cur;
     OK(bt_cursor_open(t, &cur));
@@ -140,7 +140,7 @@ static void sizes_for(uint32_t ps, bt_kind kind)
     t_check_clean(p, &root, &kk, 1, "after deleting everything");
     bt_close(t);
     OK(pgr_close(p));
-    remove(t_path("db"));
+    remove(fx_path(fx_dir, "db"));
     free(buf);
     free(kb);
 }
@@ -167,9 +167,9 @@ Test(btree, overflow_sizes_index_65536) { sizes_for(65536, BT_INDEX); }
 
 Test(btree, value_of_64_mib_through_1_mib_pool)
 {
-    size_t len = (size_t)t_scaled(64u << 20, 4u << 20);
+    size_t len = (size_t)fx_scaled(64u << 20, 4u << 20);
     pgr *p;
-    OK(t_open(t_path("db"), 4096, 1u << 20, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 4096, 1u << 20, 1, &p));
     uint64_t root;
     OK(bt_create(p, BT_TABLE, &root));
     bt_tree *t;
@@ -192,7 +192,7 @@ Test(btree, value_of_64_mib_through_1_mib_pool)
     bt_close(t);
     OK(pgr_close(p));
 
-    OK(t_open(t_path("db"), 0, 1u << 20, 0, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 0, 1u << 20, 0, &p));
     OK(bt_open(p, root, BT_TABLE, &t));
     check_get(t, &k, len, 64, "64 MiB value after reopen");
     /* Shrinking it to a local value frees the whole chain. */
@@ -231,14 +231,11 @@ Test(btree, value_over_1_gib_is_refused)
     void *big = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     cr_assert(big != MAP_FAILED, "mmap of 1 GiB + 1 failed");
     pgr *p;
-    OK(t_open(t_path("db"), 4096, 1u << 20, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 4096, 1u << 20, 1, &p));
     uint64_t roots[2];
     bt_kind kinds[2] = {BT_TABLE, BT_INDEX};
     bt_tree *t[2];
-    for (int i = 0; i < 2; i++) {
-        OK(bt_create(p, kinds[i], &roots[i]));
-        OK(bt_open(p, roots[i], kinds[i], &t[i]));
-    }
+    t_create_trees(p, kinds, 2, roots, t);
     uint64_t pages = pgr_page_count(p);
     bt_key tk = bt_int_key(1), ik = bt_bytes_key("key", 3);
     expect_toobig(bt_insert(t[0], &tk, big, len, BT_REPLACE), "table insert 1 GiB + 1");
@@ -271,7 +268,7 @@ Test(btree, index_key_over_max_is_refused)
         pgr *p;
         char name[32];
         snprintf(name, sizeof name, "db%u", ps);
-        OK(t_open(t_path(name), ps, 0, 1, &p));
+        OK(fx_pgr_open(fx_path(fx_dir, name), ps, 0, 1, &p));
         uint64_t root;
         OK(bt_create(p, BT_INDEX, &root));
         bt_tree *t;

@@ -100,10 +100,10 @@ static void make_keys(struct run *r, size_t want)
         for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
             k[n++] = edges[i];
         while (n < want) {
-            if (t_below(&s, 2))
-                k[n++] = (int64_t)t_rand(&s);
+            if (fx_below(&s, 2))
+                k[n++] = (int64_t)fx_splitmix(&s);
             else
-                k[n++] = (int64_t)t_below(&s, 8 * want) - (int64_t)(4 * want);
+                k[n++] = (int64_t)fx_below(&s, 8 * want) - (int64_t)(4 * want);
         }
         qsort(k, n, sizeof *k, cmp_i64);
         size_t m = 0;
@@ -119,19 +119,19 @@ static void make_keys(struct run *r, size_t want)
         struct bk *k = malloc(want * sizeof *k);
         cr_assert(k != NULL);
         for (size_t i = 0; i < want; i++) {
-            uint64_t x = t_below(&s, 100);
+            uint64_t x = fx_below(&s, 100);
             size_t len = i == 0 ? 0
                          : i == 1 ? maxk
-                         : x < 5  ? t_below(&s, 3)
-                         : x < 70 ? 1 + t_below(&s, 12)
-                         : x < 95 ? 13 + t_below(&s, 52)
-                                  : 65 + t_below(&s, maxk - 64);
+                         : x < 5  ? fx_below(&s, 3)
+                         : x < 70 ? 1 + fx_below(&s, 12)
+                         : x < 95 ? 13 + fx_below(&s, 52)
+                                  : 65 + fx_below(&s, maxk - 64);
             k[i].len = (uint16_t)len;
             k[i].b = malloc(len ? len : 1);
             cr_assert(k[i].b != NULL);
             for (size_t j = 0; j < len; j++)
-                k[i].b[j] = t_below(&s, 10) < 7 ? alpha[t_below(&s, sizeof alpha)]
-                                                 : (uint8_t)t_rand(&s);
+                k[i].b[j] = fx_below(&s, 10) < 7 ? alpha[fx_below(&s, sizeof alpha)]
+                                                 : (uint8_t)fx_splitmix(&s);
         }
         qsort(k, want, sizeof *k, cmp_bk);
         r->bkeys = malloc(want * sizeof *r->bkeys);
@@ -212,16 +212,16 @@ static size_t prev_present(const struct run *r, size_t i)
 static size_t pick_vlen(struct run *r)
 {
     size_t mc = t_max_cell(r->ps);
-    uint64_t x = t_below(&r->rng, 100);
+    uint64_t x = fx_below(&r->rng, 100);
     if (x < 8)
         return 0;
     if (x < 50)
-        return 1 + t_below(&r->rng, 32);
+        return 1 + fx_below(&r->rng, 32);
     if (x < 80)
-        return t_below(&r->rng, mc + 1);
+        return fx_below(&r->rng, mc + 1);
     if (x < 96)
-        return mc - 24 + t_below(&r->rng, 48); /* around the local/overflow boundary */
-    return mc + 1 + t_below(&r->rng, 3 * (size_t)r->ps);
+        return mc - 24 + fx_below(&r->rng, 48); /* around the local/overflow boundary */
+    return mc + 1 + fx_below(&r->rng, 3 * (size_t)r->ps);
 }
 
 static void check_value(struct run *r, size_t i, const void *val, size_t vlen, const char *how)
@@ -242,7 +242,7 @@ static void op_insert(struct run *r, size_t i, int flags)
 {
     bt_key k = key_of(r, i);
     size_t vlen = pick_vlen(r);
-    uint64_t vseed = t_rand(&r->rng);
+    uint64_t vseed = fx_splitmix(&r->rng);
     t_value(r->vbuf, vlen, vseed);
     int rc = bt_insert(r->t, &k, r->vbuf, vlen, flags);
     if (flags == BT_NOREPLACE && r->e[i].present) {
@@ -324,8 +324,8 @@ static void expect_at(struct run *r, bt_cursor *c, size_t i, const char *how)
  * and sets *eq when that key equals the probe. */
 static size_t make_probe(struct run *r, bt_key *out, int *eq)
 {
-    size_t i = t_below(&r->rng, r->nkeys);
-    uint64_t v = t_below(&r->rng, 6);
+    size_t i = fx_below(&r->rng, r->nkeys);
+    uint64_t v = fx_below(&r->rng, 6);
     size_t lo = 0, hi = r->nkeys;
     if (r->kind == BT_TABLE) {
         int64_t x = r->ikeys[i];
@@ -334,7 +334,7 @@ static size_t make_probe(struct run *r, bt_key *out, int *eq)
         else if (v == 2 && x != INT64_MAX)
             x++;
         else if (v == 3)
-            x = (int64_t)t_rand(&r->rng);
+            x = (int64_t)fx_splitmix(&r->rng);
         r->probe_int = x;
         *out = bt_int_key(x);
         while (lo < hi) {
@@ -349,15 +349,15 @@ static size_t make_probe(struct run *r, bt_key *out, int *eq)
         size_t len = r->blens[i];
         memcpy(r->probe, r->bkeys[i], len);
         if (v == 1 && len + 1 <= bt_max_key(r->ps))
-            r->probe[len++] = (uint8_t)t_rand(&r->rng);
+            r->probe[len++] = (uint8_t)fx_splitmix(&r->rng);
         else if (v == 2 && len > 0)
             len--;
         else if (v == 3 && len > 0 && r->probe[len - 1] != 0xFF)
             r->probe[len - 1]++;
         else if (v == 4) {
-            len = t_below(&r->rng, 4);
+            len = fx_below(&r->rng, 4);
             for (size_t j = 0; j < len; j++)
-                r->probe[j] = (uint8_t)t_rand(&r->rng);
+                r->probe[j] = (uint8_t)fx_splitmix(&r->rng);
         }
         r->probe_len = len;
         *out = bt_bytes_key(r->probe, len);
@@ -384,8 +384,8 @@ static void op_seek_walk(struct run *r, bt_cursor *c)
     expect_at(r, c, at, "bt_seek");
     int want_exact = eq && at == lb;
     RA(r, exact == want_exact, "bt_seek: exact = %d, expected %d", exact, want_exact);
-    int forward = (int)t_below(&r->rng, 2);
-    size_t steps = 1 + t_below(&r->rng, 20);
+    int forward = (int)fx_below(&r->rng, 2);
+    size_t steps = 1 + fx_below(&r->rng, 20);
     for (size_t s = 0; s < steps && at != NONE; s++) {
         if (forward) {
             ROK(r, bt_next(c));
@@ -401,7 +401,7 @@ static void op_seek_walk(struct run *r, bt_cursor *c)
 
 static void op_ends(struct run *r, bt_cursor *c)
 {
-    if (t_below(&r->rng, 2)) {
+    if (fx_below(&r->rng, 2)) {
         ROK(r, bt_first(c));
         size_t at = next_present(r, 0);
         expect_at(r, c, at, "bt_first");
@@ -430,16 +430,16 @@ static void op_cursor_changes(struct run *r, bt_cursor *c)
     size_t at = next_present(r, make_probe(r, &probe, &eq));
     ROK(r, bt_seek(c, &probe, &exact));
     expect_at(r, c, at, "bt_seek before changes");
-    size_t steps = 1 + t_below(&r->rng, 12);
+    size_t steps = 1 + fx_below(&r->rng, 12);
     for (size_t s = 0; s < steps && at != NONE; s++) {
-        uint64_t x = t_below(&r->rng, 10);
+        uint64_t x = fx_below(&r->rng, 10);
         if (x < 4) {
             ROK(r, bt_next(c));
             at = next_present(r, at + 1);
             expect_at(r, c, at, "bt_next during changes");
         } else if (x < 7) {
             size_t vlen = pick_vlen(r);
-            uint64_t vseed = t_rand(&r->rng);
+            uint64_t vseed = fx_splitmix(&r->rng);
             t_value(r->vbuf, vlen, vseed);
             ROK(r, bt_cursor_update(c, r->vbuf, vlen));
             r->e[at].vlen = (uint32_t)vlen;
@@ -498,7 +498,7 @@ static void reopen(struct run *r)
 {
     bt_close(r->t);
     ROK(r, pgr_close(r->p));
-    ROK(r, t_open(t_path("db"), 0, r->cache, 0, &r->p));
+    ROK(r, fx_pgr_open(fx_path(fx_dir, "db"), 0, r->cache, 0, &r->p));
     ROK(r, bt_open(r->p, r->root, r->kind, &r->t));
 }
 
@@ -521,7 +521,7 @@ static void run_seed(uint64_t seed, bt_kind kind, uint32_t ps, uint64_t ops)
     r->probe = malloc(bt_max_key(ps) + 2);
     cr_assert(r->probe != NULL);
 
-    ROK(r, t_open(t_path("db"), ps, r->cache, 1, &r->p));
+    ROK(r, fx_pgr_open(fx_path(fx_dir, "db"), ps, r->cache, 1, &r->p));
     ROK(r, bt_create(r->p, kind, &r->root));
     ROK(r, bt_open(r->p, r->root, kind, &r->t));
     bt_cursor *c;
@@ -530,8 +530,8 @@ static void run_seed(uint64_t seed, bt_kind kind, uint32_t ps, uint64_t ops)
     const uint64_t batch = ps >= 65536 ? 4000 : 2000;
     uint64_t batches = 0;
     for (r->op = 0; r->op < ops; r->op++) {
-        size_t i = t_below(&r->rng, r->nkeys);
-        uint64_t x = t_below(&r->rng, 100);
+        size_t i = fx_below(&r->rng, r->nkeys);
+        uint64_t x = fx_below(&r->rng, 100);
         if (x < 30)
             op_insert(r, i, BT_REPLACE);
         else if (x < 38)
@@ -566,7 +566,7 @@ static void run_seed(uint64_t seed, bt_kind kind, uint32_t ps, uint64_t ops)
        (unsigned long long)t_used_pages(r->p));
     bt_close(r->t);
     ROK(r, pgr_close(r->p));
-    remove(t_path("db"));
+    remove(fx_path(fx_dir, "db"));
     free_keys(r);
     free(r->vbuf);
     free(r->probe);
@@ -574,9 +574,9 @@ static void run_seed(uint64_t seed, bt_kind kind, uint32_t ps, uint64_t ops)
 
 static void run_random(bt_kind kind, uint32_t ps, uint64_t base_seed, uint64_t ops_per_seed)
 {
-    uint64_t ops = t_scaled(ops_per_seed, 4000);
-    if (t_seed_given()) {
-        run_seed(t_seed(0), kind, ps, ops);
+    uint64_t ops = fx_scaled(ops_per_seed, 4000);
+    if (fx_seed_given(NULL)) {
+        run_seed(fx_seed(NULL, 0), kind, ps, ops);
         return;
     }
     for (uint64_t k = 0; k < 3; k++)
@@ -599,9 +599,9 @@ Test(btree, random_index_65536) { run_random(BT_INDEX, 65536, 655361, RANDOM_OPS
 Test(btree, random_other_page_sizes)
 {
     const uint32_t sizes[] = {1024, 2048, 8192, 16384, 32768};
-    uint64_t ops = t_scaled(20000, 3000);
+    uint64_t ops = fx_scaled(20000, 3000);
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         for (int kind = BT_TABLE; kind <= BT_INDEX; kind++)
-            run_seed(t_seed_given() ? t_seed(0) : sizes[i] * 10 + (uint64_t)kind, (bt_kind)kind,
+            run_seed(fx_seed_given(NULL) ? fx_seed(NULL, 0) : sizes[i] * 10 + (uint64_t)kind, (bt_kind)kind,
                      sizes[i], ops);
 }

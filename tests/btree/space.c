@@ -21,14 +21,14 @@ static void put_row(bt_tree *t, int64_t k, uint8_t *buf)
 Test(btree, insert_delete_cycles_do_not_grow_the_file)
 {
     pgr *p;
-    OK(t_open(t_path("db"), 512, 1u << 20, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 512, 1u << 20, 1, &p));
     uint64_t root;
     OK(bt_create(p, BT_TABLE, &root));
     bt_tree *t;
     OK(bt_open(p, root, BT_TABLE, &t));
     uint8_t buf[2000];
-    uint64_t seed = t_seed(77), s = seed;
-    const int rounds = (int)t_scaled(40, 8);
+    uint64_t seed = fx_seed(NULL, 77), s = seed;
+    const int rounds = (int)fx_scaled(40, 8);
     uint64_t after_first = 0;
     for (int round = 0; round < rounds; round++) {
         /* Same 3000 rows every round, in a different random order each time. */
@@ -36,7 +36,7 @@ Test(btree, insert_delete_cycles_do_not_grow_the_file)
         for (int i = 0; i < 3000; i++)
             keys[i] = i * 7;
         for (int i = 2999; i > 0; i--) {
-            int j = (int)t_below(&s, (uint64_t)i + 1);
+            int j = (int)fx_below(&s, (uint64_t)i + 1);
             int64_t x = keys[i];
             keys[i] = keys[j];
             keys[j] = x;
@@ -70,19 +70,19 @@ Test(btree, deleting_most_keys_merges_pages)
         pgr *p;
         char name[16];
         snprintf(name, sizeof name, "db%d", kind);
-        OK(t_open(t_path(name), 512, 4u << 20, 1, &p));
+        OK(fx_pgr_open(fx_path(fx_dir, name), 512, 4u << 20, 1, &p));
         uint64_t root;
         OK(bt_create(p, (bt_kind)kind, &root));
         bt_tree *t;
         OK(bt_open(p, root, (bt_kind)kind, &t));
         const int N = 20000;
-        uint64_t seed = t_seed(4242), s = seed;
+        uint64_t seed = fx_seed(NULL, 4242), s = seed;
         int *order = malloc(N * sizeof *order);
         cr_assert(order != NULL);
         for (int i = 0; i < N; i++)
             order[i] = i;
         for (int i = N - 1; i > 0; i--) {
-            int j = (int)t_below(&s, (uint64_t)i + 1), x = order[i];
+            int j = (int)fx_below(&s, (uint64_t)i + 1), x = order[i];
             order[i] = order[j];
             order[j] = x;
         }
@@ -145,15 +145,12 @@ Test(btree, deleting_most_keys_merges_pages)
 Test(btree, drop_frees_every_page)
 {
     pgr *p;
-    OK(t_open(t_path("db"), 512, 1u << 20, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 512, 1u << 20, 1, &p));
     uint64_t roots[3];
     bt_kind kinds[3] = {BT_TABLE, BT_INDEX, BT_TABLE};
     bt_tree *t[3];
     uint8_t buf[2000];
-    for (int i = 0; i < 3; i++) {
-        OK(bt_create(p, kinds[i], &roots[i]));
-        OK(bt_open(p, roots[i], kinds[i], &t[i]));
-    }
+    t_create_trees(p, kinds, 3, roots, t);
     for (int64_t k = 0; k < 3000; k++)
         for (int i = 0; i < 3; i++) {
             size_t len = k % 11 == 0 ? 1500 : (size_t)(k % 40);
@@ -203,7 +200,7 @@ Test(btree, drop_frees_every_page)
 Test(btree, open_refuses_non_roots_and_wrong_kinds)
 {
     pgr *p;
-    OK(t_open(t_path("db"), 512, 1u << 20, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 512, 1u << 20, 1, &p));
     uint64_t tr, ir;
     OK(bt_create(p, BT_TABLE, &tr));
     OK(bt_create(p, BT_INDEX, &ir));

@@ -49,11 +49,11 @@ static void *writer(void *arg)
     uint64_t s = w->seed;
     uint8_t buf[1500];
     for (uint64_t n = 0; n < w->sh->ops; n++) {
-        uint64_t i = t_below(&s, RANGE);
+        uint64_t i = fx_below(&s, RANGE);
         bt_key k = bt_int_key(wkey(w->id, i));
         int rc;
-        if (t_below(&s, 3) < 2) {
-            size_t len = t_below(&s, 8) == 0 ? 600 + t_below(&s, 800) : t_below(&s, 60);
+        if (fx_below(&s, 3) < 2) {
+            size_t len = fx_below(&s, 8) == 0 ? 600 + fx_below(&s, 800) : fx_below(&s, 60);
             t_value(buf, len, (uint64_t)k.rowid ^ len);
             rc = bt_insert(w->sh->t, &k, buf, len, BT_REPLACE);
             if (rc != ST_OK) {
@@ -87,7 +87,7 @@ static void *reader(void *arg)
      * (see build/BUGS.txt); this test is about correctness, not fairness. */
     for (uint64_t it = 0; it < w->sh->ops / 16 && atomic_load(&w->sh->writers_left) > 0; it++) {
         /* A stable row is always there with its value. */
-        int64_t key = 9000000 + (int64_t)t_below(&s, STABLE);
+        int64_t key = 9000000 + (int64_t)fx_below(&s, STABLE);
         bt_key k = bt_int_key(key);
         void *v;
         size_t vl;
@@ -100,7 +100,7 @@ static void *reader(void *arg)
             free(v);
         }
         /* A short scan from a random point: keys strictly increase. */
-        k = bt_int_key((int64_t)t_below(&s, NWRITERS) * 1000000 + (int64_t)t_below(&s, RANGE));
+        k = bt_int_key((int64_t)fx_below(&s, NWRITERS) * 1000000 + (int64_t)fx_below(&s, RANGE));
         int exact;
         rc = bt_seek(c, &k, &exact);
         int64_t last = INT64_MIN;
@@ -132,7 +132,7 @@ static void *reader(void *arg)
 Test(btree, threads_share_one_tree)
 {
     pgr *p;
-    OK(t_open(t_path("db"), 512, 64 * 512, 1, &p)); /* small pool: eviction under contention */
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 512, 64 * 512, 1, &p)); /* small pool: eviction under contention */
     uint64_t root;
     OK(bt_create(p, BT_TABLE, &root));
     struct shared sh;
@@ -143,9 +143,9 @@ Test(btree, threads_share_one_tree)
         t_value(buf, 16, (uint64_t)(9000000 + i));
         OK(bt_insert(sh.t, &(bt_key){9000000 + i, NULL, 0}, buf, 16, BT_NOREPLACE));
     }
-    sh.ops = t_scaled(40000, 3000);
+    sh.ops = fx_scaled(40000, 3000);
     atomic_store(&sh.writers_left, NWRITERS);
-    uint64_t seed = t_seed(2718);
+    uint64_t seed = fx_seed(NULL, 2718);
     static struct worker ws[NWRITERS + NREADERS];
     memset(ws, 0, sizeof ws);
     pthread_t th[NWRITERS + NREADERS];

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "engine/testhooks.h"
+#include "tests/common/fixture.h"
 
 #define RETRIES 20
 #define OVERDRAFT_AMOUNT 1000000000 /* more than all the money there is */
@@ -562,7 +563,7 @@ int sqlbank_check(acidb_db *db, const uint8_t *committed, const uint8_t *aborted
 {
     char report[512];
     uint64_t problems = 0;
-    int rc = acidb_test_check(db, report, sizeof report, &problems);
+    int rc = fx_check(db, report, sizeof report, &problems);
     if (rc != ACIDB_OK)
         return fail(why, n, "integrity check could not run (%s): %s", acidb_errstr(rc), report);
     if (problems > 0) {

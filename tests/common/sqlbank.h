@@ -93,7 +93,7 @@ int sqlbank_transfer(sqlbank_conn *k, const sqlbank_xfer *x, sqlbank_stats *st, 
 /* The transfer's reference: "ref-" and the id in ten digits. */
 void sqlbank_ref(uint64_t id, char *buf, size_t n);
 
-/* Checks a (recovered) bank through SQL: acidb_test_check clean; count, sum and min of the
+/* Checks a (recovered) bank through SQL: the integrity check (fx_check) clean; count, sum and min of the
  * balances (money conserved, none negative); each balance = start + credits - debits of the
  * transfers present (GROUP BY); each transfer's ref is 'ref-<id>' and is found by a point
  * lookup on the ref (the UNIQUE index agrees with the table); every id in `committed` is

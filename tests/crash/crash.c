@@ -13,7 +13,7 @@
  * (acidb_open_test, engine/testhooks.h), checkpoints every 16 KiB of log and a buffer pool far
  * smaller than the data. After every fault, the database is reopened (recovery runs) and
  * sqlbank_check() verifies, in SQL:
- *   1. recovery succeeds and the integrity check (acidb_test_check) is clean;
+ *   1. recovery succeeds and the integrity check (acidb_check) is clean;
  *   2. sum(balance) is the initial total and min(balance) >= 0;
  *   3. every transfer whose COMMIT was acknowledged is present (found by its ref), and none is
  *      partly applied (each balance = start + credits - debits, GROUP BY over transfers);
@@ -40,7 +40,6 @@
  * Usage: crash [--mode power|kill|io|garble|bitflip|swaplog|header|index|all] [--runs N]
  *              [--seed S] [--break WHAT] [--dir D] [--verbose]
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -65,43 +64,44 @@ uint64_t acked_checked;  /* acknowledged transfers found after recovery, this mo
 sqlbank_stats totals;    /* what the in-process workers did, this mode */
 static pthread_mutex_t totals_mu = PTHREAD_MUTEX_INITIALIZER;
 
-uint64_t rnd(uint64_t *s)
+void run_start(crash_run *r, uint64_t seed, int fault)
 {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
+    *r = (crash_run){.seed = seed, .s = seed};
+    fx_tmpdir(r->dir, sizeof r->dir, base_dir, "crash");
+    snprintf(r->db, sizeof r->db, "%s/bank.db", r->dir);
+    snprintf(r->log, sizeof r->log, "%s-wal", r->db);
+    r->committed = calloc(NIDS, 1);
+    r->aborted = calloc(NIDS, 1);
+    if (r->committed == NULL || r->aborted == NULL)
+        fx_die("out of memory for the id sets");
+    if (fault)
+        os_fault_new(NULL, seed, &r->f);
 }
 
-void db_paths(char *dir, size_t n, char *db, size_t m)
+int run_open(crash_run *r, const sqlbank_options *o, char *why, size_t n)
 {
-    snprintf(dir, n, "%s/acidb-crash-XXXXXX", base_dir);
-    if (mkdtemp(dir) == NULL) {
-        perror("mkdtemp");
-        exit(2);
+    acidb_db *h;
+    if (sqlbank_open(r->db, o, &h, r->msg, sizeof r->msg) != ACIDB_OK) {
+        snprintf(why, n, "create failed: %s", r->msg);
+        return -1;
     }
-    snprintf(db, m, "%s/bank.db", dir);
+    r->h = h;
+    return 0;
 }
 
-/* A failing run keeps its files (database and log, as recovery left them) for inspection. */
-void remove_db(const char *dir, const char *db, int failed)
+int run_end(crash_run *r, int rc)
 {
-    if (failed) {
-        printf("  files kept for inspection: %s (and %s-wal)\n", db, db);
-        return;
-    }
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char p[600];
-    while (d != NULL && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    if (d != NULL)
-        closedir(d);
-    rmdir(dir);
+    if (r->h != NULL)
+        acidb_test_abandon(r->h);
+    if (r->f != NULL)
+        os_fault_free(r->f);
+    free(r->committed);
+    free(r->aborted);
+    if (rc != 0)
+        printf("  files kept for inspection: %s (and %s-wal)\n", r->db, r->db);
+    else if (fx_rmtree(r->dir) != 0)
+        fprintf(stderr, "crash: could not remove %s: %s\n", r->dir, strerror(errno));
+    return rc;
 }
 
 /* ---- the transfers ------------------------------------------------------------------------ */
@@ -110,17 +110,17 @@ void remove_db(const char *dir, const char *db, int failed)
  * way of writing it (sqlbank.h XFER_*), and one in ten rolled back on purpose. */
 static void pick(uint64_t *s, uint64_t id, sqlbank_xfer *x)
 {
-    uint64_t span = rnd(s) % 3 == 0 ? 4 : NACCOUNTS;
+    uint64_t span = fx_xorshift(s) % 3 == 0 ? 4 : NACCOUNTS;
     x->id = id;
-    x->src = 1 + (int64_t)(rnd(s) % span);
-    x->dst = 1 + (int64_t)(rnd(s) % span);
+    x->src = 1 + (int64_t)(fx_xorshift(s) % span);
+    x->dst = 1 + (int64_t)(fx_xorshift(s) % span);
     if (x->dst == x->src)
         x->dst = x->src % NACCOUNTS + 1;
-    x->amount = 1 + (int64_t)(rnd(s) % 699);
-    uint64_t k = rnd(s) % 100;
+    x->amount = 1 + (int64_t)(fx_xorshift(s) % 699);
+    uint64_t k = fx_xorshift(s) % 100;
     x->kind = k < 46 ? XFER_CHECKED : k < 92 ? XFER_OPTIMISTIC : k < 96 ? XFER_OVERDRAW
                                                                          : XFER_ZERO;
-    x->rollback = rnd(s) % 10 == 0;
+    x->rollback = fx_xorshift(s) % 10 == 0;
 }
 
 /* ---- in-process workers (power and io modes) ---------------------------------------------- */
@@ -260,79 +260,53 @@ sqlbank_options run_options(uint64_t seed, os_fault *f)
  * be written without putting its synced neighbours at risk (SQLite's advice too). */
 static int run_power(uint64_t seed, unsigned garble, char *why, size_t n, uint64_t *lost)
 {
-    char dir[400], db[500];
-    db_paths(dir, sizeof dir, db, sizeof db);
-    uint8_t *committed = calloc(NIDS, 1), *aborted = calloc(NIDS, 1);
-    os_fault *f;
-    os_fault_new(NULL, seed, &f);
-    os_fault_set_garble(f, garble);
-    uint64_t s = seed;
-    acidb_db *h;
-    sqlbank_options o = run_options(seed, f);
+    crash_run r;
+    run_start(&r, seed, 1);
+    os_fault_set_garble(r.f, garble);
+    sqlbank_options o = run_options(seed, r.f);
     o.page_size = garble; /* 0: the default, 512 */
-    int rc = -1;
-    char msg[400];
-    if (sqlbank_open(db, &o, &h, msg, sizeof msg) != ACIDB_OK) {
-        snprintf(why, n, "create failed: %s", msg);
-        goto out;
-    }
-    os_fault_inject(f, OSF_SYNC, 1 + rnd(&s) % 120, OSF_CUT, 0);
-    int wrong = run_workers(h, seed, PER_WORKER, committed, aborted, NULL, why, n);
-    *lost += os_fault_cut_lost(f);
-    acidb_test_abandon(h);
-    os_fault_reset_power(f);
-    os_fault_clear(f);
-    if (wrong == 0)
-        rc = verify(db, os_fault_vfs(f), committed, aborted, why, n);
-out:
-    os_fault_free(f);
-    free(committed);
-    free(aborted);
-    remove_db(dir, db, rc != 0);
-    return rc;
+    if (run_open(&r, &o, why, n) != 0)
+        return run_end(&r, -1);
+    os_fault_inject(r.f, OSF_SYNC, 1 + fx_xorshift(&r.s) % 120, OSF_CUT, 0);
+    int wrong = run_workers(r.h, seed, PER_WORKER, r.committed, r.aborted, NULL, why, n);
+    *lost += os_fault_cut_lost(r.f);
+    acidb_test_abandon(r.h);
+    r.h = NULL;
+    os_fault_reset_power(r.f);
+    os_fault_clear(r.f);
+    if (wrong != 0)
+        return run_end(&r, -1);
+    return run_end(&r, verify(r.db, os_fault_vfs(r.f), r.committed, r.aborted, why, n));
 }
 
 /* ---- io ---------------------------------------------------------------------------------- */
 
 static int run_io(uint64_t seed, char *why, size_t n)
 {
-    char dir[400], db[500];
-    db_paths(dir, sizeof dir, db, sizeof db);
-    uint8_t *committed = calloc(NIDS, 1), *aborted = calloc(NIDS, 1);
-    os_fault *f;
-    os_fault_new(NULL, seed, &f);
-    uint64_t s = seed;
-    acidb_db *h;
-    sqlbank_options o = run_options(seed, f);
-    int rc = -1;
-    char msg[400];
-    if (sqlbank_open(db, &o, &h, msg, sizeof msg) != ACIDB_OK) {
-        snprintf(why, n, "create failed: %s", msg);
-        goto out;
-    }
+    crash_run r;
+    run_start(&r, seed, 1);
+    sqlbank_options o = run_options(seed, r.f);
+    if (run_open(&r, &o, why, n) != 0)
+        return run_end(&r, -1);
     static const int ops[] = {OSF_WRITE, OSF_WRITE, OSF_WRITE, OSF_SYNC, OSF_READ};
     static const int kinds[] = {OSF_EIO, OSF_ENOSPC, OSF_SHORT, OSF_EIO, OSF_EIO};
-    int k = (int)(rnd(&s) % 5);
-    os_fault_inject(f, ops[k], 1 + rnd(&s) % 300, kinds[k], (int)(rnd(&s) % 2));
+    int k = (int)(fx_xorshift(&r.s) % 5);
+    os_fault_inject(r.f, ops[k], 1 + fx_xorshift(&r.s) % 300, kinds[k],
+                    (int)(fx_xorshift(&r.s) % 2));
     int failed_then_committed = 0;
-    int wrong = run_workers(h, seed, PER_WORKER, committed, aborted, &failed_then_committed,
-                            why, n);
-    acidb_test_abandon(h);
-    os_fault_clear(f);
+    int wrong = run_workers(r.h, seed, PER_WORKER, r.committed, r.aborted,
+                            &failed_then_committed, why, n);
+    acidb_test_abandon(r.h);
+    r.h = NULL;
+    os_fault_clear(r.f);
     if (wrong != 0)
-        goto out;
+        return run_end(&r, -1);
     if (failed_then_committed && ops[k] != OSF_READ) {
         snprintf(why, n, "a commit succeeded after the engine had reported a write error: the "
                  "handle must refuse writes until reopened");
-        goto out;
+        return run_end(&r, -1);
     }
-    rc = verify(db, os_fault_vfs(f), committed, aborted, why, n);
-out:
-    os_fault_free(f);
-    free(committed);
-    free(aborted);
-    remove_db(dir, db, rc != 0);
-    return rc;
+    return run_end(&r, verify(r.db, os_fault_vfs(r.f), r.committed, r.aborted, why, n));
 }
 
 /* ---- kill -9 ----------------------------------------------------------------------------- */
@@ -418,19 +392,17 @@ static void drain(int fd, uint8_t *committed, uint8_t *aborted, uint8_t *partial
 
 static int run_kill(uint64_t seed, char *why, size_t n, int *child_errors)
 {
-    char dir[400], db[500];
-    db_paths(dir, sizeof dir, db, sizeof db);
-    uint8_t *committed = calloc(NIDS, 1), *aborted = calloc(NIDS, 1);
-    uint64_t s = seed;
+    crash_run r;
+    run_start(&r, seed, 0);
+    const char *db = r.db;
+    uint8_t *committed = r.committed, *aborted = r.aborted;
     int rc = -1;
-    acidb_db *h;
     sqlbank_options o = {.test_break = test_break, .naccounts = NACCOUNTS};
-    char msg[400];
-    if (sqlbank_open(db, &o, &h, msg, sizeof msg) != ACIDB_OK) {
-        snprintf(why, n, "create failed: %s", msg);
+    if (run_open(&r, &o, why, n) != 0)
         goto out;
-    }
-    if (acidb_close(h) != ACIDB_OK) {
+    int crc = acidb_close(r.h);
+    r.h = NULL;
+    if (crc != ACIDB_OK) {
         snprintf(why, n, "close after create failed: %s", acidb_open_errmsg());
         goto out;
     }
@@ -449,7 +421,8 @@ static int run_kill(uint64_t seed, char *why, size_t n, int *child_errors)
         close(fds[1]);
         fcntl(fds[0], F_SETFL, O_NONBLOCK);
         /* Kill at a random moment: sometimes during its recovery (a few ms), mostly mid-work. */
-        long ms = rnd(&s) % 4 == 0 ? (long)(rnd(&s) % 5) : 5 + (long)(rnd(&s) % 120);
+        long ms = fx_xorshift(&r.s) % 4 == 0 ? (long)(fx_xorshift(&r.s) % 5)
+                                           : 5 + (long)(fx_xorshift(&r.s) % 120);
         struct timespec t0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         uint8_t partial[9];
@@ -478,10 +451,7 @@ static int run_kill(uint64_t seed, char *why, size_t n, int *child_errors)
     }
     rc = verify(db, NULL, committed, aborted, why, n);
 out:
-    free(committed);
-    free(aborted);
-    remove_db(dir, db, rc != 0);
-    return rc;
+    return run_end(&r, rc);
 }
 
 /* ---- main -------------------------------------------------------------------------------- */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "pager/os_fault.h"
+#include "tests/common/fixture.h"
 #include "tests/common/sqlbank.h"
 
 #define WORKERS 3
@@ -27,12 +28,26 @@ extern int verbose;            /* --verbose: print each refusal's message */
 extern uint64_t acked_checked; /* acknowledged transfers found after recovery, this mode */
 extern sqlbank_stats totals;   /* what the in-process workers did, this mode */
 
-uint64_t rnd(uint64_t *s);
-/* A fresh mkdtemp directory under base_dir and the database path in it. */
-void db_paths(char *dir, size_t n, char *db, size_t m);
-/* Removes the run's directory and every file in it, unless the run failed (then it says
- * where they are). */
-void remove_db(const char *dir, const char *db, int failed);
+/* One run of a model: what every run_* function sets up and tears down. */
+typedef struct crash_run {
+    uint64_t seed, s;             /* the run's seed; s: its random stream (fx_xorshift) */
+    char dir[400];                /* a fresh temporary directory under base_dir */
+    char db[500], log[520];       /* the bank's database file in it, and its log */
+    uint8_t *committed, *aborted; /* NIDS flags each: acknowledged / never sent */
+    os_fault *f;                  /* the fault-injecting OS layer (NULL: POSIX) */
+    acidb_db *h;                  /* the open bank, or NULL */
+    char msg[400];                /* the last open's message */
+} crash_run;
+
+/* Starts run `seed`: its directory, its id sets and, if `fault`, a fault layer seeded with
+ * it. Dies if the directory cannot be made. */
+void run_start(crash_run *r, uint64_t seed, int fault);
+/* Creates (or opens) the bank with o; 0, or -1 with "create failed: ..." in `why`. */
+int run_open(crash_run *r, const sqlbank_options *o, char *why, size_t n);
+/* Ends the run: abandons a handle still open, frees what run_start took, and removes the
+ * directory with every file in it unless rc != 0 (a failing run keeps its files for
+ * inspection and says where they are). Returns rc. */
+int run_end(crash_run *r, int rc);
 /* The in-process workers: WORKERS threads, `max` transfers each, ids of worker i from
  * 1 + i * IDS_PER_THREAD (+ id_offset); marks committed[] and aborted[]. -1 with `why` if one
  * saw an answer the engine must never give. */

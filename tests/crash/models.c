@@ -180,41 +180,33 @@ static int durable_log_range(const char *dir, const char *db, uint64_t *lo, uint
 
 int run_bitflip(uint64_t seed, char *why, size_t n, uint64_t *refused, uint64_t *in_last)
 {
-    char dir[400], db[500], log[520];
-    db_paths(dir, sizeof dir, db, sizeof db);
-    snprintf(log, sizeof log, "%s-wal", db);
-    uint8_t *committed = calloc(NIDS, 1), *aborted = calloc(NIDS, 1);
-    os_fault *f;
-    os_fault_new(NULL, seed, &f);
-    uint64_t s = seed;
-    acidb_db *h = NULL;
-    sqlbank_options o = run_options(seed, f);
+    crash_run r;
+    run_start(&r, seed, 1);
+    sqlbank_options o = run_options(seed, r.f);
     int rc = -1;
-    char msg[400];
-    if (sqlbank_open(db, &o, &h, msg, sizeof msg) != ACIDB_OK) {
-        snprintf(why, n, "create failed: %s", msg);
+    if (run_open(&r, &o, why, n) != 0)
         goto out;
-    }
     /* Even seeds: acknowledged commits; then the log's durable end D (every acknowledged
      * commit lies before it); then one more commit, whose flush follows D; then the crash.
      * Odd seeds: the power fails at a random fdatasync, often while a checkpoint writes pages
      * whose LSNs lie in the last synced flush. */
     int mid = seed % 2;
     if (mid)
-        os_fault_inject(f, OSF_SYNC, 10 + rnd(&s) % 120, OSF_CUT, 0);
-    int wrong = run_workers(h, seed, mid ? PER_WORKER : 5 + (int)(rnd(&s) % PER_WORKER),
-                            committed, aborted, NULL, why, n);
-    uint64_t d = wal_durable_lsn(txm_log(h->tm));
+        os_fault_inject(r.f, OSF_SYNC, 10 + fx_xorshift(&r.s) % 120, OSF_CUT, 0);
+    int max = mid ? PER_WORKER : 5 + (int)(fx_xorshift(&r.s) % PER_WORKER);
+    int wrong = run_workers(r.h, seed, max, r.committed, r.aborted, NULL, why, n);
+    uint64_t d = wal_durable_lsn(txm_log(r.h->tm));
     if (wrong == 0 && !mid)
-        wrong = sentinel(h, committed, aborted, why, n);
-    crash(h, f);
+        wrong = sentinel(r.h, r.committed, r.aborted, why, n);
+    crash(r.h, r.f);
+    r.h = NULL;
     if (wrong != 0)
         goto out;
     uint64_t lo, hi, base;
-    if (durable_log_range(dir, db, &lo, &hi, &base, why, n) != 0)
+    if (durable_log_range(r.dir, r.db, &lo, &hi, &base, why, n) != 0)
         goto out;
     if (hi > lo) {
-        uint64_t bit = rnd(&s) % ((hi - lo) * 8);
+        uint64_t bit = fx_xorshift(&r.s) % ((hi - lo) * 8);
         uint64_t off = lo + bit / 8;
         /* A flip in the last synced flush (from D on, the sentinel's) looks exactly like a
          * torn last flush, which recovery may cut (wal/README.md L6) unless the database file
@@ -223,55 +215,51 @@ int run_bitflip(uint64_t seed, char *why, size_t n, uint64_t *refused, uint64_t 
          * synced flush began: consistency only. */
         int last = mid || base > d || off >= lo + (d - base);
         uint8_t b;
-        if (file_rw(log, 0, &b, 1, off) != 0) {
-            snprintf(why, n, "cannot read %s at %llu", log, (unsigned long long)off);
+        if (file_rw(r.log, 0, &b, 1, off) != 0) {
+            snprintf(why, n, "cannot read %s at %llu", r.log, (unsigned long long)off);
             goto out;
         }
         b ^= (uint8_t)(1u << (bit % 8));
-        file_rw(log, 1, &b, 1, off);
+        file_rw(r.log, 1, &b, 1, off);
         /* The damaged files as the open will find them, kept with a failed run. */
         char pre[520], prelog[540];
-        snprintf(pre, sizeof pre, "%s/before-open.db", dir);
+        snprintf(pre, sizeof pre, "%s/before-open.db", r.dir);
         snprintf(prelog, sizeof prelog, "%s-wal", pre);
-        if (copy_file(db, pre, why, n) != 0 || copy_file(log, prelog, why, n) != 0)
+        if (copy_file(r.db, pre, why, n) != 0 || copy_file(r.log, prelog, why, n) != 0)
             goto out;
         static uint8_t none[NIDS];
         int ref = 0;
         if (last)
             (*in_last)++;
-        if (verify_or_refused(db, os_fault_vfs(f), last ? none : committed, aborted,
-                              ACIDB_CORRUPT, &ref, msg, sizeof msg, why, n) != 0) {
+        if (verify_or_refused(r.db, os_fault_vfs(r.f), last ? none : r.committed, r.aborted,
+                              ACIDB_CORRUPT, &ref, r.msg, sizeof r.msg, why, n) != 0) {
             size_t l = strlen(why);
             snprintf(why + l, n - l, " (bit %u of log offset %llu = LSN %llu flipped; the "
                      "durable stream is [%llu, %llu), its last flush from LSN %llu; %llu "
                      "acknowledged)", (unsigned)(bit % 8), (unsigned long long)off,
                      (unsigned long long)(base + off - lo), (unsigned long long)lo,
                      (unsigned long long)hi, (unsigned long long)d,
-                     (unsigned long long)count_ids(committed));
+                     (unsigned long long)count_ids(r.committed));
             goto out;
         }
         if (ref) {
             /* A refusal must change nothing: with the bit put back, the log opens. */
             (*refused)++;
             b ^= (uint8_t)(1u << (bit % 8));
-            file_rw(log, 1, &b, 1, off);
-            if (verify(db, os_fault_vfs(f), committed, aborted, why, n) != 0) {
+            file_rw(r.log, 1, &b, 1, off);
+            if (verify(r.db, os_fault_vfs(r.f), r.committed, r.aborted, why, n) != 0) {
                 size_t l = strlen(why);
                 snprintf(why + l, n - l, " (after a refusal of the log with a bit flipped at "
-                         "offset %llu: %s)", (unsigned long long)off, msg);
+                         "offset %llu: %s)", (unsigned long long)off, r.msg);
                 goto out;
             }
         }
-    } else if (verify(db, os_fault_vfs(f), committed, aborted, why, n) != 0) {
+    } else if (verify(r.db, os_fault_vfs(r.f), r.committed, r.aborted, why, n) != 0) {
         goto out;
     }
     rc = 0;
 out:
-    os_fault_free(f);
-    free(committed);
-    free(aborted);
-    remove_db(dir, db, rc != 0);
-    return rc;
+    return run_end(&r, rc);
 }
 
 /* ---- swaplog ----------------------------------------------------------------------------- */
@@ -312,94 +300,86 @@ static const char *const swap_names[] = {
 
 int run_swaplog(uint64_t seed, char *why, size_t n, uint64_t *refused)
 {
-    char dir[400], db[500], log[520], old_db[520], old_log[520], keep_db[520], keep_log[520];
-    db_paths(dir, sizeof dir, db, sizeof db);
-    snprintf(log, sizeof log, "%s-wal", db);
-    snprintf(old_db, sizeof old_db, "%s/old.db", dir);
-    snprintf(old_log, sizeof old_log, "%s/old.db-wal", dir);
-    snprintf(keep_db, sizeof keep_db, "%s/keep.db", dir);
-    snprintf(keep_log, sizeof keep_log, "%s/keep.db-wal", dir);
-    uint8_t *committed = calloc(NIDS, 1), *aborted = calloc(NIDS, 1);
-    os_fault *f;
-    os_fault_new(NULL, seed, &f);
-    uint64_t s = seed;
+    crash_run r;
+    run_start(&r, seed, 1);
+    char old_db[520], old_log[520], keep_db[520], keep_log[520];
+    snprintf(old_db, sizeof old_db, "%s/old.db", r.dir);
+    snprintf(old_log, sizeof old_log, "%s/old.db-wal", r.dir);
+    snprintf(keep_db, sizeof keep_db, "%s/keep.db", r.dir);
+    snprintf(keep_log, sizeof keep_log, "%s/keep.db-wal", r.dir);
     int variant = (int)(seed % 5);
-    acidb_db *h = NULL;
-    sqlbank_options o = run_options(seed, f);
+    sqlbank_options o = run_options(seed, r.f);
     int rc = -1;
-    char msg[400];
-    if (sqlbank_open(db, &o, &h, msg, sizeof msg) != ACIDB_OK) {
-        snprintf(why, n, "create failed: %s", msg);
+    if (run_open(&r, &o, why, n) != 0)
         goto out;
-    }
     /* First half: acknowledged commits; then the disk as it is is saved (what a backup, a
      * copy or an operator's mistake would bring back), then a checkpoint moves the database
      * file and the log on, then the second half commits more, then the crash. */
-    int half = 5 + (int)(rnd(&s) % (PER_WORKER / 2));
-    if (run_workers(h, seed, half, committed, aborted, NULL, why, n) != 0)
+    int half = 5 + (int)(fx_xorshift(&r.s) % (PER_WORKER / 2));
+    if (run_workers(r.h, seed, half, r.committed, r.aborted, NULL, why, n) != 0)
         goto out;
-    if (copy_file(db, old_db, why, n) != 0 || copy_file(log, old_log, why, n) != 0)
+    if (copy_file(r.db, old_db, why, n) != 0 || copy_file(r.log, old_log, why, n) != 0)
         goto out;
-    if (acidb_checkpoint(h) != ACIDB_OK) {
+    if (acidb_checkpoint(r.h) != ACIDB_OK) {
         snprintf(why, n, "checkpoint failed: %s", acidb_open_errmsg());
         goto out;
     }
     uint8_t *second = calloc(NIDS, 1);
     /* A short second half allocates few pages, so an older database file is not refused
      * merely because the log names pages it cannot have. */
-    int more = 1 + (int)(rnd(&s) % (unsigned)half);
-    int wrong = run_workers_from(h, seed * 31 + 7, more, IDS_PER_THREAD / 2, second, aborted,
-                                 NULL, why, n);
+    int more = 1 + (int)(fx_xorshift(&r.s) % (unsigned)half);
+    int wrong = run_workers_from(r.h, seed * 31 + 7, more, IDS_PER_THREAD / 2, second,
+                                 r.aborted, NULL, why, n);
     uint64_t acked2 = count_ids(second);
     for (uint64_t id = 0; id < NIDS; id++)
-        committed[id] |= second[id];
+        r.committed[id] |= second[id];
     free(second);
     if (wrong != 0)
         goto out;
     if (variant == 4) {
         /* (e) a clean close leaves one file, and it opens */
-        int crc = acidb_close(h);
-        h = NULL;
+        int crc = acidb_close(r.h);
+        r.h = NULL;
         if (crc != ACIDB_OK) {
             snprintf(why, n, "clean close failed: %s", acidb_open_errmsg());
             goto out;
         }
-        if (file_exists(log)) {
-            snprintf(why, n, "a clean close left the log %s", log);
+        if (file_exists(r.log)) {
+            snprintf(why, n, "a clean close left the log %s", r.log);
             goto out;
         }
-        rc = verify(db, os_fault_vfs(f), committed, aborted, why, n);
+        rc = verify(r.db, os_fault_vfs(r.f), r.committed, r.aborted, why, n);
         goto out;
     }
-    crash(h, f);
-    h = NULL;
-    if (copy_file(db, keep_db, why, n) != 0 || copy_file(log, keep_log, why, n) != 0)
+    crash(r.h, r.f);
+    r.h = NULL;
+    if (copy_file(r.db, keep_db, why, n) != 0 || copy_file(r.log, keep_log, why, n) != 0)
         goto out;
     char other[520];
     switch (variant) {
     case 0:
-        unlink(log);
+        unlink(r.log);
         break;
     case 1:
         if (!file_exists(old_log)) {
             rc = 0; /* no log at the time of the copy: nothing older to put back */
             goto out;
         }
-        copy_file(old_log, log, why, n);
+        copy_file(old_log, r.log, why, n);
         break;
     case 2:
-        if (other_log(seed, dir, other, sizeof other, why, n) != 0)
+        if (other_log(seed, r.dir, other, sizeof other, why, n) != 0)
             goto out;
-        copy_file(other, log, why, n);
+        copy_file(other, r.log, why, n);
         unlink(other);
         break;
     default:
-        copy_file(old_db, db, why, n);
+        copy_file(old_db, r.db, why, n);
         break;
     }
     int ref = 0;
-    if (verify_or_refused(db, os_fault_vfs(f), committed, aborted, -1, &ref, msg, sizeof msg,
-                          why, n) != 0) {
+    if (verify_or_refused(r.db, os_fault_vfs(r.f), r.committed, r.aborted, -1, &ref, r.msg,
+                          sizeof r.msg, why, n) != 0) {
         size_t l = strlen(why);
         snprintf(why + l, n - l, " (with %s; %llu acknowledged after the copy)",
                  swap_names[variant], (unsigned long long)acked2);
@@ -413,22 +393,16 @@ int run_swaplog(uint64_t seed, char *why, size_t n, uint64_t *refused)
     }
     (*refused)++;
     /* The refusal changed nothing: the files the crash left, put back, open. */
-    if (copy_file(keep_db, db, why, n) != 0 || copy_file(keep_log, log, why, n) != 0)
+    if (copy_file(keep_db, r.db, why, n) != 0 || copy_file(keep_log, r.log, why, n) != 0)
         goto out;
-    if (verify(db, os_fault_vfs(f), committed, aborted, why, n) != 0) {
+    if (verify(r.db, os_fault_vfs(r.f), r.committed, r.aborted, why, n) != 0) {
         size_t l = strlen(why);
-        snprintf(why + l, n - l, " (after refusing %s: %s)", swap_names[variant], msg);
+        snprintf(why + l, n - l, " (after refusing %s: %s)", swap_names[variant], r.msg);
         goto out;
     }
     rc = 0;
 out:
-    if (h != NULL)
-        acidb_test_abandon(h);
-    os_fault_free(f);
-    free(committed);
-    free(aborted);
-    remove_db(dir, db, rc != 0);
-    return rc;
+    return run_end(&r, rc);
 }
 
 /* ---- header ------------------------------------------------------------------------------ */
@@ -459,62 +433,48 @@ static void hdr_hook(void *ctx, const char *path)
 
 int run_header(uint64_t seed, char *why, size_t n, uint64_t *torn)
 {
-    char dir[400], db[500];
-    db_paths(dir, sizeof dir, db, sizeof db);
-    uint8_t *committed = calloc(NIDS, 1), *aborted = calloc(NIDS, 1);
-    os_fault *f;
-    os_fault_new(NULL, seed, &f);
-    uint64_t s = seed;
-    acidb_db *h = NULL;
-    sqlbank_options o = run_options(seed, f);
+    crash_run r;
+    run_start(&r, seed, 1);
+    sqlbank_options o = run_options(seed, r.f);
     o.page_size = HEADER_PAGE; /* page 0 spans 8 sectors of 512 bytes */
     int rc = -1;
-    char msg[400];
-    hdr_cut c = {.f = f, .db = db, .countdown = 1 + (int)(rnd(&s) % 4)};
+    hdr_cut c = {.f = r.f, .db = r.db, .countdown = 1 + (int)(fx_xorshift(&r.s) % 4)};
     pthread_mutex_init(&c.mu, NULL);
-    if (sqlbank_open(db, &o, &h, msg, sizeof msg) != ACIDB_OK) {
-        snprintf(why, n, "create failed: %s", msg);
+    if (run_open(&r, &o, why, n) != 0)
         goto out;
-    }
     /* The database file has no powersafe overwrite: each sector a pending write touches ends
      * new, old or garbage; the log keeps the ordinary model (its damage is other modes'). */
-    os_fault_set_garble(f, 512);
-    os_fault_set_garble_only(f, db);
-    os_fault_set_sync_hook(f, hdr_hook, &c);
-    int wrong = run_workers(h, seed, PER_WORKER, committed, aborted, NULL, why, n);
-    os_fault_set_sync_hook(f, NULL, NULL);
-    acidb_test_abandon(h);
-    h = NULL;
-    os_fault_reset_power(f);
+    os_fault_set_garble(r.f, 512);
+    os_fault_set_garble_only(r.f, r.db);
+    os_fault_set_sync_hook(r.f, hdr_hook, &c);
+    int wrong = run_workers(r.h, seed, PER_WORKER, r.committed, r.aborted, NULL, why, n);
+    os_fault_set_sync_hook(r.f, NULL, NULL);
+    acidb_test_abandon(r.h);
+    r.h = NULL;
+    os_fault_reset_power(r.f);
     if (wrong != 0)
         goto out;
     const char *how = "none";
     if (c.cut) {
         (*torn)++;
         how = "page 0's sectors garbled";
-        if (rnd(&s) % 4 == 0) { /* the whole page random */
+        if (fx_xorshift(&r.s) % 4 == 0) { /* the whole page random */
             uint8_t page[HEADER_PAGE];
             for (size_t i = 0; i < sizeof page; i++)
-                page[i] = (uint8_t)(rnd(&s) >> 24);
-            file_rw(db, 1, page, sizeof page, 0);
+                page[i] = (uint8_t)(fx_xorshift(&r.s) >> 24);
+            file_rw(r.db, 1, page, sizeof page, 0);
             how = "page 0 all random";
         }
     }
-    if (verify(db, os_fault_vfs(f), committed, aborted, why, n) != 0) {
+    if (verify(r.db, os_fault_vfs(r.f), r.committed, r.aborted, why, n) != 0) {
         size_t l = strlen(why);
         snprintf(why + l, n - l, " (interrupted write of page 0: %s)", how);
         goto out;
     }
     rc = 0;
 out:
-    if (h != NULL)
-        acidb_test_abandon(h);
     pthread_mutex_destroy(&c.mu);
-    os_fault_free(f);
-    free(committed);
-    free(aborted);
-    remove_db(dir, db, rc != 0);
-    return rc;
+    return run_end(&r, rc);
 }
 
 /* ---- index ------------------------------------------------------------------------------- */
@@ -586,57 +546,50 @@ static int damage_index(acidb_db *h, int variant, uint64_t victim, uint64_t othe
 
 int run_index(uint64_t seed, char *why, size_t n, uint64_t *reported)
 {
-    char dir[400], db[500];
-    db_paths(dir, sizeof dir, db, sizeof db);
-    uint8_t *committed = calloc(NIDS, 1), *aborted = calloc(NIDS, 1);
-    os_fault *f;
-    os_fault_new(NULL, seed, &f);
-    uint64_t s = seed;
+    crash_run r;
+    run_start(&r, seed, 1);
     int variant = (int)(seed % 3);
-    acidb_db *h = NULL;
-    sqlbank_options o = run_options(seed, f);
+    sqlbank_options o = run_options(seed, r.f);
     int rc = -1;
-    char msg[400];
-    if (sqlbank_open(db, &o, &h, msg, sizeof msg) != ACIDB_OK) {
-        snprintf(why, n, "create failed: %s", msg);
+    if (run_open(&r, &o, why, n) != 0)
         goto out;
-    }
-    if (run_workers(h, seed, 10 + (int)(rnd(&s) % 30), committed, aborted, NULL, why, n) != 0)
+    int max = 10 + (int)(fx_xorshift(&r.s) % 30);
+    if (run_workers(r.h, seed, max, r.committed, r.aborted, NULL, why, n) != 0)
         goto out;
     /* Two committed transfers, chosen at random: the victim and the row it is pointed at. */
-    uint64_t ids[2] = {0, 0}, k = count_ids(committed);
+    uint64_t ids[2] = {0, 0}, k = count_ids(r.committed);
     if (k < 2) {
         rc = 0; /* nothing to damage: a run that proves nothing, counted in none */
         goto out;
     }
     for (int j = 0; j < 2; j++) {
-        uint64_t pick = rnd(&s) % k;
+        uint64_t pick = fx_xorshift(&r.s) % k;
         for (uint64_t id = 0; id < NIDS; id++)
-            if (committed[id] && pick-- == 0) {
+            if (r.committed[id] && pick-- == 0) {
                 ids[j] = id;
                 break;
             }
         if (j == 1 && ids[1] == ids[0])
             j--; /* pick again */
     }
-    if (damage_index(h, variant, ids[0], ids[1], why, n) != 0)
+    if (damage_index(r.h, variant, ids[0], ids[1], why, n) != 0)
         goto out;
     if (variant == 2)
-        committed[ids[0]] = 0; /* deliberately gone */
-    int crc = acidb_close(h);
-    h = NULL;
+        r.committed[ids[0]] = 0; /* deliberately gone */
+    int crc = acidb_close(r.h);
+    r.h = NULL;
     if (crc != ACIDB_OK) {
         snprintf(why, n, "clean close failed: %s", acidb_open_errmsg());
         goto out;
     }
-    sqlbank_options ro = {.vfs = os_fault_vfs(f), .must_exist = 1};
-    if (sqlbank_open(db, &ro, &h, msg, sizeof msg) != ACIDB_OK) {
-        snprintf(why, n, "reopen after the damage failed: %s", msg);
+    sqlbank_options ro = {.vfs = os_fault_vfs(r.f), .must_exist = 1};
+    if (run_open(&r, &ro, why, n) != 0) {
+        snprintf(why, n, "reopen after the damage failed: %s", r.msg);
         goto out;
     }
     char report[600] = "";
     uint64_t problems = 0;
-    if (acidb_test_check(h, report, sizeof report, &problems) != ACIDB_OK) {
+    if (fx_check(r.h, report, sizeof report, &problems) != ACIDB_OK) {
         snprintf(why, n, "acidb_check did not run: %s", acidb_open_errmsg());
         goto out;
     }
@@ -659,11 +612,5 @@ int run_index(uint64_t seed, char *why, size_t n, uint64_t *reported)
     (*reported)++;
     rc = 0;
 out:
-    if (h != NULL)
-        acidb_test_abandon(h);
-    os_fault_free(f);
-    free(committed);
-    free(aborted);
-    remove_db(dir, db, rc != 0);
-    return rc;
+    return run_end(&r, rc);
 }

@@ -19,18 +19,18 @@ static void count_problem(void *ctx, uint64_t page, const char *msg)
 Test(admin, check_is_clean_after_ddl_and_dml, .init = eng_setup, .fini = eng_teardown)
 {
     acidb_db *db = eng_open(0);
-    acidb_conn *c = eng_connect(db);
-    eng_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, v INTEGER)");
-    eng_ok(c, "CREATE INDEX t_v ON t (v)");
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, v INTEGER)");
+    fx_ok(c, "CREATE INDEX t_v ON t (v)");
     for (int i = 0; i < 50; i++) {
         char sql[200];
         snprintf(sql, sizeof sql, "INSERT INTO t VALUES (%d, 'name-%d-%0100d', %d)", i, i, i, i % 7);
-        eng_ok(c, sql);
+        fx_ok(c, sql);
     }
-    eng_ok(c, "DELETE FROM t WHERE v = 3");
-    eng_ok(c, "BEGIN; CREATE TABLE gone (x TEXT); INSERT INTO gone VALUES ('a'); ROLLBACK");
-    eng_ok(c, "CREATE TABLE dropped (x TEXT PRIMARY KEY); INSERT INTO dropped VALUES ('b')");
-    eng_ok(c, "DROP TABLE dropped");
+    fx_ok(c, "DELETE FROM t WHERE v = 3");
+    fx_ok(c, "BEGIN; CREATE TABLE gone (x TEXT); INSERT INTO gone VALUES ('a'); ROLLBACK");
+    fx_ok(c, "CREATE TABLE dropped (x TEXT PRIMARY KEY); INSERT INTO dropped VALUES ('b')");
+    fx_ok(c, "DROP TABLE dropped");
     int reported = 0;
     uint64_t problems = 99;
     cr_assert_eq(acidb_check(db, count_problem, &reported, &problems), ACIDB_OK);
@@ -60,7 +60,7 @@ static void on_lock(void *ctx, const acidb_lock_info *l)
 static void *blocked_update(void *arg)
 {
     (void)arg;
-    acidb_conn *c = eng_connect(ldb);
+    acidb_conn *c = fx_connect(ldb);
     acidb_exec(c, "UPDATE t SET v = 2 WHERE id = 1");
     acidb_disconnect(c);
     return NULL;
@@ -69,10 +69,10 @@ static void *blocked_update(void *arg)
 Test(admin, lock_snapshot_shows_who_waits_for_whom, .init = eng_setup, .fini = eng_teardown)
 {
     ldb = eng_open(0);
-    acidb_conn *c = eng_connect(ldb);
-    eng_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)");
-    eng_ok(c, "INSERT INTO t VALUES (1, 0)");
-    eng_ok(c, "BEGIN; UPDATE t SET v = 1 WHERE id = 1");
+    acidb_conn *c = fx_connect(ldb);
+    fx_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)");
+    fx_ok(c, "INSERT INTO t VALUES (1, 0)");
+    fx_ok(c, "BEGIN; UPDATE t SET v = 1 WHERE id = 1");
     uint64_t holder = acidb_txn_id(c);
     cr_assert_neq(holder, 0);
     pthread_t th;
@@ -82,9 +82,9 @@ Test(admin, lock_snapshot_shows_who_waits_for_whom, .init = eng_setup, .fini = e
         cr_assert_eq(acidb_locks(ldb, on_lock, &holder), ACIDB_OK);
     }
     cr_expect(saw_wait, "the waiting UPDATE never showed in the lock snapshot");
-    eng_ok(c, "COMMIT");
+    fx_ok(c, "COMMIT");
     pthread_join(th, NULL);
-    cr_expect_eq(eng_int(c, "SELECT v FROM t WHERE id = 1"), 2);
+    cr_expect_eq(fx_int(c, "SELECT v FROM t WHERE id = 1"), 2);
     acidb_disconnect(c);
     cr_expect_eq(acidb_close(ldb), ACIDB_OK);
 }
@@ -102,11 +102,11 @@ static void *blocked_then_cancelled(void *arg)
 Test(admin, interrupt_ends_a_lock_wait, .init = eng_setup, .fini = eng_teardown)
 {
     ldb = eng_open(0);
-    acidb_conn *c = eng_connect(ldb);
-    victim = eng_connect(ldb);
-    eng_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)");
-    eng_ok(c, "INSERT INTO t VALUES (1, 0)");
-    eng_ok(c, "BEGIN; UPDATE t SET v = 1 WHERE id = 1");
+    acidb_conn *c = fx_connect(ldb);
+    victim = fx_connect(ldb);
+    fx_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)");
+    fx_ok(c, "INSERT INTO t VALUES (1, 0)");
+    fx_ok(c, "BEGIN; UPDATE t SET v = 1 WHERE id = 1");
     pthread_t th;
     pthread_create(&th, NULL, blocked_then_cancelled, NULL);
     uint64_t holder = acidb_txn_id(c);
@@ -120,8 +120,8 @@ Test(admin, interrupt_ends_a_lock_wait, .init = eng_setup, .fini = eng_teardown)
     pthread_join(th, NULL);
     cr_expect_eq(victim_rc, ACIDB_CANCELED, "rc %d %s", victim_rc, acidb_errmsg(victim));
     cr_expect_str_eq(acidb_sqlstate(victim), "57014");
-    eng_ok(c, "COMMIT");
-    cr_expect_eq(eng_int(c, "SELECT v FROM t WHERE id = 1"), 1);
+    fx_ok(c, "COMMIT");
+    cr_expect_eq(fx_int(c, "SELECT v FROM t WHERE id = 1"), 1);
     acidb_disconnect(victim);
     acidb_disconnect(c);
     cr_expect_eq(acidb_close(ldb), ACIDB_OK);
@@ -130,20 +130,20 @@ Test(admin, interrupt_ends_a_lock_wait, .init = eng_setup, .fini = eng_teardown)
 Test(admin, nowait_and_lock_timeout_are_55P03, .init = eng_setup, .fini = eng_teardown)
 {
     acidb_db *db = eng_open(0);
-    acidb_conn *a = eng_connect(db), *b = eng_connect(db);
-    eng_ok(a, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)");
-    eng_ok(a, "INSERT INTO t VALUES (1, 0), (2, 0)");
-    eng_ok(a, "BEGIN; SELECT v FROM t WHERE id = 1 FOR UPDATE");
-    cr_expect_eq(eng_fails(b, "SELECT v FROM t WHERE id = 1 FOR UPDATE NOWAIT", "55P03"),
+    acidb_conn *a = fx_connect(db), *b = fx_connect(db);
+    fx_ok(a, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)");
+    fx_ok(a, "INSERT INTO t VALUES (1, 0), (2, 0)");
+    fx_ok(a, "BEGIN; SELECT v FROM t WHERE id = 1 FOR UPDATE");
+    cr_expect_eq(fx_fails(b, "SELECT v FROM t WHERE id = 1 FOR UPDATE NOWAIT", "55P03"),
                  ACIDB_LOCK_TIMEOUT);
-    eng_ok(b, "SET lock_timeout = 50");
-    cr_expect_eq(eng_fails(b, "UPDATE t SET v = 1 WHERE id = 1", "55P03"), ACIDB_LOCK_TIMEOUT);
-    eng_fails(b, "SET lock_timeout = 'soon'", "22023");
-    eng_fails(b, "SET no_such_setting = 1", "42704");
+    fx_ok(b, "SET lock_timeout = 50");
+    cr_expect_eq(fx_fails(b, "UPDATE t SET v = 1 WHERE id = 1", "55P03"), ACIDB_LOCK_TIMEOUT);
+    fx_fails(b, "SET lock_timeout = 'soon'", "22023");
+    fx_fails(b, "SET no_such_setting = 1", "42704");
     /* the other row is free */
-    eng_ok(b, "UPDATE t SET v = 2 WHERE id = 2");
-    eng_ok(a, "COMMIT");
-    eng_ok(b, "UPDATE t SET v = 1 WHERE id = 1");
+    fx_ok(b, "UPDATE t SET v = 2 WHERE id = 2");
+    fx_ok(a, "COMMIT");
+    fx_ok(b, "UPDATE t SET v = 1 WHERE id = 1");
     acidb_disconnect(a);
     acidb_disconnect(b);
     cr_expect_eq(acidb_close(db), ACIDB_OK);

@@ -23,13 +23,13 @@ static void setup(void)
 {
     eng_setup();
     db = eng_open(0);
-    acidb_conn *c = eng_connect(db);
-    eng_ok(c, "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, "
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, "
               "balance INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0))");
-    eng_ok(c, "CREATE TABLE transfers (id BIGSERIAL PRIMARY KEY, ref TEXT UNIQUE NOT NULL, "
+    fx_ok(c, "CREATE TABLE transfers (id BIGSERIAL PRIMARY KEY, ref TEXT UNIQUE NOT NULL, "
               "src INTEGER NOT NULL REFERENCES accounts(id), "
               "dst INTEGER NOT NULL REFERENCES accounts(id), amount INTEGER NOT NULL CHECK (amount > 0))");
-    eng_ok(c, "INSERT INTO accounts VALUES (1, 'alice', 1000), (2, 'bob', 1000)");
+    fx_ok(c, "INSERT INTO accounts VALUES (1, 'alice', 1000), (2, 'bob', 1000)");
     acidb_disconnect(c);
 }
 
@@ -63,18 +63,18 @@ static int transfer(acidb_conn *c, int src, int dst, int amount, const char *ref
     return rc;
 }
 
-static long long total(acidb_conn *c) { return eng_int(c, "SELECT sum(balance) FROM accounts"); }
+static long long total(acidb_conn *c) { return fx_int(c, "SELECT sum(balance) FROM accounts"); }
 
 Test(bank, atomic_transfer_and_overdraft)
 {
-    acidb_conn *c = eng_connect(db);
+    acidb_conn *c = fx_connect(db);
     cr_assert_eq(transfer(c, 1, 2, 300, "t1"), ACIDB_OK);
-    cr_expect_eq(eng_int(c, "SELECT balance FROM accounts WHERE id = 1"), 700);
-    cr_expect_eq(eng_int(c, "SELECT balance FROM accounts WHERE id = 2"), 1300);
+    cr_expect_eq(fx_int(c, "SELECT balance FROM accounts WHERE id = 1"), 700);
+    cr_expect_eq(fx_int(c, "SELECT balance FROM accounts WHERE id = 2"), 1300);
     /* Overdraw: the CHECK refuses, nothing of the transfer remains. */
     cr_assert_eq(transfer(c, 1, 2, 5000, "t2"), ACIDB_CONSTRAINT);
-    cr_expect_eq(eng_int(c, "SELECT balance FROM accounts WHERE id = 1"), 700);
-    cr_expect_eq(eng_int(c, "SELECT count(*) FROM transfers"), 1);
+    cr_expect_eq(fx_int(c, "SELECT balance FROM accounts WHERE id = 1"), 700);
+    cr_expect_eq(fx_int(c, "SELECT count(*) FROM transfers"), 1);
     cr_expect_eq(total(c), 2000);
     acidb_disconnect(c);
 }
@@ -89,7 +89,7 @@ Test(bank, committed_deposit_survives_a_crash)
         /* The child: durable commit, then dies without closing anything. */
         acidb_db *d;
         acidb_options o = acidb_default_options();
-        if (acidb_open(eng_db, &o, &d) != ACIDB_OK)
+        if (acidb_open(fx_db, &o, &d) != ACIDB_OK)
             _exit(2);
         acidb_conn *k;
         acidb_connect(d, &k);
@@ -106,15 +106,28 @@ Test(bank, committed_deposit_survives_a_crash)
     int ran = 0;
     acidb_recovery_info(db, &ran, NULL, NULL);
     cr_expect(ran, "recovery should have run");
-    acidb_conn *c = eng_connect(db);
-    cr_expect_eq(eng_int(c, "SELECT balance FROM accounts WHERE id = 2"), 1250);
-    cr_expect_eq(eng_int(c, "SELECT balance FROM accounts WHERE id = 1"), 1000);
+    acidb_conn *c = fx_connect(db);
+    cr_expect_eq(fx_int(c, "SELECT balance FROM accounts WHERE id = 2"), 1250);
+    cr_expect_eq(fx_int(c, "SELECT balance FROM accounts WHERE id = 1"), 1000);
     acidb_disconnect(c);
 }
 
 /* ---- two threads at once -------------------------------------------------------------------- */
 
 static pthread_barrier_t barrier;
+
+/* Runs fn(a) and fn(b) on two threads that start together (each waits on `barrier`), and
+ * waits for both. */
+static void race(void *(*fn)(void *), void *a, void *b)
+{
+    pthread_barrier_init(&barrier, NULL, 2);
+    pthread_t t1, t2;
+    pthread_create(&t1, NULL, fn, a);
+    pthread_create(&t2, NULL, fn, b);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    pthread_barrier_destroy(&barrier);
+}
 
 typedef struct worker {
     int src, dst;
@@ -127,7 +140,7 @@ typedef struct worker {
 static void *crossing(void *arg)
 {
     worker *w = arg;
-    acidb_conn *c = eng_connect(db);
+    acidb_conn *c = fx_connect(db);
     for (int attempt = 0; attempt < 10; attempt++) {
         char sql[200];
         acidb_exec(c, "BEGIN");
@@ -163,21 +176,15 @@ static void *crossing(void *arg)
 
 Test(bank, crossing_transfers_one_deadlock_both_applied)
 {
-    pthread_barrier_init(&barrier, NULL, 2);
     worker a = {1, 2, "a->b", 0, -1}, b = {2, 1, "b->a", 0, -1};
-    pthread_t ta, tb;
-    pthread_create(&ta, NULL, crossing, &a);
-    pthread_create(&tb, NULL, crossing, &b);
-    pthread_join(ta, NULL);
-    pthread_join(tb, NULL);
-    pthread_barrier_destroy(&barrier);
+    race(crossing, &a, &b);
     cr_expect_eq(a.result, ACIDB_OK);
     cr_expect_eq(b.result, ACIDB_OK);
     cr_expect_eq(a.deadlocks + b.deadlocks, 1, "deadlocks: %d + %d", a.deadlocks, b.deadlocks);
-    acidb_conn *c = eng_connect(db);
+    acidb_conn *c = fx_connect(db);
     cr_expect_eq(total(c), 2000);
-    cr_expect_eq(eng_int(c, "SELECT count(*) FROM transfers"), 2);
-    cr_expect_eq(eng_int(c, "SELECT balance FROM accounts WHERE id = 1"), 1000);
+    cr_expect_eq(fx_int(c, "SELECT count(*) FROM transfers"), 2);
+    cr_expect_eq(fx_int(c, "SELECT balance FROM accounts WHERE id = 1"), 1000);
     acidb_disconnect(c);
 }
 
@@ -187,7 +194,7 @@ static atomic_int dup_ok, dup_unique;
 static void *webhook(void *arg)
 {
     (void)arg;
-    acidb_conn *c = eng_connect(db);
+    acidb_conn *c = fx_connect(db);
     pthread_barrier_wait(&barrier);
     int rc = transfer(c, 1, 2, 10, "webhook-42");
     if (rc == ACIDB_OK)
@@ -205,24 +212,18 @@ Test(bank, duplicate_webhook_exactly_one_applies)
     for (int round = 0; round < 5; round++) {
         char ref[64];
         snprintf(ref, sizeof ref, "DELETE FROM transfers");
-        acidb_conn *c = eng_connect(db);
-        eng_ok(c, ref);
-        eng_ok(c, "UPDATE accounts SET balance = 1000");
+        acidb_conn *c = fx_connect(db);
+        fx_ok(c, ref);
+        fx_ok(c, "UPDATE accounts SET balance = 1000");
         acidb_disconnect(c);
         atomic_store(&dup_ok, 0);
         atomic_store(&dup_unique, 0);
-        pthread_barrier_init(&barrier, NULL, 2);
-        pthread_t t1, t2;
-        pthread_create(&t1, NULL, webhook, NULL);
-        pthread_create(&t2, NULL, webhook, NULL);
-        pthread_join(t1, NULL);
-        pthread_join(t2, NULL);
-        pthread_barrier_destroy(&barrier);
+        race(webhook, NULL, NULL);
         cr_expect_eq(atomic_load(&dup_ok), 1);
         cr_expect_eq(atomic_load(&dup_unique), 1);
-        c = eng_connect(db);
-        cr_expect_eq(eng_int(c, "SELECT balance FROM accounts WHERE id = 1"), 990);
-        cr_expect_eq(eng_int(c, "SELECT count(*) FROM transfers"), 1);
+        c = fx_connect(db);
+        cr_expect_eq(fx_int(c, "SELECT balance FROM accounts WHERE id = 1"), 990);
+        cr_expect_eq(fx_int(c, "SELECT count(*) FROM transfers"), 1);
         acidb_disconnect(c);
     }
 }
@@ -231,7 +232,7 @@ Test(bank, duplicate_webhook_exactly_one_applies)
 static void *read_modify_write(void *arg)
 {
     int *applied = arg;
-    acidb_conn *c = eng_connect(db);
+    acidb_conn *c = fx_connect(db);
     pthread_barrier_wait(&barrier);
     for (int attempt = 0; attempt < 20; attempt++) {
         acidb_exec(c, "BEGIN");
@@ -260,17 +261,11 @@ static void *read_modify_write(void *arg)
 
 Test(bank, lost_update_prevented)
 {
-    pthread_barrier_init(&barrier, NULL, 2);
     int a = 0, b = 0;
-    pthread_t t1, t2;
-    pthread_create(&t1, NULL, read_modify_write, &a);
-    pthread_create(&t2, NULL, read_modify_write, &b);
-    pthread_join(t1, NULL);
-    pthread_join(t2, NULL);
-    pthread_barrier_destroy(&barrier);
+    race(read_modify_write, &a, &b);
     cr_expect_eq(a + b, 2);
-    acidb_conn *c = eng_connect(db);
-    cr_expect_eq(eng_int(c, "SELECT balance FROM accounts WHERE id = 1"), 1100,
+    acidb_conn *c = fx_connect(db);
+    cr_expect_eq(fx_int(c, "SELECT balance FROM accounts WHERE id = 1"), 1100,
                  "both +50 must be applied, none lost");
     acidb_disconnect(c);
 }
@@ -280,7 +275,7 @@ Test(bank, lost_update_prevented)
 static void *skew(void *arg)
 {
     int *who = arg;
-    acidb_conn *c = eng_connect(db);
+    acidb_conn *c = fx_connect(db);
     pthread_barrier_wait(&barrier);
     for (int attempt = 0; attempt < 20; attempt++) {
         acidb_exec(c, "BEGIN");
@@ -309,15 +304,9 @@ static void *skew(void *arg)
 
 Test(bank, write_skew_prevented)
 {
-    pthread_barrier_init(&barrier, NULL, 2);
     int a = 1, b = 2;
-    pthread_t t1, t2;
-    pthread_create(&t1, NULL, skew, &a);
-    pthread_create(&t2, NULL, skew, &b);
-    pthread_join(t1, NULL);
-    pthread_join(t2, NULL);
-    pthread_barrier_destroy(&barrier);
-    acidb_conn *c = eng_connect(db);
+    race(skew, &a, &b);
+    acidb_conn *c = fx_connect(db);
     cr_expect_geq(total(c), 1000, "write skew: the sum fell to %lld", total(c));
     cr_expect_eq(total(c), 1400);
     acidb_disconnect(c);
@@ -329,7 +318,7 @@ static atomic_int got[8];
 static void *job_worker(void *arg)
 {
     (void)arg;
-    acidb_conn *c = eng_connect(db);
+    acidb_conn *c = fx_connect(db);
     acidb_exec(c, "BEGIN");
     acidb_stmt *s;
     cr_assert_eq(acidb_prepare(c, "SELECT id FROM jobs WHERE state = 'pending' ORDER BY id "
@@ -350,9 +339,9 @@ static void *job_worker(void *arg)
 
 Test(bank, skip_locked_hands_out_distinct_jobs)
 {
-    acidb_conn *c = eng_connect(db);
-    eng_ok(c, "CREATE TABLE jobs (id INTEGER PRIMARY KEY, state TEXT NOT NULL)");
-    eng_ok(c, "INSERT INTO jobs VALUES (1,'pending'),(2,'pending'),(3,'pending'),(4,'pending'),"
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE jobs (id INTEGER PRIMARY KEY, state TEXT NOT NULL)");
+    fx_ok(c, "INSERT INTO jobs VALUES (1,'pending'),(2,'pending'),(3,'pending'),(4,'pending'),"
               "(5,'pending'),(6,'pending')");
     pthread_barrier_init(&barrier, NULL, 4);
     pthread_t t[4];
@@ -367,6 +356,6 @@ Test(bank, skip_locked_hands_out_distinct_jobs)
         handed += atomic_load(&got[i]);
     }
     cr_expect_eq(handed, 4);
-    cr_expect_eq(eng_int(c, "SELECT count(*) FROM jobs WHERE state = 'done'"), 4);
+    cr_expect_eq(fx_int(c, "SELECT count(*) FROM jobs WHERE state = 'done'"), 4);
     acidb_disconnect(c);
 }

@@ -19,22 +19,22 @@ TestSuite(checkpoint, .init = eng_setup, .fini = eng_teardown);
 static wal_peek_info peek(void)
 {
     wal_peek_info pi;
-    cr_assert_eq(wal_peek(NULL, eng_db, &pi), ST_OK, "%s", st_msg());
+    cr_assert_eq(wal_peek(NULL, fx_db, &pi), ST_OK, "%s", st_msg());
     return pi;
 }
 
 Test(checkpoint, an_idle_checkpoint_restarts_the_log)
 {
     acidb_db *db = eng_open(1);
-    acidb_conn *c = eng_connect(db);
-    eng_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)");
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)");
     for (int round = 0; round < 3; round++) {
         wal_peek_info before = peek();
         for (int i = 0; i < 50; i++) {
             char sql[128];
             snprintf(sql, sizeof sql, "INSERT INTO t VALUES (%d, 'row %d of round %d')",
                      round * 1000 + i, i, round);
-            eng_ok(c, sql);
+            fx_ok(c, sql);
         }
         cr_assert_eq(acidb_checkpoint(db), ACIDB_OK, "%s", acidb_errmsg(c));
         wal_peek_info after = peek();
@@ -43,7 +43,7 @@ Test(checkpoint, an_idle_checkpoint_restarts_the_log)
                      "%llu)", round, (unsigned long long)after.base_lsn,
                      (unsigned long long)before.base_lsn);
     }
-    cr_assert_eq(eng_int(c, "SELECT count(*) FROM t"), 150);
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM t"), 150);
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }

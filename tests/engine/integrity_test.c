@@ -95,9 +95,9 @@ Test(integrity, missing_unique_entry_is_reported_and_so_is_the_duplicate_it_lets
      .init = eng_setup, .fini = eng_teardown)
 {
     acidb_db *db = eng_open(0);
-    acidb_conn *c = eng_connect(db);
-    eng_ok(c, "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE)");
-    eng_ok(c, "INSERT INTO users VALUES (1, 'alice@example.com'), (2, 'bob@example.com')");
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE)");
+    fx_ok(c, "INSERT INTO users VALUES (1, 'alice@example.com'), (2, 'bob@example.com')");
     expect_clean(db);
 
     bt_tree *ix = acidb_test_tree(db, "users_email_key");
@@ -115,8 +115,8 @@ Test(integrity, missing_unique_entry_is_reported_and_so_is_the_duplicate_it_lets
 
     /* The unique probe cannot see a missing entry without a table scan (as in PostgreSQL):
      * the second alice goes in. The check then names the duplicate. */
-    eng_ok(c, "INSERT INTO users VALUES (3, 'alice@example.com')");
-    cr_assert_eq(eng_int(c, "SELECT count(*) FROM users WHERE email = 'alice@example.com'"), 1,
+    fx_ok(c, "INSERT INTO users VALUES (3, 'alice@example.com')");
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM users WHERE email = 'alice@example.com'"), 1,
                  "the lookup goes through the index, which knows row 3 only");
     cr_assert_eq(check(db, &r), 1, "%s", r.text);
     cr_expect(reported(&r, "row 1 ", "table \"users\"", "users_email_key",
@@ -136,9 +136,9 @@ Test(integrity, entry_pointing_to_a_missing_row_is_reported_and_answers_xx002,
      .init = eng_setup, .fini = eng_teardown)
 {
     acidb_db *db = eng_open(0);
-    acidb_conn *c = eng_connect(db);
-    eng_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, u INTEGER UNIQUE)");
-    eng_ok(c, "INSERT INTO t VALUES (1, 10), (2, 20)");
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, u INTEGER UNIQUE)");
+    fx_ok(c, "INSERT INTO t VALUES (1, 10), (2, 20)");
     bt_key row1 = bt_int_key(1);
     cr_assert_eq(bt_delete(acidb_test_tree(db, "t"), &row1), ST_OK);
 
@@ -148,16 +148,16 @@ Test(integrity, entry_pointing_to_a_missing_row_is_reported_and_answers_xx002,
                        "does not exist", NULL), "%s", r.text);
 
     /* Neither 23505 (trusting the index) nor success (trusting the table). */
-    eng_fails(c, "INSERT INTO t VALUES (3, 10)", "XX002");
+    fx_fails(c, "INSERT INTO t VALUES (3, 10)", "XX002");
     cr_expect(strstr(acidb_errmsg(c), "t_u_key") && strstr(acidb_errmsg(c), "(u)=(10)") &&
               strstr(acidb_errmsg(c), "row 1"), "%s", acidb_errmsg(c));
-    eng_fails(c, "UPDATE t SET u = 10 WHERE id = 2", "XX002");
+    fx_fails(c, "UPDATE t SET u = 10 WHERE id = 2", "XX002");
     /* A point lookup through the index meets the same entry. */
-    eng_fails(c, "SELECT id FROM t WHERE u = 10", "XX002");
+    fx_fails(c, "SELECT id FROM t WHERE u = 10", "XX002");
     cr_expect(strstr(acidb_errmsg(c), "t_u_key") != NULL, "%s", acidb_errmsg(c));
     /* An intact key still behaves. */
-    eng_fails(c, "INSERT INTO t VALUES (4, 20)", "23505");
-    cr_assert_eq(eng_int(c, "SELECT id FROM t WHERE u = 20"), 2);
+    fx_fails(c, "INSERT INTO t VALUES (4, 20)", "23505");
+    cr_assert_eq(fx_int(c, "SELECT id FROM t WHERE u = 20"), 2);
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }
@@ -166,9 +166,9 @@ Test(integrity, entry_pointing_to_the_wrong_row_is_reported_and_answers_xx002,
      .init = eng_setup, .fini = eng_teardown)
 {
     acidb_db *db = eng_open(0);
-    acidb_conn *c = eng_connect(db);
-    eng_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, u INTEGER UNIQUE)");
-    eng_ok(c, "INSERT INTO t VALUES (1, 10), (2, 20)");
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, u INTEGER UNIQUE)");
+    fx_ok(c, "INSERT INTO t VALUES (1, 10), (2, 20)");
     bt_tree *ix = acidb_test_tree(db, "t_u_key");
     uint8_t key[64], rid[8];
     size_t klen;
@@ -183,7 +183,7 @@ Test(integrity, entry_pointing_to_the_wrong_row_is_reported_and_answers_xx002,
                        "whose key is (u)=(20)", NULL), "%s", r.text);
     cr_expect(reported(&r, "row 1 ", "table \"t\"", "no entry", "t_u_key", "(u)=(10)", NULL),
               "%s", r.text);
-    eng_fails(c, "INSERT INTO t VALUES (3, 10)", "XX002");
+    fx_fails(c, "INSERT INTO t VALUES (3, 10)", "XX002");
     cr_expect(strstr(acidb_errmsg(c), "whose key is (u)=(20)") != NULL, "%s", acidb_errmsg(c));
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
@@ -193,14 +193,14 @@ Test(integrity, row_missing_from_a_non_unique_index_is_reported,
      .init = eng_setup, .fini = eng_teardown)
 {
     acidb_db *db = eng_open(0);
-    acidb_conn *c = eng_connect(db);
-    eng_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER, w TEXT)");
-    eng_ok(c, "CREATE INDEX t_v_w ON t (v, w)");
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER, w TEXT)");
+    fx_ok(c, "CREATE INDEX t_v_w ON t (v, w)");
     for (int i = 1; i <= 300; i++) {
         char sql[160];
         snprintf(sql, sizeof sql, "INSERT INTO t VALUES (%d, %d, %s)", i, 1000 - i,
                  i % 10 == 0 ? "NULL" : "'x'");
-        eng_ok(c, sql);
+        fx_ok(c, sql);
     }
     expect_clean(db);
     /* The first entry is the row with the smallest v: row 300 (w NULL). */
@@ -223,9 +223,9 @@ Test(integrity, page_lsn_beyond_the_end_of_the_log_is_reported,
      .init = eng_setup, .fini = eng_teardown)
 {
     acidb_db *db = eng_open(0);
-    acidb_conn *c = eng_connect(db);
-    eng_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
-    eng_ok(c, "INSERT INTO t VALUES (1, 'a'), (2, 'b')");
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+    fx_ok(c, "INSERT INTO t VALUES (1, 'a'), (2, 'b')");
     expect_clean(db);
     uint64_t end = acidb_test_log_end(db), root = bt_root(acidb_test_tree(db, "t"));
     cr_assert_gt(end, 0);
@@ -250,15 +250,15 @@ Test(integrity, identity_counter_not_above_the_column_is_reported,
      .init = eng_setup, .fini = eng_teardown)
 {
     acidb_db *db = eng_open(0);
-    acidb_conn *c = eng_connect(db);
-    eng_ok(c, "CREATE TABLE t (id INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY, x INTEGER)");
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE t (id INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY, x INTEGER)");
     /* BY DEFAULT and SERIAL take explicit values, which may pass the counter (as in
      * PostgreSQL): not a problem. */
-    eng_ok(c, "CREATE TABLE s (id SERIAL, y INTEGER GENERATED BY DEFAULT AS IDENTITY)");
-    eng_ok(c, "INSERT INTO s VALUES (1000, 2000)");
+    fx_ok(c, "CREATE TABLE s (id SERIAL, y INTEGER GENERATED BY DEFAULT AS IDENTITY)");
+    fx_ok(c, "INSERT INTO s VALUES (1000, 2000)");
     for (int i = 0; i < 50; i++)
-        eng_ok(c, "INSERT INTO t (x) VALUES (1)");
-    cr_assert_eq(eng_int(c, "SELECT max(id) FROM t"), 50);
+        fx_ok(c, "INSERT INTO t (x) VALUES (1)");
+    cr_assert_eq(fx_int(c, "SELECT max(id) FROM t"), 50);
     expect_clean(db);
 
     cr_assert_eq(acidb_test_set_identity_counter(db, "t", "id", 50), ACIDB_OK);
@@ -278,13 +278,13 @@ Test(integrity, undamaged_database_of_every_index_kind_is_clean,
      .init = eng_setup, .fini = eng_teardown)
 {
     acidb_db *db = eng_open(0);
-    acidb_conn *c = eng_connect(db);
-    eng_ok(c, "CREATE TABLE p (code TEXT PRIMARY KEY, a INTEGER, b BOOLEAN, UNIQUE (a, b))");
-    eng_ok(c, "CREATE TABLE ch (id INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE p (code TEXT PRIMARY KEY, a INTEGER, b BOOLEAN, UNIQUE (a, b))");
+    fx_ok(c, "CREATE TABLE ch (id INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
               "code TEXT REFERENCES p (code), n INTEGER UNIQUE, note TEXT)");
-    eng_ok(c, "CREATE INDEX ch_code_note ON ch (code, note)");
-    eng_ok(c, "CREATE TABLE nokey (x INTEGER, y TEXT)");
-    eng_ok(c, "CREATE INDEX nokey_y ON nokey (y)");
+    fx_ok(c, "CREATE INDEX ch_code_note ON ch (code, note)");
+    fx_ok(c, "CREATE TABLE nokey (x INTEGER, y TEXT)");
+    fx_ok(c, "CREATE INDEX nokey_y ON nokey (y)");
     for (int i = 0; i < 200; i++) {
         char sql[300];
         snprintf(sql, sizeof sql, "INSERT INTO p VALUES ('c%03d', %s, %s)", i,
@@ -292,24 +292,24 @@ Test(integrity, undamaged_database_of_every_index_kind_is_clean,
         if (i % 9 != 0)
             snprintf(sql, sizeof sql, "INSERT INTO p VALUES ('c%03d', %d, %s)", i, i / 2,
                      i % 2 ? "true" : "false");
-        eng_ok(c, sql);
+        fx_ok(c, sql);
         snprintf(sql, sizeof sql, "INSERT INTO ch (code, n, note) VALUES ('c%03d', %s, %s)", i,
                  i % 5 == 0 ? "NULL" : "-1", i % 3 ? "'zz'" : "NULL");
         if (i % 5 != 0)
             snprintf(sql, sizeof sql, "INSERT INTO ch (code, n, note) VALUES ('c%03d', %d, %s)",
                      i, i * 3, i % 3 ? "'note'" : "NULL");
-        eng_ok(c, sql);
+        fx_ok(c, sql);
         snprintf(sql, sizeof sql, "INSERT INTO nokey VALUES (%d, %s)", i, i % 4 ? "'y'" : "NULL");
-        eng_ok(c, sql);
+        fx_ok(c, sql);
     }
-    eng_ok(c, "UPDATE ch SET n = n + 1000 WHERE n IS NOT NULL");
-    eng_ok(c, "UPDATE p SET a = a + 1000 WHERE a IS NOT NULL");
-    eng_ok(c, "CREATE TABLE m (id INTEGER PRIMARY KEY, v INTEGER UNIQUE)");
-    eng_ok(c, "INSERT INTO m SELECT x, x FROM nokey");
-    eng_ok(c, "UPDATE m SET id = id + 1000 WHERE id % 2 = 0");
-    eng_ok(c, "DELETE FROM ch WHERE id % 7 = 0");
-    eng_ok(c, "DELETE FROM nokey WHERE x % 3 = 0");
-    eng_ok(c, "BEGIN; UPDATE ch SET note = 'gone'; DELETE FROM nokey; ROLLBACK");
+    fx_ok(c, "UPDATE ch SET n = n + 1000 WHERE n IS NOT NULL");
+    fx_ok(c, "UPDATE p SET a = a + 1000 WHERE a IS NOT NULL");
+    fx_ok(c, "CREATE TABLE m (id INTEGER PRIMARY KEY, v INTEGER UNIQUE)");
+    fx_ok(c, "INSERT INTO m SELECT x, x FROM nokey");
+    fx_ok(c, "UPDATE m SET id = id + 1000 WHERE id % 2 = 0");
+    fx_ok(c, "DELETE FROM ch WHERE id % 7 = 0");
+    fx_ok(c, "DELETE FROM nokey WHERE x % 3 = 0");
+    fx_ok(c, "BEGIN; UPDATE ch SET note = 'gone'; DELETE FROM nokey; ROLLBACK");
     expect_clean(db);
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);

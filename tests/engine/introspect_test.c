@@ -52,7 +52,7 @@ Test(introspect, complete_text_splits_into_whole_statements, .init = eng_setup,
      .fini = eng_teardown)
 {
     acidb_db *db = eng_open(0);
-    acidb_conn *c = eng_connect(db);
+    acidb_conn *c = fx_connect(db);
     const char *sql = "SELECT 1; SELECT ';' /* ; */; -- the end\n";
     cr_assert_eq(acidb_complete(sql), 1);
     int n = 0;
@@ -98,22 +98,22 @@ Test(introspect, keyword_check_agrees_with_the_parser, .init = eng_setup, .fini 
                                   "key",    "index", "level", "begin", "drop",   "first",
                                   "accounts", "balance", "t"};
     acidb_db *db = eng_open(0);
-    acidb_conn *c = eng_connect(db);
+    acidb_conn *c = fx_connect(db);
     int bare_ok = 0, bare_refused = 0;
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         int kw = acidb_keyword_check(words[i], -1);
         char sql[128];
         snprintf(sql, sizeof sql, "CREATE TABLE %s (x INTEGER)", words[i]);
         if (kw == ACIDB_KEYWORD_TYPEFUNC || kw == ACIDB_KEYWORD_RESERVED) {
-            eng_fails(c, sql, "42601");
+            fx_fails(c, sql, "42601");
             bare_refused++;
             snprintf(sql, sizeof sql, "CREATE TABLE \"%s\" (x INTEGER)", words[i]);
         } else {
             bare_ok++;
         }
-        eng_ok(c, sql);
+        fx_ok(c, sql);
         snprintf(sql, sizeof sql, "DROP TABLE \"%s\"", words[i]);
-        eng_ok(c, sql);
+        fx_ok(c, sql);
     }
     cr_expect_gt(bare_ok, 5);
     cr_expect_gt(bare_refused, 5);
@@ -144,8 +144,8 @@ Test(introspect, column_type_name_is_known_before_the_first_row, .init = eng_set
      .fini = eng_teardown)
 {
     acidb_db *db = eng_open(0);
-    acidb_conn *c = eng_connect(db);
-    eng_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v VARCHAR(5), ok BOOLEAN)");
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v VARCHAR(5), ok BOOLEAN)");
     expect_types(c, "SELECT * FROM t", "integer,text,boolean");
     expect_types(c, "SELECT id + 1, v || 'x', NOT ok, count(*), avg(id), NULL, 'lit', $1::int"
                     " FROM t GROUP BY id, v, ok",
@@ -184,16 +184,16 @@ Test(introspect, schema_lists_tables_columns_indexes_constraints, .init = eng_se
      .fini = eng_teardown)
 {
     acidb_db *db = eng_open(0);
-    acidb_conn *c = eng_connect(db);
+    acidb_conn *c = fx_connect(db);
     const char *accounts = "CREATE TABLE accounts (id INTEGER PRIMARY KEY,"
                            " name TEXT UNIQUE NOT NULL,"
                            " balance INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0))";
-    eng_ok(c, accounts);
-    eng_ok(c, "CREATE TABLE \"Transfers\" (src INTEGER REFERENCES accounts (id),"
+    fx_ok(c, accounts);
+    fx_ok(c, "CREATE TABLE \"Transfers\" (src INTEGER REFERENCES accounts (id),"
               " dst INTEGER NOT NULL, ref VARCHAR(20), memo TEXT, ok BOOLEAN,"
               " PRIMARY KEY (src, ref), CONSTRAINT dst_fk FOREIGN KEY (dst) REFERENCES accounts,"
               " CHECK (src <> dst))");
-    eng_ok(c, "CREATE INDEX transfers_memo ON \"Transfers\" (memo, ok)");
+    fx_ok(c, "CREATE INDEX transfers_memo ON \"Transfers\" (memo, ok)");
     acidb_schema *s = NULL;
     cr_assert_eq(acidb_get_schema(db, &s), ACIDB_OK);
     cr_assert_eq(s->ntables, 2);
@@ -272,18 +272,18 @@ Test(introspect, schema_is_the_committed_one_and_outlives_ddl, .init = eng_setup
      .fini = eng_teardown)
 {
     acidb_db *db = eng_open(0);
-    acidb_conn *c = eng_connect(db);
+    acidb_conn *c = fx_connect(db);
     acidb_schema *s = NULL;
     cr_assert_eq(acidb_get_schema(db, &s), ACIDB_OK);
     cr_expect_eq(s->ntables, 0, "an empty database");
     acidb_free_schema(s);
-    eng_ok(c, "CREATE TABLE kept (id INTEGER PRIMARY KEY, v TEXT UNIQUE)");
-    eng_ok(c, "BEGIN; CREATE TABLE pending (x INTEGER)");
+    fx_ok(c, "CREATE TABLE kept (id INTEGER PRIMARY KEY, v TEXT UNIQUE)");
+    fx_ok(c, "BEGIN; CREATE TABLE pending (x INTEGER)");
     cr_assert_eq(acidb_get_schema(db, &s), ACIDB_OK);
     cr_expect_eq(s->ntables, 1, "the open transaction's CREATE is not committed");
     cr_expect_str_eq(s->tables[0].name, "kept");
-    eng_ok(c, "COMMIT");
-    eng_ok(c, "DROP TABLE kept");
+    fx_ok(c, "COMMIT");
+    fx_ok(c, "DROP TABLE kept");
     cr_expect_str_eq(s->tables[0].indexes[0].cols[0], "v", "the copy outlives the DROP");
     acidb_free_schema(s);
     cr_assert_eq(acidb_get_schema(db, &s), ACIDB_OK);

@@ -28,11 +28,11 @@
 static void make_db(void)
 {
     acidb_db *db = eng_open(1);
-    acidb_conn *c = eng_connect(db);
-    eng_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
-    eng_ok(c, "CREATE INDEX t_v ON t (v)");
-    eng_ok(c, "INSERT INTO t VALUES (1, 'one'), (2, 'two'), (3, 'three')");
-    eng_ok(c, "DELETE FROM t WHERE id = 3");
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+    fx_ok(c, "CREATE INDEX t_v ON t (v)");
+    fx_ok(c, "INSERT INTO t VALUES (1, 'one'), (2, 'two'), (3, 'three')");
+    fx_ok(c, "DELETE FROM t WHERE id = 3");
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }
@@ -43,7 +43,7 @@ static int open_as(int read_only, acidb_db **db)
     o.read_only = read_only;
     o.lock_timeout_ms = 5000;
     *db = NULL;
-    return acidb_open(eng_db, &o, db);
+    return acidb_open(fx_db, &o, db);
 }
 
 /* What a child reports through its pipe. */
@@ -234,7 +234,7 @@ static void take(const char *path, snapshot *s)
     s->bytes = malloc(s->len + 1);
     cr_assert(fread(s->bytes, 1, s->len, f) == s->len);
     fclose(f);
-    DIR *d = opendir(eng_dir);
+    DIR *d = opendir(fx_dir);
     cr_assert_not_null(d);
     size_t used = 0;
     for (struct dirent *e; (e = readdir(d)) != NULL;)
@@ -273,13 +273,13 @@ Test(readonly, writes_answer_25006_and_leave_the_file_untouched, .init = eng_set
 {
     make_db();
     snapshot before;
-    take(eng_db, &before);
+    take(fx_db, &before);
     struct timespec pause = {0, 30 * 1000 * 1000}; /* any write now would move the mtime */
     nanosleep(&pause, NULL);
 
     acidb_db *db;
     cr_assert_eq(open_as(1, &db), ACIDB_OK, "%s", acidb_open_errmsg());
-    acidb_conn *c = eng_connect(db);
+    acidb_conn *c = fx_connect(db);
     refused(c, "INSERT INTO t VALUES (9, 'nine')", "INSERT");
     refused(c, "UPDATE t SET v = 'uno' WHERE id = 1", "UPDATE");
     refused(c, "DELETE FROM t", "DELETE");
@@ -290,17 +290,17 @@ Test(readonly, writes_answer_25006_and_leave_the_file_untouched, .init = eng_set
     refused(c, "SELECT * FROM t WHERE id = 1 FOR UPDATE", "SELECT FOR UPDATE");
     refused(c, "SELECT * FROM t FOR SHARE", "SELECT FOR SHARE");
     /* In a block, as in PostgreSQL: the error fails the transaction. */
-    eng_ok(c, "BEGIN");
-    cr_assert_eq(eng_int(c, "SELECT count(*) FROM t"), 2);
+    fx_ok(c, "BEGIN");
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM t"), 2);
     refused(c, "INSERT INTO t VALUES (9, 'nine')", "INSERT");
-    eng_fails(c, "SELECT 1", "25P02");
-    eng_ok(c, "ROLLBACK");
+    fx_fails(c, "SELECT 1", "25P02");
+    fx_ok(c, "ROLLBACK");
     /* Reads see the committed state, through the index too. */
-    char *rows = eng_query(c, "SELECT id, v FROM t ORDER BY id");
+    char *rows = fx_query(c, "SELECT id, v FROM t ORDER BY id");
     cr_assert_str_eq(rows, "1|one\n2|two\n");
     free(rows);
-    cr_assert_eq(eng_int(c, "SELECT id FROM t WHERE v = 'two'"), 2);
-    eng_ok(c, "SET lock_timeout = 1000");
+    cr_assert_eq(fx_int(c, "SELECT id FROM t WHERE v = 'two'"), 2);
+    fx_ok(c, "SET lock_timeout = 1000");
     cr_assert_eq(acidb_checkpoint(db), ACIDB_READONLY);
     uint64_t problems = 1;
     cr_assert_eq(acidb_check(db, NULL, NULL, &problems), ACIDB_OK, "the check reads only");
@@ -309,9 +309,9 @@ Test(readonly, writes_answer_25006_and_leave_the_file_untouched, .init = eng_set
     cr_assert_eq(acidb_get_stats(db, &st), ACIDB_OK);
     cr_assert_eq(st.log_bytes, 0);
     acidb_disconnect(c);
-    assert_same(eng_db, &before, "while open read-only");
+    assert_same(fx_db, &before, "while open read-only");
     cr_assert_eq(acidb_close(db), ACIDB_OK);
-    assert_same(eng_db, &before, "after a read-only session");
+    assert_same(fx_db, &before, "after a read-only session");
     free(before.bytes);
 }
 
@@ -343,10 +343,10 @@ Test(readonly, file_that_needs_recovery_is_refused_until_opened_for_writing, .in
 {
     make_db();
     crash_after_a_commit();
-    char wal[160];
-    snprintf(wal, sizeof wal, "%s-wal", eng_db);
+    char wal[PATH_MAX + 32];
+    snprintf(wal, sizeof wal, "%s-wal", fx_db);
     snapshot db_before, wal_before;
-    take(eng_db, &db_before);
+    take(fx_db, &db_before);
     take(wal, &wal_before);
 
     acidb_db *db;
@@ -357,7 +357,7 @@ Test(readonly, file_that_needs_recovery_is_refused_until_opened_for_writing, .in
     const char *m = acidb_open_errmsg();
     cr_assert(strstr(m, "needs recovery") != NULL && strstr(m, "read-write") != NULL,
               "the message says why and what to do: %s", m);
-    assert_same(eng_db, &db_before, "after the refusal");
+    assert_same(fx_db, &db_before, "after the refusal");
     assert_same(wal, &wal_before, "after the refusal (the log)");
 
     /* Opened read-write once, it recovers; then readers see the commit of the crashed one. */
@@ -376,9 +376,9 @@ Test(readonly, clean_file_opens_without_its_log_and_ignores_a_leftover_one, .ini
      .fini = eng_teardown)
 {
     make_db();
-    char wal[160], copy[160];
-    snprintf(wal, sizeof wal, "%s-wal", eng_db);
-    snprintf(copy, sizeof copy, "%s/saved-wal", eng_dir);
+    char wal[PATH_MAX + 32], copy[PATH_MAX + 32];
+    snprintf(wal, sizeof wal, "%s-wal", fx_db);
+    snprintf(copy, sizeof copy, "%s/saved-wal", fx_dir);
     cr_assert(access(wal, F_OK) != 0, "a clean close removes the log");
     acidb_db *db;
     cr_assert_eq(open_as(1, &db), ACIDB_OK, "no log, clean file: %s", acidb_open_errmsg());
@@ -388,10 +388,10 @@ Test(readonly, clean_file_opens_without_its_log_and_ignores_a_leftover_one, .ini
 
     /* A session's log, kept aside while it is open, put back after its clean close. */
     cr_assert_eq(open_as(0, &db), ACIDB_OK, "%s", acidb_open_errmsg());
-    acidb_conn *c = eng_connect(db);
-    eng_ok(c, "INSERT INTO t VALUES (5, 'five')");
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "INSERT INTO t VALUES (5, 'five')");
     acidb_disconnect(c);
-    char cmd[400];
+    char cmd[2 * PATH_MAX + 128];
     snprintf(cmd, sizeof cmd, "cp '%s' '%s'", wal, copy);
     cr_assert(system(cmd) == 0);
     cr_assert_eq(acidb_close(db), ACIDB_OK);

@@ -11,22 +11,14 @@
 #include <time.h>
 
 #include "engine/record.h"
+#include "tests/common/fixture.h"
 #include "tests/expr/build.h"
 
 TestSuite(record, .init = t_init, .fini = t_fini);
 
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 static uint64_t seed_for(const char *test)
 {
-    const char *e = getenv("EXPR_SEED");
-    uint64_t s = e ? strtoull(e, NULL, 0) : (uint64_t)time(NULL) ^ (uint64_t)clock();
+    uint64_t s = fx_seed("EXPR_SEED", (uint64_t)time(NULL) ^ (uint64_t)clock());
     if (s == 0)
         s = 1;
     fprintf(stderr, "record.%s: EXPR_SEED=%llu\n", test, (unsigned long long)s);
@@ -37,10 +29,10 @@ static int64_t rnd_int(uint64_t *s)
 {
     static const int64_t edges[] = {0, 1, -1, 63, 64, -64, -65, 127, 128, 8191, 8192,
                                     INT64_MAX, INT64_MIN, INT64_MAX - 1, INT64_MIN + 1};
-    switch (rnd(s) % 4) {
-    case 0: return edges[rnd(s) % (sizeof edges / sizeof *edges)];
-    case 1: return (int64_t)(rnd(s) % 200) - 100;
-    default: return (int64_t)rnd(s) >> (rnd(s) % 64);
+    switch (fx_xorshift(s) % 4) {
+    case 0: return edges[fx_xorshift(s) % (sizeof edges / sizeof *edges)];
+    case 1: return (int64_t)(fx_xorshift(s) % 200) - 100;
+    default: return (int64_t)fx_xorshift(s) >> (fx_xorshift(s) % 64);
     }
 }
 
@@ -48,25 +40,25 @@ static int64_t rnd_int(uint64_t *s)
 static value rnd_text(uint64_t *s)
 {
     static const char alpha[] = {'\0', '\x01', 'a', 'b', '\xff', '\xfe'};
-    uint32_t n = rnd(s) % 8 == 0 ? (uint32_t)(rnd(s) % 300) : (uint32_t)(rnd(s) % 6);
+    uint32_t n = fx_xorshift(s) % 8 == 0 ? (uint32_t)(fx_xorshift(s) % 300) : (uint32_t)(fx_xorshift(s) % 6);
     char *p = ar_alloc(&T, n + 1);
     for (uint32_t i = 0; i < n; i++)
-        p[i] = alpha[rnd(s) % sizeof alpha];
+        p[i] = alpha[fx_xorshift(s) % sizeof alpha];
     return val_text(p, n);
 }
 
 static value rnd_value(uint64_t *s, int type)
 {
-    if (rnd(s) % 5 == 0)
+    if (fx_xorshift(s) % 5 == 0)
         return val_null();
     switch (type) {
     case VT_INT: return val_int(rnd_int(s));
-    case VT_BOOL: return val_bool((int)(rnd(s) & 1));
+    case VT_BOOL: return val_bool((int)(fx_xorshift(s) & 1));
     default: return rnd_text(s);
     }
 }
 
-static int rnd_type(uint64_t *s) { return 1 + (int)(rnd(s) % 3); }
+static int rnd_type(uint64_t *s) { return 1 + (int)(fx_xorshift(s) % 3); }
 
 static int same(const value *a, const value *b)
 {
@@ -84,11 +76,11 @@ Test(record, round_trip_randomised)
 {
     uint64_t seed = seed_for("round_trip"), s = seed;
     for (int round = 0; round < 3000; round++) {
-        int ncols = (int)(rnd(&s) % 12);
+        int ncols = (int)(fx_xorshift(&s) % 12);
         value vals[12], out[16];
         for (int i = 0; i < ncols; i++)
             vals[i] = rnd_value(&s, rnd_type(&s));
-        int rowid_col = ncols > 0 && rnd(&s) % 2 ? (int)(rnd(&s) % (uint64_t)ncols) : -1;
+        int rowid_col = ncols > 0 && fx_xorshift(&s) % 2 ? (int)(fx_xorshift(&s) % (uint64_t)ncols) : -1;
         int64_t rowid = rnd_int(&s);
         if (rowid_col >= 0)
             vals[rowid_col] = val_int(rowid);
@@ -108,7 +100,7 @@ Test(record, round_trip_randomised)
                 cr_assert((const uint8_t *)out[i].u.s >= exact &&
                           (const uint8_t *)out[i].u.s + out[i].len <= exact + len);
         }
-        int narrow = ncols ? (int)(rnd(&s) % (uint64_t)ncols) : 0;
+        int narrow = ncols ? (int)(fx_xorshift(&s) % (uint64_t)ncols) : 0;
         cr_assert_eq(rec_decode(exact, len, rowid, out, narrow), 0);
         for (int i = 0; i < narrow; i++)
             cr_assert(same(&out[i], &vals[i]));
@@ -129,17 +121,17 @@ Test(record, garbled_records_never_read_out_of_bounds)
     uint64_t seed = seed_for("garbled"), s = seed;
     int rejected = 0;
     for (int round = 0; round < 20000; round++) {
-        int ncols = 1 + (int)(rnd(&s) % 6);
+        int ncols = 1 + (int)(fx_xorshift(&s) % 6);
         value vals[8], out[8];
         for (int i = 0; i < ncols; i++)
             vals[i] = rnd_value(&s, rnd_type(&s));
         uint8_t *buf;
         size_t len;
         cr_assert_eq(rec_encode(vals, ncols, -1, &buf, &len), 0);
-        int flips = 1 + (int)(rnd(&s) % 4);
+        int flips = 1 + (int)(fx_xorshift(&s) % 4);
         for (int k = 0; k < flips; k++)
-            buf[rnd(&s) % len] = (uint8_t)rnd(&s);
-        size_t cut = rnd(&s) % 2 ? len : rnd(&s) % (len + 1);
+            buf[fx_xorshift(&s) % len] = (uint8_t)fx_xorshift(&s);
+        size_t cut = fx_xorshift(&s) % 2 ? len : fx_xorshift(&s) % (len + 1);
         uint8_t *exact = exact_copy(buf, cut);
         free(buf);
         int rc = rec_decode(exact, cut, 1, out, ncols);
@@ -225,7 +217,7 @@ Test(record, key_order_equals_value_order)
     for (int round = 0; round < 30000; round++) {
         int type = rnd_type(&s);
         value a = rnd_value(&s, type), b = rnd_value(&s, type);
-        if (rnd(&s) % 4 == 0 && type == VT_TEXT && b.type == VT_TEXT && a.type == VT_TEXT)
+        if (fx_xorshift(&s) % 4 == 0 && type == VT_TEXT && b.type == VT_TEXT && a.type == VT_TEXT)
             b.len = a.len < b.len ? a.len : b.len, b.u.s = a.u.s; /* prefixes */
         rec_buf ka = {0}, kb = {0};
         rec_key_value(&ka, &a);
@@ -287,9 +279,9 @@ Test(record, multi_column_keys_with_rowid)
         value a[3], b[3];
         for (int i = 0; i < 3; i++) {
             a[i] = rnd_value(&s, types[i]);
-            b[i] = rnd(&s) % 2 ? a[i] : rnd_value(&s, types[i]);
+            b[i] = fx_xorshift(&s) % 2 ? a[i] : rnd_value(&s, types[i]);
         }
-        int64_t ra = rnd_int(&s), rb = rnd(&s) % 2 ? ra : rnd_int(&s);
+        int64_t ra = rnd_int(&s), rb = fx_xorshift(&s) % 2 ? ra : rnd_int(&s);
         int want = 0;
         for (int i = 0; i < 3 && want == 0; i++)
             want = sign(val_cmp(&a[i], &b[i]));
@@ -326,10 +318,10 @@ Test(record, malformed_keys_are_refused_in_bounds)
         value v = rnd_value(&s, type);
         rec_buf k = {0};
         rec_key_value(&k, &v);
-        int garbled = rnd(&s) % 2;
+        int garbled = fx_xorshift(&s) % 2;
         if (garbled)
-            k.p[rnd(&s) % k.len] = (uint8_t)rnd(&s);
-        size_t cut = rnd(&s) % 2 ? k.len : rnd(&s) % (k.len + 1);
+            k.p[fx_xorshift(&s) % k.len] = (uint8_t)fx_xorshift(&s);
+        size_t cut = fx_xorshift(&s) % 2 ? k.len : fx_xorshift(&s) % (k.len + 1);
         uint8_t *exact = exact_copy(k.p, cut);
         size_t off = 0;
         value d = {.type = (uint8_t)type};

@@ -27,21 +27,21 @@ static int disk_full_at(uint64_t nth, int big_rows)
     cr_assert_eq(os_fault_new(NULL, 1000 + nth, &f), 0);
     os_vfs *vfs = os_fault_vfs(f);
     acidb_db *db = ft_open(NULL, vfs, 32); /* a 128 KiB pool: the big transaction steals pages */
-    acidb_conn *c = ft_connect(db);
-    ft_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)");
-    ft_ok(c, "CREATE INDEX t_v ON t (v)");
-    ft_ok(c, "BEGIN");
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)");
+    fx_ok(c, "CREATE INDEX t_v ON t (v)");
+    fx_ok(c, "BEGIN");
     char sql[400];
     for (int i = 1; i <= EARLY_ROWS; i++) {
         snprintf(sql, sizeof sql, "INSERT INTO t VALUES (%d, 'early-%05d')", i, i);
-        ft_ok(c, sql);
+        fx_ok(c, sql);
     }
-    ft_ok(c, "COMMIT");
-    ft_ok(c, "UPDATE t SET v = v || '-updated' WHERE id <= 10"); /* an autocommit, too */
+    fx_ok(c, "COMMIT");
+    fx_ok(c, "UPDATE t SET v = v || '-updated' WHERE id <= 10"); /* an autocommit, too */
 
     /* The disk is full from the nth write on (database file or log, whichever comes). */
     os_fault_inject(f, OSF_WRITE, nth, OSF_ENOSPC, 1);
-    ft_ok(c, "BEGIN");
+    fx_ok(c, "BEGIN");
     int where = 0, rc = ACIDB_OK;
     char pad[201];
     memset(pad, 'x', 200);
@@ -74,22 +74,22 @@ static int disk_full_at(uint64_t nth, int big_rows)
     os_fault_clear(f);
     db = ft_open(NULL, vfs, 32);
     ft_check_clean(db, "after the reopen");
-    c = ft_connect(db);
-    cr_assert_eq(ft_int(c, "SELECT count(*) FROM t"), EARLY_ROWS,
+    c = fx_connect(db);
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM t"), EARLY_ROWS,
                  "nth %llu: the earlier commits are not all there, or the big transaction left "
                  "rows", (unsigned long long)nth);
-    cr_assert_eq(ft_int(c, "SELECT count(*) FROM t WHERE v LIKE '%-updated'"), 10);
-    cr_assert_eq(ft_int(c, "SELECT count(*) FROM t WHERE v >= 'early-'"), EARLY_ROWS,
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM t WHERE v LIKE '%-updated'"), 10);
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM t WHERE v >= 'early-'"), EARLY_ROWS,
                  "the index disagrees with the table");
     /* Usable again: a write, a commit, a clean close, and it is all there on the next open. */
-    ft_ok(c, "INSERT INTO t VALUES (500000, 'after space was freed')");
+    fx_ok(c, "INSERT INTO t VALUES (500000, 'after space was freed')");
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
     os_fault_free(f);
     db = ft_open(NULL, NULL, 32);
     ft_check_clean(db, "after a clean close on POSIX");
-    c = ft_connect(db);
-    cr_assert_eq(ft_int(c, "SELECT count(*) FROM t"), EARLY_ROWS + 1);
+    c = fx_connect(db);
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM t"), EARLY_ROWS + 1);
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
     return where;

@@ -70,14 +70,14 @@ static void open_bank(os_fault **f, acidb_db **db, acidb_conn **a, acidb_conn **
     cr_assert_eq(os_fault_new(NULL, 42, f), 0);
     os_fault_set_sync_hook(*f, on_sync, NULL);
     *db = ft_open(NULL, os_fault_vfs(*f), 256);
-    *a = ft_connect(*db);
-    *b = ft_connect(*db);
-    ft_ok(*a, "CREATE TABLE acct (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)");
-    ft_ok(*a, "INSERT INTO acct VALUES (1, 100), (2, 100)");
-    ft_ok(*a, "BEGIN");
-    ft_ok(*a, "UPDATE acct SET balance = balance - 30 WHERE id = 1");
-    ft_ok(*b, "BEGIN");
-    ft_ok(*b, "UPDATE acct SET balance = balance + 30 WHERE id = 2");
+    *a = fx_connect(*db);
+    *b = fx_connect(*db);
+    fx_ok(*a, "CREATE TABLE acct (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)");
+    fx_ok(*a, "INSERT INTO acct VALUES (1, 100), (2, 100)");
+    fx_ok(*a, "BEGIN");
+    fx_ok(*a, "UPDATE acct SET balance = balance - 30 WHERE id = 1");
+    fx_ok(*b, "BEGIN");
+    fx_ok(*b, "UPDATE acct SET balance = balance + 30 WHERE id = 2");
     /* B's COMMIT leads the next flush (A's update included) and its fdatasync fails. */
     os_fault_inject(*f, OSF_SYNC, 1, OSF_EIO, 0);
 }
@@ -85,10 +85,10 @@ static void open_bank(os_fault **f, acidb_db **db, acidb_conn **a, acidb_conn **
 static void reopen_and_verify(void)
 {
     acidb_db *db = ft_open(NULL, NULL, 256);
-    acidb_conn *c = ft_connect(db);
-    cr_expect_eq(ft_int(c, "SELECT balance FROM acct WHERE id = 1"), 100,
+    acidb_conn *c = fx_connect(db);
+    cr_expect_eq(fx_int(c, "SELECT balance FROM acct WHERE id = 1"), 100,
                  "A rolled back: its debit must not survive recovery");
-    cr_expect_eq(ft_int(c, "SELECT balance FROM acct WHERE id = 2"), 100,
+    cr_expect_eq(fx_int(c, "SELECT balance FROM acct WHERE id = 2"), 100,
                  "B's commit failed: its flush never became durable");
     ft_check_clean(db, "after recovery");
     acidb_disconnect(c);

@@ -19,23 +19,23 @@ TestSuite(misuse, .init = ft_setup, .fini = ft_teardown);
 Test(misuse, close_with_connections_open_is_refused_and_changes_nothing)
 {
     acidb_db *db = ft_open(NULL, NULL, 64);
-    acidb_conn *a = ft_connect(db), *b = ft_connect(db);
-    ft_ok(a, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
-    ft_ok(a, "BEGIN");
-    ft_ok(a, "INSERT INTO t VALUES (1, 'in a block')");
+    acidb_conn *a = fx_connect(db), *b = fx_connect(db);
+    fx_ok(a, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+    fx_ok(a, "BEGIN");
+    fx_ok(a, "INSERT INTO t VALUES (1, 'in a block')");
     cr_assert_eq(acidb_close(db), ACIDB_MISUSE, "close with two connections open");
     cr_assert(strstr(acidb_open_errmsg(), "connection(s) still open") != NULL, "message: %s",
               acidb_open_errmsg());
     /* Nothing was closed: both sessions go on, the block commits. */
-    ft_ok(a, "COMMIT");
-    cr_assert_eq(ft_int(b, "SELECT count(*) FROM t"), 1);
+    fx_ok(a, "COMMIT");
+    cr_assert_eq(fx_int(b, "SELECT count(*) FROM t"), 1);
     acidb_disconnect(a);
     cr_assert_eq(acidb_close(db), ACIDB_MISUSE, "close with one connection open");
     acidb_disconnect(b);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
     db = ft_open(NULL, NULL, 64);
-    a = ft_connect(db);
-    cr_assert_eq(ft_int(a, "SELECT count(*) FROM t"), 1);
+    a = fx_connect(db);
+    cr_assert_eq(fx_int(a, "SELECT count(*) FROM t"), 1);
     acidb_disconnect(a);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }
@@ -45,8 +45,8 @@ Test(misuse, close_with_connections_open_is_refused_and_changes_nothing)
 Test(misuse, failed_bind_leaves_null_not_freed_text)
 {
     acidb_db *db = ft_open(NULL, NULL, 64);
-    acidb_conn *c = ft_connect(db);
-    ft_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
     acidb_stmt *s;
     cr_assert_eq(acidb_prepare(c, "INSERT INTO t VALUES (1, $1)", &s), ACIDB_OK);
     cr_assert_eq(acidb_bind_text(s, 1, "hello, a value long enough to be reused", -1), ACIDB_OK);
@@ -58,7 +58,7 @@ Test(misuse, failed_bind_leaves_null_not_freed_text)
     cr_assert_eq(acidb_step(s), ACIDB_DONE, "%s", acidb_errmsg(c));
     acidb_finalize(s);
     free(junk);
-    cr_assert_eq(ft_int(c, "SELECT count(*) FROM t WHERE v IS NULL"), 1,
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM t WHERE v IS NULL"), 1,
                  "the parameter whose bind failed is NULL");
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
@@ -67,9 +67,9 @@ Test(misuse, failed_bind_leaves_null_not_freed_text)
 static void make_db(void)
 {
     acidb_db *db = ft_open(NULL, NULL, 64);
-    acidb_conn *c = ft_connect(db);
-    ft_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
-    ft_ok(c, "INSERT INTO t VALUES (1, 'one'), (2, 'two')");
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+    fx_ok(c, "INSERT INTO t VALUES (1, 'one'), (2, 'two')");
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }
@@ -80,27 +80,27 @@ static void make_db(void)
 Test(misuse, read_only_file_by_mode)
 {
     make_db();
-    cr_assert_eq(chmod(ft_db, 0400), 0);
+    cr_assert_eq(chmod(fx_db, 0400), 0);
     acidb_options o = acidb_default_options();
     acidb_db *db = NULL;
-    int rc = acidb_open(ft_db, &o, &db);
+    int rc = acidb_open(fx_db, &o, &db);
     if (geteuid() == 0) {
         cr_assert_eq(rc, ACIDB_OK, "as root a 0400 file opens: %s", acidb_open_errmsg());
-        acidb_conn *c = ft_connect(db);
-        ft_ok(c, "INSERT INTO t VALUES (3, 'root writes anyway')");
+        acidb_conn *c = fx_connect(db);
+        fx_ok(c, "INSERT INTO t VALUES (3, 'root writes anyway')");
         acidb_disconnect(c);
         cr_assert_eq(acidb_close(db), ACIDB_OK);
     } else {
         cr_assert_eq(rc, ACIDB_CANTOPEN, "a 0400 file: %s", acidb_open_errmsg());
         cr_assert_null(db);
-        cr_assert(strstr(acidb_open_errmsg(), ft_db) != NULL, "names the file: %s",
+        cr_assert(strstr(acidb_open_errmsg(), fx_db) != NULL, "names the file: %s",
                   acidb_open_errmsg());
     }
     o.read_only = 1;
-    rc = acidb_open(ft_db, &o, &db);
+    rc = acidb_open(fx_db, &o, &db);
     cr_assert_eq(rc, ACIDB_OK, "read_only opens a 0400 file: %s", acidb_open_errmsg());
-    acidb_conn *c = ft_connect(db);
-    cr_assert_eq(ft_int(c, "SELECT count(*) FROM t"), geteuid() == 0 ? 3 : 2);
+    acidb_conn *c = fx_connect(db);
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM t"), geteuid() == 0 ? 3 : 2);
     cr_assert_eq(acidb_exec(c, "INSERT INTO t VALUES (4, 'four')"), ACIDB_READONLY);
     cr_assert_str_eq(acidb_sqlstate(c), "25006");
     acidb_disconnect(c);
@@ -112,32 +112,32 @@ Test(misuse, read_only_file_by_mode)
 Test(misuse, immutable_file_is_refused_clearly_and_left_intact)
 {
     make_db();
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "chattr +i '%s' 2>/dev/null", ft_db);
+    char cmd[PATH_MAX + 64];
+    snprintf(cmd, sizeof cmd, "chattr +i '%s' 2>/dev/null", fx_db);
     if (system(cmd) != 0) {
         cr_skip_test("chattr +i is not available here");
         return;
     }
     struct stat before, after;
-    cr_assert_eq(stat(ft_db, &before), 0);
+    cr_assert_eq(stat(fx_db, &before), 0);
     acidb_options o = acidb_default_options();
     acidb_db *db = NULL;
-    int rc = acidb_open(ft_db, &o, &db);
+    int rc = acidb_open(fx_db, &o, &db);
     char msg[512];
     snprintf(msg, sizeof msg, "%s", acidb_open_errmsg());
-    snprintf(cmd, sizeof cmd, "chattr -i '%s'", ft_db);
+    snprintf(cmd, sizeof cmd, "chattr -i '%s'", fx_db);
     cr_assert_eq(system(cmd), 0);
     cr_assert_eq(rc, ACIDB_CANTOPEN, "an immutable file: %s (%s)", acidb_errstr(rc), msg);
     cr_log_info("immutable file: %s", msg);
     cr_assert_null(db);
-    cr_assert(strstr(msg, ft_db) != NULL && strstr(msg, "ermi") != NULL,
+    cr_assert(strstr(msg, fx_db) != NULL && strstr(msg, "ermi") != NULL,
               "the message names the file and the reason: %s", msg);
-    cr_assert_eq(stat(ft_db, &after), 0);
+    cr_assert_eq(stat(fx_db, &after), 0);
     cr_assert_eq(before.st_size, after.st_size);
     cr_assert_eq(before.st_mtime, after.st_mtime);
     db = ft_open(NULL, NULL, 64); /* once writable again, all is there */
-    acidb_conn *c = ft_connect(db);
-    cr_assert_eq(ft_int(c, "SELECT count(*) FROM t"), 2);
+    acidb_conn *c = fx_connect(db);
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM t"), 2);
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }
@@ -231,7 +231,7 @@ Test(misuse, one_connection_stepped_from_two_threads)
 {
     make_db();
     acidb_db *db = ft_open(NULL, NULL, 64);
-    acidb_conn *c = ft_connect(db);
+    acidb_conn *c = fx_connect(db);
     racer r[2] = {{.c = c, .id = 0}, {.c = c, .id = 1}};
     pthread_t th[2];
     for (int i = 0; i < 2; i++)
@@ -247,7 +247,7 @@ Test(misuse, one_connection_stepped_from_two_threads)
     cr_assert(r[0].ok + r[1].ok > 0, "some statements ran");
     /* The connection is usable afterwards, nothing is left open, nothing changed. */
     cr_assert_eq(acidb_txn_state(c), 'I');
-    cr_assert_eq(ft_int(c, "SELECT count(*) FROM t WHERE v IN ('one', 'two')"), 2);
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM t WHERE v IN ('one', 'two')"), 2);
     cr_assert_eq(acidb_disconnect(c), ACIDB_OK);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
     db = ft_open(NULL, NULL, 64);
@@ -287,10 +287,10 @@ Test(misuse, call_refused_while_another_thread_is_inside_disturbs_nothing)
 {
     make_db();
     acidb_db *db = ft_open(NULL, NULL, 64);
-    acidb_conn *c = ft_connect(db), *holder = ft_connect(db);
-    ft_ok(c, "SET lock_timeout = '60s'");
-    ft_ok(holder, "BEGIN");
-    ft_ok(holder, "UPDATE t SET v = 'held' WHERE id = 1");
+    acidb_conn *c = fx_connect(db), *holder = fx_connect(db);
+    fx_ok(c, "SET lock_timeout = '60s'");
+    fx_ok(holder, "BEGIN");
+    fx_ok(holder, "UPDATE t SET v = 'held' WHERE id = 1");
     acidb_stmt *mine = NULL;
     cr_assert_eq(acidb_prepare(c, "SELECT v FROM t WHERE id = 2", &mine), ACIDB_OK);
     waiter w = {.c = c};
@@ -341,8 +341,8 @@ Test(misuse, call_refused_while_another_thread_is_inside_disturbs_nothing)
     cr_assert_eq(acidb_step(mine), ACIDB_ROW, "%s", acidb_errmsg(c));
     cr_assert_str_eq(acidb_column_text(mine, 0), "two");
     cr_assert_eq(acidb_finalize(mine), ACIDB_OK);
-    ft_ok(holder, "COMMIT");
-    cr_assert_eq(ft_int(c, "SELECT count(*) FROM t WHERE v = 'held'"), 1, "A's UPDATE is gone");
+    fx_ok(holder, "COMMIT");
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM t WHERE v = 'held'"), 1, "A's UPDATE is gone");
     cr_assert_eq(acidb_disconnect(holder), ACIDB_OK);
     cr_assert_eq(acidb_disconnect(c), ACIDB_OK);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
@@ -356,8 +356,8 @@ Test(misuse, statement_whose_transaction_another_ended_stops_cleanly)
 {
     make_db();
     acidb_db *db = ft_open(NULL, NULL, 64);
-    acidb_conn *c = ft_connect(db);
-    ft_ok(c, "INSERT INTO t VALUES (3, 'three')");
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "INSERT INTO t VALUES (3, 'three')");
     acidb_stmt *a, *b;
     cr_assert_eq(acidb_prepare(c, "SELECT v FROM t WHERE v <> 'x' FOR UPDATE", &a), ACIDB_OK);
     cr_assert_eq(acidb_prepare(c, "SELECT 1 / 0", &b), ACIDB_OK);
@@ -372,19 +372,19 @@ Test(misuse, statement_whose_transaction_another_ended_stops_cleanly)
     cr_assert_eq(rc, ACIDB_DONE, "after reset it runs again: %s", acidb_errmsg(c));
     cr_assert_eq(n, 3);
     /* The same with COMMIT inside a block, and with a reset instead of a step. */
-    ft_ok(c, "BEGIN");
+    fx_ok(c, "BEGIN");
     cr_assert_eq(acidb_reset(a), ACIDB_OK);
     cr_assert_eq(acidb_step(a), ACIDB_ROW);
-    ft_ok(c, "COMMIT");
+    fx_ok(c, "COMMIT");
     cr_assert_eq(acidb_step(a), ACIDB_MISUSE);
     cr_assert_eq(acidb_reset(a), ACIDB_OK);
     cr_assert_eq(acidb_step(a), ACIDB_ROW);
-    ft_ok(c, "BEGIN"); /* in autocommit, a's transaction; now a block: nothing of it ends */
+    fx_ok(c, "BEGIN"); /* in autocommit, a's transaction; now a block: nothing of it ends */
     cr_assert_eq(acidb_txn_state(c), 'T');
     cr_assert_eq(acidb_reset(a), ACIDB_OK);
-    ft_ok(c, "UPDATE t SET v = 'uno' WHERE id = 1");
-    ft_ok(c, "ROLLBACK");
-    cr_assert_eq(ft_int(c, "SELECT count(*) FROM t WHERE v = 'one'"), 1);
+    fx_ok(c, "UPDATE t SET v = 'uno' WHERE id = 1");
+    fx_ok(c, "ROLLBACK");
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM t WHERE v = 'one'"), 1);
     acidb_finalize(a);
     acidb_finalize(b);
     cr_assert_eq(acidb_disconnect(c), ACIDB_OK);

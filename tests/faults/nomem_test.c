@@ -119,7 +119,7 @@ static void workload(outcome *o)
     acidb_db *db = NULL;
     acidb_conn *c = NULL;
     memset(o, 0, sizeof *o);
-    if (note(o, acidb_open(ft_db, &op, &db), "open", NULL) != ACIDB_OK)
+    if (note(o, acidb_open(fx_db, &op, &db), "open", NULL) != ACIDB_OK)
         return;
     if (note(o, acidb_connect(db, &c), "connect", NULL) != ACIDB_OK)
         goto close;
@@ -210,9 +210,9 @@ static void verify(uint64_t n, const outcome *o)
 {
     acidb_options op = options();
     acidb_db *db = NULL;
-    int rc = acidb_open(ft_db, &op, &db);
+    int rc = acidb_open(fx_db, &op, &db);
     if (rc != ACIDB_OK && o->rc != ACIDB_OK && strcmp(o->where, "open") == 0 &&
-        access(ft_db, F_OK) != 0)
+        access(fx_db, F_OK) != 0)
         return; /* the failed open created nothing: nothing to check */
     /* A create that fails leaves no empty file the next open would refuse (the POSIX
      * layer's open once made the file, then could not allocate its handle). */
@@ -232,7 +232,7 @@ static void verify(uint64_t n, const outcome *o)
     cr_assert_eq(pr.leaked, 0, "N=%llu, failed in %s (%s: %s), after the reopen: %d page(s) "
                  "leaked", (unsigned long long)n, o->where, acidb_errstr(o->rc), o->msg,
                  pr.leaked);
-    acidb_conn *c = ft_connect(db);
+    acidb_conn *c = fx_connect(db);
     acidb_stmt *s;
     if (acidb_prepare(c, "SELECT count(*), sum(id) FROM t", &s) == ACIDB_OK) {
         cr_assert_eq(acidb_step(s), ACIDB_ROW);
@@ -241,7 +241,7 @@ static void verify(uint64_t n, const outcome *o)
         cr_assert(cnt == 0 || cnt == 3, "N=%llu (failed in %s): %lld rows: the INSERT block is "
                   "partly there", (unsigned long long)n, o->where, cnt);
         if (cnt == 3) {
-            long long two = ft_int(c, "SELECT count(*) FROM t WHERE id = 2 AND "
+            long long two = fx_int(c, "SELECT count(*) FROM t WHERE id = 2 AND "
                                       "(v = 'two' OR v = 'two-updated')");
             if (two != 1) {
                 char *rows = NULL;
@@ -265,7 +265,7 @@ static void verify(uint64_t n, const outcome *o)
                                "after the UPDATE: %s", (unsigned long long)n, o->where,
                                acidb_errstr(o->rc), o->msg, rows ? rows : "");
             }
-            cr_assert_eq(ft_int(c, "SELECT count(*) FROM t WHERE v >= ''"), 3,
+            cr_assert_eq(fx_int(c, "SELECT count(*) FROM t WHERE v >= ''"), 3,
                          "N=%llu: the index disagrees with the table", (unsigned long long)n);
         }
     } else {
@@ -278,9 +278,9 @@ static void verify(uint64_t n, const outcome *o)
 
 static void remove_db(void)
 {
-    char wal[160];
-    snprintf(wal, sizeof wal, "%s-wal", ft_db);
-    unlink(ft_db);
+    char wal[PATH_MAX + 64];
+    snprintf(wal, sizeof wal, "%s-wal", fx_db);
+    unlink(fx_db);
     unlink(wal);
 }
 
@@ -298,10 +298,10 @@ Test(nomem, column_text_out_of_memory_is_not_sql_null)
 {
     acidb_options op = options();
     acidb_db *db = NULL;
-    cr_assert_eq(acidb_open(ft_db, &op, &db), ACIDB_OK, "%s", acidb_open_errmsg());
-    acidb_conn *c = ft_connect(db);
-    ft_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
-    ft_ok(c, "INSERT INTO t VALUES (1, 'a text value'), (2, NULL)");
+    cr_assert_eq(acidb_open(fx_db, &op, &db), ACIDB_OK, "%s", acidb_open_errmsg());
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+    fx_ok(c, "INSERT INTO t VALUES (1, 'a text value'), (2, NULL)");
     acidb_stmt *s;
     cr_assert_eq(acidb_prepare(c, "SELECT v FROM t ORDER BY id", &s), ACIDB_OK);
     cr_assert_eq(acidb_step(s), ACIDB_ROW);
@@ -338,18 +338,18 @@ Test(nomem, schema_copy_fails_cleanly_at_every_allocation)
 {
     acidb_options op = options();
     acidb_db *db = NULL;
-    cr_assert_eq(acidb_open(ft_db, &op, &db), ACIDB_OK, "%s", acidb_open_errmsg());
-    acidb_conn *c = ft_connect(db);
-    ft_ok(c, "CREATE TABLE p (id INTEGER PRIMARY KEY, v VARCHAR(9) UNIQUE CHECK (v <> ''))");
-    ft_ok(c, "CREATE TABLE k (a INTEGER REFERENCES p, b TEXT, PRIMARY KEY (a, b))");
-    ft_ok(c, "CREATE INDEX k_b ON k (b)");
+    cr_assert_eq(acidb_open(fx_db, &op, &db), ACIDB_OK, "%s", acidb_open_errmsg());
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE p (id INTEGER PRIMARY KEY, v VARCHAR(9) UNIQUE CHECK (v <> ''))");
+    fx_ok(c, "CREATE TABLE k (a INTEGER REFERENCES p, b TEXT, PRIMARY KEY (a, b))");
+    fx_ok(c, "CREATE INDEX k_b ON k (b)");
     for (int i = 0; i < 24; i++) { /* enough names for several arena chunks */
         char sql[512];
         snprintf(sql, sizeof sql,
                  "CREATE TABLE wide_table_number_%02d (a_rather_long_column_name_one INTEGER,"
                  " a_rather_long_column_name_two TEXT UNIQUE, a_rather_long_column_name_three"
                  " BOOLEAN, a_rather_long_column_name_four INTEGER REFERENCES p)", i);
-        ft_ok(c, sql);
+        fx_ok(c, sql);
     }
     int n;
     for (n = 1;; n++) {

@@ -25,29 +25,6 @@ TestSuite(torn, .init = ft_setup, .fini = ft_teardown);
 
 enum { PAGE = 4096, ROWS = 300 };
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc(*n ? *n : 1);
-    cr_assert_eq(fread(b, 1, *n, f), *n);
-    fclose(f);
-    return b;
-}
-
-static size_t page_of(const uint8_t *img, size_t n, const char *needle)
-{
-    size_t l = strlen(needle);
-    for (size_t i = PAGE; i + l <= n; i++)
-        if (memcmp(img + i, needle, l) == 0)
-            return i / PAGE;
-    cr_assert_fail("%s not found in the file", needle);
-    return 0;
-}
-
 /* The sync hook of an attempt: cuts the power when the database file (not its log) is synced
  * the first time; the sync itself then fails on the dead handle. */
 static os_fault *cut_at_db_sync;
@@ -66,27 +43,27 @@ static void cut_power_at_db_sync(void *ctx, const char *path)
 /* One attempt with seed: 1 if the page was torn (and recovery then repaired it). */
 static int attempt(uint64_t seed, uint64_t *pg_out)
 {
-    char wal[160];
-    snprintf(wal, sizeof wal, "%s-wal", ft_db);
-    unlink(ft_db);
+    char wal[PATH_MAX + 64];
+    snprintf(wal, sizeof wal, "%s-wal", fx_db);
+    unlink(fx_db);
     unlink(wal);
     /* A clean file: ROWS rows, then closed (one file, no log). */
     acidb_db *db = ft_open(NULL, NULL, 256);
-    acidb_conn *c = ft_connect(db);
-    ft_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)");
-    ft_ok(c, "BEGIN");
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)");
+    fx_ok(c, "BEGIN");
     for (int i = 1; i <= ROWS; i++) {
         char sql[120];
         snprintf(sql, sizeof sql, "INSERT INTO t VALUES (%d, 'MARKER-%05d-old-value-padding')", i,
                  i);
-        ft_ok(c, sql);
+        fx_ok(c, sql);
     }
-    ft_ok(c, "COMMIT");
+    fx_ok(c, "COMMIT");
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
     size_t n;
-    uint8_t *img = slurp(ft_db, &n);
-    uint64_t pg = page_of(img, n, "MARKER-00150");
+    uint8_t *img = fx_slurp(fx_db, &n);
+    uint64_t pg = fx_page_of(img, n, PAGE, "MARKER-00150");
     free(img);
     *pg_out = pg;
 
@@ -94,9 +71,9 @@ static int attempt(uint64_t seed, uint64_t *pg_out)
     cr_assert_eq(os_fault_new(NULL, seed, &f), 0);
     db = ft_open(NULL, os_fault_vfs(f), 256);
     cr_assert_eq(acidb_checkpoint(db), ACIDB_OK); /* redo will start here */
-    c = ft_connect(db);
+    c = fx_connect(db);
     /* Every row on the page: a new value of the same length, so the page is rewritten. */
-    ft_ok(c, "UPDATE t SET v = 'MARKER-' || id || '-NEW-value-padding!!!!' WHERE id BETWEEN 100 AND 200");
+    fx_ok(c, "UPDATE t SET v = 'MARKER-' || id || '-NEW-value-padding!!!!' WHERE id BETWEEN 100 AND 200");
     acidb_disconnect(c); /* committed: durable in the log, the page only in the pool */
     /* The next checkpoint writes the page; the power fails at its first fdatasync of the
      * database file, the one of the pages it wrote (the header page is written after that
@@ -114,7 +91,7 @@ static int attempt(uint64_t seed, uint64_t *pg_out)
 
     /* Was the page torn? Its checksum in the file says so (the file alone cannot be opened
      * any more: its header says it needs its log). */
-    img = slurp(ft_db, &n);
+    img = fx_slurp(fx_db, &n);
     int torn = lost > 0 && (pg + 1) * PAGE <= n &&
                bp_checksum(img + pg * PAGE, PAGE, pg) != get_u64(img + (pg + 1) * PAGE - 8);
     free(img);
@@ -125,12 +102,12 @@ static int attempt(uint64_t seed, uint64_t *pg_out)
     acidb_recovery_info(db, &ran, NULL, NULL);
     cr_assert(ran, "recovery ran");
     ft_check_clean(db, "after recovery");
-    c = ft_connect(db);
-    cr_assert_eq(ft_int(c, "SELECT count(*) FROM t"), ROWS);
-    cr_assert_eq(ft_int(c, "SELECT count(*) FROM t WHERE v LIKE '%-NEW-%'"), 101,
+    c = fx_connect(db);
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM t"), ROWS);
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM t WHERE v LIKE '%-NEW-%'"), 101,
                  "seed %llu: the committed UPDATE is not whole after recovery",
                  (unsigned long long)seed);
-    cr_assert_eq(ft_int(c, "SELECT count(*) FROM t WHERE v LIKE '%-old-%'"), ROWS - 101);
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM t WHERE v LIKE '%-old-%'"), ROWS - 101);
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
     return torn;

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (data[0] & FZ_FIX_CHECKSUMS)
         fz_fix_db_checksums(img, size - 1);
     const char *p = fz_path(1, "dbfile.db");
-    fz_write(p, img, size - 1);
+    fx_spit(p, img, size - 1);
     free(img);
 
     acidb_options o = fz_options();

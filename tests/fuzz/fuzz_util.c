@@ -2,6 +2,7 @@
  * fuzz_util.c — see fuzz_util.h.
  */
 #include "tests/fuzz/fuzz_util.h"
+#include "tests/common/fixture.h"
 #include "wal/log.h" /* the log format: WAL_BLOCK, WAL_HDR_SIZE */
 
 #include <fcntl.h>
@@ -17,9 +18,7 @@ static char dir[256];
 
 static void rm_dir(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
+    if (fx_rmtree(dir) != 0)
         fprintf(stderr, "fuzz: could not remove %s\n", dir);
 }
 
@@ -30,11 +29,7 @@ const char *fz_dir(void)
     const char *base = getenv("TMPDIR");
     if (base == NULL || access(base, W_OK) != 0)
         base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(dir, sizeof dir, "%s/acidb-fuzz-XXXXXX", base);
-    if (mkdtemp(dir) == NULL) {
-        perror("fuzz: mkdtemp");
-        abort();
-    }
+    fx_tmpdir(dir, sizeof dir, base, "fuzz");
     atexit(rm_dir);
     return dir;
 }
@@ -44,45 +39,6 @@ const char *fz_path(int slot, const char *name)
     static char paths[4][320];
     snprintf(paths[slot], sizeof paths[slot], "%s/%s", fz_dir(), name);
     return paths[slot];
-}
-
-void fz_write(const char *path, const void *data, size_t n)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0) {
-        perror(path);
-        abort();
-    }
-    const uint8_t *p = data;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w <= 0) {
-            perror(path);
-            abort();
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    close(fd);
-}
-
-uint8_t *fz_read(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    rewind(f);
-    uint8_t *buf = malloc(len > 0 ? (size_t)len : 1);
-    if (buf == NULL || fread(buf, 1, (size_t)len, f) != (size_t)len) {
-        fclose(f);
-        free(buf);
-        return NULL;
-    }
-    fclose(f);
-    *n = (size_t)len;
-    return buf;
 }
 
 void fz_remove_db(const char *path)
@@ -218,9 +174,7 @@ static void build_image(void)
     acidb_disconnect(c);
     if (acidb_close(db) != ACIDB_OK)
         abort();
-    image = fz_read(p, &image_len);
-    if (image == NULL)
-        abort();
+    image = fx_slurp(p, &image_len);
     fz_remove_db(p);
 }
 
@@ -270,7 +224,7 @@ void fz_run_script(const char *sql)
     if (image == NULL)
         build_image();
     const char *p = fz_path(1, "sql.db");
-    fz_write(p, image, image_len);
+    fx_spit(p, image, image_len);
     acidb_options o = fz_options();
     o.create = 0;
     acidb_db *db = NULL;

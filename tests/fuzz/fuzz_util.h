@@ -12,16 +12,14 @@
 #include <stdint.h>
 
 #include "engine/acidb.h"
+#include "tests/common/fixture.h"
 
 /* The process's scratch directory (under $TMPDIR, else /dev/shm, else /tmp), created on the
  * first call and removed at exit. */
 const char *fz_dir(void);
 /* "<fz_dir()>/<name>" in a static buffer per name slot (0..3). */
 const char *fz_path(int slot, const char *name);
-/* Writes the file (0600), replacing it. Aborts on failure (the harness's own fault). */
-void fz_write(const char *path, const void *data, size_t n);
-/* Reads a whole file; caller frees. NULL if missing. */
-uint8_t *fz_read(const char *path, size_t *n);
+/* Whole files: fx_spit and fx_slurp (tests/common/fixture.h), which abort on failure. */
 /* Removes a database and its log files. */
 void fz_remove_db(const char *path);
 

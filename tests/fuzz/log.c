@@ -24,9 +24,7 @@ static void build_template(void)
 {
     const char *p = fz_path(0, "crashed.db");
     fz_crashed_db(p);
-    db_image = fz_read(p, &db_len);
-    if (db_image == NULL)
-        abort();
+    db_image = fx_slurp(p, &db_len);
     fz_remove_db(p);
 }
 
@@ -41,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(db, db_image, db_len);
     fz_set_db_id(db, db_len, id);
     const char *p = fz_path(1, "log.db");
-    fz_write(p, db, db_len);
+    fx_spit(p, db, db_len);
     free(db);
 
     uint8_t *img = malloc(size);
@@ -50,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fz_fix_log_checksums(img, size - 1, id);
     char wal[400];
     snprintf(wal, sizeof wal, "%s-wal", p);
-    fz_write(wal, img, size - 1);
+    fx_spit(wal, img, size - 1);
     free(img);
 
     acidb_options o = fz_options();

@@ -23,7 +23,7 @@ static void seed(const char *dir, const char *target, const char *name, int flag
     uint8_t *buf = malloc(n + 1);
     buf[0] = (uint8_t)flags;
     memcpy(buf + 1, img, n);
-    fz_write(path, buf, n + 1);
+    fx_spit(path, buf, n + 1);
     free(buf);
     printf("%s (%zu bytes)\n", path, n + 1);
 }
@@ -37,9 +37,7 @@ int main(int argc, char **argv)
     size_t n;
     const char *db = fz_path(0, "seed.db");
     fz_clean_db(db);
-    uint8_t *img = fz_read(db, &n);
-    if (img == NULL)
-        return 1;
+    uint8_t *img = fx_slurp(db, &n);
     seed(argv[1], "dbfile", "clean-raw", 0, img, n);
     seed(argv[1], "dbfile", "clean-fixed", FZ_FIX_CHECKSUMS, img, n);
     free(img);
@@ -47,9 +45,7 @@ int main(int argc, char **argv)
     fz_crashed_db(db);
     char wal[600];
     snprintf(wal, sizeof wal, "%s-wal", db);
-    img = fz_read(wal, &n);
-    if (img == NULL)
-        return 1;
+    img = fx_slurp(wal, &n);
     while (n > 512 && img[n - 1] == 0) /* the preallocated tail: zeros end the log anyway */
         n--;
     n = (n + 7) / 8 * 8;

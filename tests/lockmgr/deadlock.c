@@ -156,8 +156,7 @@ Test(deadlock, upgrade_deadlock)
 {
     lk_mgr *m = dd_mgr(0);
     actor a1, a2;
-    actor_start(&a1, m, 1);
-    actor_start(&a2, m, 2);
+    actors_start(m, &a1, &a2, NULL);
     lk_res_t row = lk_res_row(1, 42);
     cr_assert_eq(actor_acquire(&a1, row, LK_S, LK_WAIT), LK_OK);
     cr_assert_eq(actor_acquire(&a2, row, LK_S, LK_WAIT), LK_OK);
@@ -171,9 +170,7 @@ Test(deadlock, upgrade_deadlock)
     actor_release(&a2, 0);
     cr_assert_eq(actor_result(&a1, 5000), LK_OK);
     cr_assert_eq(lk_held_mode(a1.t, &row), LK_X);
-    actor_stop(&a1);
-    actor_stop(&a2);
-    lk_mgr_destroy(m);
+    actors_stop(m, &a1, &a2, NULL);
 }
 
 /* Upgrade deadlock on a table, SIX against IX: S+IX holders both wanting more. */
@@ -216,9 +213,7 @@ Test(deadlock, cycle_through_soft_edge_closed_by_hard_edge)
 {
     lk_mgr *m = dd_mgr(0);
     actor t1, t2, t3;
-    actor_start(&t1, m, 1);
-    actor_start(&t2, m, 2);
-    actor_start(&t3, m, 3);
+    actors_start(m, &t1, &t2, &t3, NULL);
     lk_res_t A = lk_res_row(1, 1), B = lk_res_row(1, 2);
     cr_assert_eq(actor_acquire(&t1, A, LK_S, LK_WAIT), LK_OK);
     cr_assert_eq(actor_acquire(&t3, B, LK_X, LK_WAIT), LK_OK);
@@ -239,10 +234,7 @@ Test(deadlock, cycle_through_soft_edge_closed_by_hard_edge)
     assert_still_blocked(&t2, 30, "T1 still holds S on A");
     actor_release(&t1, 0);
     cr_assert_eq(actor_result(&t2, 5000), LK_OK);
-    actor_stop(&t1);
-    actor_stop(&t2);
-    actor_stop(&t3);
-    lk_mgr_destroy(m);
+    actors_stop(m, &t1, &t2, &t3, NULL);
 }
 
 /* The same cycle closed by the soft edge itself: the last waiter only waits behind a waiter. */
@@ -271,10 +263,7 @@ Test(deadlock, cycle_closed_by_soft_edge)
     lk_stats_t st;
     lk_stats_get(m, &st);
     cr_assert_eq(st.deadlocks, 1);
-    actor_stop(&t1);
-    actor_stop(&t2);
-    actor_stop(&t3);
-    lk_mgr_destroy(m);
+    actors_stop(m, &t1, &t2, &t3, NULL);
 }
 
 /* Through intention locks: each holds rows of one table and asks S on the other's table. */
@@ -282,8 +271,7 @@ Test(deadlock, cycle_through_intention_locks)
 {
     lk_mgr *m = dd_mgr(0);
     actor t1, t2;
-    actor_start(&t1, m, 1);
-    actor_start(&t2, m, 2);
+    actors_start(m, &t1, &t2, NULL);
     cr_assert_eq(actor_acquire(&t1, lk_res_row(1, 1), LK_X, LK_WAIT), LK_OK);
     cr_assert_eq(actor_acquire(&t2, lk_res_row(2, 1), LK_X, LK_WAIT), LK_OK);
     actor_submit(&t1, lk_res_table(2), LK_S, LK_WAIT);
@@ -293,9 +281,7 @@ Test(deadlock, cycle_through_intention_locks)
               "%s", lk_txn_errmsg(t2.t));
     actor_release(&t2, 0);
     cr_assert_eq(actor_result(&t1, 5000), LK_OK);
-    actor_stop(&t1);
-    actor_stop(&t2);
-    lk_mgr_destroy(m);
+    actors_stop(m, &t1, &t2, NULL);
 }
 
 /* Keys: two transactions inserting each other's UNIQUE payment reference. */
@@ -314,9 +300,7 @@ Test(deadlock, cycle_on_unique_keys)
     cr_assert(strstr(lk_txn_errmsg(t2.t), "index 1 key 'PAY-1'"), "%s", lk_txn_errmsg(t2.t));
     actor_release(&t2, 0);
     cr_assert_eq(actor_result(&t1, 5000), LK_OK);
-    actor_stop(&t1);
-    actor_stop(&t2);
-    lk_mgr_destroy(m);
+    actors_stop(m, &t1, &t2, NULL);
 }
 
 /* A long wait chain and a convoy behind an X are not deadlocks. */

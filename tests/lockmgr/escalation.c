@@ -16,11 +16,7 @@ static void lock_rows(lk_txn *t, uint32_t table, uint64_t from, uint64_t to, lk_
 Test(escalation, shared_rows_become_table_S)
 {
     lk_mgr *m = mgr_with(1000, 0, 10);
-    lk_txn *t, *o;
-    cr_assert_eq(lk_txn_create(m, &t), LK_OK);
-    cr_assert_eq(lk_txn_create(m, &o), LK_OK);
-    lk_txn_begin(t, 1);
-    lk_txn_begin(o, 2);
+    lk_txn *t = txn_begun(m, 1), *o = txn_begun(m, 2);
     lock_rows(t, 1, 0, 10, LK_S);
     cr_assert_eq(lk_txn_lock_count(t), 11, "threshold not passed yet");
     lock_rows(t, 1, 10, 11, LK_S);
@@ -49,11 +45,7 @@ Test(escalation, shared_rows_become_table_S)
 Test(escalation, any_exclusive_row_makes_table_X)
 {
     lk_mgr *m = mgr_with(1000, 0, 8);
-    lk_txn *t, *o;
-    cr_assert_eq(lk_txn_create(m, &t), LK_OK);
-    cr_assert_eq(lk_txn_create(m, &o), LK_OK);
-    lk_txn_begin(t, 1);
-    lk_txn_begin(o, 2);
+    lk_txn *t = txn_begun(m, 1), *o = txn_begun(m, 2);
     lock_rows(t, 1, 0, 5, LK_S);
     lock_rows(t, 1, 5, 6, LK_X);
     lock_rows(t, 1, 6, 9, LK_S);
@@ -73,9 +65,7 @@ Test(escalation, any_exclusive_row_makes_table_X)
 Test(escalation, ix_with_shared_rows_becomes_SIX)
 {
     lk_mgr *m = mgr_with(1000, 0, 4);
-    lk_txn *t;
-    cr_assert_eq(lk_txn_create(m, &t), LK_OK);
-    lk_txn_begin(t, 1);
+    lk_txn *t = txn_begun(m, 1);
     lk_res_t tab = lk_res_table(1);
     cr_assert_eq(lk_acquire(t, &tab, LK_IX, LK_NOWAIT), LK_OK);
     lock_rows(t, 1, 0, 5, LK_S);
@@ -92,11 +82,7 @@ Test(escalation, ix_with_shared_rows_becomes_SIX)
 Test(escalation, blocked_escalation_keeps_rows_and_retries_later)
 {
     lk_mgr *m = mgr_with(1000, 0, 10);
-    lk_txn *t, *o;
-    cr_assert_eq(lk_txn_create(m, &t), LK_OK);
-    cr_assert_eq(lk_txn_create(m, &o), LK_OK);
-    lk_txn_begin(t, 1);
-    lk_txn_begin(o, 2);
+    lk_txn *t = txn_begun(m, 1), *o = txn_begun(m, 2);
     lk_res_t other = lk_res_row(1, 999), tab = lk_res_table(1);
     cr_assert_eq(lk_acquire(o, &other, LK_X, LK_NOWAIT), LK_OK);
     uint64_t t0 = tnow_ms();
@@ -122,9 +108,7 @@ Test(escalation, blocked_escalation_keeps_rows_and_retries_later)
 Test(escalation, keys_count_too_and_zero_disables)
 {
     lk_mgr *m = mgr_with(1000, 0, 3);
-    lk_txn *t;
-    cr_assert_eq(lk_txn_create(m, &t), LK_OK);
-    lk_txn_begin(t, 1);
+    lk_txn *t = txn_begun(m, 1);
     for (int i = 0; i < 4; i++) {
         char k[8] = {'k', (char)('0' + i)};
         lk_res_t key = lk_res_key(1, 1, k, 2);

@@ -14,9 +14,7 @@ Test(fairness, queued_writer_is_not_overtaken_by_a_reader)
 {
     lk_mgr *m = mgr_with(0, 0, 0);
     actor r1, w, r2;
-    actor_start(&r1, m, 1);
-    actor_start(&w, m, 2);
-    actor_start(&r2, m, 3);
+    actors_start(m, &r1, &w, &r2, NULL);
     lk_res_t row = lk_res_row(1, 1);
     cr_assert_eq(actor_acquire(&r1, row, LK_S, LK_WAIT), LK_OK);
     actor_submit(&w, row, LK_X, LK_WAIT);
@@ -29,10 +27,7 @@ Test(fairness, queued_writer_is_not_overtaken_by_a_reader)
     assert_still_blocked(&r2, 50, "reader granted while the writer holds X");
     actor_release(&w, 0);
     cr_assert_eq(actor_result(&r2, 2000), LK_OK);
-    actor_stop(&r1);
-    actor_stop(&w);
-    actor_stop(&r2);
-    lk_mgr_destroy(m);
+    actors_stop(m, &r1, &w, &r2, NULL);
 }
 
 /* The stream: three readers keep re-reading the row so that at every moment one of them holds
@@ -106,9 +101,7 @@ Test(fairness, upgrade_has_priority_over_queued_new_request)
 {
     lk_mgr *m = mgr_with(0, 0, 0);
     actor t1, t2, t3;
-    actor_start(&t1, m, 1);
-    actor_start(&t2, m, 2);
-    actor_start(&t3, m, 3);
+    actors_start(m, &t1, &t2, &t3, NULL);
     lk_res_t row = lk_res_row(1, 1);
     cr_assert_eq(actor_acquire(&t1, row, LK_S, LK_WAIT), LK_OK);
     cr_assert_eq(actor_acquire(&t2, row, LK_S, LK_WAIT), LK_OK);
@@ -121,10 +114,7 @@ Test(fairness, upgrade_has_priority_over_queued_new_request)
     assert_still_blocked(&t3, 50, "new request overtook the upgrade");
     actor_release(&t1, 0);
     cr_assert_eq(actor_result(&t3, 2000), LK_OK);
-    actor_stop(&t1);
-    actor_stop(&t2);
-    actor_stop(&t3);
-    lk_mgr_destroy(m);
+    actors_stop(m, &t1, &t2, &t3, NULL);
 }
 
 /* Conflicting requests are served in arrival order; compatible neighbours go together. */
@@ -132,11 +122,7 @@ Test(fairness, fifo_order_and_compatible_batches)
 {
     lk_mgr *m = mgr_with(0, 0, 0);
     actor h, a1, a2, b1, b2;
-    actor_start(&h, m, 1);
-    actor_start(&a1, m, 2);
-    actor_start(&a2, m, 3);
-    actor_start(&b1, m, 4);
-    actor_start(&b2, m, 5);
+    actors_start(m, &h, &a1, &a2, &b1, &b2, NULL);
     lk_res_t row = lk_res_row(2, 2);
     cr_assert_eq(actor_acquire(&h, row, LK_X, LK_WAIT), LK_OK);
     actor_submit(&a1, row, LK_S, LK_WAIT);
@@ -158,12 +144,7 @@ Test(fairness, fifo_order_and_compatible_batches)
     assert_still_blocked(&b2, 30, "second writer overtook or joined the first");
     actor_release(&b1, 0);
     cr_assert_eq(actor_result(&b2, 2000), LK_OK);
-    actor_stop(&h);
-    actor_stop(&a1);
-    actor_stop(&a2);
-    actor_stop(&b1);
-    actor_stop(&b2);
-    lk_mgr_destroy(m);
+    actors_stop(m, &h, &a1, &a2, &b1, &b2, NULL);
 }
 
 /* FIFO is about conflicts only: IS is compatible with the IX holder and with the queued S, so it
@@ -173,9 +154,7 @@ Test(fairness, compatible_newcomer_is_not_held_back_by_unrelated_waiter)
 {
     lk_mgr *m = mgr_with(0, 0, 0);
     actor t1, t2, t3;
-    actor_start(&t1, m, 1);
-    actor_start(&t2, m, 2);
-    actor_start(&t3, m, 3);
+    actors_start(m, &t1, &t2, &t3, NULL);
     lk_res_t tab = lk_res_table(3);
     cr_assert_eq(actor_acquire(&t1, tab, LK_IX, LK_WAIT), LK_OK);
     actor_submit(&t2, tab, LK_S, LK_WAIT);
@@ -188,10 +167,7 @@ Test(fairness, compatible_newcomer_is_not_held_back_by_unrelated_waiter)
     actor_release(&t3, 0);
     actor_release(&t1, 0);
     cr_assert_eq(actor_result(&t2, 2000), LK_OK);
-    actor_stop(&t1);
-    actor_stop(&t2);
-    actor_stop(&t3);
-    lk_mgr_destroy(m);
+    actors_stop(m, &t1, &t2, &t3, NULL);
 }
 
 /* No starvation through upgrades: a table S request waits for an IX holder while a stream of
@@ -296,7 +272,5 @@ Test(fairness, strong_table_lock_waits_for_and_then_blocks_weak_ones)
     cr_assert_eq(actor_acquire(&w, lk_res_table(4), LK_S, LK_NOWAIT), LK_UNAVAILABLE);
     for (int i = 0; i < 3; i++)
         actor_stop(&r[i]);
-    actor_stop(&w);
-    actor_stop(&late);
-    lk_mgr_destroy(m);
+    actors_stop(m, &w, &late, NULL);
 }

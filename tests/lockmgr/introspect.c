@@ -77,10 +77,7 @@ Test(introspect, snapshot_shows_holders_waiters_and_whom_they_wait_for)
     cr_assert_eq(s->n, 2);
     cr_assert_eq(find(s, 18, LK_RES_ROW, false)->mode, LK_X);
     lk_snapshot_free(s);
-    actor_stop(&t17);
-    actor_stop(&t18);
-    actor_stop(&t19);
-    lk_mgr_destroy(m);
+    actors_stop(m, &t17, &t18, &t19, NULL);
 }
 
 Test(introspect, messages_use_table_names)
@@ -98,17 +95,14 @@ Test(introspect, messages_use_table_names)
     cr_assert_str_eq(lk_txn_errmsg(t18.t),
                      "lock timeout after 50 ms: transaction 18 waiting for X on accounts row 2, "
                      "held by transaction 17 (X)");
-    actor_stop(&t17);
-    actor_stop(&t18);
-    lk_mgr_destroy(m);
+    actors_stop(m, &t17, &t18, NULL);
 }
 
 Test(introspect, counters_add_up)
 {
     lk_mgr *m = mgr_with(50, 0, 0);
     actor a, b;
-    actor_start(&a, m, 1);
-    actor_start(&b, m, 2);
+    actors_start(m, &a, &b, NULL);
     for (uint64_t r = 0; r < 10; r++)
         cr_assert_eq(actor_acquire(&a, lk_res_row(1, r), LK_X, LK_WAIT), LK_OK);
     lk_stats_t st;
@@ -131,9 +125,7 @@ Test(introspect, counters_add_up)
     cr_assert_geq(st.wait_ns, 50000000u);
     cr_assert_eq(st.deadlocks, 0);
     cr_assert_eq(st.escalations, 0);
-    actor_stop(&a);
-    actor_stop(&b);
-    lk_mgr_destroy(m);
+    actors_stop(m, &a, &b, NULL);
 }
 
 Test(introspect, config_validation)

@@ -11,6 +11,7 @@
 
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -168,6 +169,38 @@ static inline void actor_stop(actor *a)
     lk_txn_destroy(a->t);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->cv);
+}
+
+/* A new transaction of m, begun with id (for single-threaded tests: no actor). */
+static inline lk_txn *txn_begun(lk_mgr *m, uint64_t id)
+{
+    lk_txn *t;
+    cr_assert_eq(lk_txn_create(m, &t), LK_OK);
+    cr_assert_eq(lk_txn_begin(t, id), LK_OK);
+    return t;
+}
+
+/* Starts the actors given (a NULL-terminated list of actor *) on m, the k-th with transaction
+ * id k (1, 2, ...). */
+static inline void actors_start(lk_mgr *m, ...)
+{
+    va_list ap;
+    va_start(ap, m);
+    uint64_t id = 1;
+    for (actor *a = va_arg(ap, actor *); a != NULL; a = va_arg(ap, actor *))
+        actor_start(a, m, id++);
+    va_end(ap);
+}
+
+/* Stops the actors given (a NULL-terminated list of actor *), then destroys m. */
+static inline void actors_stop(lk_mgr *m, ...)
+{
+    va_list ap;
+    va_start(ap, m);
+    for (actor *a = va_arg(ap, actor *); a != NULL; a = va_arg(ap, actor *))
+        actor_stop(a);
+    va_end(ap);
+    lk_mgr_destroy(m);
 }
 
 /* How many waiting entries transaction `txn` has in the lock table right now. */

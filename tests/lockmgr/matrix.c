@@ -234,9 +234,7 @@ Test(matrix, keys_collide_by_bytes)
 Test(matrix, table_lock_covers_rows_and_rerequests_are_free)
 {
     lk_mgr *m = mgr_with(1000, 0, 0);
-    lk_txn *t;
-    cr_assert_eq(lk_txn_create(m, &t), LK_OK);
-    lk_txn_begin(t, 1);
+    lk_txn *t = txn_begun(m, 1);
     lk_res_t tab = lk_res_table(9), row = lk_res_row(9, 1);
     cr_assert_eq(lk_acquire(t, &tab, LK_S, LK_WAIT), LK_OK);
     cr_expect_eq(lk_acquire(t, &row, LK_S, LK_WAIT), LK_OK);

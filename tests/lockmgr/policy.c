@@ -29,9 +29,7 @@ Test(policy, nowait_fails_at_once_naming_the_holder)
     cr_assert_eq(st.waits, 0);
     actor_release(&t1, 0);
     cr_assert_eq(actor_acquire(&t2, row, LK_S, LK_NOWAIT), LK_OK);
-    actor_stop(&t1);
-    actor_stop(&t2);
-    lk_mgr_destroy(m);
+    actors_stop(m, &t1, &t2, NULL);
 }
 
 /* NOWAIT also refuses to queue behind a conflicting waiter (FIFO), even if the holders
@@ -40,9 +38,7 @@ Test(policy, nowait_respects_the_queue)
 {
     lk_mgr *m = mgr_with(10000, 0, 0);
     actor t1, t2, t3;
-    actor_start(&t1, m, 1);
-    actor_start(&t2, m, 2);
-    actor_start(&t3, m, 3);
+    actors_start(m, &t1, &t2, &t3, NULL);
     lk_res_t row = lk_res_row(1, 1);
     cr_assert_eq(actor_acquire(&t1, row, LK_S, LK_WAIT), LK_OK);
     actor_submit(&t2, row, LK_X, LK_WAIT);
@@ -53,10 +49,7 @@ Test(policy, nowait_respects_the_queue)
     actor_release(&t1, 0);
     cr_assert_eq(actor_result(&t2, 5000), LK_OK);
     actor_release(&t2, 0);
-    actor_stop(&t1);
-    actor_stop(&t2);
-    actor_stop(&t3);
-    lk_mgr_destroy(m);
+    actors_stop(m, &t1, &t2, &t3, NULL);
 }
 
 /* SELECT ... FOR UPDATE SKIP LOCKED as a job queue: 3 workers each claim 2 distinct jobs out
@@ -126,9 +119,7 @@ Test(policy, wait_times_out_with_55P03_and_leaves_the_queue)
     cr_assert_geq(st.wait_ns, 150000000u);
     actor_release(&t1, 0);
     cr_assert_eq(actor_acquire(&t2, row, LK_X, LK_NOWAIT), LK_OK);
-    actor_stop(&t1);
-    actor_stop(&t2);
-    lk_mgr_destroy(m);
+    actors_stop(m, &t1, &t2, NULL);
 }
 
 /* A timed-out upgrade keeps the mode it already had. */
@@ -136,8 +127,7 @@ Test(policy, timed_out_upgrade_keeps_shared_lock)
 {
     lk_mgr *m = mgr_with(100, 0, 0);
     actor t1, t2;
-    actor_start(&t1, m, 1);
-    actor_start(&t2, m, 2);
+    actors_start(m, &t1, &t2, NULL);
     lk_res_t row = lk_res_row(1, 1);
     cr_assert_eq(actor_acquire(&t1, row, LK_S, LK_WAIT), LK_OK);
     cr_assert_eq(actor_acquire(&t2, row, LK_S, LK_WAIT), LK_OK);
@@ -150,9 +140,7 @@ Test(policy, timed_out_upgrade_keeps_shared_lock)
     cr_assert_eq(actor_acquire(&t1, row, LK_X, LK_NOWAIT), LK_UNAVAILABLE);
     actor_release(&t2, 0);
     cr_assert_eq(actor_acquire(&t1, row, LK_X, LK_NOWAIT), LK_OK);
-    actor_stop(&t1);
-    actor_stop(&t2);
-    lk_mgr_destroy(m);
+    actors_stop(m, &t1, &t2, NULL);
 }
 
 /* A waiter that times out may be the only thing holding back the waiters behind it: T1 holds
@@ -162,9 +150,7 @@ Test(policy, timeout_of_a_waiter_wakes_the_ones_behind)
 {
     lk_mgr *m = mgr_with(0, 0, 0); /* wait forever unless told otherwise */
     actor t1, t2, t3;
-    actor_start(&t1, m, 1);
-    actor_start(&t2, m, 2);
-    actor_start(&t3, m, 3);
+    actors_start(m, &t1, &t2, &t3, NULL);
     lk_txn_set_timeout(t2.t, 150);
     lk_res_t row = lk_res_row(1, 1);
     cr_assert_eq(actor_acquire(&t1, row, LK_S, LK_WAIT), LK_OK);
@@ -174,10 +160,7 @@ Test(policy, timeout_of_a_waiter_wakes_the_ones_behind)
     wait_blocked(m, 3);
     cr_assert_eq(actor_result(&t2, 5000), LK_TIMEOUT);
     cr_assert_eq(actor_result(&t3, 2000), LK_OK, "woken when the waiter ahead left");
-    actor_stop(&t1);
-    actor_stop(&t2);
-    actor_stop(&t3);
-    lk_mgr_destroy(m);
+    actors_stop(m, &t1, &t2, &t3, NULL);
 }
 
 /* Timeout 0 waits forever (PostgreSQL's lock_timeout = 0), and a release wakes the waiter. */
@@ -185,8 +168,7 @@ Test(policy, zero_timeout_waits_until_release)
 {
     lk_mgr *m = mgr_with(0, 0, 0);
     actor t1, t2;
-    actor_start(&t1, m, 1);
-    actor_start(&t2, m, 2);
+    actors_start(m, &t1, &t2, NULL);
     lk_res_t tab = lk_res_table(4);
     cr_assert_eq(actor_acquire(&t1, tab, LK_X, LK_WAIT), LK_OK);
     actor_submit(&t2, tab, LK_IS, LK_WAIT);
@@ -195,9 +177,7 @@ Test(policy, zero_timeout_waits_until_release)
     actor_release(&t1, 0);
     cr_assert_eq(actor_result(&t2, 2000), LK_OK);
     cr_assert_lt(t2.took_ms, 2000);
-    actor_stop(&t1);
-    actor_stop(&t2);
-    lk_mgr_destroy(m);
+    actors_stop(m, &t1, &t2, NULL);
 }
 
 /* NOWAIT on a row also applies to its table intention lock; SKIP LOCKED waits for it. */
@@ -205,17 +185,14 @@ Test(policy, policies_and_the_table_intention_lock)
 {
     lk_mgr *m = mgr_with(0, 0, 0);
     actor t1, t2;
-    actor_start(&t1, m, 1);
-    actor_start(&t2, m, 2);
+    actors_start(m, &t1, &t2, NULL);
     cr_assert_eq(actor_acquire(&t1, lk_res_table(1), LK_X, LK_WAIT), LK_OK);
     cr_assert_eq(actor_acquire(&t2, lk_res_row(1, 5), LK_X, LK_NOWAIT), LK_UNAVAILABLE);
     actor_submit(&t2, lk_res_row(1, 5), LK_X, LK_SKIP_LOCKED);
     wait_blocked(m, 2);
     actor_release(&t1, 0);
     cr_assert_eq(actor_result(&t2, 2000), LK_OK);
-    actor_stop(&t1);
-    actor_stop(&t2);
-    lk_mgr_destroy(m);
+    actors_stop(m, &t1, &t2, NULL);
 }
 
 /* Query cancel from another thread: the wait ends with 57014, the queue moves on, held locks
@@ -224,9 +201,7 @@ Test(policy, cancel_ends_a_wait_from_another_thread)
 {
     lk_mgr *m = mgr_with(0, 0, 0);
     actor t1, t2, t3;
-    actor_start(&t1, m, 1);
-    actor_start(&t2, m, 2);
-    actor_start(&t3, m, 3);
+    actors_start(m, &t1, &t2, &t3, NULL);
     lk_res_t row = lk_res_row(1, 1), other = lk_res_row(1, 2);
     cr_assert_eq(actor_acquire(&t1, row, LK_S, LK_WAIT), LK_OK);
     cr_assert_eq(actor_acquire(&t2, other, LK_X, LK_WAIT), LK_OK);
@@ -243,8 +218,5 @@ Test(policy, cancel_ends_a_wait_from_another_thread)
     cr_assert_eq(actor_result(&t3, 2000), LK_OK, "the cancelled waiter no longer holds t3 back");
     cr_assert_eq(lk_held_mode(t2.t, &other), LK_X, "locks already held stay held");
     cr_assert(!lk_txn_cancel(t2.t));
-    actor_stop(&t1);
-    actor_stop(&t2);
-    actor_stop(&t3);
-    lk_mgr_destroy(m);
+    actors_stop(m, &t1, &t2, &t3, NULL);
 }

@@ -105,8 +105,7 @@ Test(scenario, duplicate_payment_reference_waits_for_the_first_insert)
 {
     lk_mgr *m = mgr_with(0, 0, 0);
     actor t1, t2;
-    actor_start(&t1, m, 1);
-    actor_start(&t2, m, 2);
+    actors_start(m, &t1, &t2, NULL);
     const char ref[] = "INV-2026-0042";
     lk_res_t key = lk_res_key(7, 1, ref, sizeof ref - 1);
     cr_assert_eq(actor_acquire(&t1, key, LK_X, LK_WAIT), LK_OK);
@@ -116,7 +115,5 @@ Test(scenario, duplicate_payment_reference_waits_for_the_first_insert)
     assert_still_blocked(&t2, 50, "second insert of the same reference went ahead");
     actor_release(&t1, 0);
     cr_assert_eq(actor_result(&t2, 2000), LK_OK);
-    actor_stop(&t1);
-    actor_stop(&t2);
-    lk_mgr_destroy(m);
+    actors_stop(m, &t1, &t2, NULL);
 }

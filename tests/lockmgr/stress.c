@@ -36,18 +36,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/common/fixture.h"
 #include "tests/lockmgr/lk_test.h"
 
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
-#ifndef UNDER_TSAN
-#define UNDER_TSAN 0
-#endif
 
 #define NTHREADS 16
 #define NTABLES 2
@@ -388,7 +379,7 @@ static void run_stress(unsigned dd_delay_ms, unsigned escalation, unsigned parti
                        bool fast_path)
 {
     uint64_t seed = env_u64("LK_STRESS_SEED", (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20));
-    int ntxn = (int)env_u64("LK_STRESS_TXNS", UNDER_TSAN ? 1000 : 3000);
+    int ntxn = (int)env_u64("LK_STRESS_TXNS", FX_TSAN ? 1000 : 3000);
     fprintf(stderr, "stress: LK_STRESS_SEED=%llu LK_STRESS_TXNS=%d (delay %u ms, escalation %u, "
                     "%u partitions, fast path %s)\n",
             (unsigned long long)seed, ntxn, dd_delay_ms, escalation, partitions,

@@ -13,24 +13,16 @@
 #include "pager/os_fault.h"
 #include "pager/pager.h"
 #include "pager/status.h"
+#include "tests/common/fixture.h"
 
-static char dir[64];
-static char path[128];
+static char path[sizeof fx_dir + 8];    /* "f" in this test's temporary directory */
+static char db_path[sizeof fx_dir + 8]; /* "db" there */
 
 static void setup(void)
 {
-    strcpy(dir, "/tmp/acidb-fault-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/f", dir);
-}
-
-static void teardown(void)
-{
-    char db_path[160];
-    snprintf(db_path, sizeof db_path, "%s/db", dir);
-    unlink(path);
-    unlink(db_path);
-    rmdir(dir);
+    fx_begin("fault", 0);
+    snprintf(path, sizeof path, "%s/f", fx_dir);
+    snprintf(db_path, sizeof db_path, "%s/db", fx_dir);
 }
 
 /* Reads the real file, bypassing any volatile cache. */
@@ -44,13 +36,7 @@ static size_t read_disk(const char *p, uint8_t *buf, size_t n)
     return got;
 }
 
-static uint64_t env_seed(void)
-{
-    const char *s = getenv("ACIDB_SEED");
-    return s ? strtoull(s, NULL, 0) : 0x5eed;
-}
-
-TestSuite(fault, .init = setup, .fini = teardown);
+TestSuite(fault, .init = setup, .fini = fx_end);
 
 Test(fault, unsynced_writes_are_visible_but_not_on_disk_until_sync)
 {
@@ -87,7 +73,7 @@ Test(fault, power_loss_keeps_drops_or_tears_each_unsynced_write)
 {
     enum { W = 8, LEN = 2048, FILE_LEN = W * LEN };
     int saw_old = 0, saw_new = 0, saw_mixed = 0;
-    for (uint64_t seed = env_seed(); seed < env_seed() + 40; seed++) {
+    for (uint64_t seed = fx_seed(NULL, 0x5eed); seed < fx_seed(NULL, 0x5eed) + 40; seed++) {
         os_fault *f;
         cr_assert_eq(os_fault_new(NULL, seed, &f), ST_OK);
         os_vfs *v = os_fault_vfs(f);
@@ -190,10 +176,8 @@ Test(fault, failed_sync_drops_the_pending_writes)
  * until the database is reopened, and what was flushed before is intact after a power cut. */
 Test(fault, pager_write_error_is_fail_stop_and_loses_nothing_flushed)
 {
-    char db_path[160];
-    snprintf(db_path, sizeof db_path, "%s/db", dir);
     os_fault *f;
-    cr_assert_eq(os_fault_new(NULL, env_seed(), &f), ST_OK);
+    cr_assert_eq(os_fault_new(NULL, fx_seed(NULL, 0x5eed), &f), ST_OK);
     pgr_options o = {.vfs = os_fault_vfs(f), .create = 1, .page_size = 512,
                      .cache_bytes = 64 * 512};
     pgr *p;
@@ -242,10 +226,8 @@ Test(fault, pager_write_error_is_fail_stop_and_loses_nothing_flushed)
  * the cut the page reads as the old version, the new version, or ST_ECORRUPT naming it. */
 Test(fault, torn_page_is_detected_by_checksum)
 {
-    char db_path[160];
-    snprintf(db_path, sizeof db_path, "%s/db", dir);
     int outcomes[3] = {0}; /* old, new, detected */
-    for (uint64_t seed = env_seed(); seed < env_seed() + 30; seed++) {
+    for (uint64_t seed = fx_seed(NULL, 0x5eed); seed < fx_seed(NULL, 0x5eed) + 30; seed++) {
         unlink(db_path);
         os_fault *f;
         cr_assert_eq(os_fault_new(NULL, seed, &f), ST_OK);
@@ -299,8 +281,6 @@ Test(fault, torn_page_is_detected_by_checksum)
  * because the kernel may have dropped the pages it had (fsyncgate). */
 Test(fault, pager_sync_failure_is_sticky)
 {
-    char db_path[160];
-    snprintf(db_path, sizeof db_path, "%s/db", dir);
     os_fault *f;
     cr_assert_eq(os_fault_new(NULL, 9, &f), ST_OK);
     pgr_options o = {.vfs = os_fault_vfs(f), .create = 1, .page_size = 512};
@@ -323,10 +303,8 @@ Test(fault, pager_sync_failure_is_sticky)
  * cannot be opened: the header is written only after the pages it counts (and synced apart). */
 Test(fault, power_cut_during_flush_leaves_an_openable_file)
 {
-    char db_path[160];
-    snprintf(db_path, sizeof db_path, "%s/db", dir);
     int lost_something = 0;
-    for (uint64_t seed = env_seed(); seed < env_seed() + 40; seed++) {
+    for (uint64_t seed = fx_seed(NULL, 0x5eed); seed < fx_seed(NULL, 0x5eed) + 40; seed++) {
         unlink(db_path);
         os_fault *f;
         cr_assert_eq(os_fault_new(NULL, seed, &f), ST_OK);
@@ -371,8 +349,6 @@ Test(fault, power_cut_during_flush_leaves_an_openable_file)
 /* Creating a database makes the new directory entry durable (pager/README.md, "Contract"). */
 Test(fault, creating_a_database_syncs_its_directory)
 {
-    char db_path[160];
-    snprintf(db_path, sizeof db_path, "%s/db", dir);
     os_fault *f;
     cr_assert_eq(os_fault_new(NULL, 4, &f), ST_OK);
     pgr_options o = {.vfs = os_fault_vfs(f), .create = 1};
@@ -422,7 +398,7 @@ Test(fault, garbling_cut_destroys_whole_sectors_including_bytes_the_write_did_no
     for (size_t z = 0; z < 2; z++) {
         unsigned ss = sizes[z];
         int saw_new = 0, saw_old = 0, saw_garbage = 0, saw_old_bytes_destroyed = 0;
-        for (uint64_t seed = env_seed(); seed < env_seed() + 60; seed++) {
+        for (uint64_t seed = fx_seed(NULL, 0x5eed); seed < fx_seed(NULL, 0x5eed) + 60; seed++) {
             static uint8_t disk[6 * 4096], want_new[4096];
             size_t size;
             garble_one(ss, seed, disk, sizeof disk, &size);
@@ -458,7 +434,7 @@ Test(fault, garbling_cut_replays_from_its_seed)
     static uint8_t a[6 * 4096], b[6 * 4096];
     size_t na, nb;
     int differs = 0;
-    for (uint64_t seed = env_seed(); seed < env_seed() + 10; seed++) {
+    for (uint64_t seed = fx_seed(NULL, 0x5eed); seed < fx_seed(NULL, 0x5eed) + 10; seed++) {
         garble_one(4096, seed, a, sizeof a, &na);
         garble_one(4096, seed, b, sizeof b, &nb);
         cr_assert(na == nb && memcmp(a, b, na) == 0, "seed %llu does not replay",
@@ -473,7 +449,7 @@ Test(fault, garbling_cut_spares_synced_sectors_no_pending_write_touches)
 {
     enum { SS = 512, NSEC = 16 };
     memset(g_new, 'n', sizeof g_new);
-    for (uint64_t seed = env_seed(); seed < env_seed() + 30; seed++) {
+    for (uint64_t seed = fx_seed(NULL, 0x5eed); seed < fx_seed(NULL, 0x5eed) + 30; seed++) {
         os_fault *f;
         cr_assert_eq(os_fault_new(NULL, seed, &f), ST_OK);
         os_fault_set_garble(f, SS);
@@ -508,7 +484,7 @@ Test(fault, garbling_cut_spares_synced_sectors_no_pending_write_touches)
     }
     /* With nothing pending a cut changes nothing at all. */
     os_fault *f;
-    cr_assert_eq(os_fault_new(NULL, env_seed(), &f), ST_OK);
+    cr_assert_eq(os_fault_new(NULL, fx_seed(NULL, 0x5eed), &f), ST_OK);
     os_fault_set_garble(f, 4096);
     os_vfs *v = os_fault_vfs(f);
     os_file *fl;
@@ -527,12 +503,11 @@ Test(fault, garbling_cut_spares_synced_sectors_no_pending_write_touches)
 
 Test(fault, garbling_can_be_limited_to_one_file_and_pending_writes_can_be_asked_for)
 {
-    char other[160];
-    snprintf(other, sizeof other, "%s/db", dir);
+    const char *other = db_path;
     memset(g_old, 'o', sizeof g_old);
     memset(g_new, 'n', sizeof g_new);
     int saw_garbage = 0;
-    for (uint64_t seed = env_seed(); seed < env_seed() + 40; seed++) {
+    for (uint64_t seed = fx_seed(NULL, 0x5eed); seed < fx_seed(NULL, 0x5eed) + 40; seed++) {
         os_fault *f;
         cr_assert_eq(os_fault_new(NULL, seed, &f), ST_OK);
         os_fault_set_garble(f, 512);

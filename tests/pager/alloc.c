@@ -27,7 +27,7 @@ static void free_page(pgr *p, uint64_t pgno)
 Test(pager, alloc_returns_zeroed_typed_page)
 {
     pgr *p;
-    OK(t_open(t_path("db"), 512, 0, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 512, 0, 1, &p));
     uint64_t a = alloc_page(p, 1); /* dirty it with a pattern, then free and re-alloc */
     free_page(p, a);
     pgr_page *pg;
@@ -45,7 +45,7 @@ Test(pager, alloc_returns_zeroed_typed_page)
 Test(pager, freed_pages_are_reused_lifo_before_growing)
 {
     pgr *p;
-    OK(t_open(t_path("db"), 512, 0, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 512, 0, 1, &p));
     uint64_t pg[10];
     for (int i = 0; i < 10; i++)
         pg[i] = alloc_page(p, 2);
@@ -60,7 +60,7 @@ Test(pager, freed_pages_are_reused_lifo_before_growing)
     /* Persisted: the free list survives a reopen, in its on-disk format. */
     OK(pgr_close(p));
     size_t len;
-    uint8_t *f = t_slurp(t_path("db"), &len);
+    uint8_t *f = fx_slurp(fx_path(fx_dir, "db"), &len);
     cr_assert_eq(len, 11 * 512);
     cr_assert_eq(get_u64(f + 48), pg[5], "free-list head on disk");
     cr_assert_eq(get_u64(f + 56), 5, "free count on disk");
@@ -68,7 +68,7 @@ Test(pager, freed_pages_are_reused_lifo_before_growing)
     cr_assert_eq(get_u64(f + pg[5] * 512 + 16), pg[9], "next pointer of the free-list head");
     cr_assert_eq(get_u64(f + pg[3] * 512 + 16), 0, "last free page's next pointer");
     free(f);
-    OK(t_open(t_path("db"), 0, 0, 0, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 0, 0, 0, &p));
     cr_assert_eq(pgr_free_count(p), 5);
 
     for (int i = 4; i >= 0; i--) {
@@ -94,31 +94,31 @@ Test(pager, freed_pages_are_reused_lifo_before_growing)
 Test(pager, alloc_free_loop_never_grows_beyond_live_maximum)
 {
     pgr *p;
-    OK(t_open(t_path("db"), 512, 64 * 512, 1, &p));
-    uint64_t seed = t_seed(7);
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 512, 64 * 512, 1, &p));
+    uint64_t seed = fx_seed(NULL, 7);
     enum { MAXLIVE = 100 };
     uint64_t live[MAXLIVE];
     size_t nlive = 0, peak = 0;
-    uint64_t iters = t_scaled(20000, 2000);
+    uint64_t iters = fx_scaled(20000, 2000);
     for (uint64_t it = 0; it < iters; it++) {
-        int grow = nlive == 0 || (nlive < MAXLIVE && t_below(&seed, 100) < 52);
+        int grow = nlive == 0 || (nlive < MAXLIVE && fx_below(&seed, 100) < 52);
         if (grow) {
             live[nlive++] = alloc_page(p, it);
             if (nlive > peak)
                 peak = nlive;
         } else {
-            size_t k = (size_t)t_below(&seed, nlive);
+            size_t k = (size_t)fx_below(&seed, nlive);
             free_page(p, live[k]);
             live[k] = live[--nlive];
         }
         cr_assert(pgr_page_count(p) <= peak + 1,
                   "seed %llu iteration %llu: %llu pages in the file but never more than %zu "
                   "live",
-                  (unsigned long long)t_seed(7), (unsigned long long)it,
+                  (unsigned long long)fx_seed(NULL, 7), (unsigned long long)it,
                   (unsigned long long)pgr_page_count(p), peak);
         cr_assert_eq(pgr_free_count(p) + nlive + 1, pgr_page_count(p),
                      "seed %llu: free %llu + live %zu + header != %llu pages",
-                     (unsigned long long)t_seed(7), (unsigned long long)pgr_free_count(p), nlive,
+                     (unsigned long long)fx_seed(NULL, 7), (unsigned long long)pgr_free_count(p), nlive,
                      (unsigned long long)pgr_page_count(p));
     }
     while (nlive > 0)

@@ -14,10 +14,10 @@
 static void expect_refused(const char *path, int code, const char *substr)
 {
     size_t n0, n1;
-    uint8_t *before = t_slurp(path, &n0);
+    uint8_t *before = fx_slurp(path, &n0);
     for (int create = 0; create <= 1; create++) {
         pgr *p = NULL;
-        int rc = t_open(path, 0, 0, create, &p);
+        int rc = fx_pgr_open(path, 0, 0, create, &p);
         cr_assert_eq(rc, code, "open (create=%d) of a bad file: %s (%d), expected %s: %s",
                      create, st_name(rc), rc, st_name(code), st_msg());
         cr_assert(strstr(st_msg(), path) != NULL, "message does not name the file: %s",
@@ -25,7 +25,7 @@ static void expect_refused(const char *path, int code, const char *substr)
         if (substr != NULL)
             cr_assert(strstr(st_msg(), substr) != NULL, "message lacks \"%s\": %s", substr,
                       st_msg());
-        uint8_t *after = t_slurp(path, &n1);
+        uint8_t *after = fx_slurp(path, &n1);
         cr_assert_eq(n1, n0, "file size changed from %zu to %zu (create=%d)", n0, n1, create);
         cr_assert(memcmp(before, after, n0) == 0, "file contents changed (create=%d)", create);
         free(after);
@@ -37,7 +37,7 @@ static void expect_refused(const char *path, int code, const char *substr)
 static uint8_t *make_db(const char *path, uint32_t ps, int pages, size_t *len)
 {
     pgr *p;
-    OK(t_open(path, ps, 0, 1, &p));
+    OK(fx_pgr_open(path, ps, 0, 1, &p));
     for (int i = 0; i < pages; i++) {
         pgr_page *pg;
         OK(pgr_alloc(p, PGR_T_OVERFLOW, &pg));
@@ -45,7 +45,7 @@ static uint8_t *make_db(const char *path, uint32_t ps, int pages, size_t *len)
         pgr_release(pg);
     }
     OK(pgr_close(p));
-    return t_slurp(path, len);
+    return fx_slurp(path, len);
 }
 
 static void reseal_header(uint8_t *f, uint32_t ps)
@@ -55,8 +55,8 @@ static void reseal_header(uint8_t *f, uint32_t ps)
 
 Test(pager, empty_file_is_eempty)
 {
-    t_spit(t_path("db"), "", 0);
-    expect_refused(t_path("db"), ST_EEMPTY, NULL);
+    fx_spit(fx_path(fx_dir, "db"), "", 0);
+    expect_refused(fx_path(fx_dir, "db"), ST_EEMPTY, NULL);
 }
 
 Test(pager, not_a_database_is_enotdb)
@@ -65,42 +65,42 @@ Test(pager, not_a_database_is_enotdb)
     memset(text, 0, sizeof text);
     for (size_t i = 0; i + 1 < sizeof text; i++)
         text[i] = "This is a plain text file, not a database.\n"[i % 43];
-    t_spit(t_path("txt"), text, sizeof text);
-    expect_refused(t_path("txt"), ST_ENOTDB, NULL);
+    fx_spit(fx_path(fx_dir, "txt"), text, sizeof text);
+    expect_refused(fx_path(fx_dir, "txt"), ST_ENOTDB, NULL);
     /* Shorter than a page, and shorter than the header fields. */
-    t_spit(t_path("short"), "#!/bin/sh\necho hi\n", 18);
-    expect_refused(t_path("short"), ST_ENOTDB, NULL);
+    fx_spit(fx_path(fx_dir, "short"), "#!/bin/sh\necho hi\n", 18);
+    expect_refused(fx_path(fx_dir, "short"), ST_ENOTDB, NULL);
     /* An SQLite database header. */
     uint8_t sq[1024] = "SQLite format 3";
-    t_spit(t_path("sqlite"), sq, sizeof sq);
-    expect_refused(t_path("sqlite"), ST_ENOTDB, NULL);
+    fx_spit(fx_path(fx_dir, "sqlite"), sq, sizeof sq);
+    expect_refused(fx_path(fx_dir, "sqlite"), ST_ENOTDB, NULL);
     /* A page of zeros. */
     uint8_t z[4096] = {0};
-    t_spit(t_path("zeros"), z, sizeof z);
-    expect_refused(t_path("zeros"), ST_ENOTDB, NULL);
+    fx_spit(fx_path(fx_dir, "zeros"), z, sizeof z);
+    expect_refused(fx_path(fx_dir, "zeros"), ST_ENOTDB, NULL);
 }
 
 Test(pager, truncated_database_is_ecorrupt)
 {
     size_t len;
-    uint8_t *f = make_db(t_path("db"), 1024, 9, &len);
+    uint8_t *f = make_db(fx_path(fx_dir, "db"), 1024, 9, &len);
     cr_assert_eq(len, 10 * 1024);
     /* Whole pages missing, a partial last page, and only the header. */
     const size_t cuts[] = {5 * 1024, 9 * 1024 + 100, 1024, 10 * 1024 - 1};
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
-        t_spit(t_path("cut"), f, cuts[i]);
-        expect_refused(t_path("cut"), ST_ECORRUPT, "truncated");
+        fx_spit(fx_path(fx_dir, "cut"), f, cuts[i]);
+        expect_refused(fx_path(fx_dir, "cut"), ST_ECORRUPT, "truncated");
     }
     /* A header cut short is not a database header at all: still refused, still untouched. */
-    t_spit(t_path("cut"), f, 600);
+    fx_spit(fx_path(fx_dir, "cut"), f, 600);
     size_t n0;
-    uint8_t *b = t_slurp(t_path("cut"), &n0);
+    uint8_t *b = fx_slurp(fx_path(fx_dir, "cut"), &n0);
     pgr *p;
-    int rc = t_open(t_path("cut"), 0, 0, 0, &p);
+    int rc = fx_pgr_open(fx_path(fx_dir, "cut"), 0, 0, 0, &p);
     cr_assert(rc == ST_ECORRUPT || rc == ST_ENOTDB, "half a header: %s: %s", st_name(rc),
               st_msg());
     size_t n1;
-    uint8_t *a = t_slurp(t_path("cut"), &n1);
+    uint8_t *a = fx_slurp(fx_path(fx_dir, "cut"), &n1);
     cr_assert(n0 == n1 && memcmp(a, b, n0) == 0, "half-header file was changed");
     free(a);
     free(b);
@@ -110,22 +110,22 @@ Test(pager, truncated_database_is_ecorrupt)
 Test(pager, newer_format_version_is_eversion)
 {
     size_t len;
-    uint8_t *f = make_db(t_path("db"), 512, 2, &len);
+    uint8_t *f = make_db(fx_path(fx_dir, "db"), 512, 2, &len);
     put_u32(f + 32, PGR_FORMAT_VERSION + 1);
     reseal_header(f, 512);
-    t_spit(t_path("v2"), f, len);
-    expect_refused(t_path("v2"), ST_EVERSION, NULL);
+    fx_spit(fx_path(fx_dir, "v2"), f, len);
+    expect_refused(fx_path(fx_dir, "v2"), ST_EVERSION, NULL);
     put_u32(f + 32, 0xFFFFFFFFu);
     reseal_header(f, 512);
-    t_spit(t_path("vmax"), f, len);
-    expect_refused(t_path("vmax"), ST_EVERSION, NULL);
+    fx_spit(fx_path(fx_dir, "vmax"), f, len);
+    expect_refused(fx_path(fx_dir, "vmax"), ST_EVERSION, NULL);
     free(f);
 }
 
 Test(pager, bad_header_fields_are_ecorrupt)
 {
     size_t len;
-    uint8_t *f = make_db(t_path("db"), 512, 2, &len);
+    uint8_t *f = make_db(fx_path(fx_dir, "db"), 512, 2, &len);
     uint8_t *g = malloc(len);
     cr_assert(g != NULL);
     /* Page size not a power of two / out of range, each with a valid checksum. */
@@ -134,27 +134,27 @@ Test(pager, bad_header_fields_are_ecorrupt)
         memcpy(g, f, len);
         put_u32(g + 36, sizes[i]);
         reseal_header(g, 512);
-        t_spit(t_path("ps"), g, len);
-        expect_refused(t_path("ps"), ST_ECORRUPT, NULL);
+        fx_spit(fx_path(fx_dir, "ps"), g, len);
+        expect_refused(fx_path(fx_dir, "ps"), ST_ECORRUPT, NULL);
     }
     /* A page size that disagrees with the file (valid, but 1024 while the file is 512). */
     memcpy(g, f, len);
     put_u32(g + 36, 1024);
     reseal_header(g, 512);
-    t_spit(t_path("ps2"), g, len);
-    expect_refused(t_path("ps2"), ST_ECORRUPT, NULL);
+    fx_spit(fx_path(fx_dir, "ps2"), g, len);
+    expect_refused(fx_path(fx_dir, "ps2"), ST_ECORRUPT, NULL);
     /* Header checksum wrong. */
     memcpy(g, f, len);
     g[100] ^= 1;
-    t_spit(t_path("sum"), g, len);
-    expect_refused(t_path("sum"), ST_ECORRUPT, NULL);
+    fx_spit(fx_path(fx_dir, "sum"), g, len);
+    expect_refused(fx_path(fx_dir, "sum"), ST_ECORRUPT, NULL);
     /* Free count larger than the file, with a valid checksum. */
     memcpy(g, f, len);
     put_u64(g + 56, 1000);
     reseal_header(g, 512);
-    t_spit(t_path("freecount"), g, len);
+    fx_spit(fx_path(fx_dir, "freecount"), g, len);
     pgr *p;
-    int rc = t_open(t_path("freecount"), 0, 0, 0, &p);
+    int rc = fx_pgr_open(fx_path(fx_dir, "freecount"), 0, 0, 0, &p);
     if (rc == ST_OK) /* acceptable to notice later, but not to crash */
         pgr_abandon(p);
     free(g);
@@ -165,11 +165,11 @@ Test(pager, healthy_file_reseal_sanity)
 {
     /* The forging helper itself is right: resealing an unmodified header keeps it valid. */
     size_t len;
-    uint8_t *f = make_db(t_path("db"), 512, 2, &len);
+    uint8_t *f = make_db(fx_path(fx_dir, "db"), 512, 2, &len);
     reseal_header(f, 512);
-    t_spit(t_path("same"), f, len);
+    fx_spit(fx_path(fx_dir, "same"), f, len);
     pgr *p;
-    OK(t_open(t_path("same"), 0, 0, 0, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "same"), 0, 0, 0, &p));
     OK(pgr_close(p));
     free(f);
 }
@@ -190,7 +190,7 @@ static int open_torn_ok(const char *path, uint32_t log_ps, const uint8_t id[16],
 Test(pager, a_garbled_header_is_taken_from_the_log_only_when_it_agrees)
 {
     size_t len;
-    uint8_t *f = make_db(t_path("db"), 512, 3, &len);
+    uint8_t *f = make_db(fx_path(fx_dir, "db"), 512, 3, &len);
     uint8_t id[16], other[16];
     memcpy(id, f + 80, 16);
     memcpy(other, id, 16);
@@ -200,10 +200,10 @@ Test(pager, a_garbled_header_is_taken_from_the_log_only_when_it_agrees)
     uint64_t s = 5;
     memcpy(g, f, len);
     for (int i = 0; i < 512; i++)
-        g[i] = (uint8_t)t_rand(&s);
-    t_spit(t_path("garbled"), g, len);
+        g[i] = (uint8_t)fx_splitmix(&s);
+    fx_spit(fx_path(fx_dir, "garbled"), g, len);
     pgr *p;
-    OK(open_torn_ok(t_path("garbled"), 512, id, &p));
+    OK(open_torn_ok(fx_path(fx_dir, "garbled"), 512, id, &p));
     cr_assert(pgr_header_torn(p));
     cr_assert_eq(pgr_page_size(p), 512);
     cr_assert_eq(pgr_page_count(p), len / 512);
@@ -211,34 +211,34 @@ Test(pager, a_garbled_header_is_taken_from_the_log_only_when_it_agrees)
     pgr_db_id(p, got);
     cr_assert(memcmp(got, id, 16) == 0, "the database id is the log's");
     pgr_abandon(p);
-    expect_refused(t_path("garbled"), ST_ENOTDB, "not an acidb database");
+    expect_refused(fx_path(fx_dir, "garbled"), ST_ENOTDB, "not an acidb database");
 
     /* First sector intact, checksum broken: the log must be this database's ... */
     memcpy(g, f, len);
     g[300] ^= 1;
-    t_spit(t_path("torn"), g, len);
-    OK(open_torn_ok(t_path("torn"), 512, id, &p));
+    fx_spit(fx_path(fx_dir, "torn"), g, len);
+    OK(open_torn_ok(fx_path(fx_dir, "torn"), 512, id, &p));
     cr_assert(pgr_header_torn(p));
     pgr_abandon(p);
-    FAILS_WITH(ST_ENOTDB, open_torn_ok(t_path("torn"), 512, other, &p));
+    FAILS_WITH(ST_ENOTDB, open_torn_ok(fx_path(fx_dir, "torn"), 512, other, &p));
     cr_assert(strstr(st_msg(), "another database"), "%s", st_msg());
     /* ... and of this page size. */
-    FAILS_WITH(ST_ECORRUPT, open_torn_ok(t_path("torn"), 1024, id, &p));
-    expect_refused(t_path("torn"), ST_ECORRUPT, "checksum mismatch on page 0");
+    FAILS_WITH(ST_ECORRUPT, open_torn_ok(fx_path(fx_dir, "torn"), 1024, id, &p));
+    expect_refused(fx_path(fx_dir, "torn"), ST_ECORRUPT, "checksum mismatch on page 0");
 
     /* A valid header of a newer format is judged, not rebuilt. */
     memcpy(g, f, len);
     put_u32(g + 32, PGR_FORMAT_VERSION + 1);
     reseal_header(g, 512);
-    t_spit(t_path("newer"), g, len);
-    FAILS_WITH(ST_EVERSION, open_torn_ok(t_path("newer"), 512, id, &p));
+    fx_spit(fx_path(fx_dir, "newer"), g, len);
+    FAILS_WITH(ST_EVERSION, open_torn_ok(fx_path(fx_dir, "newer"), 512, id, &p));
 
     /* Unknown log flag bits in a header that verifies. */
     memcpy(g, f, len);
     put_u32(g + 96, 6);
     reseal_header(g, 512);
-    t_spit(t_path("flags"), g, len);
-    expect_refused(t_path("flags"), ST_ECORRUPT, "log flags");
+    fx_spit(fx_path(fx_dir, "flags"), g, len);
+    expect_refused(fx_path(fx_dir, "flags"), ST_ECORRUPT, "log flags");
     free(g);
     free(f);
 }

@@ -43,8 +43,8 @@ static void *counter_worker(void *arg)
     uint64_t s = w->seed;
     for (uint64_t i = 0; i < w->ops; i++) {
         /* Half the operations hit four hot pages, so threads really do collide. */
-        uint64_t pgno = 1 + (t_below(&s, 2) ? t_below(&s, 4) : t_below(&s, NPAGES));
-        int write = t_below(&s, 10) < 7;
+        uint64_t pgno = 1 + (fx_below(&s, 2) ? fx_below(&s, 4) : fx_below(&s, NPAGES));
+        int write = fx_below(&s, 10) < 7;
         pgr_page *pg;
         int rc = pgr_get(w->p, pgno, write ? PGR_EXCL : PGR_SHARED, &pg);
         if (rc != ST_OK) {
@@ -108,14 +108,14 @@ Test(pager, threads_modifying_random_pages_lose_nothing)
 {
     pgr *p;
     /* 16 frames for 48 pages: constant eviction and reload under contention. */
-    OK(t_open(t_path("db"), PS, 16 * PS, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), PS, 16 * PS, 1, &p));
     for (int i = 0; i < NPAGES; i++) {
         pgr_page *pg;
         OK(pgr_alloc(p, PGR_T_OVERFLOW, &pg));
         put_u64(pgr_data(pg) + 40, ~(uint64_t)0);
         pgr_release(pg);
     }
-    uint64_t seed = t_seed(99);
+    uint64_t seed = fx_seed(NULL, 99);
     static struct worker ws[NTHREADS + 1];
     memset(ws, 0, sizeof ws);
     atomic_int stop = 0;
@@ -124,7 +124,7 @@ Test(pager, threads_modifying_random_pages_lose_nothing)
         ws[t].p = p;
         ws[t].tid = t;
         ws[t].seed = seed + (uint64_t)t * 1000003;
-        ws[t].ops = t < NTHREADS ? t_scaled(40000, 2000) : 0;
+        ws[t].ops = t < NTHREADS ? fx_scaled(40000, 2000) : 0;
         ws[t].stop = &stop;
         cr_assert(pthread_create(&th[t], NULL, t < NTHREADS ? counter_worker : flusher,
                                  &ws[t]) == 0);
@@ -144,7 +144,7 @@ Test(pager, threads_modifying_random_pages_lose_nothing)
     pgr_get_stats(p, &st);
     cr_assert(st.evictions > 0 && st.misses > 0, "no eviction happened: the test lost its point");
     OK(pgr_close(p));
-    OK(t_open(t_path("db"), 0, 16 * PS, 0, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 0, 16 * PS, 0, &p));
     check_counters(p, ws);
     OK(pgr_close(p));
 }
@@ -169,7 +169,7 @@ static void *alloc_worker(void *arg)
     struct allocer *a = arg;
     uint64_t s = a->seed;
     for (uint64_t i = 0; i < a->ops; i++) {
-        uint64_t r = t_below(&s, 10);
+        uint64_t r = fx_below(&s, 10);
         pgr_page *pg;
         int rc;
         if (a->nown == 0 || (a->nown < MAXOWN && r < 4)) {
@@ -182,7 +182,7 @@ static void *alloc_worker(void *arg)
             a->stamp[a->nown++] = stamp;
             pgr_release(pg);
         } else {
-            int k = (int)t_below(&s, (uint64_t)a->nown);
+            int k = (int)fx_below(&s, (uint64_t)a->nown);
             int del = r >= 7;
             rc = pgr_get(a->p, a->own[k], del ? PGR_EXCL : PGR_SHARED, &pg);
             if (rc != ST_OK)
@@ -210,8 +210,8 @@ static void *alloc_worker(void *arg)
 Test(pager, threads_allocating_and_freeing_never_share_a_page)
 {
     pgr *p;
-    OK(t_open(t_path("db"), PS, 32 * PS, 1, &p));
-    uint64_t seed = t_seed(5);
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), PS, 32 * PS, 1, &p));
+    uint64_t seed = fx_seed(NULL, 5);
     static struct allocer as[NTHREADS];
     memset(as, 0, sizeof as);
     pthread_t th[NTHREADS];
@@ -219,7 +219,7 @@ Test(pager, threads_allocating_and_freeing_never_share_a_page)
         as[t].p = p;
         as[t].tid = t + 1;
         as[t].seed = seed * 31 + (uint64_t)t;
-        as[t].ops = t_scaled(20000, 1000);
+        as[t].ops = fx_scaled(20000, 1000);
         cr_assert(pthread_create(&th[t], NULL, alloc_worker, &as[t]) == 0);
     }
     for (int t = 0; t < NTHREADS; t++)

@@ -25,14 +25,14 @@ static int open_fault(os_fault *f, const char *path, uint32_t ps, size_t cache, 
 
 Test(pager, new_database_survives_power_cut_right_after_open)
 {
-    uint64_t seed = t_seed(11);
+    uint64_t seed = fx_seed(NULL, 11);
     for (uint64_t k = 0; k < 20; k++) {
         os_fault *f;
         OK(os_fault_new(NULL, seed + k, &f));
         char name[32];
         snprintf(name, sizeof name, "db%llu", (unsigned long long)k);
         pgr *p;
-        OK(open_fault(f, t_path(name), 1024, 0, 1, &p));
+        OK(open_fault(f, fx_path(fx_dir, name), 1024, 0, 1, &p));
         os_fault_counts c;
         os_fault_counts_get(f, &c);
         cr_assert(c.syncs >= 1, "pgr_open created the file without syncing it");
@@ -42,7 +42,7 @@ Test(pager, new_database_survives_power_cut_right_after_open)
         os_fault_power_loss(f);
         pgr_abandon(p);
         os_fault_reset_power(f);
-        OK(open_fault(f, t_path(name), 0, 0, 0, &p));
+        OK(open_fault(f, fx_path(fx_dir, name), 0, 0, 0, &p));
         cr_assert_eq(pgr_page_size(p), 1024, "seed %llu", (unsigned long long)(seed + k));
         cr_assert_eq(pgr_page_count(p), 1);
         uint8_t id2[16];
@@ -55,12 +55,12 @@ Test(pager, new_database_survives_power_cut_right_after_open)
 
 Test(pager, flushed_pages_survive_power_cut)
 {
-    uint64_t seed = t_seed(12);
+    uint64_t seed = fx_seed(NULL, 12);
     for (uint64_t k = 0; k < 10; k++) {
         os_fault *f;
         OK(os_fault_new(NULL, seed + k, &f));
         pgr *p;
-        OK(open_fault(f, t_path("db"), 512, 16 * 512, 1, &p));
+        OK(open_fault(f, fx_path(fx_dir, "db"), 512, 16 * 512, 1, &p));
         for (int i = 0; i < 40; i++) {
             pgr_page *pg;
             OK(pgr_alloc(p, PGR_T_OVERFLOW, &pg));
@@ -81,7 +81,7 @@ Test(pager, flushed_pages_survive_power_cut)
         os_fault_power_loss(f);
         pgr_abandon(p);
         os_fault_reset_power(f);
-        int rc = open_fault(f, t_path("db"), 0, 0, 0, &p);
+        int rc = open_fault(f, fx_path(fx_dir, "db"), 0, 0, 0, &p);
         cr_assert(rc == ST_OK, "seed %llu: reopen after a cut that followed a flush: %s: %s",
                   (unsigned long long)(seed + k), st_name(rc), st_msg());
         cr_assert_eq(pgr_page_count(p), 41);
@@ -108,7 +108,7 @@ Test(pager, flushed_pages_survive_power_cut)
         }
         OK(pgr_close(p));
         os_fault_free(f);
-        remove(t_path("db"));
+        remove(fx_path(fx_dir, "db"));
     }
 }
 
@@ -117,7 +117,7 @@ Test(pager, io_errors_surface_and_lose_nothing)
     os_fault *f;
     OK(os_fault_new(NULL, 13, &f));
     pgr *p;
-    OK(open_fault(f, t_path("db"), 512, 8 * 512, 1, &p));
+    OK(open_fault(f, fx_path(fx_dir, "db"), 512, 8 * 512, 1, &p));
     for (int i = 0; i < 30; i++) {
         pgr_page *pg;
         OK(pgr_alloc(p, PGR_T_OVERFLOW, &pg));
@@ -157,7 +157,7 @@ Test(pager, io_errors_surface_and_lose_nothing)
     rc = pgr_flush(p);
     if (rc == ST_OK) {
         OK(pgr_close(p));
-        OK(open_fault(f, t_path("db"), 0, 0, 0, &p));
+        OK(open_fault(f, fx_path(fx_dir, "db"), 0, 0, 0, &p));
         for (uint64_t i = 1; i <= 30; i++) {
             OK(pgr_get(p, i, PGR_SHARED, &pg));
             cr_assert(t_check_fill(pgr_data(pg), 512, i, i <= 5 ? 3 : 1),

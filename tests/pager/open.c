@@ -14,9 +14,9 @@
 
 Test(pager, create_then_reopen_keeps_header_fields)
 {
-    const char *path = t_path("db");
+    const char *path = fx_path(fx_dir, "db");
     pgr *p;
-    OK(t_open(path, 0, 0, 1, &p));
+    OK(fx_pgr_open(path, 0, 0, 1, &p));
     cr_assert_eq(pgr_page_size(p), PGR_DEFAULT_PAGE, "default page size is %u",
                  pgr_page_size(p));
     cr_assert_eq(pgr_page_count(p), 1, "a new file has %llu pages, expected 1 (the header)",
@@ -44,7 +44,7 @@ Test(pager, create_then_reopen_keeps_header_fields)
     OK(pgr_set_checkpoint_lsn(p, 0x1122334455667788ull));
     OK(pgr_close(p));
 
-    OK(t_open(path, 8192 /* ignored for an existing file */, 0, 0, &p));
+    OK(fx_pgr_open(path, 8192 /* ignored for an existing file */, 0, 0, &p));
     cr_assert_eq(pgr_page_size(p), PGR_DEFAULT_PAGE);
     cr_assert_eq(pgr_page_count(p), 2);
     cr_assert_eq(pgr_catalog_root(p), pgno, "catalog root %llu after reopen",
@@ -58,7 +58,7 @@ Test(pager, create_then_reopen_keeps_header_fields)
 
     /* The header fields are where pager/README.md says they are. */
     size_t len;
-    uint8_t *f = t_slurp(path, &len);
+    uint8_t *f = fx_slurp(path, &len);
     cr_assert_eq(len, 2 * PGR_DEFAULT_PAGE);
     cr_assert_eq(f[8], PGR_T_HEADER);
     cr_assert(memcmp(f + 16, PGR_MAGIC, 16) == 0, "magic not at offset 16");
@@ -76,8 +76,8 @@ Test(pager, create_then_reopen_keeps_header_fields)
 Test(pager, database_ids_differ_between_files)
 {
     pgr *a, *b;
-    OK(t_open(t_path("a"), 0, 0, 1, &a));
-    OK(t_open(t_path("b"), 0, 0, 1, &b));
+    OK(fx_pgr_open(fx_path(fx_dir, "a"), 0, 0, 1, &a));
+    OK(fx_pgr_open(fx_path(fx_dir, "b"), 0, 0, 1, &b));
     uint8_t ia[16], ib[16];
     pgr_db_id(a, ia);
     pgr_db_id(b, ib);
@@ -91,9 +91,9 @@ Test(pager, every_valid_page_size_round_trips)
     for (uint32_t ps = PGR_MIN_PAGE; ps <= PGR_MAX_PAGE; ps *= 2) {
         char name[32];
         snprintf(name, sizeof name, "db%u", ps);
-        const char *path = t_path(name);
+        const char *path = fx_path(fx_dir, name);
         pgr *p;
-        OK(t_open(path, ps, 0, 1, &p));
+        OK(fx_pgr_open(path, ps, 0, 1, &p));
         cr_assert_eq(pgr_page_size(p), ps, "asked for %u, got %u", ps, pgr_page_size(p));
         cr_assert_eq(pgr_usable(p), ps - 8);
         uint64_t pgnos[3];
@@ -111,7 +111,7 @@ Test(pager, every_valid_page_size_round_trips)
                   "page size %u: file is %lld bytes, expected %u", ps, (long long)st.st_size,
                   4 * ps);
 
-        OK(t_open(path, ps == 4096 ? 512 : 4096, 0, 0, &p));
+        OK(fx_pgr_open(path, ps == 4096 ? 512 : 4096, 0, 0, &p));
         cr_assert_eq(pgr_page_size(p), ps, "reopened with page size %u, created with %u",
                      pgr_page_size(p), ps);
         for (int i = 0; i < 3; i++) {
@@ -131,10 +131,10 @@ Test(pager, invalid_page_sizes_are_refused)
     const uint32_t bad[] = {1, 256, 511, 513, 1000, 3000, 4095, 4097, 65535, 131072, 1u << 31};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         pgr *p = (pgr *)1;
-        int rc = t_open(t_path("db"), bad[i], 0, 1, &p);
+        int rc = fx_pgr_open(fx_path(fx_dir, "db"), bad[i], 0, 1, &p);
         cr_assert_eq(rc, ST_EINVAL, "page size %u: got %s (%d), expected ST_EINVAL: %s", bad[i],
                      st_name(rc), rc, st_msg());
-        cr_assert(!t_exists(t_path("db")),
+        cr_assert(!fx_exists(fx_path(fx_dir, "db")),
                   "page size %u was refused but left a file behind (which would then be an "
                   "empty or half-made database)",
                   bad[i]);
@@ -145,11 +145,11 @@ Test(pager, new_file_mode_is_0600)
 {
     mode_t old = umask(0); /* a pager relying on the umask would create 0644/0666 here */
     pgr *p;
-    OK(t_open(t_path("db"), 0, 0, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 0, 0, 1, &p));
     umask(old);
     OK(pgr_close(p));
     struct stat st;
-    cr_assert(stat(t_path("db"), &st) == 0);
+    cr_assert(stat(fx_path(fx_dir, "db"), &st) == 0);
     cr_assert_eq(st.st_mode & 0777, 0600, "database created with mode %o",
                  (unsigned)(st.st_mode & 0777));
 }
@@ -157,9 +157,9 @@ Test(pager, new_file_mode_is_0600)
 Test(pager, missing_file_without_create_is_cantopen)
 {
     pgr *p;
-    FAILS_WITH(ST_ECANTOPEN, t_open(t_path("nothere"), 0, 0, 0, &p));
-    cr_assert(!t_exists(t_path("nothere")), "opening without create made a file");
-    FAILS_WITH(ST_ECANTOPEN, t_open(t_path("no/such/dir/db"), 0, 0, 1, &p));
+    FAILS_WITH(ST_ECANTOPEN, fx_pgr_open(fx_path(fx_dir, "nothere"), 0, 0, 0, &p));
+    cr_assert(!fx_exists(fx_path(fx_dir, "nothere")), "opening without create made a file");
+    FAILS_WITH(ST_ECANTOPEN, fx_pgr_open(fx_path(fx_dir, "no/such/dir/db"), 0, 0, 1, &p));
 }
 
 /* A second open in the same process must fail and must not disturb the first one's lock. */
@@ -167,7 +167,7 @@ static int child_open(struct stat *unused, char *msg, size_t msglen, long *rc_ou
 {
     (void)unused;
     pgr *p;
-    int rc = t_open(t_path("db"), 0, 0, 0, &p);
+    int rc = fx_pgr_open(fx_path(fx_dir, "db"), 0, 0, 0, &p);
     snprintf(msg, msglen, "%s", st_msg());
     if (rc == ST_OK)
         pgr_close(p);
@@ -180,29 +180,18 @@ struct child_result {
     char msg[400];
 };
 
+static void open_in_child(void *ctx, void *out)
+{
+    (void)ctx;
+    struct child_result *r = out;
+    child_open(NULL, r->msg, sizeof r->msg, &r->rc);
+}
+
 static struct child_result open_from_child(void)
 {
-    int fds[2];
-    cr_assert(pipe(fds) == 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert(pid >= 0, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        close(fds[0]);
-        struct child_result r;
-        memset(&r, 0, sizeof r);
-        child_open(NULL, r.msg, sizeof r.msg, &r.rc);
-        ssize_t w = write(fds[1], &r, sizeof r);
-        _exit(w == (ssize_t)sizeof r ? 0 : 1);
-    }
-    close(fds[1]);
     struct child_result r;
-    memset(&r, 0, sizeof r);
-    ssize_t n = read(fds[0], &r, sizeof r);
-    close(fds[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    cr_assert(n == (ssize_t)sizeof r && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+    int status;
+    cr_assert(fx_in_child(open_in_child, NULL, &r, sizeof r, &status) == 0,
               "child process failed (status %d)", status);
     return r;
 }
@@ -210,7 +199,7 @@ static struct child_result open_from_child(void)
 Test(pager, second_process_gets_busy_with_holder_pid)
 {
     pgr *p;
-    OK(t_open(t_path("db"), 0, 0, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 0, 0, 1, &p));
     struct child_result r = open_from_child();
     cr_assert_eq(r.rc, ST_EBUSY, "child's open returned %s (%ld): %s", st_name((int)r.rc), r.rc,
                  r.msg);
@@ -225,15 +214,15 @@ Test(pager, second_process_gets_busy_with_holder_pid)
 Test(pager, same_file_twice_in_process_is_busy)
 {
     pgr *p, *q = NULL;
-    OK(t_open(t_path("db"), 0, 0, 1, &p));
-    FAILS_WITH(ST_EBUSY, t_open(t_path("db"), 0, 0, 0, &q));
-    FAILS_WITH(ST_EBUSY, t_open(t_path("db"), 0, 0, 1, &q));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 0, 0, 1, &p));
+    FAILS_WITH(ST_EBUSY, fx_pgr_open(fx_path(fx_dir, "db"), 0, 0, 0, &q));
+    FAILS_WITH(ST_EBUSY, fx_pgr_open(fx_path(fx_dir, "db"), 0, 0, 1, &q));
     /* Through another name for the same inode. */
-    cr_assert(link(t_path("db"), t_path("alias")) == 0, "link: %s", strerror(errno));
-    FAILS_WITH(ST_EBUSY, t_open(t_path("alias"), 0, 0, 0, &q));
+    cr_assert(link(fx_path(fx_dir, "db"), fx_path(fx_dir, "alias")) == 0, "link: %s", strerror(errno));
+    FAILS_WITH(ST_EBUSY, fx_pgr_open(fx_path(fx_dir, "alias"), 0, 0, 0, &q));
     char dotted[4200];
-    snprintf(dotted, sizeof dotted, "%s/./db", t_dir);
-    FAILS_WITH(ST_EBUSY, t_open(dotted, 0, 0, 0, &q));
+    snprintf(dotted, sizeof dotted, "%s/./db", fx_dir);
+    FAILS_WITH(ST_EBUSY, fx_pgr_open(dotted, 0, 0, 0, &q));
 
     /* The failed opens closed their descriptors; POSIX would drop our lock with them unless
      * the pager refused before opening a second descriptor or kept it. Another process must
@@ -249,7 +238,7 @@ Test(pager, same_file_twice_in_process_is_busy)
     OK(pgr_alloc(p, PGR_T_OVERFLOW, &pg));
     pgr_release(pg);
     OK(pgr_close(p));
-    OK(t_open(t_path("alias"), 0, 0, 0, &q));
+    OK(fx_pgr_open(fx_path(fx_dir, "alias"), 0, 0, 0, &q));
     cr_assert_eq(pgr_page_count(q), 2);
     OK(pgr_close(q));
 }
@@ -257,19 +246,19 @@ Test(pager, same_file_twice_in_process_is_busy)
 Test(pager, readonly_refuses_changes_and_leaves_file_alone)
 {
     pgr *p;
-    OK(t_open(t_path("db"), 0, 0, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 0, 0, 1, &p));
     pgr_page *pg;
     OK(pgr_alloc(p, PGR_T_OVERFLOW, &pg));
     t_fill(pgr_data(pg), pgr_page_size(p), 1, 7);
     pgr_release(pg);
     OK(pgr_close(p));
     size_t n1, n2;
-    uint8_t *before = t_slurp(t_path("db"), &n1);
+    uint8_t *before = fx_slurp(fx_path(fx_dir, "db"), &n1);
 
     pgr_options o;
     memset(&o, 0, sizeof o);
     o.readonly = 1;
-    OK(pgr_open(t_path("db"), &o, &p));
+    OK(pgr_open(fx_path(fx_dir, "db"), &o, &p));
     OK(pgr_get(p, 1, PGR_SHARED, &pg));
     cr_assert(t_check_fill(pgr_data(pg), pgr_page_size(p), 1, 7));
     pgr_release(pg);
@@ -277,7 +266,7 @@ Test(pager, readonly_refuses_changes_and_leaves_file_alone)
     FAILS_WITH(ST_EREADONLY, pgr_set_catalog_root(p, 1));
     FAILS_WITH(ST_EREADONLY, pgr_set_checkpoint_lsn(p, 9));
     OK(pgr_close(p));
-    uint8_t *after = t_slurp(t_path("db"), &n2);
+    uint8_t *after = fx_slurp(fx_path(fx_dir, "db"), &n2);
     cr_assert(n1 == n2 && memcmp(before, after, n1) == 0, "read-only session changed the file");
     free(before);
     free(after);

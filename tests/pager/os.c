@@ -25,7 +25,7 @@ static os_file *open_file(const char *path, int flags)
 
 Test(pager, os_read_past_eof_is_short_and_zero_filled)
 {
-    os_file *f = open_file(t_path("f"), OS_OPEN_CREATE);
+    os_file *f = open_file(fx_path(fx_dir, "f"), OS_OPEN_CREATE);
     uint8_t data[100], buf[300];
     for (int i = 0; i < 100; i++)
         data[i] = (uint8_t)(i + 1);
@@ -51,11 +51,11 @@ Test(pager, os_read_past_eof_is_short_and_zero_filled)
 
 Test(pager, os_write_read_round_trip_at_offsets)
 {
-    os_file *f = open_file(t_path("f"), OS_OPEN_CREATE);
+    os_file *f = open_file(fx_path(fx_dir, "f"), OS_OPEN_CREATE);
     uint64_t seed = 42;
     static uint8_t data[70000], buf[70000];
     for (size_t i = 0; i < sizeof data; i++)
-        data[i] = (uint8_t)t_rand(&seed);
+        data[i] = (uint8_t)fx_splitmix(&seed);
     /* Out of order and sparse: the hole between must read back as zeros. */
     OK(os_write(f, data, 4096, 8192));
     OK(os_write(f, data + 4096, 100, 0));
@@ -84,7 +84,7 @@ Test(pager, os_write_read_round_trip_at_offsets)
 
     /* And the bytes are really in the file. */
     size_t len;
-    uint8_t *all = t_slurp(t_path("f"), &len);
+    uint8_t *all = fx_slurp(fx_path(fx_dir, "f"), &len);
     cr_assert_eq(len, (1u << 20) + sizeof data);
     cr_assert(memcmp(all + (1u << 20), data, sizeof data) == 0);
     free(all);
@@ -92,7 +92,7 @@ Test(pager, os_write_read_round_trip_at_offsets)
 
 Test(pager, os_size_and_truncate)
 {
-    os_file *f = open_file(t_path("f"), OS_OPEN_CREATE);
+    os_file *f = open_file(fx_path(fx_dir, "f"), OS_OPEN_CREATE);
     uint64_t sz = 99;
     OK(os_size(f, &sz));
     cr_assert_eq(sz, 0, "new file has size %llu", (unsigned long long)sz);
@@ -113,7 +113,7 @@ Test(pager, os_size_and_truncate)
     cr_assert_eq(sz, 0);
     OK(os_close(f));
     struct stat st;
-    cr_assert(stat(t_path("f"), &st) == 0 && st.st_size == 0);
+    cr_assert(stat(fx_path(fx_dir, "f"), &st) == 0 && st.st_size == 0);
 }
 
 Test(pager, os_open_modes)
@@ -121,20 +121,20 @@ Test(pager, os_open_modes)
     os_vfs *v = os_posix();
     os_file *f = NULL;
     mode_t old = umask(0); /* so a mode wider than 0600 would show */
-    FAILS_WITH(ST_ECANTOPEN, v->open(v, t_path("missing"), 0, &f));
-    cr_assert(!t_exists(t_path("missing")), "open without CREATE created the file");
-    f = open_file(t_path("new"), OS_OPEN_CREATE | OS_OPEN_EXCL);
+    FAILS_WITH(ST_ECANTOPEN, v->open(v, fx_path(fx_dir, "missing"), 0, &f));
+    cr_assert(!fx_exists(fx_path(fx_dir, "missing")), "open without CREATE created the file");
+    f = open_file(fx_path(fx_dir, "new"), OS_OPEN_CREATE | OS_OPEN_EXCL);
     OK(os_write(f, "x", 1, 0));
     OK(os_close(f));
     umask(old);
     struct stat st;
-    cr_assert(stat(t_path("new"), &st) == 0);
+    cr_assert(stat(fx_path(fx_dir, "new"), &st) == 0);
     cr_assert_eq(st.st_mode & 0777, 0600, "created with mode %o, expected 0600",
                  (unsigned)(st.st_mode & 0777));
-    FAILS_WITH(ST_EEXISTS, v->open(v, t_path("new"), OS_OPEN_CREATE | OS_OPEN_EXCL, &f));
+    FAILS_WITH(ST_EEXISTS, v->open(v, fx_path(fx_dir, "new"), OS_OPEN_CREATE | OS_OPEN_EXCL, &f));
 
     /* Read-only handles refuse every change, and the file is untouched. */
-    f = open_file(t_path("new"), OS_OPEN_READONLY);
+    f = open_file(fx_path(fx_dir, "new"), OS_OPEN_READONLY);
     FAILS_WITH(ST_EREADONLY, os_write(f, "y", 1, 0));
     FAILS_WITH(ST_EREADONLY, os_truncate(f, 0));
     char c = 0;
@@ -143,17 +143,17 @@ Test(pager, os_open_modes)
     cr_assert(got == 1 && c == 'x', "read-only handle read %zu byte(s) '%c'", got, c);
     OK(os_close(f));
 
-    OK(v->sync_dir(v, t_path("new")));
-    OK(v->remove(v, t_path("new")));
-    cr_assert(!t_exists(t_path("new")), "remove left the file behind");
+    OK(v->sync_dir(v, fx_path(fx_dir, "new")));
+    OK(v->remove(v, fx_path(fx_dir, "new")));
+    cr_assert(!fx_exists(fx_path(fx_dir, "new")), "remove left the file behind");
 }
 
 Test(pager, os_file_id_same_file_through_two_paths)
 {
-    os_file *a = open_file(t_path("f"), OS_OPEN_CREATE);
-    cr_assert(link(t_path("f"), t_path("g")) == 0, "link: %s", strerror(errno));
-    os_file *b = open_file(t_path("g"), 0);
-    os_file *c = open_file(t_path("h"), OS_OPEN_CREATE);
+    os_file *a = open_file(fx_path(fx_dir, "f"), OS_OPEN_CREATE);
+    cr_assert(link(fx_path(fx_dir, "f"), fx_path(fx_dir, "g")) == 0, "link: %s", strerror(errno));
+    os_file *b = open_file(fx_path(fx_dir, "g"), 0);
+    os_file *c = open_file(fx_path(fx_dir, "h"), OS_OPEN_CREATE);
     uint64_t d1, i1, d2, i2, d3, i3;
     OK(os_file_id(a, &d1, &i1));
     OK(os_file_id(b, &d2, &i2));
@@ -173,30 +173,19 @@ struct child_report {
     char msg[400];
 };
 
+static void in_child(void *ctx, void *out)
+{
+    int (*fn)(struct child_report *) = *(int (**)(struct child_report *))ctx;
+    struct child_report *r = out;
+    r->mypid = (long)getpid();
+    r->rc = fn(r);
+}
+
 static struct child_report run_child(int (*fn)(struct child_report *))
 {
-    int fds[2];
-    cr_assert(pipe(fds) == 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert(pid >= 0, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        close(fds[0]);
-        struct child_report r;
-        memset(&r, 0, sizeof r);
-        r.mypid = (long)getpid();
-        r.rc = fn(&r);
-        ssize_t w = write(fds[1], &r, sizeof r);
-        _exit(w == (ssize_t)sizeof r ? 0 : 1);
-    }
-    close(fds[1]);
     struct child_report r;
-    memset(&r, 0, sizeof r);
-    ssize_t n = read(fds[0], &r, sizeof r);
-    close(fds[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    cr_assert(n == (ssize_t)sizeof r && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+    int status;
+    cr_assert(fx_in_child(in_child, &fn, &r, sizeof r, &status) == 0,
               "child process failed (status %d)", status);
     return r;
 }
@@ -205,7 +194,7 @@ static int child_os_lock(struct child_report *r)
 {
     os_vfs *v = os_posix();
     os_file *f = NULL;
-    int rc = v->open(v, t_path("locked"), 0, &f);
+    int rc = v->open(v, fx_path(fx_dir, "locked"), 0, &f);
     if (rc != ST_OK) {
         snprintf(r->msg, sizeof r->msg, "open failed: %s", st_msg());
         return -1;
@@ -218,7 +207,7 @@ static int child_os_lock(struct child_report *r)
 
 Test(pager, os_lock_excludes_another_process)
 {
-    os_file *f = open_file(t_path("locked"), OS_OPEN_CREATE);
+    os_file *f = open_file(fx_path(fx_dir, "locked"), OS_OPEN_CREATE);
     long holder = -1;
     OK(os_lock(f, &holder));
     struct child_report r = run_child(child_os_lock);

@@ -38,16 +38,16 @@ Test(pager, capacity_follows_cache_bytes)
 {
     pgr *p;
     pgr_stats st;
-    OK(t_open(t_path("a"), 512, 1000 * 512, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "a"), 512, 1000 * 512, 1, &p));
     pgr_get_stats(p, &st);
     cr_assert_eq(st.frames, 1000, "1000 pages of cache gave %zu frames", st.frames);
     OK(pgr_close(p));
-    OK(t_open(t_path("b"), 512, 1, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "b"), 512, 1, 1, &p));
     pgr_get_stats(p, &st);
     cr_assert_eq(st.frames, 8, "a 1-byte cache gave %zu frames, README says at least 8",
                  st.frames);
     OK(pgr_close(p));
-    OK(t_open(t_path("c"), 4096, 0, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "c"), 4096, 0, 1, &p));
     pgr_get_stats(p, &st);
     cr_assert_eq(st.frames, PGR_DEFAULT_CACHE / 4096, "default cache gave %zu frames",
                  st.frames);
@@ -58,7 +58,7 @@ Test(pager, pinned_pages_are_never_evicted)
 {
     alarm(120); /* a pool that evicts pinned frames can deadlock on their latches: die */
     pgr *p;
-    OK(t_open(t_path("db"), 512, 8 * 512, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 512, 8 * 512, 1, &p));
     uint64_t n = 64;
     for (uint64_t i = 1; i <= n; i++)
         cr_assert_eq(alloc_filled(p, 11), i);
@@ -87,7 +87,7 @@ Test(pager, pinned_pages_are_never_evicted)
     pgr_release(a);
     pgr_release(b);
     OK(pgr_close(p));
-    OK(t_open(t_path("db"), 0, 8 * 512, 0, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 0, 8 * 512, 0, &p));
     expect_fill(p, 9, 12);
     expect_fill(p, 5, 11);
     OK(pgr_close(p));
@@ -97,7 +97,7 @@ Test(pager, all_frames_pinned_is_efull_not_a_hang)
 {
     alarm(120); /* a pool that waits for a frame would hang here: die instead */
     pgr *p;
-    OK(t_open(t_path("db"), 512, 8 * 512, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 512, 8 * 512, 1, &p));
     pgr_stats st;
     pgr_get_stats(p, &st);
     size_t frames = st.frames;
@@ -144,8 +144,8 @@ Test(pager, all_frames_pinned_is_efull_not_a_hang)
 Test(pager, dirty_pages_survive_eviction_and_reopen)
 {
     pgr *p;
-    uint64_t n = t_scaled(2000, 300);
-    OK(t_open(t_path("db"), 512, 8 * 512, 1, &p));
+    uint64_t n = fx_scaled(2000, 300);
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 512, 8 * 512, 1, &p));
     for (uint64_t i = 1; i <= n; i++)
         cr_assert_eq(alloc_filled(p, 1), i);
     /* Rewrite every third page through the tiny pool. */
@@ -169,7 +169,7 @@ Test(pager, dirty_pages_survive_eviction_and_reopen)
     cr_assert(st.misses > 0 && st.reads > 0);
     OK(pgr_close(p));
 
-    OK(t_open(t_path("db"), 0, 8 * 512, 0, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 0, 8 * 512, 0, &p));
     cr_assert_eq(pgr_page_count(p), n + 1);
     for (uint64_t i = 1; i <= n; i++)
         expect_fill(p, i, (i - 1) % 3 == 0 ? 2 : 1);
@@ -179,13 +179,13 @@ Test(pager, dirty_pages_survive_eviction_and_reopen)
 Test(pager, flush_writes_dirty_pages_and_stats_count)
 {
     pgr *p;
-    OK(t_open(t_path("db"), 512, 64 * 512, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 512, 64 * 512, 1, &p));
     for (int i = 0; i < 10; i++)
         alloc_filled(p, 5);
     OK(pgr_flush(p));
     /* Flushed pages are on disk before close. */
     size_t len;
-    uint8_t *f = t_slurp(t_path("db"), &len);
+    uint8_t *f = fx_slurp(fx_path(fx_dir, "db"), &len);
     cr_assert_eq(len, 11 * 512, "file is %zu bytes after flush", len);
     for (uint64_t i = 1; i <= 10; i++)
         cr_assert(t_check_fill(f + i * 512, 512, i, 5), "page %llu not on disk after flush",
@@ -249,19 +249,27 @@ static uint64_t disk_lsn(int fd, uint32_t ps, uint64_t pgno)
     return r == 8 ? get_u64(buf) : 0;
 }
 
+/* A 512-byte-page pool of 8 frames with `hook` logging into *h (and h->fd open on the file to
+ * see what reached the disk), and n pages allocated and filled. */
+static pgr *open_hooked(struct hook_log *h, uint64_t n)
+{
+    memset(h, 0, sizeof *h);
+    h->ps = 512;
+    h->fd = -1;
+    pgr *p;
+    OK(fx_pgr_open_hook(fx_path(fx_dir, "db"), 512, 8 * 512, 1, hook, h, &p));
+    h->fd = open(fx_path(fx_dir, "db"), O_RDONLY);
+    cr_assert(h->fd >= 0, "open: %s", strerror(errno));
+    for (uint64_t i = 1; i <= n; i++)
+        alloc_filled(p, 0);
+    return p;
+}
+
 Test(pager, before_write_hook_sees_page_lsn_before_each_write)
 {
     struct hook_log h;
-    memset(&h, 0, sizeof h);
-    h.ps = 512;
-    h.fd = -1;
-    pgr *p;
-    OK(t_open_hook(t_path("db"), 512, 8 * 512, 1, hook, &h, &p));
-    h.fd = open(t_path("db"), O_RDONLY);
-    cr_assert(h.fd >= 0, "open: %s", strerror(errno));
     const uint64_t n = 40;
-    for (uint64_t i = 1; i <= n; i++)
-        alloc_filled(p, 0);
+    pgr *p = open_hooked(&h, n);
     /* Give every page a distinct LSN; with 8 frames most are written by eviction. */
     for (uint64_t i = 1; i <= n; i++)
         set_lsn_and_fill(p, i, 1000 + i, 1);
@@ -297,16 +305,8 @@ Test(pager, before_write_hook_error_fails_the_write)
 {
     alarm(120); /* a pool that retries refused victims forever would hang here */
     struct hook_log h;
-    memset(&h, 0, sizeof h);
-    h.ps = 512;
-    h.fd = -1;
-    pgr *p;
-    OK(t_open_hook(t_path("db"), 512, 8 * 512, 1, hook, &h, &p));
-    h.fd = open(t_path("db"), O_RDONLY);
-    cr_assert(h.fd >= 0);
     const uint64_t n = 40;
-    for (uint64_t i = 1; i <= n; i++)
-        alloc_filled(p, 0);
+    pgr *p = open_hooked(&h, n);
     OK(pgr_flush(p));
 
     /* Flush path: the hook refuses page 3 onwards; flush reports the hook's error and the
@@ -355,7 +355,7 @@ Test(pager, before_write_hook_error_fails_the_write)
                      (unsigned long long)i);
     }
     OK(pgr_close(p));
-    OK(t_open(t_path("db"), 0, 0, 0, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 0, 0, 0, &p));
     for (uint64_t i = 1; i <= n; i++)
         expect_fill(p, i, i >= 3 && i <= last ? 1 : 0);
     OK(pgr_close(p));
@@ -365,12 +365,12 @@ Test(pager, before_write_hook_error_fails_the_write)
 Test(pager, get_beyond_end_is_corrupt)
 {
     pgr *p;
-    OK(t_open(t_path("db"), 512, 0, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 512, 0, 1, &p));
     alloc_filled(p, 1);
     pgr_page *pg;
     int rc = pgr_get(p, 2, PGR_SHARED, &pg);
     cr_assert_eq(rc, ST_ECORRUPT, "get page 2 of 2: %s: %s", st_name(rc), st_msg());
-    cr_assert(t_names_page(st_msg(), 2), "message does not name page 2: %s", st_msg());
+    cr_assert(fx_names_page(st_msg(), 2), "message does not name page 2: %s", st_msg());
     rc = pgr_get(p, UINT64_MAX, PGR_SHARED, &pg);
     cr_assert_eq(rc, ST_ECORRUPT, "get page 2^64-1: %s: %s", st_name(rc), st_msg());
     OK(pgr_close(p));
@@ -389,7 +389,7 @@ Test(pager, memory_stays_within_capacity)
     const size_t cache = 1u << 20;
     size_t h0 = heap_in_use();
     pgr *p;
-    OK(t_open(t_path("db"), 4096, cache, 1, &p));
+    OK(fx_pgr_open(fx_path(fx_dir, "db"), 4096, cache, 1, &p));
     size_t h1 = heap_in_use();
     cr_assert(h1 - h0 <= cache + cache / 2 + (256u << 10),
               "a pager with a 1 MiB pool takes %zu bytes of heap", h1 - h0);

@@ -17,28 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "tests/common/fixture.h"
 #include "tests/parse/ptest.h"
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define PT_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define PT_SANITIZED 1
-#endif
-#endif
-
-/* ACIDB_TEST_SCALE, default 1.0 in a plain build, 0.2 under sanitizers (tests/README.md). */
-static double scale(void)
-{
-    const char *e = getenv("ACIDB_TEST_SCALE");
-    if (e != NULL && *e != '\0' && strtod(e, NULL) > 0)
-        return strtod(e, NULL);
-#ifdef PT_SANITIZED
-    return 0.2;
-#else
-    return 1.0;
-#endif
-}
 
 TestSuite(robust, .init = pt_setup, .fini = pt_teardown);
 
@@ -148,7 +128,7 @@ Test(robust, values_list_of_100000_rows_is_fast)
 
 Test(robust, script_throughput)
 {
-    size_t n = (size_t)(200000 * scale());
+    size_t n = (size_t)(200000 * fx_scale());
     char *sql = malloc(n * 100 + 1), *o = sql;
     for (size_t i = 0; i < n; i++)
         o += sprintf(o, "INSERT INTO accounts (id, owner, balance) VALUES (%zu, 'owner%zu', %zu);\n",
@@ -291,10 +271,9 @@ static void check_one(const char *sql, size_t len)
 
 Test(robust, random_input_never_crashes, .timeout = 120)
 {
-    const char *env = getenv("PARSE_SEED");
-    uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL);
+    uint64_t seed = fx_seed("PARSE_SEED", (uint64_t)time(NULL));
     const char *it = getenv("PARSE_ITERS");
-    long iters = it ? atol(it) : (long)(30000 * scale());
+    long iters = it ? atol(it) : (long)(30000 * fx_scale());
     fprintf(stderr, "parse: random input, PARSE_SEED=%llu\n", (unsigned long long)seed);
     rng = seed * 2654435761u + 1;
     for (size_t i = 0; i < sizeof corpus / sizeof corpus[0]; i++) {

@@ -46,7 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/testhooks.h"
+#include "tests/common/fixture.h"
 #include "tests/common/sqlbank.h"
 
 #define WORKERS 16
@@ -232,7 +232,7 @@ static int paused_check(acidb_db *db, worker *ws, double *check_s)
     if (!atomic_load(&g.failed)) {
         char report[512] = "";
         uint64_t problems = 0;
-        int rc = acidb_test_check(db, report, sizeof report, &problems);
+        int rc = fx_check(db, report, sizeof report, &problems);
         int64_t sum = 0;
         char why[256];
         if (rc != ACIDB_OK || problems != 0) {
@@ -262,7 +262,7 @@ int main(int argc, char **argv)
     double seconds = 600;
     double check_every = 60;
     uint64_t seed = (uint64_t)time(NULL);
-    const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    const char *base = NULL; /* fx_tmpdir: $TMPDIR, else /tmp */
     int check_every_set = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
@@ -286,11 +286,7 @@ int main(int argc, char **argv)
         check_every = seconds / 4; /* at least three checks while running, plus the end */
     if (seed == 0)
         seed = 1;
-    snprintf(dir, sizeof dir, "%s/acidb-soak-XXXXXX", base);
-    if (mkdtemp(dir) == NULL) {
-        perror("mkdtemp");
-        return 2;
-    }
+    fx_tmpdir(dir, sizeof dir, base, "soak");
     snprintf(dbpath, sizeof dbpath, "%s/soak.db", dir);
     snprintf(walpath, sizeof walpath, "%s-wal", dbpath);
 
@@ -458,9 +454,7 @@ int main(int argc, char **argv)
            (double)LOG_BOUND / 1048576.0, rss_first, rss_base, rss_max_after, rss_last, checks,
            check_s, fin_s, st.db_pages, ok ? "" : ": ", ok ? "" : g.why);
     if (ok) {
-        remove(dbpath);
-        remove(walpath);
-        rmdir(dir);
+        fx_rmtree(dir);
     } else {
         printf("soak: files kept in %s; replay the workload with --seed %" PRIu64 "\n", dir,
                seed);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "engine/acidb.h"
+#include "tests/common/fixture.h"
 
 /* ---- a growable string --------------------------------------------------------------------- */
 
@@ -342,30 +343,18 @@ static void print_diff(const char *name, const char *want_s, const char *got_s)
 /* Runs one case in a fresh database; returns 1 when it matches (or was rewritten). */
 static int run_case(const char *dir, const char *name, int update)
 {
-    char path[512], tmpdir[64] = "/tmp/acidb-sql-XXXXXX", dbpath[128];
+    char path[512], tmpdir[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s.sql", dir, name);
     char *sql = read_file(path);
     cr_assert_not_null(sql, "cannot read %s", path);
-    cr_assert_not_null(mkdtemp(tmpdir));
-    snprintf(dbpath, sizeof dbpath, "%s/test.db", tmpdir);
+    fx_tmpdir(tmpdir, sizeof tmpdir, NULL, "sql");
 
-    acidb_options o = acidb_default_options();
-    o.durability = ACIDB_DURABILITY_OFF;
-    o.cache_bytes = 4u << 20;
-    o.lock_timeout_ms = 2000;
-    acidb_db *db = NULL;
-    acidb_conn *c = NULL;
-    int rc = acidb_open(dbpath, &o, &db);
-    cr_assert_eq(rc, ACIDB_OK, "open %s: %s", dbpath, acidb_open_errmsg());
-    cr_assert_eq(acidb_connect(db, &c), ACIDB_OK);
+    acidb_db *db = fx_open(fx_path(tmpdir, "test.db"), NULL);
+    acidb_conn *c = fx_connect(db);
     char *got = run_script(c, sql);
     cr_expect_eq(acidb_disconnect(c), ACIDB_OK);
     cr_expect_eq(acidb_close(db), ACIDB_OK, "close after case %s", name);
-    char p2[160];
-    unlink(dbpath);
-    snprintf(p2, sizeof p2, "%s-wal", dbpath);
-    unlink(p2);
-    rmdir(tmpdir);
+    fx_rmtree(tmpdir);
 
     snprintf(path, sizeof path, "%s/%s.out", dir, name);
     int ok = 1;

@@ -24,17 +24,8 @@
 #include <unistd.h>
 
 #include "engine/acidb.h"
+#include "tests/common/fixture.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define MODEL_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define MODEL_SANITIZED 1
-#endif
-#endif
-#ifndef MODEL_SANITIZED
-#define MODEL_SANITIZED 0
-#endif
 
 enum { KMAX = 1024, NLO = -6, NHI = 6 };
 
@@ -71,7 +62,7 @@ static int rrange(int lo, int hi) { return lo + rn(hi - lo + 1); }
 
 /* ---- the run's state ------------------------------------------------------------------------ */
 
-static char dir[64], dbpath[128];
+static char dir[PATH_MAX], dbpath[PATH_MAX + 8];
 static acidb_db *db;
 static acidb_conn *c;
 static acidb_conn *c2; /* a second session that only reads, with a short lock timeout */
@@ -273,6 +264,18 @@ static void outcome(const result *res, const char *state, const char *tag, const
         expect_ok(res, tag, rows);
 }
 
+/* The outcome of a write whose tag is "<verb> <count>" ("INSERT 0 3", "UPDATE 2"): the model
+ * moves on to *next when the statement succeeded. */
+static void write_outcome(const result *res, const char *err, const char *verb, int count,
+                          const model *next)
+{
+    char tag[32];
+    snprintf(tag, sizeof tag, "%s %d", verb, count);
+    outcome(res, err, tag, "");
+    if (err == NULL && !(in_block && failed))
+        cur = *next;
+}
+
 static void check_table(void)
 {
     if (in_block && failed)
@@ -419,11 +422,7 @@ static void op_insert(void)
     }
     static result res;
     run(&res, "%s", sql);
-    char tag[32];
-    snprintf(tag, sizeof tag, "INSERT 0 %d", nrows);
-    outcome(&res, err, tag, "");
-    if (err == NULL && !(in_block && failed))
-        cur = next;
+    write_outcome(&res, err, "INSERT 0", nrows, &next);
 }
 
 /* UPDATE m SET n = <v> WHERE <range or point on id, or on n>. */
@@ -473,11 +472,7 @@ static void op_update_n(void)
     }
     static result res;
     run(&res, "UPDATE m SET %s WHERE %s", set, where);
-    char tag[32];
-    snprintf(tag, sizeof tag, "UPDATE %d", count);
-    outcome(&res, NULL, tag, "");
-    if (!(in_block && failed))
-        cur = next;
+    write_outcome(&res, NULL, "UPDATE", count, &next);
 }
 
 /* UPDATE m SET u = ... WHERE id = k: the unique index decides. */
@@ -498,11 +493,7 @@ static void op_update_u(void)
     }
     static result res;
     run(&res, "UPDATE m SET u = %s WHERE id = %d", us, k);
-    char tag[32];
-    snprintf(tag, sizeof tag, "UPDATE %d", count);
-    outcome(&res, err, tag, "");
-    if (err == NULL && !(in_block && failed))
-        cur = next;
+    write_outcome(&res, err, "UPDATE", count, &next);
 }
 
 /* UPDATE m SET id = j WHERE id = k (or WHERE u = ...): moving a row to another key. */
@@ -574,11 +565,7 @@ static void op_update_div(void)
     }
     static result res;
     run(&res, "UPDATE m SET n = 100 / (n - %" PRId64 ") WHERE id BETWEEN %d AND %d", v, a, b);
-    char tag[32];
-    snprintf(tag, sizeof tag, "UPDATE %d", count);
-    outcome(&res, err, tag, "");
-    if (err == NULL && !(in_block && failed))
-        cur = next;
+    write_outcome(&res, err, "UPDATE", count, &next);
 }
 
 static void op_delete(void)
@@ -609,11 +596,7 @@ static void op_delete(void)
     }
     static result res;
     run(&res, "DELETE FROM m WHERE %s", where);
-    char tag[32];
-    snprintf(tag, sizeof tag, "DELETE %d", count);
-    outcome(&res, NULL, tag, "");
-    if (!(in_block && failed))
-        cur = next;
+    write_outcome(&res, NULL, "DELETE", count, &next);
 }
 
 typedef struct range_arg {
@@ -762,11 +745,7 @@ static void op_prepared(void)
             next.r[i].has_n = !null;
             next.r[i].n = v;
         }
-    char tag[32];
-    snprintf(tag, sizeof tag, "UPDATE %d", count);
-    outcome(&res, NULL, tag, "");
-    if (!(in_block && failed))
-        cur = next;
+    write_outcome(&res, NULL, "UPDATE", count, &next);
 }
 
 /* Drops or re-creates the index on n (inside a block too: ROLLBACK must bring it back or take
@@ -834,6 +813,16 @@ static void op_txn(void)
     failed = 0;
 }
 
+/* The statement mix: OPS[k] runs when a roll of 0..99 is below its bound and not below the
+ * previous one's. */
+static const struct {
+    int below;
+    void (*op)(void);
+} OPS[] = {{25, op_insert},    {37, op_update_n}, {43, op_update_u}, {49, op_update_id},
+           {53, op_update_div}, {63, op_delete},  {80, op_select},   {86, op_prepared},
+           {88, op_ddl},        {99, op_txn}};
+enum { NOPS = sizeof OPS / sizeof OPS[0] };
+
 static void run_seed(uint64_t s, int nops, int k, int nu, int pad)
 {
     K = k, NU = nu, PAD = pad;
@@ -842,14 +831,13 @@ static void run_seed(uint64_t s, int nops, int k, int nu, int pad)
     memset(&cur, 0, sizeof cur);
     in_block = failed = 0;
     opno = 0;
-    strcpy(dir, "/tmp/acidb-sqlmodel-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(dbpath, sizeof dbpath, "%s/m.db", dir);
+    fx_tmpdir(dir, sizeof dir, NULL, "sqlmodel");
     acidb_options o = acidb_default_options();
     o.durability = ACIDB_DURABILITY_OFF;
     o.cache_bytes = 1u << 20;
-    cr_assert_eq(acidb_open(dbpath, &o, &db), ACIDB_OK, "%s", acidb_open_errmsg());
-    cr_assert_eq(acidb_connect(db, &c), ACIDB_OK);
+    snprintf(dbpath, sizeof dbpath, "%s/m.db", dir);
+    db = fx_open(dbpath, &o);
+    c = fx_connect(db);
     static result res;
     run(&res, "CREATE TABLE m (id BIGINT PRIMARY KEY, u TEXT UNIQUE, n BIGINT)");
     expect_ok(&res, "CREATE TABLE", "");
@@ -861,28 +849,13 @@ static void run_seed(uint64_t s, int nops, int k, int nu, int pad)
 
     for (opno = 1; opno <= nops; opno++) {
         int dice = rn(100);
-        if (dice < 25)
-            op_insert();
-        else if (dice < 37)
-            op_update_n();
-        else if (dice < 43)
-            op_update_u();
-        else if (dice < 49)
-            op_update_id();
-        else if (dice < 53)
-            op_update_div();
-        else if (dice < 63)
-            op_delete();
-        else if (dice < 80)
-            op_select();
-        else if (dice < 86)
-            op_prepared();
-        else if (dice < 88)
-            op_ddl();
-        else if (dice < 99)
-            op_txn();
+        size_t pick = 0;
+        while (pick < NOPS && dice >= OPS[pick].below)
+            pick++;
+        if (pick < NOPS)
+            OPS[pick].op();
         else if (!in_block)
-            reopen();
+            reopen(); /* the remaining 1% */
         check_table();
         if (opno % (K > 100 ? 150 : 25) == 0)
             check_indexes();
@@ -900,26 +873,21 @@ static void run_seed(uint64_t s, int nops, int k, int nu, int pad)
     acidb_disconnect(c2);
     acidb_disconnect(c);
     cr_expect_eq(acidb_close(db), ACIDB_OK);
-    char p[160];
-    unlink(dbpath);
-    snprintf(p, sizeof p, "%s-wal", dbpath);
-    unlink(p);
-    rmdir(dir);
+    fx_rmtree(dir);
 }
 
 static int env_ops(int dflt)
 {
     const char *ops = getenv("SQL_MODEL_OPS");
     int n = ops ? atoi(ops) : dflt;
-    return MODEL_SANITIZED && !ops ? n / 3 : n;
+    return FX_SANITIZED && !ops ? n / 3 : n;
 }
 
 /* Runs seeds 1..3, or only SQL_SEED. */
 static void run_seeds(int nops, int k, int nu, int pad)
 {
-    const char *env = getenv("SQL_SEED");
-    if (env != NULL && *env) {
-        uint64_t s = strtoull(env, NULL, 10);
+    if (fx_seed_given("SQL_SEED")) {
+        uint64_t s = fx_seed("SQL_SEED", 1);
         fprintf(stderr, "model: seed %" PRIu64 ", %d statements\n", s, nops);
         run_seed(s, nops, k, nu, pad);
         return;

@@ -14,40 +14,17 @@
 #include "pager/os_fault.h"
 #include "pager/status.h"
 #include "tests/common/bank.h"
+#include "tests/common/fixture.h"
 
-static char dir[64], db[128];
+static const char *db; /* fx_db: "test.db" in this test's temporary directory */
 
 static void setup(void)
 {
-    strcpy(dir, "/tmp/acidb-bank-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(db, sizeof db, "%s/db", dir);
+    fx_begin("bank", 0);
+    db = fx_db;
 }
 
-static void teardown(void)
-{
-    char p[160];
-    unlink(db);
-    snprintf(p, sizeof p, "%s-wal", db);
-    unlink(p);
-    rmdir(dir);
-}
-
-TestSuite(bank, .init = setup, .fini = teardown);
-
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
-static uint64_t env_seed(uint64_t d)
-{
-    const char *e = getenv("ACIDB_SEED");
-    return e ? strtoull(e, NULL, 0) : d;
-}
+TestSuite(bank, .init = setup, .fini = fx_end);
 
 enum { WORKERS = 4, PER_WORKER = 150, NIDS = WORKERS * PER_WORKER + 1 };
 
@@ -66,12 +43,12 @@ static void *worker_run(void *arg)
     for (int i = 0; i < PER_WORKER; i++) {
         uint64_t id = 1 + (uint64_t)wk->w * PER_WORKER + (uint64_t)i;
         /* Half the transfers touch four hot accounts: contention and deadlocks. */
-        uint64_t span = rnd(&s) % 2 ? 4 : (uint64_t)wk->b->naccounts;
-        int64_t from = 1 + (int64_t)(rnd(&s) % span), to = 1 + (int64_t)(rnd(&s) % span);
+        uint64_t span = fx_xorshift(&s) % 2 ? 4 : (uint64_t)wk->b->naccounts;
+        int64_t from = 1 + (int64_t)(fx_xorshift(&s) % span), to = 1 + (int64_t)(fx_xorshift(&s) % span);
         if (from == to)
             to = from % wk->b->naccounts + 1;
         int dl;
-        int out = bank_transfer(wk->b, from, to, (int64_t)(rnd(&s) % 900), id, &dl);
+        int out = bank_transfer(wk->b, from, to, (int64_t)(fx_xorshift(&s) % 900), id, &dl);
         wk->deadlocks += dl;
         if (out == XFER_COMMITTED)
             wk->committed[id] = 1;
@@ -114,7 +91,7 @@ Test(bank, transfers_rollbacks_and_clean_reopen)
     static uint8_t committed[NIDS], aborted[NIDS];
     bank b;
     cr_assert_eq(bank_open(&b, db, NULL), ST_OK, "%s", st_msg());
-    int deadlocks = run_workers(&b, env_seed(5), committed, aborted);
+    int deadlocks = run_workers(&b, fx_seed(NULL, 5), committed, aborted);
     check(&b, committed, aborted, 5);
     cr_assert_eq(bank_close(&b), ST_OK, "%s", st_msg());
     char walpath[160];
@@ -132,10 +109,10 @@ Test(bank, transfers_rollbacks_and_clean_reopen)
  * the power fails at a random fdatasync. After recovery the bank balances to the cent. */
 Test(bank, concurrent_transfers_with_deadlocks_and_power_loss)
 {
-    uint64_t seed0 = env_seed(2000);
+    uint64_t seed0 = fx_seed(NULL, 2000);
     int deadlocks = 0;
     for (uint64_t seed = seed0; seed < seed0 + 6; seed++) {
-        teardown();
+        fx_end();
         setup();
         os_fault *f;
         cr_assert_eq(os_fault_new(NULL, seed, &f), ST_OK);
@@ -149,7 +126,7 @@ Test(bank, concurrent_transfers_with_deadlocks_and_power_loss)
         memset(aborted, 0, sizeof aborted);
         uint64_t s = seed;
         if (seed % 3 != 0) /* some runs end without a cut: a plain crash after the workload */
-            os_fault_inject(f, OSF_SYNC, 20 + rnd(&s) % 300, OSF_CUT, 0);
+            os_fault_inject(f, OSF_SYNC, 20 + fx_xorshift(&s) % 300, OSF_CUT, 0);
         deadlocks += run_workers(&b, seed, committed, aborted);
         bank_abandon(&b);
         os_fault_reset_power(f);

@@ -7,46 +7,33 @@
 #include <string.h>
 
 #include "pager/pager.h"
+#include "tests/common/fixture.h"
 #include "wal/delta.h"
-
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
-static uint64_t env_seed(void)
-{
-    const char *e = getenv("ACIDB_SEED");
-    return e ? strtoull(e, NULL, 0) : 1234;
-}
 
 /* Randomised: random pages, random edits (single bytes, runs, whole regions), every page size
  * from 512 to 65536; applying encode(before, after) to before gives after, LSN and trailer
  * excluded. */
 Test(delta, round_trip_randomised)
 {
-    uint64_t seed = env_seed(), s = seed;
+    uint64_t seed = fx_seed(NULL, 1234), s = seed;
     for (uint32_t ps = 512; ps <= 65536; ps *= 2) {
         uint8_t *before = malloc(ps), *after = malloc(ps), *out = malloc(wal_entry_max(ps));
         uint8_t *page = malloc(ps);
         for (int round = 0; round < 300; round++) {
             for (uint32_t i = 0; i < ps; i++)
-                before[i] = (uint8_t)rnd(&s);
+                before[i] = (uint8_t)fx_xorshift(&s);
             memcpy(after, before, ps);
-            int edits = (int)(rnd(&s) % 20);
+            int edits = (int)(fx_xorshift(&s) % 20);
             for (int k = 0; k < edits; k++) {
-                uint32_t off = (uint32_t)(rnd(&s) % ps);
-                uint32_t len = (uint32_t)(rnd(&s) % 4 == 0 ? rnd(&s) % (ps - off) + 1 : 1);
+                uint32_t off = (uint32_t)(fx_xorshift(&s) % ps);
+                uint32_t len = (uint32_t)(fx_xorshift(&s) % 4 == 0 ? fx_xorshift(&s) % (ps - off) + 1 : 1);
                 for (uint32_t j = 0; j < len; j++)
-                    after[off + j] = (uint8_t)rnd(&s);
+                    after[off + j] = (uint8_t)fx_xorshift(&s);
             }
             /* the LSN and trailer are not the delta's business */
             memcpy(after, before, 8);
             memcpy(after + ps - 8, before + ps - 8, 8);
-            int full = rnd(&s) % 10 == 0;
+            int full = fx_xorshift(&s) % 10 == 0;
             size_t n = wal_entry_encode(77, before, after, ps, full, out);
             cr_assert_leq(n, wal_entry_max(ps));
             memcpy(page, before, ps);

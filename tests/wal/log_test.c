@@ -13,42 +13,23 @@
 #include "pager/os_fault.h"
 #include "pager/pager.h"
 #include "pager/status.h"
+#include "tests/common/fixture.h"
 #include "wal/log_int.h" /* wal_verify, the record format */
 #include "wal/log.h"
 
-static char dir[64], db[128], logpath[140];
+static const char *db; /* fx_db: "test.db" in this test's temporary directory */
+static char logpath[sizeof fx_db + 8]; /* its log */
 static const uint8_t ID[16] = "database-one-id";
 static const uint8_t OTHER[16] = "database-two-id";
 
 static void setup(void)
 {
-    strcpy(dir, "/tmp/acidb-wal-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(db, sizeof db, "%s/db", dir);
-    snprintf(logpath, sizeof logpath, "%s/db-wal", dir);
+    fx_begin("wal", 0);
+    db = fx_db;
+    snprintf(logpath, sizeof logpath, "%s-wal", fx_db);
 }
 
-static void teardown(void)
-{
-    unlink(logpath);
-    rmdir(dir);
-}
-
-TestSuite(wal, .init = setup, .fini = teardown);
-
-static uint64_t seed_from_env(uint64_t dflt)
-{
-    const char *s = getenv("ACIDB_SEED");
-    return s ? strtoull(s, NULL, 0) : dflt;
-}
-
-static uint64_t next_rand(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
+TestSuite(wal, .init = setup, .fini = fx_end);
 
 /* A deterministic record #i: its fields and payload bytes derive from i. */
 typedef struct {
@@ -60,14 +41,14 @@ static void make_rec(rec_buf *b, uint64_t i)
 {
     uint64_t s = i * 0x9e3779b97f4a7c15ull + 1;
     b->r = (wal_rec){0};
-    b->r.type = (uint8_t)(1 + next_rand(&s) % WAL_TYPE_MAX);
+    b->r.type = (uint8_t)(1 + fx_xorshift(&s) % WAL_TYPE_MAX);
     b->r.txn = i % 7;
-    b->r.prev_lsn = next_rand(&s) % 512; /* below every LSN: back pointers point back */
+    b->r.prev_lsn = fx_xorshift(&s) % 512; /* below every LSN: back pointers point back */
     b->r.pgno = i;
     b->r.root = i * 3;
     b->r.undo_next = i * 5;
-    b->r.redo_len = (uint32_t)(next_rand(&s) % 4 == 0 ? 0 : next_rand(&s) % sizeof b->redo);
-    b->r.undo_len = (uint32_t)(next_rand(&s) % 3 == 0 ? 0 : next_rand(&s) % sizeof b->undo);
+    b->r.redo_len = (uint32_t)(fx_xorshift(&s) % 4 == 0 ? 0 : fx_xorshift(&s) % sizeof b->redo);
+    b->r.undo_len = (uint32_t)(fx_xorshift(&s) % 3 == 0 ? 0 : fx_xorshift(&s) % sizeof b->undo);
     for (uint32_t k = 0; k < b->r.redo_len; k++)
         b->redo[k] = (uint8_t)(i + k);
     for (uint32_t k = 0; k < b->r.undo_len; k++)
@@ -430,34 +411,45 @@ Test(wal, failed_sync_fails_the_log_for_good)
     os_fault_free(f);
 }
 
+/* The workload of the power-cut tests: 5 to 64 records numbered from *appended, each followed
+ * by a flush with probability 1/every (*durable_count and *last_durable, its LSN, track what
+ * is durable), then one more record left pending, so that the cut always has something to
+ * lose. The draws from *s are the same whatever `every` is. */
+static void append_burst(wal *w, uint64_t *s, unsigned every, rec_buf *b, uint64_t *appended,
+                         uint64_t *durable_count, uint64_t *last_durable)
+{
+    uint64_t steps = 5 + fx_xorshift(s) % 60;
+    for (uint64_t k = 0; k < steps; k++) {
+        make_rec(b, *appended);
+        cr_assert_eq(wal_append(w, &b->r), ST_OK);
+        (*appended)++;
+        if (fx_xorshift(s) % every == 0) {
+            cr_assert_eq(wal_flush_to(w, wal_end_lsn(w)), ST_OK);
+            *durable_count = *appended;
+            *last_durable = b->r.lsn;
+        }
+    }
+    make_rec(b, *appended);
+    cr_assert_eq(wal_append(w, &b->r), ST_OK);
+    (*appended)++;
+}
+
 /* Power cuts at random moments — in the middle of a flush, with its writes still in the page
  * cache, so they are kept, dropped or torn: every record below the durable LSN at the cut
  * comes back intact and in order, the log ends cleanly at or after it, and appending after
  * the reopen works (and survives another reopen). */
 Test(wal, power_loss_keeps_every_durable_record)
 {
-    uint64_t seed0 = seed_from_env(42);
+    uint64_t seed0 = fx_seed(NULL, 42);
     int cuts_that_lost = 0;
     for (uint64_t seed = seed0; seed < seed0 + 60; seed++) {
         unlink(logpath);
         os_fault *f;
         cr_assert_eq(os_fault_new(NULL, seed, &f), ST_OK);
         wal *w = open_log(os_fault_vfs(f), 1);
-        uint64_t s = seed, durable_count = 0, appended = 0;
-        uint64_t steps = 5 + next_rand(&s) % 60;
+        uint64_t s = seed, durable_count = 0, appended = 0, last_durable = 0;
         rec_buf b;
-        for (uint64_t k = 0; k < steps; k++) {
-            make_rec(&b, appended);
-            cr_assert_eq(wal_append(w, &b.r), ST_OK);
-            appended++;
-            if (next_rand(&s) % 4 == 0) {
-                cr_assert_eq(wal_flush_to(w, wal_end_lsn(w)), ST_OK);
-                durable_count = appended;
-            }
-        }
-        make_rec(&b, appended); /* at least one record is pending at the cut */
-        cr_assert_eq(wal_append(w, &b.r), ST_OK);
-        appended++;
+        append_burst(w, &s, 4, &b, &appended, &durable_count, &last_durable);
         os_fault_inject(f, OSF_SYNC, 1, OSF_CUT, 0);
         cr_assert_eq(wal_flush_to(w, wal_end_lsn(w)), ST_EIO);
         cuts_that_lost += os_fault_cut_lost(f) > 0;
@@ -491,7 +483,7 @@ Test(wal, creation_and_removal_sync_the_directory)
     wal *w = open_log(os_fault_vfs(f), 1);
     os_fault_counts_get(f, &c1);
     cr_assert_geq(c1.dir_syncs, c0.dir_syncs + 1, "creation must sync the directory");
-    char tmp[160];
+    char tmp[sizeof logpath + 8];
     snprintf(tmp, sizeof tmp, "%s.tmp", logpath);
     cr_assert_neq(access(tmp, F_OK), 0, "no temporary file is left behind");
     cr_assert_eq(wal_close_and_remove(w), ST_OK);
@@ -503,7 +495,7 @@ Test(wal, creation_and_removal_sync_the_directory)
 /* A crash while the log was being created leaves at most a `-wal.tmp`, which is cleaned up. */
 Test(wal, leftover_temporary_log_is_ignored)
 {
-    char tmp[160];
+    char tmp[sizeof logpath + 8];
     snprintf(tmp, sizeof tmp, "%s.tmp", logpath);
     FILE *fp = fopen(tmp, "wb");
     fputs("half a header", fp);
@@ -831,7 +823,7 @@ static void mixed_load(tv_vfs *t, int powersafe)
         for (uint64_t i = 0; i < 40; i++) {
             make_rec(&b, i);
             cr_assert_eq(wal_append(w, &b.r), ST_OK);
-            if (next_rand(&s) % 3 == 0)
+            if (fx_xorshift(&s) % 3 == 0)
                 cr_assert_eq(wal_flush_to(w, wal_end_lsn(w)), ST_OK, "%s", st_msg());
         }
         static uint8_t big[1 << 20];
@@ -892,26 +884,6 @@ Test(wal, padded_flushes_never_rewrite_a_synced_block)
         cr_assert_eq(h[i] | h[WAL_BLOCK + i], 0, "byte %zu of a header block is not zero", i);
 }
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert_not_null(fp);
-    fseek(fp, 0, SEEK_END);
-    *len = (size_t)ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    uint8_t *d = malloc(*len);
-    cr_assert_eq(fread(d, 1, *len, fp), *len);
-    fclose(fp);
-    return d;
-}
-
-static void write_file(const char *path, const uint8_t *d, size_t len)
-{
-    FILE *fp = fopen(path, "wb");
-    cr_assert_eq(fwrite(d, 1, len, fp), len);
-    fclose(fp);
-}
-
 /* Appends records first..first+n-1 and flushes them as one flush; fills lsn[i - first]. */
 static void append_flush(wal *w, uint64_t first, uint64_t n, uint64_t *lsn)
 {
@@ -937,7 +909,7 @@ Test(wal, a_damaged_record_in_the_durable_log_is_refused)
         append_flush(w, i, 1, &lsn[i]);
     cr_assert_eq(wal_close(w), ST_OK);
     size_t len;
-    uint8_t *orig = read_file(logpath, &len);
+    uint8_t *orig = fx_slurp(logpath, &len);
     const int victims[] = {0, 1, 7, 20, 38};
     for (size_t v = 0; v < sizeof victims / sizeof victims[0]; v++) {
         uint64_t at = lsn[victims[v]];
@@ -946,7 +918,7 @@ Test(wal, a_damaged_record_in_the_durable_log_is_refused)
         uint8_t *bad = malloc(len);
         memcpy(bad, orig, len);
         bad[pos] ^= (uint8_t)(1u << (v % 8));
-        write_file(logpath, bad, len);
+        fx_spit(logpath, bad, len);
         wal *x = NULL;
         cr_assert_eq(wal_open(db, ID, NULL, &x), ST_ECORRUPT, "record %d, byte %llu: %s",
                      victims[v], (unsigned long long)pos, st_msg());
@@ -956,13 +928,13 @@ Test(wal, a_damaged_record_in_the_durable_log_is_refused)
         cr_assert(strstr(st_msg(), logpath) != NULL, "%s", st_msg());
         cr_assert(strstr(st_msg(), "backup") != NULL, "%s", st_msg());
         size_t len2;
-        uint8_t *after = read_file(logpath, &len2);
+        uint8_t *after = fx_slurp(logpath, &len2);
         cr_assert(len2 == len && memcmp(after, bad, len) == 0, "the failed open changed the log");
         free(after);
         free(bad);
     }
     /* the undamaged log opens with everything */
-    write_file(logpath, orig, len);
+    fx_spit(logpath, orig, len);
     w = open_log(NULL, 1);
     cr_assert_eq(read_all(w, 0), 40);
     cr_assert_eq(wal_close(w), ST_OK);
@@ -985,11 +957,11 @@ Test(wal, a_torn_last_flush_is_cut_and_nothing_else)
             uint64_t end = wal_end_lsn(w);
             cr_assert_eq(wal_close(w), ST_OK);
             size_t len;
-            uint8_t *d = read_file(logpath, &len);
+            uint8_t *d = fx_slurp(logpath, &len);
             uint32_t rlen = get_u32(d + lsn[4]);
             for (uint32_t k = 0; k < rlen; k++)
                 d[lsn[4] + k] = garble ? (uint8_t)(d[lsn[4] + k] * 31 + 7) : 0;
-            write_file(logpath, d, len);
+            fx_spit(logpath, d, len);
             free(d);
             w = open_log_as(NULL, 1, psow);
             cr_assert_eq(read_all(w, 0), 34, "psow %d garble %d", psow, garble);
@@ -1019,11 +991,11 @@ Test(wal, leftovers_of_an_older_epoch_prove_nothing)
     uint64_t end1 = wal_end_lsn(w);
     cr_assert_eq(wal_close(w), ST_OK);
     size_t len;
-    uint8_t *s1 = read_file(logpath, &len);
+    uint8_t *s1 = fx_slurp(logpath, &len);
     uint8_t *d = malloc(len);
     memcpy(d, s1, len);
     memset(d + lsn1[0], 0, get_u32(d + lsn1[0])); /* session 1's last flush lost its first record */
-    write_file(logpath, d, len);
+    fx_spit(logpath, d, len);
     free(d);
 
     w = open_log(NULL, 1);
@@ -1034,7 +1006,7 @@ Test(wal, leftovers_of_an_older_epoch_prove_nothing)
     cr_assert_gt(end2, end1 + 200);
     cr_assert_eq(wal_close(w), ST_OK);
     size_t len2;
-    uint8_t *s2 = read_file(logpath, &len2);
+    uint8_t *s2 = fx_slurp(logpath, &len2);
     /* session 2's flush torn: its first record lost, session 1's FLUSH record where session 2
      * wrote (that sector not written), session 2's records after it written */
     uint64_t flush1 = lsn1[4] + get_u32(s1 + lsn1[4]); /* session 1's FLUSH record */
@@ -1042,7 +1014,7 @@ Test(wal, leftovers_of_an_older_epoch_prove_nothing)
     cr_assert_lt(flush1, end2);
     memset(s2 + lsn2[0], 0, get_u32(s2 + lsn2[0]));
     memcpy(s2 + flush1, s1 + flush1, end1 - flush1);
-    write_file(logpath, s2, len2);
+    fx_spit(logpath, s2, len2);
     w = open_log(NULL, 1);
     cr_assert_eq(read_all(w, 0), 5, "the torn tail is cut: %s", st_msg());
     cr_assert_eq(wal_close(w), ST_OK);
@@ -1061,9 +1033,9 @@ Test(wal, a_log_ending_before_its_header_durable_mark_is_refused)
     cr_assert_eq(wal_set_checkpoint(w, lsn[9]), ST_OK, "%s", st_msg());
     cr_assert_eq(wal_close(w), ST_OK);
     size_t len;
-    uint8_t *d = read_file(logpath, &len);
+    uint8_t *d = fx_slurp(logpath, &len);
     memset(d + lsn[6], 0, len - lsn[6]); /* everything from record 6 on is gone */
-    write_file(logpath, d, len);
+    fx_spit(logpath, d, len);
     free(d);
     wal *x = NULL;
     cr_assert_eq(wal_open(db, ID, NULL, &x), ST_ECORRUPT, "%s", st_msg());
@@ -1113,7 +1085,7 @@ Test(wal, an_unaligned_end_is_padded_at_open)
  * name `<db>-wal`, the file that exists. */
 Test(wal, errors_after_creation_or_compaction_name_the_log)
 {
-    char tmpname[200];
+    char tmpname[sizeof logpath + 8];
     snprintf(tmpname, sizeof tmpname, "%s.tmp", logpath);
     for (int compact = 0; compact <= 1; compact++) {
         unlink(logpath);
@@ -1157,23 +1129,10 @@ static int garbled_cuts(unsigned sector, int powersafe, uint64_t seed0, int runs
         os_fault_set_garble(f, sector);
         wal *w = open_log_as(os_fault_vfs(f), 1, powersafe);
         uint64_t s = seed * 7 + sector, durable_count = 0, appended = 0, last_durable = 0;
-        uint64_t steps = 5 + next_rand(&s) % 60;
         rec_buf b;
-        for (uint64_t k = 0; k < steps; k++) {
-            make_rec(&b, appended);
-            cr_assert_eq(wal_append(w, &b.r), ST_OK);
-            appended++;
-            if (next_rand(&s) % 3 == 0) {
-                cr_assert_eq(wal_flush_to(w, wal_end_lsn(w)), ST_OK);
-                durable_count = appended;
-                last_durable = b.r.lsn;
-            }
-        }
-        make_rec(&b, appended);
-        cr_assert_eq(wal_append(w, &b.r), ST_OK);
-        appended++;
+        append_burst(w, &s, 3, &b, &appended, &durable_count, &last_durable);
         os_fault_inject(f, OSF_SYNC, 1, OSF_CUT, 0);
-        if (last_durable != 0 && next_rand(&s) % 4 == 0)
+        if (last_durable != 0 && fx_xorshift(&s) % 4 == 0)
             cr_assert_eq(wal_set_checkpoint(w, last_durable), ST_EIO); /* a header write cut */
         else
             cr_assert_eq(wal_flush_to(w, wal_end_lsn(w)), ST_EIO);
@@ -1209,7 +1168,7 @@ static int garbled_cuts(unsigned sector, int powersafe, uint64_t seed0, int runs
 
 Test(wal, garbled_sectors_of_an_interrupted_flush_never_destroy_a_synced_record)
 {
-    uint64_t seed0 = seed_from_env(7);
+    uint64_t seed0 = fx_seed(NULL, 7);
     for (unsigned sector = 512; sector <= 4096; sector *= 8) {
         cr_assert_eq(garbled_cuts(sector, 0, seed0, 80), 0, "sector %u, seeds from %llu", sector,
                      (unsigned long long)seed0);
@@ -1245,17 +1204,17 @@ Test(wal, damage_is_refused_after_a_restart_and_after_a_compaction)
             append_flush(w, 1030 + i, 1, &more[i]);
         cr_assert_eq(wal_close(w), ST_OK);
         size_t len;
-        uint8_t *orig = read_file(logpath, &len);
+        uint8_t *orig = fx_slurp(logpath, &len);
         uint64_t at = compact ? lsn[22] : more[2];
         uint64_t off = WAL_HDR_SIZE + (at - base);
         cr_assert_eq(get_u64(orig + off + WR_LSN), at);
         orig[off + 30] ^= 0x10;
-        write_file(logpath, orig, len);
+        fx_spit(logpath, orig, len);
         wal *x = NULL;
         cr_assert_eq(wal_open(db, ID, NULL, &x), ST_ECORRUPT, "compact %d: %s", compact,
                      st_msg());
         orig[off + 30] ^= 0x10;
-        write_file(logpath, orig, len);
+        fx_spit(logpath, orig, len);
         w = open_log(NULL, 1);
         cr_assert_eq(read_all(w, 1000 + first), 38 - first);
         cr_assert_eq(wal_close(w), ST_OK);
@@ -1277,7 +1236,7 @@ Test(wal, a_record_a_page_depends_on_can_be_proven_durable)
     wal_stats s0, s1;
     wal_get_stats(w, &s0);
     size_t len;
-    uint8_t *unproven = read_file(logpath, &len);
+    uint8_t *unproven = fx_slurp(logpath, &len);
     cr_assert_eq(wal_flush_proven(w, lsn[1] + 1), ST_OK, "%s", st_msg());
     wal_get_stats(w, &s1);
     cr_assert_eq(s1.proof_flushes, s0.proof_flushes + 1, "nothing was pending: a FLUSH alone");
@@ -1287,21 +1246,21 @@ Test(wal, a_record_a_page_depends_on_can_be_proven_durable)
     wal_get_stats(w, &s0);
     cr_assert_eq(s0.syncs, s1.syncs, "an already proven record must not flush again");
     size_t plen;
-    uint8_t *proven = read_file(logpath, &plen);
+    uint8_t *proven = fx_slurp(logpath, &plen);
     wal_abandon(w); /* the crash: no close, no header write */
 
     uint32_t rlen = get_u32(proven + lsn[1]); /* LSN == file offset in a fresh log */
     uint64_t pos = lsn[1] + rlen / 2;
     /* Without the proof the damage is indistinguishable from a torn tail: cut, as documented. */
     unproven[pos] ^= 0x10;
-    write_file(logpath, unproven, len);
+    fx_spit(logpath, unproven, len);
     wal *x = NULL;
     cr_assert_eq(wal_open(db, ID, NULL, &x), ST_OK, "%s", st_msg());
     cr_assert_eq(read_all_count(x), 1, "the log is cut at the damaged record");
     wal_abandon(x);
     /* With it, the open refuses and changes nothing. */
     proven[pos] ^= 0x10;
-    write_file(logpath, proven, plen);
+    fx_spit(logpath, proven, plen);
     cr_assert_eq(wal_open(db, ID, NULL, &x), ST_ECORRUPT, "%s", st_msg());
     char want[64];
     snprintf(want, sizeof want, "damaged at LSN %llu", (unsigned long long)lsn[1]);

@@ -16,6 +16,7 @@
 #include "pager/os_fault.h"
 #include "pager/pager_int.h" /* HDR_PAGE_COUNT */
 #include "pager/status.h"
+#include "tests/common/fixture.h"
 #include "wal/delta.h"
 #include "wal/txn.h"
 
@@ -24,39 +25,15 @@
 #define PER_PAGE ((PS - 32) / 8)
 #define NCOUNTERS (NPAGES * PER_PAGE)
 
-static char dir[64], db[128];
+static const char *db; /* fx_db: "test.db" in this test's temporary directory */
 
 static void setup(void)
 {
-    strcpy(dir, "/tmp/acidb-txn-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(db, sizeof db, "%s/db", dir);
+    fx_begin("txn", 0);
+    db = fx_db;
 }
 
-static void teardown(void)
-{
-    char p[160];
-    unlink(db);
-    snprintf(p, sizeof p, "%s-wal", db);
-    unlink(p);
-    rmdir(dir);
-}
-
-TestSuite(txn, .init = setup, .fini = teardown);
-
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
-static uint64_t env_seed(uint64_t d)
-{
-    const char *e = getenv("ACIDB_SEED");
-    return e ? strtoull(e, NULL, 0) : d;
-}
+TestSuite(txn, .init = setup, .fini = fx_end);
 
 /* ---- the counter resource manager -------------------------------------------------------- */
 
@@ -270,19 +247,19 @@ Test(txn, abort_and_savepoint_restore_exact_values)
  * half-aborted ones left nothing. */
 Test(txn, crash_keeps_committed_and_erases_the_rest)
 {
-    uint64_t seed = env_seed(7), s = seed;
+    uint64_t seed = fx_seed(NULL, 7), s = seed;
     txm *tm = open_db(NULL, 10, 4096, NULL);
     int64_t want[NCOUNTERS] = {0};
     txn *open_txns[3];
     for (int k = 0; k < 300; k++) {
         txn *t;
         cr_assert_eq(txn_begin(tm, &t), ST_OK);
-        int a = (int)(rnd(&s) % NCOUNTERS), b = (int)(rnd(&s) % NCOUNTERS);
-        int64_t x = (int64_t)(rnd(&s) % 1000);
+        int a = (int)(fx_xorshift(&s) % NCOUNTERS), b = (int)(fx_xorshift(&s) % NCOUNTERS);
+        int64_t x = (int64_t)(fx_xorshift(&s) % 1000);
         cr_assert_eq(counter_add(tm, t, a, -x), ST_OK, "seed %llu: %s",
                      (unsigned long long)seed, st_msg());
         cr_assert_eq(counter_add(tm, t, b, x), ST_OK);
-        if (rnd(&s) % 5 == 0) {
+        if (fx_xorshift(&s) % 5 == 0) {
             cr_assert_eq(txn_abort(t), ST_OK, "%s", st_msg());
         } else {
             cr_assert_eq(txn_commit(t), ST_OK, "%s", st_msg());
@@ -293,7 +270,7 @@ Test(txn, crash_keeps_committed_and_erases_the_rest)
     for (int i = 0; i < 3; i++) { /* left running at the crash */
         cr_assert_eq(txn_begin(tm, &open_txns[i]), ST_OK);
         for (int j = 0; j < 40; j++)
-            cr_assert_eq(counter_add(tm, open_txns[i], (int)(rnd(&s) % NCOUNTERS), 1), ST_OK);
+            cr_assert_eq(counter_add(tm, open_txns[i], (int)(fx_xorshift(&s) % NCOUNTERS), 1), ST_OK);
     }
     txm_abandon(tm); /* crash */
     int rec;
@@ -315,10 +292,10 @@ Test(txn, crash_keeps_committed_and_erases_the_rest)
  * data pages are rebuilt from full-page images. */
 Test(txn, power_loss_at_random_moments)
 {
-    uint64_t seed0 = env_seed(100);
+    uint64_t seed0 = fx_seed(NULL, 100);
     int torn_or_lost = 0, rebuilt = 0;
     for (uint64_t seed = seed0; seed < seed0 + 40; seed++) {
-        teardown();
+        fx_end();
         setup();
         uint64_t s = seed;
         os_fault *f;
@@ -327,13 +304,13 @@ Test(txn, power_loss_at_random_moments)
         cr_assert_eq(txm_checkpoint(tm), ST_OK, "%s", st_msg());
         int64_t want[NCOUNTERS] = {0}, maybe[NCOUNTERS] = {0};
         int have_maybe = 0;
-        os_fault_inject(f, OSF_SYNC, 5 + rnd(&s) % 120, OSF_CUT, 0);
+        os_fault_inject(f, OSF_SYNC, 5 + fx_xorshift(&s) % 120, OSF_CUT, 0);
         for (int k = 0; k < 400; k++) {
             txn *t;
             if (txn_begin(tm, &t) != ST_OK)
                 break;
-            int a = (int)(rnd(&s) % NCOUNTERS), b = (int)(rnd(&s) % NCOUNTERS);
-            int64_t x = (int64_t)(rnd(&s) % 1000) + 1;
+            int a = (int)(fx_xorshift(&s) % NCOUNTERS), b = (int)(fx_xorshift(&s) % NCOUNTERS);
+            int64_t x = (int64_t)(fx_xorshift(&s) % 1000) + 1;
             int rc = counter_add(tm, t, a, -x);
             if (rc == ST_OK)
                 rc = counter_add(tm, t, b, x);
@@ -379,9 +356,9 @@ Test(txn, power_loss_at_random_moments)
 /* The power fails again during recovery itself; recovery simply runs again. */
 Test(txn, crash_during_recovery_is_recovered)
 {
-    uint64_t seed0 = env_seed(300);
+    uint64_t seed0 = fx_seed(NULL, 300);
     for (uint64_t seed = seed0; seed < seed0 + 15; seed++) {
-        teardown();
+        fx_end();
         setup();
         uint64_t s = seed;
         os_fault *f;
@@ -391,7 +368,7 @@ Test(txn, crash_during_recovery_is_recovered)
         for (int k = 0; k < 100; k++) {
             txn *t;
             cr_assert_eq(txn_begin(tm, &t), ST_OK);
-            int a = (int)(rnd(&s) % NCOUNTERS);
+            int a = (int)(fx_xorshift(&s) % NCOUNTERS);
             cr_assert_eq(counter_add(tm, t, a, 5), ST_OK);
             cr_assert_eq(txn_commit(t), ST_OK);
             want[a] += 5;
@@ -399,11 +376,11 @@ Test(txn, crash_during_recovery_is_recovered)
         txn *loser;
         cr_assert_eq(txn_begin(tm, &loser), ST_OK);
         for (int j = 0; j < 60; j++)
-            cr_assert_eq(counter_add(tm, loser, (int)(rnd(&s) % NCOUNTERS), 1000), ST_OK);
+            cr_assert_eq(counter_add(tm, loser, (int)(fx_xorshift(&s) % NCOUNTERS), 1000), ST_OK);
         cr_assert_eq(wal_flush_to(txm_log(tm), wal_end_lsn(txm_log(tm))), ST_OK);
         txm_abandon(tm);
         /* First recovery: cut the power at one of its syncs (during undo or its checkpoint). */
-        os_fault_inject(f, OSF_SYNC, 1 + rnd(&s) % 4, OSF_CUT, 0);
+        os_fault_inject(f, OSF_SYNC, 1 + fx_xorshift(&s) % 4, OSF_CUT, 0);
         txm_options o = {.pager = {.vfs = os_fault_vfs(f), .page_size = PS, .cache_bytes = 10 * PS},
                          .log = {.vfs = os_fault_vfs(f)}, .rm = {.undo = counter_undo}};
         txm *x = NULL;
@@ -618,32 +595,11 @@ Test(txn, damaged_log_header_image_with_a_huge_page_count_is_refused)
 
 /* ---- the log the database needs (wal/README.md, "The log identity check") ---------------- */
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert_not_null(fp, "%s", path);
-    fseek(fp, 0, SEEK_END);
-    *n = (size_t)ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    uint8_t *b = malloc(*n ? *n : 1);
-    cr_assert_eq(fread(b, 1, *n, fp), *n);
-    fclose(fp);
-    return b;
-}
-
-static void spit(const char *path, const uint8_t *b, size_t n)
-{
-    FILE *fp = fopen(path, "wb");
-    cr_assert_not_null(fp, "%s", path);
-    cr_assert_eq(fwrite(b, 1, n, fp), n);
-    fclose(fp);
-}
-
 static void copy_file(const char *from, const char *to)
 {
     size_t n;
-    uint8_t *b = slurp(from, &n);
-    spit(to, b, n);
+    uint8_t *b = fx_slurp(from, &n);
+    fx_spit(to, b, n);
     free(b);
 }
 
@@ -685,14 +641,14 @@ static int reopen_status(void)
 static void assert_refused(int code, const char *what)
 {
     size_t n0, n1;
-    uint8_t *before = slurp(db, &n0);
+    uint8_t *before = fx_slurp(db, &n0);
     int rc = reopen_status();
     char msg[1024];
     snprintf(msg, sizeof msg, "%s", st_msg());
     cr_assert_eq(rc, code, "open: %d %s", rc, msg);
     cr_assert(strstr(msg, what) != NULL, "the message says \"%s\": %s", what, msg);
     cr_assert(strstr(msg, db) != NULL, "the message names the file: %s", msg);
-    uint8_t *after = slurp(db, &n1);
+    uint8_t *after = fx_slurp(db, &n1);
     cr_assert(n0 == n1 && memcmp(before, after, n0) == 0, "the refused open changed %s", db);
     free(before);
     free(after);
@@ -882,7 +838,7 @@ Test(txn, a_log_made_just_before_a_crash_is_accepted)
     transfers(tm, 5, want);
     cr_assert_eq(txm_close(tm), ST_OK, "%s", st_msg());
     size_t n;
-    uint8_t *img = slurp(db, &n);
+    uint8_t *img = fx_slurp(db, &n);
     wal_options lo = {.start_lsn = get_u64(img + HDR_CKPT_LSN),
                       .generation = get_u64(img + HDR_LOG_GEN) + 1, .page_size = PS};
     wal *w;
@@ -911,11 +867,11 @@ Test(txn, a_garbled_page_0_is_rebuilt_from_the_log)
     cr_assert_eq(pgr_flush(txm_pager(tm)), ST_OK, "%s", st_msg()); /* page 0 in the file */
     txm_abandon(tm);
     size_t n;
-    uint8_t *img = slurp(db, &n);
-    uint64_t s = env_seed(77);
+    uint8_t *img = fx_slurp(db, &n);
+    uint64_t s = fx_seed(NULL, 77);
     for (int i = 0; i < PS; i++)
-        img[i] = (uint8_t)rnd(&s);
-    spit(db, img, n);
+        img[i] = (uint8_t)fx_xorshift(&s);
+    fx_spit(db, img, n);
     free(img);
     int rec;
     tm = open_db(NULL, 64, 0, &rec);
@@ -928,10 +884,10 @@ Test(txn, a_garbled_page_0_is_rebuilt_from_the_log)
     assert_counters(tm, want, "after a clean reopen");
     cr_assert_eq(txm_close(tm), ST_OK, "%s", st_msg());
 
-    img = slurp(db, &n); /* closed: one file, no log */
+    img = fx_slurp(db, &n); /* closed: one file, no log */
     for (int i = 0; i < PS; i++)
-        img[i] = (uint8_t)rnd(&s);
-    spit(db, img, n);
+        img[i] = (uint8_t)fx_xorshift(&s);
+    fx_spit(db, img, n);
     free(img);
     assert_refused(ST_ENOTDB, "not an acidb database");
 }
@@ -951,11 +907,11 @@ Test(txn, a_page_lsn_beyond_the_end_of_the_log_is_refused)
     uint64_t end = wal_end_lsn(txm_log(tm));
     txm_abandon(tm);
     size_t n;
-    uint8_t *img = slurp(db, &n);
+    uint8_t *img = fx_slurp(db, &n);
     uint8_t *p1 = img + PS;
     pgr_set_page_lsn(p1, end + 100000);
     put_u64(p1 + PS - 8, bp_checksum(p1, PS, 1));
-    spit(db, img, n);
+    fx_spit(db, img, n);
     free(img);
     assert_refused(ST_ECORRUPT, "beyond the end of the log");
     cr_assert(strstr(st_msg(), "page 1 "), "the message names the page: %s", st_msg());
@@ -970,7 +926,7 @@ Test(txn, a_power_cut_at_any_sync_of_a_close_or_open_refuses_nothing)
     for (uint64_t seed = 1; seed <= 3; seed++) {
         for (int close_not_open = 0; close_not_open <= 1; close_not_open++) {
             for (uint64_t nth = 1; nth <= 10; nth++) {
-                teardown();
+                fx_end();
                 setup();
                 os_fault *f;
                 cr_assert_eq(os_fault_new(NULL, seed * 100 + nth, &f), ST_OK);
