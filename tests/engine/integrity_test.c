@@ -246,6 +246,33 @@ Test(integrity, page_lsn_beyond_the_end_of_the_log_is_reported,
     cr_assert_eq(acidb_test_abandon(db), ACIDB_OK); /* the stamped page never reaches the file */
 }
 
+/* The same damage met by a change: the page is refused (XX001 naming it), never stamped with an
+ * LSN smaller than its own (redo would then skip the new record), and nothing else is hurt. */
+Test(integrity, change_to_a_page_with_an_lsn_beyond_the_log_is_refused,
+     .init = eng_setup, .fini = eng_teardown)
+{
+    acidb_db *db = eng_open(0);
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+    fx_ok(c, "CREATE TABLE u (id INTEGER PRIMARY KEY)");
+    fx_ok(c, "INSERT INTO t VALUES (1, 'a'), (2, 'b')");
+    uint64_t end = acidb_test_log_end(db), root = bt_root(acidb_test_tree(db, "t"));
+    cr_assert_eq(acidb_test_stamp_page(db, root, end + 5000), ACIDB_OK);
+
+    char lsn[96];
+    snprintf(lsn, sizeof lsn, "page %llu: LSN %llu is beyond the end of the log",
+             (unsigned long long)root, (unsigned long long)(end + 5000));
+    cr_assert_eq(acidb_exec(c, "INSERT INTO t VALUES (3, 'c')"), ACIDB_CORRUPT);
+    cr_assert_str_eq(acidb_sqlstate(c), "XX001");
+    cr_assert(strstr(acidb_errmsg(c), lsn) != NULL, "names page and LSN: %s", acidb_errmsg(c));
+    cr_assert_eq(acidb_exec(c, "UPDATE t SET v = 'z' WHERE id = 1"), ACIDB_CORRUPT);
+    /* Reads still work, and other tables still take changes. */
+    cr_assert_eq(fx_int(c, "SELECT count(*) FROM t"), 2);
+    fx_ok(c, "INSERT INTO u VALUES (1)");
+    acidb_disconnect(c);
+    cr_assert_eq(acidb_test_abandon(db), ACIDB_OK); /* the stamped page never reaches the file */
+}
+
 Test(integrity, identity_counter_not_above_the_column_is_reported,
      .init = eng_setup, .fini = eng_teardown)
 {
