@@ -28,6 +28,8 @@ OPT      ?= -O2
 DEPS_PKGS := build-essential pkg-config libxxhash-dev libcriterion-dev libreadline-dev \
              libsqlite3-dev clang libclang-rt-dev tmux cppcheck clang-tidy gnuplot-nox \
              libpq-dev sqlite3
+# Time zone rules (engine/tz.c reads /usr/share/zoneinfo) and the date/time reference.
+DEPS_PKGS += tzdata postgresql-15
 
 PKGS     := libxxhash
 CFLAGS   := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
