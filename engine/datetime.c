@@ -178,6 +178,8 @@ typedef struct parsed {
     int has_date, has_time, bc, ad, ampm;  /* ampm: 0, 1 am, 2 pm */
     int y, m, d, h, mi, s, usec;
     int y2digits;
+    int iso_t, month_name;  /* a 'T' between date and time; a month name */
+    int defer_time_check;   /* TIME input checks the clock fields last, as DecodeTimeOnly */
     int special;
     int zone_kind;  /* 0 none, 1 offset, 2 named */
     int32_t zone_off;
@@ -268,6 +270,13 @@ static const char *time_token(const char *p, parsed *r, int *err)
     }
     r->has_time = 1;
     r->h = a, r->mi = b, r->s = c, r->usec = usec;
+    /* checked here, before later tokens, as PostgreSQL's decoding loop does (an hour of 25
+     * is reported before a bad zone after it) */
+    if (!r->defer_time_check && (a > 24 || b > 59 || c > 60 || usec > 1000000 ||
+                                 (a == 24 && (b > 0 || c > 0 || usec > 0)))) {
+        *err = DTERR_FIELD_OVERFLOW;
+        return NULL;
+    }
     return p;
 }
 
@@ -353,9 +362,33 @@ static int special_word(const char *w)
 }
 
 /* Splits s into tokens and fills r. Returns DTERR_*. */
-static int parse(const char *s, parsed *r)
+/* PostgreSQL's DecodeTimeOnly accepts a date only as the first field, and only when a time
+ * field follows it directly or the last field is a zone name: judged at the date. */
+static int time_date_ok(const char *s, const char *after_date, int ntok)
+{
+    const char *q = after_date;
+    while (isspace((unsigned char)*q))
+        q++;
+    int next_time = 0;
+    if (isdigit((unsigned char)*q)) {
+        while (isdigit((unsigned char)*q))
+            q++;
+        next_time = *q == ':';
+    }
+    const char *last = s + strlen(s);
+    while (last > s && isspace((unsigned char)last[-1]))
+        last--;
+    const char *b = last;
+    while (b > s && !isspace((unsigned char)b[-1]))
+        b--;
+    int last_zone = isalpha((unsigned char)*b) && memchr(b, '/', (size_t)(last - b));
+    return ntok == 1 && (next_time || last_zone);
+}
+
+static int parse(const char *s, parsed *r, int time_only)
 {
     memset(r, 0, sizeof *r);
+    r->defer_time_check = time_only;
     const char *p = s;
     int loose[3], nloose = 0, loosend[3], month = 0, err = 0, ntok = 0;
     while (*p) {
@@ -375,11 +408,13 @@ static int parse(const char *s, parsed *r)
                        !r->has_date) {
                 if (!(p = date_token(p, r, &err)))
                     return err ? err : DTERR_BAD_FORMAT;
+                if (time_only && !time_date_ok(s, p, ntok))
+                    return DTERR_BAD_FORMAT;
             } else if (q - p == 8 && !r->has_date && !month) {
                 if (!(p = date_token(p, r, &err)))
                     return err ? err : DTERR_BAD_FORMAT;
             } else {
-                if (nloose == 3)
+                if (nloose == 3 || q - p >= 6 || time_only)  /* 6+ digits would be a run-together date */
                     return DTERR_BAD_FORMAT;
                 if (!(p = digits(p, &loose[nloose], &loosend[nloose])))
                     return DTERR_BAD_FORMAT;
@@ -426,6 +461,8 @@ static int parse(const char *s, parsed *r)
                 return DTERR_BAD_FORMAT;
             r->zone = tz_find(w);
             if (!r->zone) {
+                for (char *c = w; *c; c++)  /* PostgreSQL reports the name lower-cased */
+                    *c = (char)tolower((unsigned char)*c);
                 snprintf(r->badzone, sizeof r->badzone, "%s", w);
                 return DTERR_BAD_ZONE;
             }
@@ -437,6 +474,7 @@ static int parse(const char *s, parsed *r)
         } else if (strcasecmp(w, "t") == 0) {
             if (!r->has_date || !isdigit((unsigned char)*p))
                 return DTERR_BAD_FORMAT;
+            r->iso_t = 1;
         } else if (strcasecmp(w, "bc") == 0 || strcasecmp(w, "b.c.") == 0) {
             if (r->bc || r->ad)
                 return DTERR_BAD_FORMAT;
@@ -457,7 +495,7 @@ static int parse(const char *s, parsed *r)
             if ((err = set_zone_off(r, off)))
                 return err;
         } else if ((mon = month_of(w))) {
-            if (month || r->has_date)
+            if (month || r->has_date || time_only)
                 return DTERR_BAD_FORMAT;
             month = mon;
         } else if (is_dayname(w)) {
@@ -466,6 +504,7 @@ static int parse(const char *s, parsed *r)
             const tz_zone *z = tz_find(w);
             if (!z || r->zone_kind)
                 return DTERR_BAD_FORMAT;
+            slash = 1;
             r->zone = z;
             r->zone_kind = 2;
         }
@@ -476,6 +515,7 @@ static int parse(const char *s, parsed *r)
         if (nloose != 2)
             return DTERR_BAD_FORMAT;
         r->m = month;
+        r->month_name = 1;
         if (loosend[0] >= 3 || loose[0] > 31)
             r->y = loose[0], r->d = loose[1];
         else
@@ -565,7 +605,7 @@ static int ts_in(const char *s, const tz_zone *zone, dt_timestamp now, int with_
 {
     const char *type = with_tz ? "timestamp with time zone" : "timestamp";
     parsed r;
-    int e = parse(s, &r);
+    int e = parse(s, &r, 0);
     if (!e && !r.special)
         e = validate(&r, 1);
     if (e)
@@ -624,7 +664,7 @@ int dt_timestamptz_in(const char *s, const tz_zone *zone, dt_timestamp now, dt_t
 int dt_date_in(const char *s, const tz_zone *zone, dt_timestamp now, dt_date *out, dt_error *err)
 {
     parsed r;
-    int e = parse(s, &r);
+    int e = parse(s, &r, 0);
     if (!e && !r.special)
         e = validate(&r, 1);
     if (!e && r.special == SP_NOW)
@@ -661,18 +701,24 @@ int dt_date_in(const char *s, const tz_zone *zone, dt_timestamp now, dt_date *ou
 int dt_time_in(const char *s, const tz_zone *zone, dt_timestamp now, dt_time *out, dt_error *err)
 {
     parsed r;
-    int e = parse(s, &r);
-    if (!e && strcasecmp(s, "allballs") == 0)
-        e = DTERR_OK;
-    if (!e && !r.special) {
-        e = validate(&r, 0);
-        if (!e && !r.has_time)
-            e = DTERR_BAD_FORMAT;
-    }
+    int e = parse(s, &r, 1);
     if (!e && r.special && r.special != SP_NOW)
         e = DTERR_BAD_FORMAT;
+    /* PostgreSQL's DecodeTimeOnly takes a numeric date before the time, but not the ISO 'T'
+     * form, a month name, or a zone name without a date; the format is judged before the
+     * date's fields are */
+    if (!e && !r.special &&
+        (!r.has_time || r.month_name || (r.zone_kind == 2 && !r.has_date)))
+        e = DTERR_BAD_FORMAT;
+    if (!e && !r.special) {
+        int bc = r.bc;
+        if (!r.has_date)
+            r.bc = 0;  /* "23:46:56 BC" is accepted and the BC ignored */
+        e = validate(&r, 0);
+        r.bc = bc;
+    }
     if (e)
-        return report(e, &r, s, "time without time zone", err);
+        return report(e, &r, s, "time", err);
     if (r.special == SP_NOW) {
         int64_t w = local_now(now, zone);
         *out = w - dt_floordiv(w, DT_USECS_PER_DAY) * DT_USECS_PER_DAY;

@@ -126,6 +126,10 @@ int dt_justify_interval(const dt_interval *a, dt_interval *out, dt_error *err);
 /* TIMESTAMP AT TIME ZONE z -> TIMESTAMPTZ, and TIMESTAMPTZ AT TIME ZONE z -> TIMESTAMP. */
 int dt_ts_at_zone(dt_timestamp ts, const tz_zone *z, dt_timestamp *out, dt_error *err);
 int dt_tstz_at_zone(dt_timestamp ts, const tz_zone *z, dt_timestamp *out, dt_error *err);
+/* `x AT TIME ZONE 'name'` in PostgreSQL's order: an infinite x is returned before the name is
+ * looked up; tstz selects the direction (1: x is TIMESTAMPTZ, the result TIMESTAMP). */
+int dt_at_zone_name(dt_timestamp ts, int tstz, const char *name, dt_timestamp *out,
+                    dt_error *err);
 /* Casts. date -> timestamp(tz), timestamp <-> timestamptz in zone z. */
 int dt_date_to_ts(dt_date d, const tz_zone *z, dt_timestamp *out, dt_error *err);
 int dt_ts_to_date(dt_timestamp ts, const tz_zone *z, dt_date *out, dt_error *err);

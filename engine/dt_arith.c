@@ -145,6 +145,19 @@ int dt_tstz_at_zone(dt_timestamp ts, const tz_zone *z, dt_timestamp *out, dt_err
     return 0;
 }
 
+int dt_at_zone_name(dt_timestamp ts, int tstz, const char *name, dt_timestamp *out,
+                    dt_error *err)
+{
+    const tz_zone *z;
+    if (DT_IS_INF(ts)) {
+        *out = ts;
+        return 0;
+    }
+    if (dt_zone_lookup(name, &z, err) != 0)
+        return -1;
+    return tstz ? dt_tstz_at_zone(ts, z, out, err) : dt_ts_at_zone(ts, z, out, err);
+}
+
 int dt_date_to_ts(dt_date d, const tz_zone *z, dt_timestamp *out, dt_error *err)
 {
     if (d == DT_DATE_NOBEGIN || d == DT_DATE_NOEND) {
@@ -277,14 +290,12 @@ int dt_trunc(const char *unit, dt_timestamp ts, const tz_zone *z, dt_timestamp *
 {
     char lu[40];
     int u = lowered(unit, lu, sizeof lu), kind = z ? DT_K_TSTZ : DT_K_TS;
-    if (u == UN_NONE)
-        return unit_err(0, unit, kind, err);
-    if (u > UN_MILLENNIUM)
-        return unit_err(1, unit, kind, err);
-    if (DT_IS_INF(ts)) {
+    if (DT_IS_INF(ts)) {  /* before the unit is looked at, as PostgreSQL */
         *out = ts;
         return 0;
     }
+    if (u == UN_NONE || u > UN_MILLENNIUM)  /* extract's extra units are not date_trunc's */
+        return unit_err(0, unit, kind, err);
     dt_fields f;
     dt_ts_fields(ts, z, &f);
     int y = f.year;
@@ -353,11 +364,9 @@ int dt_iv_trunc(const char *unit, const dt_interval *iv, dt_interval *out, dt_er
     if (u == UN_NONE)
         return unit_err(0, unit, DT_K_INTERVAL, err);
     if (u == UN_WEEK)
-        return dt_err(err, ERRCODE_FEATURE_NOT_SUPPORTED,
-                      "interval units \"%s\" not supported because months usually have "
-                      "fractional weeks", unit);
-    if (u > UN_MILLENNIUM)
         return unit_err(1, unit, DT_K_INTERVAL, err);
+    if (u > UN_MILLENNIUM)
+        return unit_err(0, unit, DT_K_INTERVAL, err);
     int64_t year = iv->month / 12, mon = iv->month % 12, day = iv->day, t = iv->time;
     int64_t hour = t / INT64_C(3600000000);
     t -= hour * INT64_C(3600000000);
@@ -381,8 +390,8 @@ int dt_iv_trunc(const char *unit, const dt_interval *iv, dt_interval *out, dt_er
     if (u >= UN_HOUR)
         min = 0;
     if (u >= UN_MIN)
-        usec = usec / 1000000 * 1000000;
-    if (u >= UN_SEC)
+        usec = 0;
+    if (u == UN_SEC)
         usec = usec / 1000000 * 1000000;
     if (u == UN_MS)
         usec = usec / 1000 * 1000;
@@ -524,13 +533,13 @@ int dt_extract(const char *unit, int kind, const dt_any *v, const tz_zone *z, ch
     }
     /* timestamps */
     int64_t ts = v->ts;
+    if (DT_IS_INF(ts))
+        return infinite_part(u, ts == DT_NOBEGIN, buf);
     if ((u == UN_TZ || u == UN_TZ_HOUR || u == UN_TZ_MINUTE) && kind == DT_K_TS)
         return unit_err(1, unit, kind, err);
     if (u == UN_JULIAN)
         return dt_err(err, ERRCODE_FEATURE_NOT_SUPPORTED, "unit \"%s\" not supported for type %s",
                       unit, kind_name(kind));
-    if (DT_IS_INF(ts))
-        return infinite_part(u, ts == DT_NOBEGIN, buf);
     dt_ts_fields(ts, kind == DT_K_TSTZ ? z : NULL, &f);
     int64_t secus = (int64_t)f.sec * 1000000 + f.usec;
     switch (u) {

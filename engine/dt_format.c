@@ -48,7 +48,7 @@ static const struct {
     {"iyy", K_IYY}, {"iy", K_IY}, {"i", K_I}, {"j", K_J}, {"mi", K_MI}, {"mm", K_MM},
     {"month", K_month}, {"mon", K_mon}, {"ms", K_MS}, {"of", K_OF}, {"p.m.", K_pm_dots},
     {"pm", K_pm}, {"q", K_Q}, {"rm", K_rm}, {"sssss", K_SSSSS}, {"ssss", K_SSSS},
-    {"ss", K_SS}, {"tz", K_tz}, {"us", K_US}, {"ww", K_WW}, {"w", K_W}, {"y,yyy", K_Y_YYY},
+    {"ss", K_SS}, {"tzh", K_TZH}, {"tzm", K_TZM}, {"tz", K_tz}, {"us", K_US}, {"ww", K_WW}, {"w", K_W}, {"y,yyy", K_Y_YYY},
     {"yyyy", K_YYYY}, {"yyy", K_YYY}, {"yy", K_YY}, {"y", K_Y},
 };
 
@@ -145,11 +145,10 @@ static void format(sbuf *b, const char *fmt, const fmtval *v)
     while (*p) {
         int fm = 0;
         for (;;) {
-            if ((p[0] == 'F' || p[0] == 'f') && (p[1] == 'M' || p[1] == 'm'))
+            if (strncmp(p, "FM", 2) == 0 || strncmp(p, "fm", 2) == 0)
                 fm = 1, p += 2;
-            else if ((p[0] == 'T' || p[0] == 't') && (p[1] == 'M' || p[1] == 'm') &&
-                     !(p[0] == 't' && p[1] == 'z'))
-                p += 2;
+            else if (strncmp(p, "TM", 2) == 0 || strncmp(p, "tm", 2) == 0)
+                p += 2;  /* translation mode: names are English here */
             else
                 break;
         }

@@ -182,18 +182,16 @@ static int finish(const iv_acc *a, dt_interval *out)
 /* ISO 8601 "P1Y2M3DT4H5M6.5S" (designator form). */
 static int iso8601(const char *p, iv_acc *a)
 {
-    int timepart = 0, seen = 0;
+    int timepart = 0;
     p++;
     if (!*p)
-        return -1;
+        return -1;  /* "P" alone; "PT" is zero */
     while (*p) {
         if (*p == 'T' || *p == 't') {
             if (timepart)
                 return -1;
             timepart = 1;
             p++;
-            if (!*p)
-                return -1;
             continue;
         }
         int64_t v;
@@ -206,9 +204,8 @@ static int iso8601(const char *p, iv_acc *a)
             u = c == 'Y' ? U_YEAR : c == 'M' ? U_MON : c == 'W' ? U_WEEK : c == 'D' ? U_DAY : 0;
         else
             u = c == 'H' ? U_HOUR : c == 'M' ? U_MIN : c == 'S' ? U_SEC : 0;
-        if (!u || (seen & u))
+        if (!u)  /* a repeated designator adds, as in PostgreSQL ("P1Y1Y" is 2 years) */
             return -1;
-        seen |= u;
         if (add_unit(a, u, v, f) != 0)
             return -1;
     }
@@ -313,11 +310,11 @@ int dt_interval_in(const char *s, dt_interval *out, dt_error *err)
                 ovf = 1;
                 break;
             }
-            if (seen & (U_HOUR | U_MIN | U_SEC)) {
+            if (seen & (U_HOUR | U_MIN | U_SEC | U_MS | U_US)) {
                 bad = 1;
                 break;
             }
-            seen |= U_HOUR | U_MIN | U_SEC;
+            seen |= U_HOUR | U_MIN | U_SEC | U_MS | U_US;
             if (h < 0)
                 h = -h;
             if (h > INT64_MAX / INT64_C(3600000000) - 1) {
@@ -352,11 +349,13 @@ int dt_interval_in(const char *s, dt_interval *out, dt_error *err)
                 }
             }
         }
-        if (seen & u) {
+        /* a second with a fraction also claims the millisecond and microsecond fields */
+        int claim = (u == U_SEC && f != 0) ? (U_SEC | U_MS | U_US) : u;
+        if (seen & claim) {
             bad = 1;
             break;
         }
-        seen |= u;
+        seen |= claim;
         if (add_unit(&a, u, v, f) != 0 || a.usec > INT64_MAX / 2 || a.usec < INT64_MIN / 2 ||
             a.year > INT32_MAX || a.year < INT32_MIN || a.day > INT32_MAX || a.day < INT32_MIN)
             ovf = 1;

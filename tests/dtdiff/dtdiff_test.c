@@ -57,17 +57,22 @@ static void rand_frac(char *b)
     *b = 0;
 }
 
+/* PostgreSQL 15 computes age() of an infinite timestamp and a difference that overflows
+ * int64 without a check (wrapped results); acidb refuses both with 22008 (engine/README.md,
+ * "Date and time"). Those cases draw their operands from the finite, moderate range. */
+static int moderate;
+
 static void rand_ts_text(char *b, size_t cap, int with_zone)
 {
     static const char *const specials[] = {"infinity", "-infinity", "epoch", "Infinity"};
-    if (R(30) == 0) {
+    if (R(30) == 0 && !moderate) {
         snprintf(b, cap, "%s", PICK(specials));
         return;
     }
     int y = R(10) == 0 ? 1 + R(9999) : 1900 + R(200), m = 1 + R(12), d = 1 + R(31);
     if (R(40) == 0)
         m = R(14);
-    if (R(60) == 0)
+    if (R(60) == 0 && !moderate)
         y = 294270 + R(10);
     /* DST change days, often */
     if (R(4) == 0) {
@@ -99,7 +104,7 @@ static void rand_ts_text(char *b, size_t cap, int with_zone)
         n = snprintf(b, cap, "%s", date);
     else
         n = snprintf(b, cap, "%s%s%02d:%02d:%02d%s", date, sep, h, mi, s, frac);
-    if (with_zone && R(2)) {
+    if (with_zone && R(2) && n > (int)strlen(date)) {
         static const char *const z[] = {"Z", "+01", "-05:30", "+0530", " UTC", "+14", "-16",
                                         " Europe/Berlin", " America/New_York", "+05:45",
                                         " Nowhere/Land", " EST", " CEST", "-03:30:15"};
@@ -242,8 +247,10 @@ static void gen(kase *k)
         break;
     }
     case 6: {  /* timestamp - timestamp */
+        moderate = 1;
         rand_ts_text(a, sizeof a, tz);
         rand_ts_text(b2, sizeof b2, tz);
+        moderate = 0;
         snprintf(k->sql, sizeof k->sql, "'%s'::%s - '%s'::%s", a, ty, b2, ty);
         if (ts_parse(a, tz, &t1, out) || ts_parse(b2, tz, &t2, out))
             break;
@@ -320,8 +327,7 @@ static void gen(kase *k)
         snprintf(k->sql, sizeof k->sql, "'%s'::%s AT TIME ZONE '%s'", a, ty, zn);
         if (ts_parse(a, tz, &t1, out))
             break;
-        const tz_zone *z;
-        if (dt_zone_lookup(zn, &z, &e) || (tz ? dt_tstz_at_zone(t1, z, &t2, &e) : dt_ts_at_zone(t1, z, &t2, &e)))
+        if (dt_at_zone_name(t1, tz, zn, &t2, &e))
             errout(out, &e);
         else
             ts_text(t2, !tz, out);
@@ -362,6 +368,9 @@ static void gen(kase *k)
                                             "timezone_hour", "timezone_minute", "fortnight"};
         const char *u = PICK(units);
         int kind = R(5);
+        /* PostgreSQL 15 computes the epoch of timestamps within 30 years of the range's end
+         * through a float8 (digits lost); acidb keeps it exact (engine/README.md) */
+        moderate = strcmp(u, "epoch") == 0;
         dt_any v;
         const char *tyn = kind == DT_K_DATE ? "date" : kind == DT_K_TIME ? "time" :
                           kind == DT_K_TS ? "timestamp" : kind == DT_K_TSTZ ? "timestamptz" : "interval";
@@ -369,6 +378,7 @@ static void gen(kase *k)
             rand_iv_text(a, sizeof a);
         else
             rand_ts_text(a, sizeof a, kind == DT_K_TSTZ);
+        moderate = 0;
         snprintf(k->sql, sizeof k->sql, "extract(%s from '%s'::%s)", u, a, tyn);
         int rc = 0;
         switch (kind) {
@@ -420,8 +430,10 @@ static void gen(kase *k)
     default: {  /* age, make_date, make_timestamp */
         int w = R(3);
         if (w == 0) {
+            moderate = 1;
             rand_ts_text(a, sizeof a, tz);
             rand_ts_text(b2, sizeof b2, tz);
+            moderate = 0;
             snprintf(k->sql, sizeof k->sql, "age('%s'::%s, '%s'::%s)", a, ty, b2, ty);
             if (ts_parse(a, tz, &t1, out) || ts_parse(b2, tz, &t2, out))
                 break;
