@@ -268,7 +268,17 @@ static void gen(kase *k)
         snprintf(b2, sizeof b2, "%04d-%02d-%02d", 1 + R(9999), 1 + R(12), 1 + R(28));
         if (R(10) == 0)
             snprintf(a, sizeof a, "infinity");
-        if (R(2)) {
+        if (R(3) == 0) {  /* month arithmetic from the last days of a month */
+            int mons = R(61) - 30;
+            snprintf(a, sizeof a, "%04d-%02d-%02d", 1 + R(2100), 1 + R(12), 28 + R(4));
+            snprintf(k->sql, sizeof k->sql, "'%s'::date + '%d mons'::interval", a, mons);
+            dt_interval mi = {0, 0, mons};
+            if (dt_date_in(a, session, 0, &d1, &e) || dt_date_to_ts(d1, NULL, &t1, &e) ||
+                dt_ts_add_interval(t1, &mi, NULL, &t2, &e))
+                errout(out, &e);
+            else
+                dt_timestamp_out(t2, out);
+        } else if (R(2)) {
             snprintf(k->sql, sizeof k->sql, "'%s'::date + %d", a, n);
             if (dt_date_in(a, session, 0, &d1, &e) || dt_date_add_days(d1, n, &d2, &e))
                 errout(out, &e);
