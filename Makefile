@@ -35,6 +35,8 @@ PKGS     := libxxhash
 CFLAGS   := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -D_GNU_SOURCE -pthread -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+# libm: the date/time code rounds with rint (engine/dt_*.c).
+LDLIBS   += -lm
 TESTLIBS := $(shell pkg-config --libs criterion 2>/dev/null)
 BENCHLIBS:= $(shell pkg-config --libs sqlite3 2>/dev/null)
 
