@@ -139,7 +139,23 @@ static int kw_match(const char *p, int *len)
 
 static int adj_year(const fmtval *v) { return v->is_interval ? v->year : v->year <= 0 ? -(v->year - 1) : v->year; }
 
-static void format(sbuf *b, const char *fmt, const fmtval *v)
+/* Patterns PostgreSQL refuses for an interval: zones, eras, month and day names, weekdays. */
+static int invalid_for_interval(int k)
+{
+    switch (k) {
+    case K_TZ: case K_tz: case K_TZH: case K_TZM: case K_OF:
+    case K_AD_DOTS: case K_BC_DOTS: case K_AD: case K_BC: case K_ad_dots: case K_bc_dots:
+    case K_ad: case K_bc: case K_MONTH: case K_Month: case K_month: case K_MON: case K_Mon:
+    case K_mon: case K_DAY: case K_Day: case K_day: case K_DY: case K_Dy: case K_dy: case K_D:
+    case K_ID:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Returns -1 on a pattern refused for an interval. */
+static int format(sbuf *b, const char *fmt, const fmtval *v)
 {
     const char *p = fmt;
     while (*p) {
@@ -172,6 +188,8 @@ static void format(sbuf *b, const char *fmt, const fmtval *v)
             continue;
         }
         p += len;
+        if (v->is_interval && invalid_for_interval(k))
+            return -1;
         int th = 0;
         if (p[0] == 'T' && p[1] == 'H')
             th = 2, p += 2;
@@ -195,9 +213,9 @@ static void format(sbuf *b, const char *fmt, const fmtval *v)
         case K_AM: case K_PM: puts_(b, pm ? "PM" : "AM"); isnum = 0; break;
         case K_am: case K_pm: puts_(b, pm ? "pm" : "am"); isnum = 0; break;
         case K_HH: case K_HH12: {
-            int h = (int)(v->is_interval ? v->ihour % 12 : v->hour % 12);
-            num = h == 0 ? 12 : h;
-            sprintf(s, "%0*ld", fm ? 0 : 2, num);
+            int64_t hh = v->is_interval ? v->ihour : v->hour;
+            num = (long)(hh % 12 == 0 ? 12 : hh % 12);
+            sprintf(s, "%0*ld", fm ? 0 : (hh >= 0 ? 2 : 3), num);
             break;
         }
         case K_HH24:
@@ -246,7 +264,7 @@ static void format(sbuf *b, const char *fmt, const fmtval *v)
         case K_MONTH: case K_Month: case K_month:
         case K_MON: case K_Mon: case K_mon:
             isnum = 0;
-            if (!v->mon)
+            if (v->mon < 1 || v->mon > 12)  /* an interval's month may be 0 or negative */
                 break;
             if (k == K_MONTH || k == K_Month || k == K_month)
                 cased(b, months[v->mon - 1], k == K_MONTH ? 1 : k == K_month ? 2 : 0, fm ? 0 : 9);
@@ -272,16 +290,35 @@ static void format(sbuf *b, const char *fmt, const fmtval *v)
                 cased(b, ab, k == K_DY ? 1 : k == K_dy ? 2 : 0, 0);
             }
             break;
-        case K_DDD: num = v->is_interval ? v->mday : doy; sprintf(s, "%0*ld", fm ? 0 : 3, num); break;
+        case K_DDD:
+            /* an interval's day of year counts 30-day months, in int32 as PostgreSQL */
+            num = v->is_interval ? (int32_t)((((uint32_t)v->year * 12u + (uint32_t)v->mon) * 30u) +
+                                             (uint32_t)v->mday)
+                                 : doy;
+            sprintf(s, "%0*ld", fm ? 0 : 3, num);
+            break;
         case K_IDDD: num = (iw - 1) * 7 + (dow == 0 ? 7 : dow); sprintf(s, "%0*ld", fm ? 0 : 3, num); break;
         case K_DD: num = v->mday; sprintf(s, "%0*ld", fm ? 0 : 2, num); break;
         case K_D: num = dow + 1; sprintf(s, "%ld", num); break;
         case K_ID: num = dow == 0 ? 7 : dow; sprintf(s, "%ld", num); break;
-        case K_WW: num = (doy - 1) / 7 + 1; sprintf(s, "%0*ld", fm ? 0 : 2, num); break;
+        case K_WW: {
+            long yd = v->is_interval ? (int32_t)((((uint32_t)v->year * 12u + (uint32_t)v->mon) * 30u) + (uint32_t)v->mday) : doy;
+            num = (yd - 1) / 7 + 1;
+            sprintf(s, "%0*ld", fm ? 0 : 2, num);
+            break;
+        }
         case K_IW: num = iw; sprintf(s, "%0*ld", fm ? 0 : 2, num); break;
         case K_W: num = (v->mday - 1) / 7 + 1; sprintf(s, "%ld", num); break;
-        case K_Q: num = (v->mon - 1) / 3 + 1; sprintf(s, "%ld", num); break;
-        case K_J: num = jd; sprintf(s, "%ld", num); break;
+        case K_Q:
+            if (!v->mon)
+                break;
+            num = (v->mon - 1) / 3 + 1;
+            sprintf(s, "%ld", num);
+            break;
+        case K_J:
+            num = v->is_interval ? dt_date2j(v->year, v->mon, v->mday) : jd;
+            sprintf(s, "%ld", num);
+            break;
         case K_CC: {
             int i = v->is_interval ? v->year / 100 : v->year > 0 ? (v->year - 1) / 100 + 1 : v->year / 100 - 1;
             num = i;
@@ -291,7 +328,7 @@ static void format(sbuf *b, const char *fmt, const fmtval *v)
                 sprintf(s, "%d", i);
             break;
         }
-        case K_Y_YYY: num = y; sprintf(s, "%d,%03d", y / 1000, abs(y % 1000)); break;
+        case K_Y_YYY: num = y; sprintf(s, "%d,%03d", y / 1000, y % 1000); break;
         case K_YYYY: case K_IYYY: {
             int yy = k == K_YYYY ? y : (iy <= 0 ? -(iy - 1) : iy);
             num = yy;
@@ -304,15 +341,26 @@ static void format(sbuf *b, const char *fmt, const fmtval *v)
             int w = mod == 1000 ? 3 : mod == 100 ? 2 : 1;
             int i = yy % mod;
             num = i;
-            sprintf(s, "%0*d", fm ? 0 : (i >= 0 ? w : w + 1), i);
+            if (mod == 10)
+                sprintf(s, "%1d", i);
+            else  /* the width follows the year's sign, not the remainder's */
+                sprintf(s, "%0*d", fm ? 0 : (yy >= 0 ? w : w + 1), i);
             break;
         }
-        case K_RM: case K_rm:
+        case K_RM: case K_rm: {
             isnum = 0;
-            if (!v->mon)
+            /* an interval's whole years are XII (or I when negative), negative months count
+             * back from December, as PostgreSQL */
+            int m = v->mon;
+            if (!m && !v->year)
                 break;
-            cased(b, roman[v->mon - 1], k == K_RM ? 0 : 2, fm ? 0 : 4);
+            if (m == 0)
+                m = v->year >= 0 ? 12 : 1;
+            else if (m < 0)
+                m = 12 + m + 1;
+            cased(b, roman[m - 1], k == K_RM ? 0 : 2, fm ? 0 : 4);
             break;
+        }
         case K_FX:
             isnum = 0;
             break;
@@ -320,12 +368,13 @@ static void format(sbuf *b, const char *fmt, const fmtval *v)
             isnum = 0;
             break;
         }
-        if (isnum) {
+        if (isnum && s[0]) {
             puts_(b, s);
             if (th)
                 puts_(b, ordinal(num, th == 2));
         }
     }
+    return 0;
 }
 
 static int finish(sbuf *b, char **out, dt_error *err)
@@ -361,6 +410,10 @@ int dt_iv_to_char(const dt_interval *iv, const char *fmt, char **out, dt_error *
                 (int)(t / 60000000), (int)(t / 1000000 % 60), (int)(t % 1000000), 0, NULL, 1,
                 hour};
     sbuf b = {NULL, 0, 0, 0};
-    format(&b, fmt, &v);
+    if (format(&b, fmt, &v) != 0) {
+        free(b.p);
+        return dt_err(err, ERRCODE_INVALID_DATETIME_FORMAT,
+                      "invalid format specification for an interval value");
+    }
     return finish(&b, out, err);
 }

@@ -422,6 +422,26 @@ static void gen(kase *k)
         int parts = 1 + R(6);
         for (int i = 0; i < parts; i++)
             n += (size_t)snprintf(fmt + n, sizeof fmt - n, "%s%s", PICK(pats), R(2) ? "-" : "");
+        if (R(5) == 0) {  /* intervals: the numeric patterns (names of a month 0 are not) */
+            static const char *const ipats[] = {"YYYY", "MM", "DD", "HH24", "HH12", "HH", "MI",
+                                                "SS", "MS", "US", "SSSS", "DDD", "CC", "Y,YYY",
+                                                "YY", "FMHH24", "FMMI", "\"h\"", ":", " ", "D", "Mon",
+                                                "AM", "TZ", "WW", "Q", "W", "J", "RM", "rm"};
+            n = 0;
+            for (int i = 0; i < parts; i++)
+                n += (size_t)snprintf(fmt + n, sizeof fmt - n, "%s%s", PICK(ipats), R(2) ? "-" : "");
+            rand_iv_text(a, sizeof a);
+            snprintf(k->sql, sizeof k->sql, "to_char('%s'::interval, '%s')", a, fmt);
+            if (iv_parse(a, &i1, out))
+                break;
+            char *res = NULL;
+            if (dt_iv_to_char(&i1, fmt, &res, &e) < 0)
+                errout(out, &e);
+            else
+                snprintf(out, 512, "%s", res);
+            free(res);
+            break;
+        }
         rand_ts_text(a, sizeof a, tz);
         snprintf(k->sql, sizeof k->sql, "to_char('%s'::%s, '%s')", a, ty, fmt);
         if (ts_parse(a, tz, &t1, out))
