@@ -10,6 +10,7 @@
  */
 #include "engine/datetime.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <limits.h>
 #include <math.h>
@@ -504,7 +505,6 @@ static int parse(const char *s, parsed *r, int time_only)
             const tz_zone *z = tz_find(w);
             if (!z || r->zone_kind)
                 return DTERR_BAD_FORMAT;
-            slash = 1;
             r->zone = z;
             r->zone_kind = 2;
         }
@@ -521,10 +521,7 @@ static int parse(const char *s, parsed *r, int time_only)
         else
             r->d = loose[0], r->y = loose[1], r->y2digits = loosend[1] <= 2;
         r->has_date = 1;
-    } else if (nloose == 1 && r->has_date && !r->has_time && loosend[0] <= 2) {
-        r->h = loose[0];  /* "2026-12-07 14" is not PostgreSQL input either: refuse */
-        return DTERR_BAD_FORMAT;
-    } else if (nloose) {
+    } else if (nloose) {  /* "2026-12-07 14": a number without a role */
         return DTERR_BAD_FORMAT;
     }
     if (r->special && (r->has_date || r->has_time || r->bc || r->ad))
@@ -588,7 +585,11 @@ static int report(int e, const parsed *r, const char *s, const char *type, dt_er
 static int64_t local_midnight(dt_timestamp now, const tz_zone *zone, int delta)
 {
     dt_fields f;
-    dt_ts_fields(now, zone, &f);
+    memset(&f, 0, sizeof f);
+    /* `now` is a transaction's start: always finite */
+    int finite = dt_ts_fields(now, zone, &f) == 0;
+    assert(finite);
+    (void)finite;
     return ((int64_t)dt_date2j(f.year, f.mon, f.mday) - DT_PG_JD + delta) * DT_USECS_PER_DAY;
 }
 

@@ -9,6 +9,7 @@
  * backslash before a double quote outside it gives the quote, and anything else is copied
  * as it is.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,7 @@ static void put(sbuf *b, const char *s, size_t n)
         }
         b->p = p, b->cap = cap;
     }
+    assert(b->p != NULL);
     memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = 0;
@@ -199,7 +201,7 @@ static int format(sbuf *b, const char *fmt, const fmtval *v)
         long num = 0;
         int isnum = 1;
         int y = adj_year(v), jd = dt_date2j(v->year, v->mon ? v->mon : 1, v->mday ? v->mday : 1);
-        int iy, iw = v->is_interval ? 0 : dt_isoweek(v->year, v->mon, v->mday, &iy);
+        int iy = v->year, iw = v->is_interval ? 0 : dt_isoweek(v->year, v->mon, v->mday, &iy);
         int dow = ((jd + 1) % 7 + 7) % 7, doy = jd - dt_date2j(v->year, 1, 1) + 1;
         int pm = v->hour >= 12;
         s[0] = 0;
