@@ -157,6 +157,20 @@ int dt_abbrev(const char *word, int32_t *off)
     return 0;
 }
 
+int dt_zone_setting(const char *value, const tz_zone **out, dt_error *err)
+{
+    char *end;
+    double hours = strtod(value, &end);
+    if (end != value && *end == 0 && isfinite(hours)) {
+        if (fabs(hours) >= 168)
+            return dt_err(err, ERRCODE_INVALID_PARAMETER_VALUE,
+                          "invalid value for parameter \"TimeZone\": \"%s\"", value);
+        *out = tz_fixed((int32_t)(hours * 3600));
+        return *out ? 0 : dt_err(err, ERRCODE_OUT_OF_MEMORY, "out of memory");
+    }
+    return dt_zone_lookup(value, out, err);
+}
+
 int dt_zone_lookup(const char *name, const tz_zone **out, dt_error *err)
 {
     int32_t off;
@@ -703,6 +717,10 @@ int dt_time_in(const char *s, const tz_zone *zone, dt_timestamp now, dt_time *ou
 {
     parsed r;
     int e = parse(s, &r, 1);
+    if (e && strcasecmp(s, "allballs") == 0) {  /* PostgreSQL's name for 00:00:00 */
+        *out = 0;
+        return 0;
+    }
     if (!e && r.special && r.special != SP_NOW)
         e = DTERR_BAD_FORMAT;
     /* PostgreSQL's DecodeTimeOnly takes a numeric date before the time, but not the ISO 'T'

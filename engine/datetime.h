@@ -103,6 +103,11 @@ size_t dt_interval_out(const dt_interval *iv, char *buf);
  * 'time zone "x" not recognized' otherwise. */
 int dt_zone_lookup(const char *name, const tz_zone **out, dt_error *err);
 
+/* The zone a TimeZone setting names (SET TIME ZONE / SET timezone = ...), as PostgreSQL's
+ * check_timezone: a plain number is hours EAST of Greenwich in SQL's sign ('-7', '5.5'),
+ * anything else as dt_zone_lookup. */
+int dt_zone_setting(const char *value, const tz_zone **out, dt_error *err);
+
 /* ---- arithmetic and comparison ---- */
 int dt_date_add_days(dt_date d, int64_t days, dt_date *out, dt_error *err);
 int dt_date_diff(dt_date a, dt_date b, int32_t *out, dt_error *err);
@@ -150,6 +155,10 @@ typedef union dt_any {
 } dt_any;
 int dt_extract(const char *unit, int kind, const dt_any *v, const tz_zone *z, char *buf,
                dt_error *err);
+/* date_part(unit, x): extract's value as a float8 (PostgreSQL 15 converts the NUMERIC);
+ * returns 1 for NULL. */
+int dt_date_part(const char *unit, int kind, const dt_any *v, const tz_zone *z, double *out,
+                 dt_error *err);
 int dt_age(dt_timestamp a, dt_timestamp b, const tz_zone *z, dt_interval *out, dt_error *err);
 int dt_make_date(int y, int m, int d, dt_date *out, dt_error *err);
 int dt_make_timestamp(int y, int m, int d, int h, int mi, double sec, dt_timestamp *out,
@@ -174,6 +183,8 @@ dt_interval dt_key_interval_decode(const uint8_t in[DT_KEY_INTERVAL]);
 /* Record forms: little-endian fixed width (4, 8, 8, 16 bytes). Decoders check the length and
  * the range (data from disk): -1 when malformed. */
 #define DT_REC_INTERVAL 16
+void dt_rec_date(dt_date d, uint8_t out[4]);
+void dt_rec_ts(dt_timestamp ts, uint8_t out[8]);  /* also TIME */
 void dt_rec_interval(const dt_interval *iv, uint8_t out[DT_REC_INTERVAL]);
 int dt_rec_interval_decode(const uint8_t *in, size_t len, dt_interval *out);
 int dt_rec_ts_decode(const uint8_t *in, size_t len, dt_timestamp *out);

@@ -556,6 +556,57 @@ int dt_extract(const char *unit, int kind, const dt_any *v, const tz_zone *z, ch
     }
 }
 
+/* date_part keeps PostgreSQL's float8 arithmetic for the second fields and the epoch (it is
+ * not the NUMERIC of extract converted: 4.87194 s is 4871.9400000000005 ms); the other units
+ * are integers and come from dt_extract. */
+int dt_date_part(const char *unit, int kind, const dt_any *v, const tz_zone *z, double *out,
+                 dt_error *err)
+{
+    char lu[40];
+    int u = lowered(unit, lu, sizeof lu);
+    dt_any tv = *v;
+    if (kind == DT_K_DATE) {  /* PostgreSQL: date_part(unit, date::timestamp) */
+        if (dt_date_to_ts(v->date, NULL, &tv.ts, err) != 0)
+            return -1;
+        kind = DT_K_TS;
+    }
+    int64_t secus = -1;  /* seconds and microseconds of the minute, when finite */
+    double epoch = 0;
+    if (kind == DT_K_TIME) {
+        secus = tv.time % 60000000;
+        epoch = tv.time / 1000000.0;
+    } else if (kind == DT_K_INTERVAL) {
+        secus = tv.iv.time % 60000000;
+        epoch = tv.iv.time / 1000000.0 + 365.25 * 86400 * (tv.iv.month / 12) +
+                30.0 * 86400 * (tv.iv.month % 12) + 86400.0 * tv.iv.day;
+    } else if (!DT_IS_INF(tv.ts)) {
+        dt_fields f;
+        dt_ts_fields(tv.ts, kind == DT_K_TSTZ ? z : NULL, &f);
+        secus = (int64_t)f.sec * 1000000 + f.usec;
+        epoch = (tv.ts + DT_EPOCH_DIFF_SECS * INT64_C(1000000)) / 1000000.0;
+    }
+    char buf[DT_MAXLEN];
+    int rc = dt_extract(unit, kind, &tv, z, buf, err);
+    if (rc != 0)
+        return rc;
+    if (strcmp(buf, "Infinity") == 0 || strcmp(buf, "-Infinity") == 0) {
+        *out = buf[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+        return 0;
+    }
+    int64_t sec = secus / 1000000, us = secus % 1000000;
+    if (u == UN_US)
+        *out = sec * 1000000.0 + us;
+    else if (u == UN_MS)
+        *out = sec * 1000.0 + us / 1000.0;
+    else if (u == UN_SEC)
+        *out = sec + us / 1000000.0;
+    else if (u == UN_EPOCH)
+        *out = epoch;
+    else
+        *out = strtod(buf, NULL);
+    return 0;
+}
+
 int dt_age(dt_timestamp a, dt_timestamp b, const tz_zone *z, dt_interval *out, dt_error *err)
 {
     dt_fields f1, f2;

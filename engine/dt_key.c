@@ -84,6 +84,10 @@ static void put_le(uint8_t *out, uint64_t v, int n)
         out[i] = (uint8_t)v;
 }
 
+void dt_rec_date(dt_date d, uint8_t out[4]) { put_le(out, (uint32_t)d, 4); }
+
+void dt_rec_ts(dt_timestamp ts, uint8_t out[8]) { put_le(out, (uint64_t)ts, 8); }
+
 void dt_rec_interval(const dt_interval *iv, uint8_t out[DT_REC_INTERVAL])
 {
     put_le(out, (uint32_t)iv->month, 4);

@@ -521,3 +521,34 @@ Test(datetime, zone_cache_is_shared_across_threads)
     }
     cr_assert_eq(tz_offset_at(got[0][0], 0, NULL, NULL), 9 * 3600);
 }
+
+Test(datetime, timezone_setting_and_date_part)
+{
+    const tz_zone *z;
+    dt_error e;
+    cr_assert_eq(dt_zone_setting("-7", &z, &e), 0);
+    cr_assert_eq(tz_offset_at(z, 0, NULL, NULL), -7 * 3600, "SET TIME ZONE -7 is UTC-7");
+    cr_assert_eq(dt_zone_setting("5.5", &z, &e), 0);
+    cr_assert_eq(tz_offset_at(z, 0, NULL, NULL), 19800);
+    cr_assert_eq(dt_zone_setting("Europe/Berlin", &z, &e), 0);
+    cr_assert_str_eq(tz_name(z), "Europe/Berlin");
+    cr_assert_neq(dt_zone_setting("Nowhere/Land", &z, &e), 0);
+    cr_assert_str_eq(e.msg, "time zone \"Nowhere/Land\" not recognized");
+    dt_any v = {.ts = tsv("2040-03-25 17:57:04.87194", NULL)};
+    double d;
+    cr_assert_eq(dt_date_part("milliseconds", DT_K_TS, &v, NULL, &d, &e), 0);
+    cr_assert_eq(d, 4 * 1000.0 + 871940 / 1000.0, "float8 arithmetic, as PostgreSQL");
+    cr_assert_neq(d, 4871.94);
+    dt_time t;
+    cr_assert_eq(dt_time_in("allballs", NULL, 0, &t, &e), 0);
+    cr_assert_eq(t, 0);
+    uint8_t r8[8], r4[4];
+    dt_timestamp back;
+    dt_rec_ts(v.ts, r8);
+    cr_assert_eq(dt_rec_ts_decode(r8, 8, &back), 0);
+    cr_assert_eq(back, v.ts);
+    dt_date dd;
+    dt_rec_date(DT_DATE_NOEND, r4);
+    cr_assert_eq(dt_rec_date_decode(r4, 4, &dd), 0);
+    cr_assert_eq(dd, DT_DATE_NOEND);
+}
