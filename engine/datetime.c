@@ -376,6 +376,18 @@ static int special_word(const char *w)
     return SP_NONE;
 }
 
+/* Words of PostgreSQL's core date token table that may be followed by a digit or '+'. */
+static int is_keyword(const char *w)
+{
+    static const char *const kw[] = {"t", "z", "zulu", "am", "pm", "ad", "bc", "allballs",
+                                     "epoch", "infinity", "now", "today", "tomorrow",
+                                     "yesterday", "on", "at", "ago"};
+    for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
+        if (strcasecmp(w, kw[i]) == 0)
+            return 1;
+    return month_of(w) || is_dayname(w);
+}
+
 /* Splits s into tokens and fills r. Returns DTERR_*. */
 /* PostgreSQL's DecodeTimeOnly accepts a date only as the first field, and only when a time
  * field follows it directly or the last field is a zone name: judged at the date. */
@@ -428,6 +440,16 @@ static int parse(const char *s, parsed *r, int time_only)
             } else if (q - p == 8 && !r->has_date && !month) {
                 if (!(p = date_token(p, r, &err)))
                     return err ? err : DTERR_BAD_FORMAT;
+                if (time_only && !time_date_ok(s, p, ntok))
+                    return DTERR_BAD_FORMAT;
+            } else if (q - p == 6 && (r->has_date || time_only) && !r->has_time && *q != '.') {
+                /* hhmmss after a date, as PostgreSQL's DecodeNumberField */
+                int v;
+                p = digits(p, &v, NULL);
+                char tbuf[16];
+                snprintf(tbuf, sizeof tbuf, "%02d:%02d:%02d", v / 10000, v / 100 % 100, v % 100);
+                if (!time_token(tbuf, r, &err))
+                    return err ? err : DTERR_BAD_FORMAT;
             } else {
                 if (nloose == 3 || q - p >= 6 || time_only)  /* 6+ digits would be a run-together date */
                     return DTERR_BAD_FORMAT;
@@ -457,13 +479,19 @@ static int parse(const char *s, parsed *r, int time_only)
                 return DTERR_BAD_FORMAT;
             w[n++] = *q++;
         }
-        if (n > 0 && (*q == '/' || *q == '_')) {  /* a zone name: Europe/Berlin, Etc/GMT+1 */
-            while (isalnum((unsigned char)*q) || (*q && strchr("/_+-", *q))) {
+        /* As PostgreSQL's ParseDateTime: letters followed by '-' or '/', or by '+' or a digit
+         * when they are no keyword, start a zone name (Europe/Berlin, Etc/GMT+1, EST5EDT,
+         * UTC+3) that runs on through + - / _ . : letters and digits. */
+        w[n] = 0;
+        if (n > 0 && isalpha((unsigned char)w[0]) &&
+            (*q == '-' || *q == '/' ||
+             ((*q == '+' || isdigit((unsigned char)*q)) && !is_keyword(w)))) {
+            while (isalnum((unsigned char)*q) || (*q && strchr("/_+-.:", *q))) {
                 if (n + 1 >= sizeof w)
                     return DTERR_BAD_FORMAT;
-                slash |= *q == '/';
                 w[n++] = *q++;
             }
+            slash = 1;
         }
         w[n] = 0;
         if (n == 0 || (n == 1 && (w[0] == '-' || w[0] == '+')))
@@ -486,10 +514,10 @@ static int parse(const char *s, parsed *r, int time_only)
             if (r->special)
                 return DTERR_BAD_FORMAT;
             r->special = sp;
-        } else if (strcasecmp(w, "t") == 0) {
-            if (!r->has_date || !isdigit((unsigned char)*p))
+        } else if (strcasecmp(w, "t") == 0) {  /* ISO 8601 'T' before a time */
+            if (!isdigit((unsigned char)*p))
                 return DTERR_BAD_FORMAT;
-            r->iso_t = 1;
+            r->iso_t = r->has_date;
         } else if (strcasecmp(w, "bc") == 0 || strcasecmp(w, "b.c.") == 0) {
             if (r->bc || r->ad)
                 return DTERR_BAD_FORMAT;
@@ -727,7 +755,7 @@ int dt_time_in(const char *s, const tz_zone *zone, dt_timestamp now, dt_time *ou
      * form, a month name, or a zone name without a date; the format is judged before the
      * date's fields are */
     if (!e && !r.special &&
-        (!r.has_time || r.month_name || (r.zone_kind == 2 && !r.has_date)))
+        (!r.has_time || r.month_name || (r.zone_kind == 2 && !r.has_date && !tz_single_offset(r.zone, &(int32_t){0}))))
         e = DTERR_BAD_FORMAT;
     if (!e && !r.special) {
         int bc = r.bc;

@@ -90,9 +90,10 @@ int dt_ts_add_interval(dt_timestamp ts, const dt_interval *iv, const tz_zone *z,
 int dt_ts_sub_interval(dt_timestamp ts, const dt_interval *iv, const tz_zone *z,
                        dt_timestamp *out, dt_error *err)
 {
-    dt_interval n;
-    if (dt_iv_neg(iv, &n, err) != 0)
-        return -1;
+    /* negated with wrap-around as PostgreSQL 15 (the minimum month count stays itself and
+     * then overflows the timestamp) */
+    dt_interval n = {(int64_t)(0u - (uint64_t)iv->time), (int32_t)(0u - (uint32_t)iv->day),
+                     (int32_t)(0u - (uint32_t)iv->month)};
     return dt_ts_add_interval(ts, &n, z, out, err);
 }
 
@@ -344,16 +345,22 @@ int dt_trunc(const char *unit, dt_timestamp ts, const tz_zone *z, dt_timestamp *
     default:
         break;
     }
-    if (!z || u >= UN_DAY) {
-        if (dt_ts_from_fields(&f, z, out, err) != 0)
-            return -1;
-        return 0;
-    }
-    /* below a day in a zone: keep the instant's own offset (PostgreSQL does not redo it) */
-    dt_timestamp local;
-    if (dt_ts_from_fields(&f, NULL, &local, err) != 0)
-        return -1;
-    *out = local - (int64_t)f.gmtoff * 1000000;
+    if (!z || u >= UN_DAY)
+        return dt_ts_from_fields(&f, z, out, err);
+    /* below a day in a zone: the instant's own offset is kept (PostgreSQL does not look it
+     * up again), so the part below the unit is simply removed from the instant */
+    int64_t below = 0;
+    dt_fields o;
+    dt_ts_fields(ts, z, &o);
+    if (u == UN_HOUR)
+        below = (int64_t)o.min * 60000000 + (int64_t)o.sec * 1000000 + o.usec;
+    else if (u == UN_MIN)
+        below = (int64_t)o.sec * 1000000 + o.usec;
+    else if (u == UN_SEC)
+        below = o.usec;
+    else if (u == UN_MS)
+        below = o.usec % 1000;
+    *out = ts - below;
     return 0;
 }
 

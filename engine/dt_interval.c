@@ -216,7 +216,7 @@ int dt_interval_in(const char *s, dt_interval *out, dt_error *err)
 {
     iv_acc a = {0, 0, 0, 0};
     const char *p = s;
-    int seen = 0, ago = 0, ntok = 0, bad = 0, ovf = 0;
+    int seen = 0, ago = 0, ntok = 0, bad = 0, ovf = 0, pending_day = 0;
     while (isspace((unsigned char)*p))
         p++;
     if (*p == 'P' || *p == 'p') {
@@ -247,11 +247,11 @@ int dt_interval_in(const char *s, dt_interval *out, dt_error *err)
             while (isalpha((unsigned char)*p) && n + 1 < sizeof w)
                 w[n++] = *p++;
             w[n] = 0;
-            if (strcasecmp(w, "ago") == 0 && !ago) {
+            if (strcasecmp(w, "ago") == 0) {  /* at the end; repeating it changes nothing */
                 ago = 1;
                 while (isspace((unsigned char)*p))
                     p++;
-                bad = *p != 0;
+                bad = *p != 0 && strncasecmp(p, "ago", 3) != 0;
             } else {
                 bad = 1;
             }
@@ -306,7 +306,7 @@ int dt_interval_in(const char *s, dt_interval *out, dt_error *err)
             } else {
                 m = (int)mm;
             }
-            if (m > 59 || sec >= 60) {
+            if (m > 59 || sec > 60) {  /* 60 seconds is accepted, as PostgreSQL */
                 ovf = 1;
                 break;
             }
@@ -317,22 +317,50 @@ int dt_interval_in(const char *s, dt_interval *out, dt_error *err)
             seen |= U_HOUR | U_MIN | U_SEC | U_MS | U_US;
             if (h < 0)
                 h = -h;
-            if (h > INT64_MAX / INT64_C(3600000000) - 1) {
+            int64_t us;
+            if (__builtin_mul_overflow(h, INT64_C(3600000000), &us) ||
+                __builtin_add_overflow(us, (int64_t)m * 60000000 + sec * 1000000 +
+                                           (int64_t)rint(sfrac * 1e6), &us) ||
+                __builtin_add_overflow(a.usec, neg ? -us : us, &a.usec)) {
                 ovf = 1;
                 break;
             }
-            int64_t us = h * INT64_C(3600000000) + (int64_t)m * 60000000 +
-                         sec * 1000000 + (int64_t)rint(sfrac * 1e6);
-            a.usec += neg ? -us : us;
+            pending_day = 1;  /* a bare number before a time is days ("3 4:05:06") */
             continue;
         }
         if (!(p = number(p, &v, &f, &neg))) {
             bad = 1;
             break;
         }
+        if (*p == '-' && isdigit((unsigned char)p[1]) && f == 0) {  /* SQL "years-months" */
+            int64_t m2 = 0;
+            p++;
+            while (isdigit((unsigned char)*p) && m2 < INT32_MAX)
+                m2 = m2 * 10 + (*p++ - '0');
+            if ((*p && !isspace((unsigned char)*p)) || (seen & (U_YEAR | U_MON))) {
+                bad = 1;
+                break;
+            }
+            seen |= U_YEAR | U_MON;
+            a.mon += neg ? -(llabs(v) * 12 + m2) : v * 12 + m2;
+            if (a.mon > INT32_MAX || a.mon < INT32_MIN) {
+                ovf = 1;
+                break;
+            }
+            continue;
+        }
         while (isspace((unsigned char)*p))
             p++;
         int u = U_SEC;
+        {  /* a bare number directly before a time field means days */
+            const char *t = p;
+            if (*t == '+' || *t == '-')
+                t++;
+            while (isdigit((unsigned char)*t))
+                t++;
+            if (*t == ':' && t > p && !isalpha((unsigned char)*p))
+                u = U_DAY;
+        }
         if (isalpha((unsigned char)*p)) {
             char w[32];
             size_t n = 0;
@@ -368,6 +396,7 @@ int dt_interval_in(const char *s, dt_interval *out, dt_error *err)
     if (bad || ntok == 0 || (ago && ntok == 1))
         return dt_err(err, ERRCODE_INVALID_DATETIME_FORMAT,
                       "invalid input syntax for type interval: \"%s\"", s);
+    (void)pending_day;
     if (ago) {
         a.year = -a.year, a.mon = -a.mon, a.day = -a.day, a.usec = -a.usec;
     }

@@ -569,3 +569,15 @@ int32_t tz_local_to_utc(const tz_zone *z, int64_t local, int64_t *utc, int *isds
     *utc = local - use;
     return use;
 }
+
+int tz_single_offset(const tz_zone *z, int32_t *gmtoff)
+{
+    int32_t off = z->ntypes > 0 ? z->types[0].gmtoff : 0;
+    for (int i = 1; i < z->ntypes; i++)
+        if (z->types[i].gmtoff != off)
+            return 0;
+    if (z->hasrule && (z->rule.hasdst || z->rule.stdoff != off))
+        return 0;
+    *gmtoff = off;
+    return 1;
+}

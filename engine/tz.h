@@ -46,6 +46,10 @@ int32_t tz_offset_at(const tz_zone *z, int64_t t, int *isdst, const char **abbre
  * offset used; *utc receives local - offset. isdst may be NULL. */
 int32_t tz_local_to_utc(const tz_zone *z, int64_t local, int64_t *utc, int *isdst);
 
+/* Whether the zone has one offset at every instant (a fixed zone, Etc/GMT+5, a POSIX string
+ * without DST); *gmtoff receives it. TIME input accepts only such zones without a date. */
+int tz_single_offset(const tz_zone *z, int32_t *gmtoff);
+
 /* Sets dir as the zoneinfo directory (default /usr/share/zoneinfo, or $TZDIR when set). For
  * tests; call before the first tz_find. */
 void tz_set_dir(const char *dir);

@@ -57,6 +57,37 @@ static void rand_frac(char *b)
     *b = 0;
 }
 
+/* Hand-picked inputs beside the random ones: the forms the issue names and their neighbours. */
+static const char *const ts_corpus[] = {
+    "2026-12-07 14:03:00.123456+01", "2026-12-07T14:03:00Z", "2026-12-07", "infinity",
+    "-infinity", "epoch", "2026-12-07T14:03:00.5-05:30", "2026-12-07 14:03:00 Europe/Berlin",
+    "2026-12-07 14:03 UTC", "2026-12-07 14:03:00 GMT", "2026-12-07 14:03:00 z",
+    "December 7, 2026 2:03 PM", "Mon Dec 7 14:03:00 2026", "12/07/2026", "12-07-2026",
+    "2026/12/07", "20261207", "20261207 140300", "2026-12-07 14:03:00+0130",
+    "2026-12-07 14:03:00 +01:30:15", "2026-12-07 12:00:00 AM", "2026-12-07 12:00:00 PM",
+    "2026-12-07 13:00 PM", "0001-01-01 00:00:00", "0001-01-01 BC", "4714-11-24 BC",
+    "4714-11-23 BC", "294276-12-31 23:59:59.999999", "294277-01-01", "2026-02-29",
+    "2024-02-29 23:59:60", "2026-12-07 24:00:00", "2026-12-07 24:00:01", "", " ",
+    "2026-12-07 14:03:00 America/Not_A_Zone", "2026-13-01", "2026-00-10", "26-12-07",
+    "12/07/26", "Dec 7 26", "7 Dec 2026", "2026 Dec 7", "2026-12-07 14:03:00.0000005",
+    "2026-12-07 14:03:00.9999995", "2026-12-07 14:03:00 +15:59", "2026-12-07 14:03:00 -15:59:59",
+    "2026-12-07 14:03:00 +16:00", "now2026", "2026-12-07 14:03:00 EST", "2026-12-07 PST",
+    "2026-12-07T14", "T14:03", "14:03", "2026-12-07 14:03:00 Asia/Kathmandu",
+    "2026-12-07 14:03:00 europe/berlin", "2026-12-07 14:03:00 Etc/GMT+5",
+    "2026-12-07 14:03:00 EST5EDT", "2026-12-07 14:03:00 UTC+3", "Infinity", "INFINITY",
+    "2026-12-07 14:03:00 BC", "2026-12-07 14:03:00 AD", "2026.12.07", "1/2/3",
+};
+static const char *const iv_corpus[] = {
+    "1 day 02:00:00", "3 months", "-1 years -2 mons +3 days -04:05:06.7", "P1Y2M", "P1Y2M3DT4H5M6S",
+    "PT0.000001S", "1-2", "3 4:05:06", "1 2", "@ 1 minute", "@ 1 hour ago", "1.5 weeks",
+    "0.5 mons", "-0.5 mons", "1.999999999 seconds", "2147483647 days", "2147483648 days",
+    "178956970 years", "178956971 years", "-2147483648 months", "9223372036 seconds",
+    "2562047788:00:54.775807", "2562047788:00:54.775808", "1 millennium 1 century 1 decade",
+    "", "ago", "1 day ago ago", "10:00:60", "10:60", "1:2:3", "-1:2:3", "+1:2:3", "00:00:00.5",
+    "1 d 2 h 3 m 4 s", "1 mon 1 mon", "1 hour 1:00", "1 sec 1 ms 1 us", "1.5 sec 1 ms",
+    "P-1Y", "P1.5W", "PT1H30M", "P1DT", "P1D1", "1e3 seconds", ".5 day", "5.",
+};
+
 /* PostgreSQL 15 computes age() of an infinite timestamp and a difference that overflows
  * int64 without a check (wrapped results); acidb refuses both with 22008 (engine/README.md,
  * "Date and time"). Those cases draw their operands from the finite, moderate range. */
@@ -65,6 +96,10 @@ static int moderate;
 static void rand_ts_text(char *b, size_t cap, int with_zone)
 {
     static const char *const specials[] = {"infinity", "-infinity", "epoch", "Infinity"};
+    if (R(12) == 0 && !moderate) {
+        snprintf(b, cap, "%s", PICK(ts_corpus));
+        return;
+    }
     if (R(30) == 0 && !moderate) {
         snprintf(b, cap, "%s", PICK(specials));
         return;
@@ -116,6 +151,10 @@ static void rand_ts_text(char *b, size_t cap, int with_zone)
 
 static void rand_iv_text(char *b, size_t cap)
 {
+    if (R(10) == 0) {
+        snprintf(b, cap, "%s", PICK(iv_corpus));
+        return;
+    }
     static const char *const units[] = {"year", "years", "mon", "months", "day", "days",
                                         "hour", "hours", "min", "minutes", "sec", "seconds",
                                         "ms", "microseconds", "week", "decade", "century", "y",
