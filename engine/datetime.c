@@ -754,16 +754,19 @@ int dt_time_in(const char *s, const tz_zone *zone, dt_timestamp now, dt_time *ou
     /* PostgreSQL's DecodeTimeOnly takes a numeric date before the time, but not the ISO 'T'
      * form, a month name, or a zone name without a date; the format is judged before the
      * date's fields are */
-    if (!e && !r.special &&
-        (!r.has_time || r.month_name || (r.zone_kind == 2 && !r.has_date && !tz_single_offset(r.zone, &(int32_t){0}))))
+    if (!e && !r.special && (!r.has_time || r.month_name))
         e = DTERR_BAD_FORMAT;
     if (!e && !r.special) {
-        int bc = r.bc;
+        int bc = r.bc, ad = r.ad;
         if (!r.has_date)
-            r.bc = 0;  /* "23:46:56 BC" is accepted and the BC ignored */
+            r.bc = r.ad = 0;  /* "23:46:56 BC" is accepted and the era ignored */
         e = validate(&r, 0);
-        r.bc = bc;
+        r.bc = bc, r.ad = ad;
     }
+    /* a zone name without a date must have a single offset (checked last, as PostgreSQL) */
+    if (!e && !r.special && r.zone_kind == 2 && !r.has_date &&
+        !tz_single_offset(r.zone, &(int32_t){0}))
+        e = DTERR_BAD_FORMAT;
     if (e)
         return report(e, &r, s, "time", err);
     if (r.special == SP_NOW) {

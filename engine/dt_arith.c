@@ -110,9 +110,10 @@ int dt_ts_diff(dt_timestamp a, dt_timestamp b, dt_interval *out, dt_error *err)
 
 int dt_time_add_interval(dt_time t, const dt_interval *iv, int neg, dt_time *out)
 {
-    int64_t span = iv->time % DT_USECS_PER_DAY;
-    int64_t r = neg ? t - span : t + span;
-    r %= DT_USECS_PER_DAY;
+    /* PostgreSQL 15: time +/- the interval's microseconds in int64 (wrapping), then
+     * reduced to one day; months and days are ignored */
+    int64_t r = (int64_t)(neg ? (uint64_t)t - (uint64_t)iv->time : (uint64_t)t + (uint64_t)iv->time);
+    r -= r / DT_USECS_PER_DAY * DT_USECS_PER_DAY;
     if (r < 0)
         r += DT_USECS_PER_DAY;
     *out = r;
