@@ -147,6 +147,15 @@ test-tsan: $(TSAN_SUITES:%=$(BUILD)/tests/%)
 	    $(BUILD)/tests/$$s; \
 	done
 
+# The date/time differential sweep (tests/dtdiff; `make test` runs its quick fixed-seed pass
+# as a suite): DTDIFF_SWEEP_CASES generated cases against PostgreSQL 15 from DTDIFF_SEED
+# (default: the time), the seed printed first.
+DTDIFF_SWEEP_CASES ?= 1000000
+.PHONY: dtdiff-sweep
+dtdiff-sweep: $(BUILD)/tests/dtdiff
+	DTDIFF_CASES=$(DTDIFF_SWEEP_CASES) DTDIFF_SEED=$(or $(DTDIFF_SEED),$(shell date +%s)) \
+	  $(BUILD)/tests/dtdiff
+
 # The crash harness (tests/crash/): kill -9, power loss (sectors kept, dropped, torn or
 # garbled), I/O errors, and damage after a crash (a flipped log bit, a missing or swapped log,
 # a torn page 0, a damaged index) against the bank workload. `make test` runs the quick pass

@@ -144,7 +144,7 @@ static const struct {
     {"mdt", -21600},  {"pst", -28800},  {"pdt", -25200},  {"akst", -32400}, {"akdt", -28800},
     {"hst", -36000},  {"cet", 3600},    {"cest", 7200},   {"eet", 7200},    {"eest", 10800},
     {"wet", 0},       {"west", 3600},   {"bst", 3600},    {"jst", 32400},   {"aest", 36000},
-    {"aedt", 39600},  {"nzst", 43200},  {"nzdt", 46800},
+    {"aedt", 39600},  {"nzst", 43200},  {"nzdt", 46800},  {"ist", 7200},
 };
 
 int dt_abbrev(const char *word, int32_t *off)

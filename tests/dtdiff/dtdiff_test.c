@@ -448,7 +448,12 @@ static void gen(kase *k)
     }
     case 9: {  /* AT TIME ZONE */
         rand_ts_text(a, sizeof a, tz);
-        const char *zn = R(5) == 0 ? (R(2) ? "Mars/Olympus" : "+03") : PICK(zones);
+        static const char *const more[] = {"CET", "EST", "PST8PDT", "Etc/GMT-14", "IST",
+                                           "America/Argentina/Buenos_Aires", "utc", "Z",
+                                           "-05:30", "UTC+5", "<+0330>-3:30", "GMT", "PST",
+                                           "Asia/Kathmandu", "Africa/Casablanca", "EST5EDT",
+                                           "Antarctica/Troll", "Europe/Dublin", "NZDT"};
+        const char *zn = R(5) == 0 ? (R(2) ? "Mars/Olympus" : "+03") : R(2) ? PICK(more) : PICK(zones);
         snprintf(k->sql, sizeof k->sql, "'%s'::%s AT TIME ZONE '%s'", a, ty, zn);
         if (ts_parse(a, tz, &t1, out))
             break;
