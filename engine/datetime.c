@@ -30,7 +30,7 @@ int dt_date2j(int y, int m, int d)
     int64_t yy = (int64_t)y - (m <= 2);
     int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
     int64_t yoe = yy - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + (int64_t)d - 1;
     int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return (int)(era * 146097 + doe - 719468 + DT_UNIX_JD);
 }

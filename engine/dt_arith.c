@@ -584,16 +584,19 @@ int dt_date_part(const char *unit, int kind, const dt_any *v, const tz_zone *z, 
         secus = tv.time % 60000000;
         epoch = tv.time / 1000000.0;
     } else if (kind == DT_K_INTERVAL) {
+        /* PostgreSQL 15: whole years of 365.25 days, the other months of 30 days */
+        int64_t years = tv.iv.month / 12, months = tv.iv.month % 12;
         secus = tv.iv.time % 60000000;
-        epoch = tv.iv.time / 1000000.0 + 365.25 * 86400 * (tv.iv.month / 12) +
-                30.0 * 86400 * (tv.iv.month % 12) + 86400.0 * tv.iv.day;
+        epoch = tv.iv.time / 1000000.0 + 365.25 * 86400 * (double)years +
+                30.0 * 86400 * (double)months + 86400.0 * tv.iv.day;
     } else if (!DT_IS_INF(tv.ts)) {
         dt_fields f;
+        memset(&f, 0, sizeof f);
         dt_ts_fields(tv.ts, kind == DT_K_TSTZ ? z : NULL, &f);
         secus = (int64_t)f.sec * 1000000 + f.usec;
         epoch = (tv.ts + DT_EPOCH_DIFF_SECS * INT64_C(1000000)) / 1000000.0;
     }
-    char buf[DT_MAXLEN];
+    char buf[DT_MAXLEN] = "";
     int rc = dt_extract(unit, kind, &tv, z, buf, err);
     if (rc != 0)
         return rc;

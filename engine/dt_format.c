@@ -200,9 +200,11 @@ static int format(sbuf *b, const char *fmt, const fmtval *v)
         char s[64];
         long num = 0;
         int isnum = 1;
-        int y = adj_year(v), jd = dt_date2j(v->year, v->mon ? v->mon : 1, v->mday ? v->mday : 1);
+        /* calendar positions exist for timestamps only (an interval's fields are spans) */
+        int y = adj_year(v), jd = v->is_interval ? 0 : dt_date2j(v->year, v->mon, v->mday);
         int iy = v->year, iw = v->is_interval ? 0 : dt_isoweek(v->year, v->mon, v->mday, &iy);
-        int dow = ((jd + 1) % 7 + 7) % 7, doy = jd - dt_date2j(v->year, 1, 1) + 1;
+        int dow = ((jd + 1) % 7 + 7) % 7;
+        int doy = v->is_interval ? 0 : jd - dt_date2j(v->year, 1, 1) + 1;
         int pm = v->hour >= 12;
         s[0] = 0;
         switch (k) {
