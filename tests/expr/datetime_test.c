@@ -552,3 +552,28 @@ Test(datetime, timezone_setting_and_date_part)
     cr_assert_eq(dt_rec_date_decode(r4, 4, &dd), 0);
     cr_assert_eq(dd, DT_DATE_NOEND);
 }
+
+Test(datetime, less_common_input_forms)
+{
+    cr_assert_str_eq(iv("1-2"), "1 year 2 mons", "SQL year-month");
+    cr_assert_str_eq(iv("3 4:05:06"), "3 days 04:05:06", "a number before a time is days");
+    cr_assert_str_eq(iv("10:00:60"), "10:01:00");
+    cr_assert_str_eq(iv("2562047788:00:54.775807"), "2562047788:00:54.775807");
+    cr_assert_str_eq(iv("2562047788:00:54.775808"),
+                     "ERROR 22015: interval field value out of range: \"2562047788:00:54.775808\"");
+    cr_assert_str_eq(iv("1 day ago ago"), "-1 days");
+    cr_assert_str_eq(tstz("2026-12-07 14:03:00 EST5EDT", "UTC", "UTC"), "2026-12-07 19:03:00+00");
+    cr_assert_str_eq(tstz("2026-12-07 14:03:00 UTC+3", "UTC", "UTC"), "2026-12-07 17:03:00+00",
+                     "POSIX sign: UTC+3 is three hours west");
+    cr_assert_str_eq(ts("20261207 140300"), "2026-12-07 14:03:00");
+    dt_time t;
+    dt_error e;
+    cr_assert_eq(dt_time_in("14:03:00 Etc/GMT+5", NULL, 0, &t, &e), 0, "a fixed zone needs no date");
+    cr_assert_neq(dt_time_in("14:03:00 Europe/Berlin", NULL, 0, &t, &e), 0, "a DST zone does");
+    cr_assert_eq(dt_time_in("T14:03", NULL, 0, &t, &e), 0);
+    cr_assert_eq(t, INT64_C(50580000000));
+    dt_timestamp r;
+    dt_interval m = {0, 0, INT32_MIN};
+    cr_assert_neq(dt_ts_sub_interval(0, &m, NULL, &r, &e), 0);
+    cr_assert_str_eq(e.msg, "timestamp out of range", "the month count wraps, as PostgreSQL 15");
+}
