@@ -362,6 +362,72 @@ static const char *date_token(const char *p, parsed *r, int *err)
     return p;
 }
 
+/* A date with an embedded month name, one token: 1999-Jan-08, 08-Jan-1999, Jan-08-1999 (the
+ * separator '-', '/' or '.'). The year is the number of three or more digits, else the
+ * last. Returns 0, or -1 when the token is not such a date. */
+static int text_month_date(const char *tok, parsed *r)
+{
+    char part[3][24];
+    int n = 0;
+    size_t len = 0;
+    char delim = 0;
+    for (const char *c = tok;; c++) {
+        if (*c == 0 || (!isalnum((unsigned char)*c))) {
+            if (len == 0 || n == 3 || (*c && delim && *c != delim))
+                return -1;
+            part[n][len] = 0;
+            n++;
+            len = 0;
+            if (!*c)
+                break;
+            delim = *c;
+            continue;
+        }
+        if (len + 1 >= sizeof part[0])
+            return -1;
+        part[n][len++] = *c;
+    }
+    if (n != 3 || !strchr("-/.", delim))
+        return -1;
+    int mi = -1;
+    for (int i = 0; i < 3; i++)
+        if (isalpha((unsigned char)part[i][0])) {
+            if (mi >= 0)
+                return -1;
+            mi = i;
+        }
+    if (mi < 0 || mi == 2 || !(r->m = month_of(part[mi])))
+        return -1;
+    const char *a = part[mi == 0 ? 1 : 0], *b = part[2];
+    for (const char *c = a; *c; c++)
+        if (!isdigit((unsigned char)*c))
+            return -1;
+    for (const char *c = b; *c; c++)
+        if (!isdigit((unsigned char)*c))
+            return -1;
+    if (strlen(a) > 9 || strlen(b) > 9)
+        return -1;
+    if (strlen(a) >= 3)
+        r->y = (int)strtol(a, NULL, 10), r->d = (int)strtol(b, NULL, 10);
+    else
+        r->d = (int)strtol(a, NULL, 10), r->y = (int)strtol(b, NULL, 10), r->y2digits = strlen(b) <= 2;
+    r->has_date = 1;
+    r->month_name = 1;
+    return 0;
+}
+
+/* Whether w is a month name followed by '-', '/' or '.'. */
+static int starts_with_month(const char *w)
+{
+    char head[24];
+    size_t hl = strcspn(w, "-/.");
+    if (!w[hl] || hl >= sizeof head)
+        return 0;
+    memcpy(head, w, hl);
+    head[hl] = 0;
+    return month_of(head) != 0;
+}
+
 static int special_word(const char *w)
 {
     static const struct {
@@ -437,6 +503,15 @@ static int parse(const char *s, parsed *r, int time_only)
                     return err ? err : DTERR_BAD_FORMAT;
                 if (time_only && !time_date_ok(s, p, ntok))
                     return DTERR_BAD_FORMAT;
+            } else if ((*q == '-' || *q == '/' || *q == '.') && isalpha((unsigned char)q[1]) &&
+                       !r->has_date && !month) {
+                char tok[64];
+                size_t tl = 0;
+                while ((isalnum((unsigned char)*p) || *p == *q) && tl + 1 < sizeof tok)
+                    tok[tl++] = *p++;
+                tok[tl] = 0;
+                if (time_only || text_month_date(tok, r) != 0)
+                    return DTERR_BAD_FORMAT;
             } else if (q - p == 8 && !r->has_date && !month) {
                 if (!(p = date_token(p, r, &err)))
                     return err ? err : DTERR_BAD_FORMAT;
@@ -499,7 +574,10 @@ static int parse(const char *s, parsed *r, int time_only)
         p = q;
         int sp, mon;
         int32_t off;
-        if (slash) {
+        if (slash && starts_with_month(w)) {  /* Jan-08-1999: a date with a month name */
+            if (r->has_date || month || time_only || text_month_date(w, r) != 0)
+                return DTERR_BAD_FORMAT;
+        } else if (slash) {
             if (r->zone_kind)
                 return DTERR_BAD_FORMAT;
             r->zone = tz_find(w);
@@ -542,6 +620,8 @@ static int parse(const char *s, parsed *r, int time_only)
                 return DTERR_BAD_FORMAT;
             month = mon;
         } else if (is_dayname(w)) {
+            if (time_only)  /* DecodeTimeOnly has no day of the week */
+                return DTERR_BAD_FORMAT;
             /* ignored, as PostgreSQL does */
         } else {
             const tz_zone *z = tz_find(w);

@@ -577,3 +577,14 @@ Test(datetime, less_common_input_forms)
     cr_assert_neq(dt_ts_sub_interval(0, &m, NULL, &r, &e), 0);
     cr_assert_str_eq(e.msg, "timestamp out of range", "the month count wraps, as PostgreSQL 15");
 }
+
+Test(datetime, dates_with_a_month_name)
+{
+    cr_assert_str_eq(ts("1999-Jan-08"), "1999-01-08 00:00:00");
+    cr_assert_str_eq(ts("08-Jan-1999"), "1999-01-08 00:00:00");
+    cr_assert_str_eq(date("Jan-08-1999"), "1999-01-08");
+    cr_assert_str_eq(date("December 7 2026"), "2026-12-07");
+    dt_time t;
+    dt_error e;
+    cr_assert_neq(dt_time_in("14:03:00 Mon", NULL, 0, &t, &e), 0, "no weekday in TIME");
+}
