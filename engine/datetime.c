@@ -407,10 +407,13 @@ static int text_month_date(const char *tok, parsed *r)
             return -1;
     if (strlen(a) > 9 || strlen(b) > 9)
         return -1;
-    if (strlen(a) >= 3)
-        r->y = (int)strtol(a, NULL, 10), r->d = (int)strtol(b, NULL, 10);
-    else
-        r->d = (int)strtol(a, NULL, 10), r->y = (int)strtol(b, NULL, 10), r->y2digits = strlen(b) <= 2;
+    int va = (int)strtol(a, NULL, 10), vb = (int)strtol(b, NULL, 10);
+    if (strlen(a) >= 3) {
+        r->y = va, r->d = vb;
+    } else {
+        r->d = va, r->y = vb;
+        r->y2digits = strlen(b) <= 2;
+    }
     r->has_date = 1;
     r->month_name = 1;
     return 0;
