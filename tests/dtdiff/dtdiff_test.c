@@ -19,6 +19,7 @@
  */
 #include <criterion/criterion.h>
 #include <glob.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -626,6 +627,8 @@ static void gen(kase *k)
 /* ---- the reference cluster ---- */
 
 static char pgbin[256], pgdir[256];
+static int pg_running;  /* pgdir exists (and a server may run in it) */
+static void pg_stop(void);
 
 static int sh(const char *fmt, ...)
 {
@@ -649,6 +652,8 @@ static int pg_start(void)
     if (!mkdtemp(pgdir))
         return -1;
     const char *as = getuid() == 0 ? "runuser -u postgres -- " : "";
+    pg_running = 1;  /* from here on the directory (and maybe a server) must be removed */
+    atexit(pg_stop);  /* also when an assertion ends the test early */
     if (getuid() == 0)
         sh("chown postgres '%s'", pgdir);
     if (sh("%s'%s/initdb' -D '%s/data' --locale=C -E UTF8 -U postgres -A trust --no-sync "
@@ -661,6 +666,9 @@ static int pg_start(void)
 
 static void pg_stop(void)
 {
+    if (!pg_running)
+        return;
+    pg_running = 0;
     const char *as = getuid() == 0 ? "runuser -u postgres -- " : "";
     sh("%s'%s/pg_ctl' -D '%s/data' -m immediate -w stop >/dev/null 2>&1", as, pgbin, pgdir);
     sh("rm -rf '%s'", pgdir);
@@ -674,6 +682,7 @@ Test(dtdiff, against_postgresql_15, .timeout = 300)
     printf("dtdiff: seed %llu, %d cases (DTDIFF_SEED / DTDIFF_CASES)\n", (unsigned long long)seed,
            ncases);
     fflush(stdout);
+    signal(SIGPIPE, SIG_IGN);  /* output piped into a pager that quits must not skip the cleanup */
     if (pg_start() != 0) {
         pg_stop();
         cr_skip_test("PostgreSQL 15 not available (/usr/lib/postgresql/15/bin)");
