@@ -28,11 +28,15 @@ OPT      ?= -O2
 DEPS_PKGS := build-essential pkg-config libxxhash-dev libcriterion-dev libreadline-dev \
              libsqlite3-dev clang libclang-rt-dev tmux cppcheck clang-tidy gnuplot-nox \
              libpq-dev sqlite3 libgmp-dev postgresql-15
+# Time zone rules (engine/tz.c reads /usr/share/zoneinfo).
+DEPS_PKGS += tzdata
 
 PKGS     := libxxhash gmp
 CFLAGS   := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -D_GNU_SOURCE -pthread -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+# libm: the date/time code rounds with rint (engine/dt_*.c).
+LDLIBS   += -lm
 TESTLIBS := $(shell pkg-config --libs criterion 2>/dev/null)
 BENCHLIBS:= $(shell pkg-config --libs sqlite3 2>/dev/null)
 
@@ -142,6 +146,15 @@ test-tsan: $(TSAN_SUITES:%=$(BUILD)/tests/%)
 	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 	    $(BUILD)/tests/$$s; \
 	done
+
+# The date/time differential sweep (tests/dtdiff; `make test` runs its quick fixed-seed pass
+# as a suite): DTDIFF_SWEEP_CASES generated cases against PostgreSQL 15 from DTDIFF_SEED
+# (default: the time), the seed printed first.
+DTDIFF_SWEEP_CASES ?= 1000000
+.PHONY: dtdiff-sweep
+dtdiff-sweep: $(BUILD)/tests/dtdiff
+	DTDIFF_CASES=$(DTDIFF_SWEEP_CASES) DTDIFF_SEED=$(or $(DTDIFF_SEED),$(shell date +%s)) \
+	  $(BUILD)/tests/dtdiff
 
 # The crash harness (tests/crash/): kill -9, power loss (sectors kept, dropped, torn or
 # garbled), I/O errors, and damage after a crash (a flipped log bit, a missing or swapped log,
