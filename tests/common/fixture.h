@@ -10,7 +10,7 @@
  * shim report the test as crashed with that message above it. Functions whose failure a caller
  * may want to handle return a status instead (fx_rmtree, fx_exists).
  *
- * Environment (tests/README.md, "Seeds" and tests/README.md, "Scale"):
+ * Environment (tests/README.md, "Seeds and scale"):
  *   ACIDB_TEST_SEED=<n>      replay seed n; =random: a fresh seed, chosen once per process
  *   ACIDB_TEST_SCALE=<x>     work multiplier (default 1.0, FX_SANITIZED_SCALE under sanitizers)
  *   TMPDIR                   where temporary directories go (default /tmp)
