@@ -224,8 +224,12 @@ int dt_interval_in(const char *s, dt_interval *out, dt_error *err)
         while (e > p && isspace((unsigned char)e[-1]))
             e--;
         char tmp[256];
-        if ((size_t)(e - p) >= sizeof tmp || iso8601(strncpy(tmp, p, sizeof tmp), &a) != 0) {
-            tmp[sizeof tmp - 1] = 0;
+        size_t n = (size_t)(e - p);
+        if (n < sizeof tmp) {
+            memcpy(tmp, p, n);
+            tmp[n] = 0; /* the form without the trailing blanks */
+        }
+        if (n >= sizeof tmp || iso8601(tmp, &a) != 0) {
             return dt_err(err, ERRCODE_INVALID_DATETIME_FORMAT,
                           "invalid input syntax for type interval: \"%s\"", s);
         }

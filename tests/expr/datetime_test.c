@@ -321,6 +321,11 @@ Test(datetime, interval_text)
     cr_assert_str_eq(iv("-1 years -2 mons +3 days -04:05:06.7"), "-1 years -2 mons +3 days -04:05:06.7");
     cr_assert_str_eq(iv("P1Y2M"), "1 year 2 mons");
     cr_assert_str_eq(iv("P1Y2M3DT4H5M6.5S"), "1 year 2 mons 3 days 04:05:06.5");
+    /* Trailing blanks are cut, however many (a copy of the first 256 bytes of this once
+     * reached the ISO 8601 parser without its terminating NUL). */
+    char longer[320];
+    snprintf(longer, sizeof longer, "P1D%300s", "");
+    cr_assert_str_eq(iv(longer), "1 day");
     cr_assert_str_eq(iv("1.5 years"), "1 year 6 mons");
     cr_assert_str_eq(iv("1.5 months"), "1 mon 15 days");
     cr_assert_str_eq(iv("@ 1 day ago"), "-1 days");
