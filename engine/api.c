@@ -1180,7 +1180,7 @@ const char *acidb_column_type_name(acidb_stmt *s, int col)
                                                          : NULL;
         assert(e != NULL || s->ast->kind == STMT_EXPLAIN);
         /* An untyped NULL output is text, as PostgreSQL resolves an unknown output column. */
-        name = val_type_name(e == NULL || e->type == VT_NULL ? VT_TEXT : e->type);
+        name = ty_name(e == NULL || e->type == VT_NULL ? TY_TEXT : ex_tid(e));
     }
     conn_leave(s->conn);
     return name;

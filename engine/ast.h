@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "engine/types.h"
 #include "engine/value.h"
 
 /* ---- expressions -------------------------------------------------------------------------- */
@@ -53,8 +54,11 @@ struct sql_expr {
     uint8_t ilike;      /* EX_LIKE: ILIKE */
     uint8_t star;       /* EX_FUNC: f(*) */
     uint8_t distinct;   /* EX_FUNC: f(DISTINCT ...) */
-    uint8_t type;       /* result type VT_*; set by the binder (VT_NULL: unknown / NULL) */
-    uint8_t cast_type;  /* EX_CAST: VT_INT, VT_TEXT or VT_BOOL */
+    uint8_t type;       /* result representation VT_*; set by the binder (VT_NULL: unknown /
+                           NULL) */
+    uint8_t tid;        /* result SQL type (engine/types.h, TY_*) when type is VT_INT: which
+                           integer width; 0 elsewhere or when not known (then: bigint) */
+    uint8_t cast_type;  /* EX_CAST: the target type id (TY_*) */
     uint8_t agg;        /* EX_FUNC: ex_agg, set by the binder */
     int32_t pos;        /* byte offset in the SQL text */
     value v;            /* EX_CONST (TEXT bytes in the arena) */
@@ -177,7 +181,8 @@ enum { IDENT_NONE = 0, IDENT_BY_DEFAULT = 1, IDENT_ALWAYS = 2 };
 
 typedef struct sql_coldef {
     const char *name;
-    uint8_t type;        /* VT_INT, VT_TEXT, VT_BOOL */
+    uint8_t type;        /* VT_INT, VT_TEXT, VT_BOOL: the representation of tid */
+    uint8_t tid;         /* the declared type (engine/types.h, TY_*) */
     uint8_t not_null;
     uint8_t primary_key;
     uint8_t unique;

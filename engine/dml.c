@@ -106,6 +106,13 @@ static uint32_t utf8_chars(const char *s, uint32_t n)
 static int check_row(acidb_stmt *s, const cat_table *t, value *vals)
 {
     char row[600];
+    /* The assignment cast to a narrower integer column (PostgreSQL's int84: "integer out of
+     * range"), for every stored value: literals, expressions, parameters, defaults. */
+    for (int c = 0; c < t->ncols; c++)
+        if (vals[c].type == VT_INT && ty_is_int(t->cols[c].tid) &&
+            !ty_int_fits(t->cols[c].tid, vals[c].u.i))
+            return sql_err(&s->conn->err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, -1,
+                           "%s", ty_get(t->cols[c].tid)->range_msg);
     for (int c = 0; c < t->ncols; c++)
         if (t->cols[c].maxlen > 0 && vals[c].type == VT_TEXT &&
             vals[c].len > (uint32_t)t->cols[c].maxlen &&
@@ -526,10 +533,10 @@ static int coerce(acidb_stmt *s, const cat_column *col, value *v)
     if (v->type == VT_NULL || v->type == col->type)
         return ACIDB_OK;
     if (v->type == VT_TEXT || col->type == VT_TEXT) /* untyped input; assignment to text */
-        return ex_cast(v, col->type, &s->run, v, -1, &s->conn->err);
+        return ex_cast(v, col->tid, &s->run, v, -1, &s->conn->err);
     return sql_err(&s->conn->err, ACIDB_ERROR, ERRCODE_DATATYPE_MISMATCH,  -1,
                    "column \"%s\" is of type %s but expression is of type %s", col->name,
-                   val_type_name(col->type), val_type_name(v->type));
+                   ty_name(col->tid), val_type_name(v->type));
 }
 
 static int default_value(dml_ctx *d, int c, value *out)

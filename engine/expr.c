@@ -21,10 +21,26 @@
 
 static int eval(const sql_expr *e, ex_ctx *c, value *out);
 
-static int range_err(ex_ctx *c)
+/* The integer type of an integer-valued expression (expr_check.c set it; bigint when not). */
+static int int_ty(const sql_expr *e)
 {
-    return sql_err(c->err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, -1,
-                   "bigint out of range");
+    return e->tid != TY_NONE ? e->tid : TY_INT8;
+}
+
+/* 22003 with the message of integer type t ("integer out of range"). */
+static int range_err(ex_ctx *c, int t)
+{
+    return sql_err(c->err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, -1, "%s",
+                   ty_get(t)->range_msg);
+}
+
+/* An integer result of type t: 22003 unless it fits. */
+static int int_result(ex_ctx *c, int t, int64_t x, value *out)
+{
+    if (!ty_int_fits(t, x))
+        return range_err(c, t);
+    *out = val_int(x);
+    return 0;
 }
 
 static int oom(ex_ctx *c)
@@ -53,26 +69,29 @@ static int need_bool_val(ex_ctx *c, const sql_expr *e, const value *v, const cha
 
 /* ---- arithmetic ---------------------------------------------------------------------------- */
 
+/* a op b in 64 bits (22003 with bigint's message on overflow, 22012 on division by zero); the
+ * caller checks a narrower result type's range. Operands of a narrower type are in its range,
+ * so their results never overflow 64 bits. */
 static int arith(ex_ctx *c, int op, int64_t a, int64_t b, int64_t *r)
 {
     switch (op) {
     case OP_ADD:
         if (__builtin_add_overflow(a, b, r))
-            return range_err(c);
+            return range_err(c, TY_INT8);
         return 0;
     case OP_SUB:
         if (__builtin_sub_overflow(a, b, r))
-            return range_err(c);
+            return range_err(c, TY_INT8);
         return 0;
     case OP_MUL:
         if (__builtin_mul_overflow(a, b, r))
-            return range_err(c);
+            return range_err(c, TY_INT8);
         return 0;
     case OP_DIV:
         if (b == 0)
             return sql_err(c->err, ACIDB_RANGE, ERRCODE_DIVISION_BY_ZERO, -1, "division by zero");
         if (a == INT64_MIN && b == -1)
-            return range_err(c);
+            return range_err(c, TY_INT8);
         *r = a / b;
         return 0;
     case OP_MOD:
@@ -280,8 +299,7 @@ static int eval_binary(const sql_expr *e, ex_ctx *c, value *out)
         int64_t x = 0;
         if ((rc = arith(c, e->op, l.u.i, r.u.i, &x)) != 0)
             return rc;
-        *out = val_int(x);
-        return 0;
+        return int_result(c, int_ty(e), x, out);
     }
     }
 }
@@ -306,8 +324,8 @@ static int eval_unary(const sql_expr *e, ex_ctx *c, value *out)
         return type_err(c, e, "unary minus", &v);
     if (e->op == OP_NEG) {
         if (v.u.i == INT64_MIN)
-            return range_err(c);
-        v.u.i = -v.u.i;
+            return range_err(c, TY_INT8);
+        return int_result(c, int_ty(e), -v.u.i, out);
     }
     *out = v;
     return 0;
@@ -463,9 +481,8 @@ static int eval_func(const sql_expr *e, ex_ctx *c, value *out)
         if (a.type != VT_INT)
             return type_err(c, e, "abs", &a);
         if (a.u.i == INT64_MIN)
-            return range_err(c);
-        *out = val_int(a.u.i < 0 ? -a.u.i : a.u.i);
-        return 0;
+            return range_err(c, TY_INT8);
+        return int_result(c, int_ty(e), a.u.i < 0 ? -a.u.i : a.u.i, out);
     }
     if (strcmp(n, "lower") == 0 || strcmp(n, "upper") == 0 || strcmp(n, "length") == 0 ||
         strcmp(n, "char_length") == 0 || strcmp(n, "character_length") == 0)
@@ -484,8 +501,9 @@ static int eval_param(const sql_expr *e, ex_ctx *c, value *out)
     const value *v = &c->params[e->param - 1];
     /* A parameter typed by its context converts what was bound (text in PostgreSQL's input
      * syntax, or another type by CAST's rules); an untyped one passes the value through. */
-    if (e->type != VT_NULL && v->type != VT_NULL && v->type != e->type)
-        return ex_cast(v, e->type, c->tmp, out, -1, c->err);
+    if (e->type != VT_NULL && v->type != VT_NULL &&
+        (v->type != e->type || (e->type == VT_INT && int_ty(e) != TY_INT8)))
+        return ex_cast(v, e->type == VT_INT ? int_ty(e) : e->type, c->tmp, out, -1, c->err);
     *out = *v;
     return 0;
 }

@@ -4,9 +4,12 @@
  * Semantics are PostgreSQL's for the types acidb has:
  *   - three-valued logic: NULL AND FALSE = FALSE, NULL OR TRUE = TRUE, otherwise NULL taints;
  *     comparisons with NULL yield NULL; WHERE keeps a row only when its condition is TRUE;
- *   - INTEGER is 64-bit: + - * / % and unary minus that overflow fail with 22003
- *     ("bigint out of range"), never wrap; / and % by zero fail with 22012; / truncates
- *     toward zero;
+ *   - SMALLINT, INTEGER and BIGINT are 16, 32 and 64 bits (all int64_t values, VT_INT; the
+ *     width is the expression's tid): an operator's result has the wider operand type
+ *     (int4 + int8 is int8) and + - * / % and unary minus, abs and casts whose result does
+ *     not fit it fail with 22003 naming it ("integer out of range"), never wrap; / and % by
+ *     zero fail with 22012; / truncates toward zero; an integer literal is integer when it
+ *     fits 32 bits, else bigint;
  *   - TEXT || anything non-NULL concatenates (integers and booleans print as PostgreSQL prints
  *     them); LIKE/ILIKE with % and _ and the escape character (default backslash);
  *   - comparisons between different types are errors (42883 "operator does not exist:
@@ -48,13 +51,22 @@ int ex_check(sql_expr *e, int want, arena *a, sql_error *err);
 /* The same, naming the clause in 42804 ("argument of CHECK must be type boolean ..."). */
 int ex_check_clause(sql_expr *e, int want, const char *clause, arena *a, sql_error *err);
 
+/* The SQL type (engine/types.h) of a checked expression: its integer width for an integer,
+ * else the type its representation names (VT_TEXT is TY_TEXT, ...; TY_NONE when unknown). */
+static inline int ex_tid(const sql_expr *e)
+{
+    return e->type == VT_INT ? (e->tid != TY_NONE ? e->tid : TY_INT8) : e->type;
+}
+
 /* Evaluates e. On error returns the code with c->err set (SQLSTATE, message, position). */
 int ex_eval(const sql_expr *e, ex_ctx *c, value *out);
 /* WHERE / ON / HAVING / CHECK truth: 1 only for TRUE (NULL and FALSE are 0). */
 static inline int ex_true(const value *v) { return v->type == VT_BOOL && v->u.i != 0; }
 
-/* Converts v to type `to` (VT_INT, VT_TEXT, VT_BOOL) as CAST does: text -> integer parses
- * optional sign and digits with surrounding spaces (22P02 otherwise, 22003 out of range);
+/* Converts v to type `to` (a type id, engine/types.h: TY_INT2/4/8, TY_TEXT, TY_BOOL; a VT_*
+ * code names its type) as CAST does: text -> integer parses optional sign and digits with
+ * surrounding spaces (22P02 otherwise, 22003 "value ... is out of range for type integer");
+ * integer -> a narrower integer type is 22003 "integer out of range" when it does not fit;
  * text -> boolean accepts PostgreSQL's spellings (t/true/yes/on/1, f/false/no/off/0, any case);
  * integer -> boolean: 0 false, other true. NULL stays NULL. */
 int ex_cast(const value *v, int to, arena *a, value *out, int32_t pos, sql_error *err);

@@ -1,6 +1,7 @@
 /*
- * expr_cast.c — conversions between INTEGER, TEXT and BOOLEAN (ex_cast, expr.h), as
- * PostgreSQL's int8in / int8out / boolin / boolout and the int <-> bool casts do.
+ * expr_cast.c — conversions between the integer types, TEXT and BOOLEAN (ex_cast, expr.h), as
+ * PostgreSQL's int2in / int4in / int8in, their output functions, boolin / boolout, the casts
+ * between integer widths (int84, int82, ...: "integer out of range") and int <-> bool do.
  *
  * Divergences: PostgreSQL 16 also accepts underscores ('1_000') and 0x / 0o / 0b prefixes in
  * integer input; we accept only optional sign and decimal digits. PostgreSQL has no cast
@@ -19,7 +20,9 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static int text_to_int(const value *v, value *out, int32_t pos, sql_error *err)
+/* Integer type t's input function: PostgreSQL's wording names t ("invalid input syntax for
+ * type integer", "value \"...\" is out of range for type smallint"). */
+static int text_to_int(const value *v, int t, value *out, int32_t pos, sql_error *err)
 {
     const char *s = v->u.s, *end = s + v->len;
     while (s < end && is_space(*s))
@@ -42,11 +45,14 @@ static int text_to_int(const value *v, value *out, int32_t pos, sql_error *err)
         s++;
     if (ndigits == 0 || s != end)
         return sql_err(err, ACIDB_RANGE, ERRCODE_INVALID_TEXT_REPRESENTATION, pos,
-                       "invalid input syntax for type bigint: \"%.*s\"", (int)v->len, v->u.s);
-    if (overflow || mag > (uint64_t)INT64_MAX + (uint64_t)neg)
+                       "invalid input syntax for type %s: \"%.*s\"", ty_name(t), (int)v->len,
+                       v->u.s);
+    int64_t x = neg ? (int64_t)(0 - mag) : (int64_t)mag;
+    if (overflow || mag > (uint64_t)INT64_MAX + (uint64_t)neg || !ty_int_fits(t, x))
         return sql_err(err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, pos,
-                       "value \"%.*s\" is out of range for type bigint", (int)v->len, v->u.s);
-    *out = val_int(neg ? (int64_t)(0 - mag) : (int64_t)mag);
+                       "value \"%.*s\" is out of range for type %s", (int)v->len, v->u.s,
+                       ty_name(t));
+    *out = val_int(x);
     return 0;
 }
 
@@ -87,17 +93,21 @@ static int text_to_bool(const value *v, value *out, int32_t pos, sql_error *err)
 
 int ex_cast(const value *v, int to, arena *a, value *out, int32_t pos, sql_error *err)
 {
-    if (v->type == VT_NULL || v->type == to) {
+    int vt = ty_vt(to);
+    if (v->type == VT_INT && vt == VT_INT && !ty_int_fits(to, v->u.i))
+        return sql_err(err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, pos, "%s",
+                       ty_get(to)->range_msg);
+    if (v->type == VT_NULL || v->type == vt) {
         *out = *v;
         return 0;
     }
-    switch (to) {
+    switch (vt) {
     case VT_INT:
         if (v->type == VT_BOOL) {
             *out = val_int(v->u.i != 0);
             return 0;
         }
-        return text_to_int(v, out, pos, err);
+        return text_to_int(v, to, out, pos, err);
     case VT_BOOL:
         if (v->type == VT_INT) {
             *out = val_bool(v->u.i != 0);
@@ -119,6 +129,6 @@ int ex_cast(const value *v, int to, arena *a, value *out, int32_t pos, sql_error
         }
     default:
         return sql_err(err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, pos, "cannot cast type %s to %s",
-                       val_type_name(v->type), val_type_name(to));
+                       val_type_name(v->type), ty_name(to));
     }
 }

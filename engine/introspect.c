@@ -51,7 +51,7 @@ static const char *type_name(arena *a, const cat_column *col)
         snprintf(buf, sizeof buf, "character varying(%d)", (int)col->maxlen);
         return copy_str(a, buf);
     }
-    return val_type_name(col->type); /* a static string */
+    return ty_name(col->tid); /* a static string: format_type's "integer", "bigint" */
 }
 
 static int copy_columns(arena *a, const cat_table *t, acidb_table_info *out)

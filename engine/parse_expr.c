@@ -66,17 +66,6 @@ static void p_type_length(parser *p)
 
 int ps_type(parser *p, int allow_serial, uint8_t *serial)
 {
-    static const struct {
-        const char *name;
-        uint8_t vt, serial;
-    } types[] = {
-        {"integer", VT_INT, 0},   {"int", VT_INT, 0},        {"int4", VT_INT, 0},
-        {"int8", VT_INT, 0},      {"bigint", VT_INT, 0},     {"smallint", VT_INT, 0},
-        {"int2", VT_INT, 0},      {"text", VT_TEXT, 0},      {"varchar", VT_TEXT, 0},
-        {"boolean", VT_BOOL, 0},  {"bool", VT_BOOL, 0},      {"serial", VT_INT, 1},
-        {"serial4", VT_INT, 1},   {"serial8", VT_INT, 1},    {"bigserial", VT_INT, 1},
-        {"smallserial", VT_INT, 1}, {"serial2", VT_INT, 1},
-    };
     const lx_token *t = ps_cur(p);
     if (!(t->kind == TK_IDENT || t->kind == TK_QIDENT ||
           (t->kind == TK_KEYWORD && lx_keyword_category(t->kw) != KWC_RESERVED)))
@@ -89,18 +78,15 @@ int ps_type(parser *p, int allow_serial, uint8_t *serial)
     if (strcmp(name, "character") == 0 && tok.kind != TK_QIDENT &&
         ps_accept_kw(p, KW_VARYING)) {
         p_type_length(p);
-        return VT_TEXT;
+        return TY_TEXT;
     }
-    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-        if (strcmp(name, types[i].name) != 0 || (types[i].serial && !allow_serial))
-            continue;
-        if (types[i].vt == VT_TEXT && types[i].name[0] == 'v')
-            p_type_length(p);
-        if (serial)
-            *serial = types[i].serial;
-        return types[i].vt;
-    }
-    ps_fail(p, ACIDB_ERROR, ERRCODE_UNDEFINED_OBJECT, tok.pos, "type \"%s\" does not exist", name);
+    int tid = ty_lookup(name, allow_serial, serial);
+    if (tid == TY_NONE)
+        ps_fail(p, ACIDB_ERROR, ERRCODE_UNDEFINED_OBJECT, tok.pos, "type \"%s\" does not exist",
+                name);
+    if (ty_get(tid)->typmod == TYPMOD_LENGTH && name[0] == 'v')
+        p_type_length(p);
+    return tid;
 }
 
 /* ---- primaries ------------------------------------------------------------------------------- */

@@ -64,7 +64,7 @@ static const char *output_name(const sql_expr *e)
     case EX_CAST:
         if (e->l && e->l->kind == EX_COLUMN)
             return e->l->name;
-        return e->cast_type == VT_INT ? "int8" : e->cast_type == VT_BOOL ? "bool" : "text";
+        return ty_get(e->cast_type)->typname; /* PostgreSQL names the column int4, bool, ... */
     default:
         return "?column?";
     }
@@ -518,14 +518,14 @@ static int assignable(const cat_column *c, const sql_expr *e)
  * rule (assignable) so the message names the column, not a WHERE. */
 static int assign_want(const cat_column *c)
 {
-    return c->type == VT_BOOL ? VT_NULL : c->type;
+    return c->type == VT_BOOL ? TY_NONE : c->tid;
 }
 
 static int col_type_error(sql_error *err, const cat_column *c, const sql_expr *e)
 {
     return sql_err(err, ACIDB_ERROR, ERRCODE_DATATYPE_MISMATCH, e->pos,
                    "column \"%s\" is of type %s but expression is of type %s", c->name,
-                   val_type_name(c->type), val_type_name(e->type));
+                   ty_name(c->tid), ty_name(ex_tid(e)));
 }
 
 static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *err)

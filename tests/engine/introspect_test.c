@@ -149,8 +149,15 @@ Test(introspect, column_type_name_is_known_before_the_first_row, .init = eng_set
     expect_types(c, "SELECT * FROM t", "integer,text,boolean");
     expect_types(c, "SELECT id + 1, v || 'x', NOT ok, count(*), avg(id), NULL, 'lit', $1::int"
                     " FROM t GROUP BY id, v, ok",
-                 "integer,text,boolean,integer,text,text,text,integer");
+                 "integer,text,boolean,bigint,text,text,text,integer");
     expect_types(c, "INSERT INTO t VALUES (1, 'a', true) RETURNING ok, id", "boolean,integer");
+    /* Each integer width is its own type, and operators take the wider one (PostgreSQL). */
+    eng_ok(c, "CREATE TABLE w (s SMALLINT, i INT4, b BIGINT, ss SMALLSERIAL, se SERIAL,"
+              " bs BIGSERIAL)");
+    expect_types(c, "SELECT s, i, b, ss, se, bs, s + s, s + i, i * b, -s, 1, 2147483648,"
+                    " sum(s), s::int8, i::int2 FROM w GROUP BY s, i, b, ss, se, bs",
+                 "smallint,integer,bigint,smallint,integer,bigint,smallint,integer,bigint,"
+                 "smallint,integer,bigint,bigint,bigint,smallint");
     expect_types(c, "UPDATE t SET v = 'b'", "");
     expect_types(c, "EXPLAIN SELECT id FROM t", "text");
     expect_types(c, "BEGIN", "");

@@ -27,7 +27,7 @@ Test(expr, precedence_follows_postgresql)
     SHAPE("NOT a = b", "(NOT (a = b))");
     SHAPE("a = NOT b", "(a = (NOT b))");
     SHAPE("- a * b", "((- a) * b)");
-    SHAPE("-a::int", "(- (a::int))");
+    SHAPE("-a::int", "(- (a::int4))");
     SHAPE("- - a", "(- (- a))");
     SHAPE("+a", "(+ a)");
     SHAPE("a + -b", "(a + (- b))");
@@ -48,7 +48,7 @@ Test(expr, precedence_follows_postgresql)
     SHAPE("a LIKE b = c", "((a LIKE b) = c)");
     SHAPE("(a OR b) AND c", "((a OR b) AND c)");
     SHAPE("a::text || 'x'", "((a::text) || 'x')");
-    SHAPE("a::int::text", "((a::int)::text)");
+    SHAPE("a::int::text", "((a::int4)::text)");
 }
 
 Test(expr, comparisons_do_not_associate)
@@ -82,7 +82,13 @@ Test(expr, primaries)
           "(CASE WHEN a THEN 1 WHEN b THEN 2 ELSE 3 END)");
     SHAPE("CASE x WHEN 1 THEN 'one' END", "(CASE x WHEN 1 THEN 'one' END)");
     SHAPE("CAST(a + 1 AS TEXT)", "((a + 1)::text)");
-    SHAPE("cast(a as BIGINT)", "(a::int)");
+    SHAPE("cast(a as BIGINT)", "(a::int8)");
+    /* Integer type names as PostgreSQL's: each names its own width. */
+    SHAPE("a::smallint", "(a::int2)");
+    SHAPE("a::int2", "(a::int2)");
+    SHAPE("a::integer", "(a::int4)");
+    SHAPE("a::int4", "(a::int4)");
+    SHAPE("a::int8", "(a::int8)");
     SHAPE("a::character varying(10)", "(a::text)");
     SHAPE("a::VARCHAR", "(a::text)");
     SHAPE("a::bool", "(a::bool)");

@@ -53,9 +53,9 @@ static const char *op_name(int op)
     return op >= 0 && op < (int)(sizeof names / sizeof names[0]) ? names[op] : "?";
 }
 
-static const char *type_name(int vt)
+static const char *type_name(int tid)
 {
-    return vt == VT_INT ? "int" : vt == VT_TEXT ? "text" : vt == VT_BOOL ? "bool" : "?";
+    return tid > TY_NONE && tid < TY_COUNT ? ty_get(tid)->typname : "?";
 }
 
 static void put(char **o, char *end, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,0 +1,153 @@
+/*
+ * types_test.c — SQL types through the public API: each integer width stores, reads back and
+ * refuses what PostgreSQL does, and names itself as PostgreSQL's format_type does; a table
+ * of a database written before widths existed keeps its 64-bit columns.
+ */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/acidb.h"
+#include "engine/testhooks.h"
+#include "tests/engine/util.h"
+
+/* Runs sql, asserts it fails with 22003 and message msg. */
+static void out_of_range(acidb_conn *c, const char *sql, const char *msg)
+{
+    eng_fails(c, sql, "22003");
+    cr_expect_str_eq(acidb_errmsg(c), msg, "%s", sql);
+}
+
+static void expect_rows(acidb_conn *c, const char *sql, const char *want)
+{
+    char *got = eng_query(c, sql);
+    cr_expect_str_eq(got, want, "%s", sql);
+    free(got);
+}
+
+/* The declared type names acidb_get_schema reports for table `name`, comma-separated. */
+static void expect_schema_types(acidb_db *db, const char *name, const char *want)
+{
+    acidb_schema *s = NULL;
+    cr_assert_eq(acidb_get_schema(db, &s), ACIDB_OK);
+    char got[256] = "";
+    size_t k = 0;
+    for (int i = 0; i < s->ntables; i++)
+        if (strcmp(s->tables[i].name, name) == 0)
+            for (int j = 0; j < s->tables[i].ncols; j++)
+                k += (size_t)snprintf(got + k, sizeof got - k, "%s%s", j ? "," : "",
+                                      s->tables[i].cols[j].type);
+    acidb_free_schema(s);
+    cr_expect_str_eq(got, want, "table %s", name);
+}
+
+Test(types, integer_columns_refuse_what_their_width_cannot_hold, .init = eng_setup,
+     .fini = eng_teardown)
+{
+    acidb_db *db = eng_open(0);
+    acidb_conn *c = eng_connect(db);
+    eng_ok(c, "CREATE TABLE n (s SMALLINT, i INTEGER, b BIGINT)");
+    eng_ok(c, "INSERT INTO n VALUES (32767, 2147483647, 9223372036854775807)");
+    eng_ok(c, "INSERT INTO n VALUES (-32768, -2147483648, -9223372036854775808)");
+    out_of_range(c, "INSERT INTO n (s) VALUES (32768)", "smallint out of range");
+    out_of_range(c, "INSERT INTO n (i) VALUES (2147483648)", "integer out of range");
+    out_of_range(c, "INSERT INTO n (i) VALUES ('2147483648')",
+                 "value \"2147483648\" is out of range for type integer");
+    out_of_range(c, "INSERT INTO n (s) VALUES (-32768 - 1)", "smallint out of range");
+    out_of_range(c, "UPDATE n SET i = i + 1", "integer out of range");
+    out_of_range(c, "UPDATE n SET s = s - 1 WHERE s < 0", "smallint out of range");
+    out_of_range(c, "INSERT INTO n (i) SELECT b FROM n", "integer out of range");
+    out_of_range(c, "SELECT 2147483647 + 1", "integer out of range");
+    out_of_range(c, "SELECT 9223372036854775807 + 1", "bigint out of range");
+    out_of_range(c, "SELECT 3000000000::integer", "integer out of range");
+    out_of_range(c, "SELECT s * 2::smallint FROM n", "smallint out of range");
+    expect_rows(c, "SELECT s * 2 FROM n ORDER BY s", "-65536\n65534\n"); /* int2 * int4 */
+    expect_rows(c, "SELECT 2147483647 + 1::bigint, s * 2::int4, i::int8 * 2 FROM n ORDER BY s",
+                "2147483648|-65536|-4294967296\n2147483648|65534|4294967294\n");
+    /* A parameter meeting an integer column is an integer; binding 2^31 is out of range. */
+    acidb_stmt *st = NULL;
+    cr_assert_eq(acidb_prepare(c, "INSERT INTO n (i) VALUES ($1)", &st), ACIDB_OK);
+    cr_assert_eq(acidb_bind_int64(st, 1, INT64_C(1) << 31), ACIDB_OK);
+    cr_expect_eq(acidb_step(st), ACIDB_RANGE);
+    cr_expect_str_eq(acidb_errmsg(c), "integer out of range");
+    acidb_finalize(st);
+    cr_expect_eq(eng_int(c, "SELECT count(*) FROM n"), 2, "no failed statement left a row");
+    acidb_disconnect(c);
+    cr_assert_eq(acidb_close(db), ACIDB_OK);
+}
+
+Test(types, integer_keys_index_and_sort_in_every_width, .init = eng_setup,
+     .fini = eng_teardown)
+{
+    acidb_db *db = eng_open(0);
+    acidb_conn *c = eng_connect(db);
+    eng_ok(c, "CREATE TABLE k (id SMALLINT PRIMARY KEY, i INT4 UNIQUE, b INT8)");
+    eng_ok(c, "CREATE INDEX k_b ON k (b)");
+    eng_ok(c, "INSERT INTO k VALUES (-3, 30, -300), (1, -10, 100), (2, 20, -200)");
+    eng_fails(c, "INSERT INTO k VALUES (1, 0, 0)", "23505");
+    cr_expect_str_eq(acidb_errmsg(c), "duplicate key value violates unique constraint \"k_pkey\"\n"
+                                      "DETAIL:  Key (id)=(1) already exists.");
+    eng_fails(c, "INSERT INTO k VALUES (5, 20, 0)", "23505");
+    expect_rows(c, "SELECT id FROM k WHERE i > -20 AND i < 25 ORDER BY i", "1\n2\n");
+    expect_rows(c, "SELECT id FROM k WHERE b >= -250 ORDER BY b DESC", "1\n2\n");
+    expect_rows(c, "SELECT id, i FROM k ORDER BY id", "-3|30\n1|-10\n2|20\n");
+    acidb_disconnect(c);
+    cr_assert_eq(acidb_close(db), ACIDB_OK);
+}
+
+Test(types, schema_names_each_width_as_postgresql, .init = eng_setup, .fini = eng_teardown)
+{
+    acidb_db *db = eng_open(0);
+    acidb_conn *c = eng_connect(db);
+    eng_ok(c, "CREATE TABLE w (a SMALLINT, b INT2, c INTEGER, d INT, e INT4, f BIGINT, g INT8,"
+              " h SMALLSERIAL, i SERIAL, j BIGSERIAL, k VARCHAR(3), l TEXT, m BOOLEAN)");
+    expect_schema_types(db, "w", "smallint,smallint,integer,integer,integer,bigint,bigint,"
+                                 "smallint,integer,bigint,character varying(3),text,boolean");
+    /* SERIAL is an integer: it hands out values, and refuses past 2^31 - 1 on store. */
+    eng_ok(c, "INSERT INTO w (a) VALUES (1)");
+    expect_rows(c, "SELECT h, i, j FROM w", "1|1|1\n");
+    out_of_range(c, "INSERT INTO w (i) VALUES (2147483648)", "integer out of range");
+    acidb_disconnect(c);
+    cr_assert_eq(acidb_close(db), ACIDB_OK);
+    /* The widths survive a reopen (they are read back from the catalog). */
+    db = eng_open(0);
+    expect_schema_types(db, "w", "smallint,smallint,integer,integer,integer,bigint,bigint,"
+                                 "smallint,integer,bigint,character varying(3),text,boolean");
+    cr_assert_eq(acidb_close(db), ACIDB_OK);
+}
+
+/* A table whose catalog row has no type format field (as every database written before
+ * integer widths has) keeps 64-bit integers for every integer type name, also after other DDL
+ * rewrote the catalog; tables created now get PostgreSQL's widths. */
+Test(types, legacy_tables_keep_their_64_bit_integers, .init = eng_setup, .fini = eng_teardown)
+{
+    acidb_db *db = eng_open(1);
+    acidb_conn *c = eng_connect(db);
+    eng_ok(c, "CREATE TABLE old (id INTEGER PRIMARY KEY, n INT4, s SMALLINT, t TEXT)");
+    eng_ok(c, "INSERT INTO old VALUES (1, 2, 3, 'x')");
+    acidb_disconnect(c);
+    cr_assert_eq(acidb_test_legacy_table_row(db, "old"), ACIDB_OK);
+    cr_assert_eq(acidb_close(db), ACIDB_OK);
+
+    db = eng_open(1);
+    c = eng_connect(db);
+    expect_schema_types(db, "old", "bigint,bigint,bigint,text");
+    eng_ok(c, "INSERT INTO old VALUES (4294967296, 4294967296, 65536, 'y')");
+    expect_rows(c, "SELECT id, n * 1024, s FROM old ORDER BY id",
+                "1|2048|3\n4294967296|4398046511104|65536\n");
+    eng_ok(c, "CREATE TABLE fresh (n INTEGER)");
+    out_of_range(c, "INSERT INTO fresh SELECT n FROM old", "integer out of range");
+    acidb_disconnect(c);
+    cr_assert_eq(acidb_close(db), ACIDB_OK);
+
+    db = eng_open(1);
+    expect_schema_types(db, "old", "bigint,bigint,bigint,text");
+    expect_schema_types(db, "fresh", "integer");
+    char report[512];
+    uint64_t problems = 1;
+    cr_assert_eq(acidb_test_check(db, report, sizeof report, &problems), ACIDB_OK);
+    cr_expect_eq(problems, 0, "%s", report);
+    cr_assert_eq(acidb_close(db), ACIDB_OK);
+}
