@@ -32,7 +32,7 @@ DEPS_PKGS := build-essential pkg-config libxxhash-dev libcriterion-dev libreadli
 PKGS     := libxxhash
 CFLAGS   := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -D_GNU_SOURCE -pthread -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 TESTLIBS := $(shell pkg-config --libs criterion 2>/dev/null)
 BENCHLIBS:= $(shell pkg-config --libs sqlite3 2>/dev/null)
 

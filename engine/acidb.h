@@ -104,7 +104,9 @@ enum {
 const char *acidb_errstr(int code);
 
 /* ---- value types (acidb_column_type) -------------------------------------------------------- */
-enum { ACIDB_NULL = 0, ACIDB_INTEGER = 1, ACIDB_TEXT = 2, ACIDB_BOOLEAN = 3 };
+/* Value types (acidb_column_type): ACIDB_INTEGER is every integer width (smallint, integer,
+ * bigint), ACIDB_FLOAT real and double precision. */
+enum { ACIDB_NULL = 0, ACIDB_INTEGER = 1, ACIDB_TEXT = 2, ACIDB_BOOLEAN = 3, ACIDB_FLOAT = 4 };
 
 /* ---- opening -------------------------------------------------------------------------------- */
 enum { ACIDB_DURABILITY_FULL = 0, ACIDB_DURABILITY_OFF = 1 };
@@ -185,6 +187,10 @@ int acidb_prepare(acidb_conn *c, const char *sql, acidb_stmt **out);
  * UTF-8 (ACIDB_RANGE, 22021). Bindings persist across acidb_reset; rebinding is allowed only
  * when the statement is not running (after reset, or before the first step). */
 int acidb_bind_int64(acidb_stmt *s, int idx, int64_t v);
+/* A double precision value; converted as CAST does where the parameter's context wants
+ * another type (to an integer: rounded half to even, 22003 out of range; to real: rounded to
+ * float, 22003 "value out of range: overflow"). */
+int acidb_bind_double(acidb_stmt *s, int idx, double v);
 int acidb_bind_text(acidb_stmt *s, int idx, const char *v, int len);
 int acidb_bind_bool(acidb_stmt *s, int idx, int v);
 int acidb_bind_null(acidb_stmt *s, int idx);
@@ -203,17 +209,21 @@ int acidb_column_count(acidb_stmt *s);
 /* The output name ("balance", an alias, or "?column?"); valid until finalize. */
 const char *acidb_column_name(acidb_stmt *s, int col);
 /* The SQL type of result column col, known once the statement is prepared (before any row):
- * "integer" (64-bit), "text" or "boolean" — PostgreSQL's names, as acidb_get_schema's
- * columns use them (a column declared VARCHAR(n) gives "text"). An output with no type of its
+ * "smallint", "integer", "bigint", "real", "double precision", "text" or "boolean" —
+ * PostgreSQL's names, as acidb_get_schema's columns use them (a column declared VARCHAR(n)
+ * gives "text"; an expression has the type PostgreSQL gives it: count(*) is "bigint"). An output with no type of its
  * own (SELECT NULL) is "text", as PostgreSQL resolves it. NULL when col is out of range.
  * Static storage. What a wire-protocol server describes a row with. */
 const char *acidb_column_type_name(acidb_stmt *s, int col);
 /* The current row's value type in that column (ACIDB_NULL for NULL). */
 int acidb_column_type(acidb_stmt *s, int col);
-/* The value as integer (BOOLEAN: 0/1; NULL and TEXT: 0). */
+/* The value as integer (BOOLEAN: 0/1; NULL, TEXT and floats: 0). */
 int64_t acidb_column_int64(acidb_stmt *s, int col);
+/* The value as a double (floats as they are, integers converted; NULL, TEXT and BOOLEAN: 0). */
+double acidb_column_double(acidb_stmt *s, int col);
 /* The value as NUL-terminated text, as PostgreSQL prints it (integers in decimal, booleans
- * "t"/"f"); NULL for NULL. Valid until the next step, reset or finalize. The text is copied
+ * "t"/"f", floats as the shortest text that reads back exactly: "0.1", "1e+20", "NaN",
+ * "-Infinity", a real at float precision); NULL for NULL. Valid until the next step, reset or finalize. The text is copied
  * into a buffer of the statement, which can fail: then the result is NULL too, and the
  * connection's error is set — acidb_errcode(c) ACIDB_NOMEM, acidb_sqlstate(c) "53200". To
  * tell the two NULLs apart, ask acidb_column_type(): ACIDB_NULL is SQL NULL; any other type

@@ -574,6 +574,11 @@ int acidb_bind_int64(acidb_stmt *s, int idx, int64_t v)
     return bind_value(s, idx, val_int(v), "acidb_bind_int64");
 }
 
+int acidb_bind_double(acidb_stmt *s, int idx, double v)
+{
+    return bind_value(s, idx, val_float(v), "acidb_bind_double");
+}
+
 int acidb_bind_bool(acidb_stmt *s, int idx, int v)
 {
     return bind_value(s, idx, val_bool(v), "acidb_bind_bool");
@@ -1214,12 +1219,22 @@ int64_t acidb_column_int64(acidb_stmt *s, int col)
     return i;
 }
 
+double acidb_column_double(acidb_stmt *s, int col)
+{
+    if (stmt_enter(s, "acidb_column_double") != ACIDB_OK)
+        return 0;
+    const value *v = column_value(s, col);
+    double f = v == NULL ? 0 : v->type == VT_FLOAT ? v->u.f : v->type == VT_INT ? (double)v->u.i : 0;
+    conn_leave(s->conn);
+    return f;
+}
+
 static const char *column_text(acidb_stmt *s, int col)
 {
     const value *v = column_value(s, col);
     if (v == NULL)
         return NULL;
-    char num[24];
+    char num[32];
     const char *src;
     size_t n;
     switch (v->type) {
@@ -1227,6 +1242,10 @@ static const char *column_text(acidb_stmt *s, int col)
         return NULL;
     case VT_INT:
         n = (size_t)snprintf(num, sizeof num, "%lld", (long long)v->u.i);
+        src = num;
+        break;
+    case VT_FLOAT:
+        n = (size_t)val_float_text(v->u.f, v->len == 4, num);
         src = num;
         break;
     case VT_BOOL:

@@ -530,9 +530,12 @@ static int returning(dml_ctx *d, value *vals)
 /* Type of a computed value against its column (parameters of unknown type, INSERT ... SELECT). */
 static int coerce(acidb_stmt *s, const cat_column *col, value *v)
 {
-    if (v->type == VT_NULL || v->type == col->type)
+    if (v->type == VT_NULL || (v->type == col->type && col->tid != TY_FLOAT4))
         return ACIDB_OK;
-    if (v->type == VT_TEXT || col->type == VT_TEXT) /* untyped input; assignment to text */
+    /* untyped input; assignment to text; the assignment casts between numbers (to real:
+     * rounded to float, 22003 on overflow; float to integer: rounded half to even) */
+    if (v->type == VT_TEXT || col->type == VT_TEXT ||
+        (ty_is_number(v->type) && ty_is_number(col->tid)))
         return ex_cast(v, col->tid, &s->run, v, -1, &s->conn->err);
     return sql_err(&s->conn->err, ACIDB_ERROR, ERRCODE_DATATYPE_MISMATCH,  -1,
                    "column \"%s\" is of type %s but expression is of type %s", col->name,

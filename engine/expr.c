@@ -13,6 +13,7 @@
  * Case mapping (ILIKE, lower, upper) is ASCII only: other characters are left as they are
  * (PostgreSQL maps them by the database's locale).
  */
+#include <math.h>
 #include <string.h>
 
 #include "engine/acidb.h"
@@ -68,6 +69,38 @@ static int need_bool_val(ex_ctx *c, const sql_expr *e, const value *v, const cha
 }
 
 /* ---- arithmetic ---------------------------------------------------------------------------- */
+
+static int num_type(int vt) { return vt == VT_INT || vt == VT_FLOAT; }
+
+static double as_double(const value *v) { return v->type == VT_INT ? (double)v->u.i : v->u.f; }
+
+/* l op r in float8, or in float4 when e is real (both operands are then reals), with
+ * PostgreSQL's checks: 22003 "value out of range: overflow" / "underflow", 22012 for a
+ * division by zero (NaN / 0 is NaN). An integer operand is converted first (float8). */
+static int float_arith(ex_ctx *c, const sql_expr *e, const value *l, const value *r, value *out)
+{
+    double a = as_double(l), b = as_double(r), x;
+    int real = ex_tid(e) == TY_FLOAT4, a_inf = isinf(a) || isinf(b), zero_ok = 1;
+    switch (e->op) {
+    case OP_ADD: x = real ? (double)((float)a + (float)b) : a + b; break;
+    case OP_SUB: x = real ? (double)((float)a - (float)b) : a - b; break;
+    case OP_MUL:
+        x = real ? (double)((float)a * (float)b) : a * b;
+        zero_ok = a == 0 || b == 0;
+        break;
+    case OP_DIV:
+        if (b == 0 && !isnan(a))
+            return sql_err(c->err, ACIDB_RANGE, ERRCODE_DIVISION_BY_ZERO, -1, "division by zero");
+        x = real ? (double)((float)a / (float)b) : a / b;
+        a_inf = isinf(a);
+        zero_ok = a == 0 || isinf(b);
+        break;
+    default:
+        return sql_err(c->err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, -1,
+                       "unknown float operator %d", e->op);
+    }
+    return ex_float_result(x, real, a_inf, zero_ok, out, -1, c->err);
+}
 
 /* a op b in 64 bits (22003 with bigint's message on overflow, 22012 on division by zero); the
  * caller checks a narrower result type's range. Operands of a narrower type are in its range,
@@ -264,7 +297,7 @@ static int eval_binary(const sql_expr *e, ex_ctx *c, value *out)
     }
     switch (e->op) {
     case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
-        if (l.type != r.type)
+        if (l.type != r.type && !(num_type(l.type) && num_type(r.type)))
             return sql_err(c->err, ACIDB_ERROR, ERRCODE_UNDEFINED_FUNCTION, e->pos,
                            "operator does not exist: %s %s %s", val_type_name(l.type),
                            "=", val_type_name(r.type));
@@ -292,6 +325,8 @@ static int eval_binary(const sql_expr *e, ex_ctx *c, value *out)
         return 0;
     }
     default: {
+        if (e->type == VT_FLOAT && num_type(l.type) && num_type(r.type))
+            return float_arith(c, e, &l, &r, out);
         if (l.type != VT_INT)
             return type_err(c, e, "arithmetic", &l);
         if (r.type != VT_INT)
@@ -318,6 +353,12 @@ static int eval_unary(const sql_expr *e, ex_ctx *c, value *out)
         if ((rc = need_bool_val(c, e, &v, "NOT")) != 0)
             return rc;
         *out = val_bool(!v.u.i);
+        return 0;
+    }
+    if (v.type == VT_FLOAT) {
+        if (e->op == OP_NEG)
+            v.u.f = -v.u.f;
+        *out = v;
         return 0;
     }
     if (v.type != VT_INT)
@@ -477,6 +518,11 @@ static int eval_func(const sql_expr *e, ex_ctx *c, value *out)
         *out = a;
         return 0;
     }
+    if (strcmp(n, "abs") == 0 && a.type == VT_FLOAT) {
+        a.u.f = fabs(a.u.f);
+        *out = a;
+        return 0;
+    }
     if (strcmp(n, "abs") == 0) {
         if (a.type != VT_INT)
             return type_err(c, e, "abs", &a);
@@ -502,13 +548,35 @@ static int eval_param(const sql_expr *e, ex_ctx *c, value *out)
     /* A parameter typed by its context converts what was bound (text in PostgreSQL's input
      * syntax, or another type by CAST's rules); an untyped one passes the value through. */
     if (e->type != VT_NULL && v->type != VT_NULL &&
-        (v->type != e->type || (e->type == VT_INT && int_ty(e) != TY_INT8)))
-        return ex_cast(v, e->type == VT_INT ? int_ty(e) : e->type, c->tmp, out, -1, c->err);
+        (v->type != e->type || ex_tid(e) != e->type))
+        return ex_cast(v, ex_tid(e), c->tmp, out, -1, c->err);
     *out = *v;
     return 0;
 }
 
+/* A float-typed expression's value in its type: an integer branch of CASE / COALESCE (or an
+ * integer parameter) converted, and a real marked as one (or a double as not), so that its
+ * output has the expression's precision. */
+static void conform_float(const sql_expr *e, value *v)
+{
+    int real = ex_tid(e) == TY_FLOAT4;
+    if (v->type == VT_INT)
+        *v = real ? val_float4((float)v->u.i) : val_float((double)v->u.i);
+    else if (v->type == VT_FLOAT)
+        v->len = real ? 4 : 0;
+}
+
+static int eval_node(const sql_expr *e, ex_ctx *c, value *out);
+
 static int eval(const sql_expr *e, ex_ctx *c, value *out)
+{
+    int rc = eval_node(e, c, out);
+    if (rc == 0 && e->type == VT_FLOAT)
+        conform_float(e, out);
+    return rc;
+}
+
+static int eval_node(const sql_expr *e, ex_ctx *c, value *out)
 {
     int rc;
     switch (e->kind) {

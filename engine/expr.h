@@ -10,6 +10,9 @@
  *     not fit it fail with 22003 naming it ("integer out of range"), never wrap; / and % by
  *     zero fail with 22012; / truncates toward zero; an integer literal is integer when it
  *     fits 32 bits, else bigint;
+ *   - REAL and DOUBLE PRECISION are IEEE floats (VT_FLOAT) with PostgreSQL's operator
+ *     resolution, overflow / underflow errors (22003) and NaN ordering (engine/README.md,
+ *     "Types");
  *   - TEXT || anything non-NULL concatenates (integers and booleans print as PostgreSQL prints
  *     them); LIKE/ILIKE with % and _ and the escape character (default backslash);
  *   - comparisons between different types are errors (42883 "operator does not exist:
@@ -55,7 +58,7 @@ int ex_check_clause(sql_expr *e, int want, const char *clause, arena *a, sql_err
  * else the type its representation names (VT_TEXT is TY_TEXT, ...; TY_NONE when unknown). */
 static inline int ex_tid(const sql_expr *e)
 {
-    return e->type == VT_INT ? (e->tid != TY_NONE ? e->tid : TY_INT8) : e->type;
+    return e->tid != TY_NONE && ty_vt(e->tid) == e->type ? e->tid : e->type;
 }
 
 /* Evaluates e. On error returns the code with c->err set (SQLSTATE, message, position). */
@@ -71,12 +74,20 @@ static inline int ex_true(const value *v) { return v->type == VT_BOOL && v->u.i 
  * integer -> boolean: 0 false, other true. NULL stays NULL. */
 int ex_cast(const value *v, int to, arena *a, value *out, int32_t pos, sql_error *err);
 
+/* A float result r of an operator (real: rounded to float): 22003 "value out of range:
+ * overflow" when it is infinite and no input was (a_inf), "underflow" when it is 0 and the
+ * inputs cannot give 0 (!zero_ok), as PostgreSQL's float8pl / float8mul / ... check. */
+int ex_float_result(double r, int real, int a_inf, int zero_ok, value *out, int32_t pos,
+                    sql_error *err);
+
 /* Aggregate accumulator for one aggregate call in one group. */
 typedef struct ex_accum {
     uint8_t agg;       /* ex_agg */
     uint8_t any;       /* saw a non-NULL input */
     int64_t count;
     __int128 sum;      /* SUM/AVG: exact; overflow of the int64 result is 22003 at final */
+    uint8_t fl;        /* SUM/AVG of floats: 8 double precision, 4 real; 0 integers */
+    double fsum, fsxx; /* SUM/AVG of floats: PostgreSQL's float8_accum Sx and Sxx */
     value best;        /* MIN/MAX: TEXT copied into the accumulator's arena */
 } ex_accum;
 
@@ -84,7 +95,8 @@ void ex_accum_init(ex_accum *acc, int agg);
 /* Adds one input (for count(*), pass any non-NULL value). TEXT for MIN/MAX is copied into a. */
 int ex_accum_step(ex_accum *acc, const value *v, arena *a, sql_error *err);
 /* The result: COUNT -> integer (0 for no rows); SUM -> integer, NULL for no rows, 22003 when
- * it does not fit in 64 bits; MIN/MAX -> the value or NULL; AVG -> TEXT with PostgreSQL's
+ * it does not fit in 64 bits; SUM of floats -> the input's float type, AVG of floats -> double
+ * precision (22003 overflow as PostgreSQL's float8pl / float8_accum); MIN/MAX -> the value or NULL; AVG -> TEXT with PostgreSQL's
  * numeric formatting of avg(bigint) (e.g. "2.5000000000000000"), NULL for no rows. */
 int ex_accum_final(const ex_accum *acc, arena *a, value *out, sql_error *err);
 

@@ -7,7 +7,10 @@
  * integer input; we accept only optional sign and decimal digits. PostgreSQL has no cast
  * between bigint and boolean (only int4); expr.h specifies one.
  */
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -91,42 +94,148 @@ static int text_to_bool(const value *v, value *out, int32_t pos, sql_error *err)
     return 0;
 }
 
+/* Float type t's input function (PostgreSQL's float8in / float4in): strtod / strtof with
+ * surrounding spaces, so NaN, Infinity, inf and their signs in any case are accepted; a value
+ * that over- or underflows to 0 or infinity is 22003, a denormal is kept. */
+static int text_to_float(const value *v, int t, value *out, int32_t pos, sql_error *err)
+{
+    int real = t == TY_FLOAT4;
+    char buf[128], *str = buf;
+    if (v->len >= sizeof buf && (str = malloc((size_t)v->len + 1)) == NULL)
+        return sql_err_nomem(err, NULL);
+    memcpy(str, v->u.s, v->len);
+    str[v->len] = '\0';
+    const char *s = str;
+    while (*s && is_space(*s))
+        s++;
+    char *end = NULL;
+    errno = 0;
+    double d = 0;
+    float f = 0;
+    if (real)
+        f = strtof(s, &end);
+    else
+        d = strtod(s, &end);
+    int range = errno == ERANGE &&
+                (real ? f == 0 || isinf(f) : d == 0 || isinf(d));
+    int bad = *s == '\0' || end == s;
+    if (!bad) {
+        while (*end && is_space(*end))
+            end++;
+        bad = *end != '\0' || (size_t)(end - str) != v->len;
+    }
+    int rc = 0;
+    if (bad)
+        rc = sql_err(err, ACIDB_RANGE, ERRCODE_INVALID_TEXT_REPRESENTATION, pos,
+                     "invalid input syntax for type %s: \"%.*s\"", ty_name(t), (int)v->len,
+                     v->u.s);
+    else if (range)
+        rc = sql_err(err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, pos,
+                     "\"%.*s\" is out of range for type %s", (int)v->len, v->u.s, ty_name(t));
+    else
+        *out = real ? val_float4(f) : val_float(d);
+    if (str != buf)
+        free(str);
+    return rc;
+}
+
+static int float_range_err(sql_error *err, int32_t pos, int over)
+{
+    return sql_err(err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, pos,
+                   "value out of range: %s", over ? "overflow" : "underflow");
+}
+
+int ex_float_result(double r, int real, int a_inf, int zero_ok, value *out, int32_t pos,
+                    sql_error *err)
+{
+    if (real) {
+        float f = (float)r;
+        if (isinf(f) && !a_inf)
+            return float_range_err(err, pos, 1);
+        if (f == 0 && !zero_ok)
+            return float_range_err(err, pos, 0);
+        *out = val_float4(f);
+        return 0;
+    }
+    if (isinf(r) && !a_inf)
+        return float_range_err(err, pos, 1);
+    if (r == 0 && !zero_ok)
+        return float_range_err(err, pos, 0);
+    *out = val_float(r);
+    return 0;
+}
+
+/* PostgreSQL's dtoi2 / dtoi4 / dtoi8: round half to even (rint), then the range check. */
+static int float_to_int(double f, int t, value *out, int32_t pos, sql_error *err)
+{
+    f = rint(f);
+    const ty_desc *d = ty_get(t);
+    /* -(double)min is 2^15 / 2^31 / 2^63 exactly; max may not be representable. */
+    if (isnan(f) || f < (double)d->min || f >= -(double)d->min)
+        return sql_err(err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, pos, "%s",
+                       d->range_msg);
+    *out = val_int((int64_t)f);
+    return 0;
+}
+
 int ex_cast(const value *v, int to, arena *a, value *out, int32_t pos, sql_error *err)
 {
     int vt = ty_vt(to);
     if (v->type == VT_INT && vt == VT_INT && !ty_int_fits(to, v->u.i))
         return sql_err(err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, pos, "%s",
                        ty_get(to)->range_msg);
+    if (v->type == VT_FLOAT && vt == VT_FLOAT) {
+        if (to == TY_FLOAT4 && v->len != 4) /* float8 -> float4: rounds, may over/underflow */
+            return ex_float_result(v->u.f, 1, isinf(v->u.f), v->u.f == 0 || isnan(v->u.f), out,
+                                   pos, err);
+        *out = to == TY_FLOAT4 ? *v : val_float(v->u.f);
+        return 0;
+    }
     if (v->type == VT_NULL || v->type == vt) {
         *out = *v;
         return 0;
     }
+    if ((v->type == VT_FLOAT && vt == VT_BOOL) || (v->type == VT_BOOL && vt == VT_FLOAT))
+        return sql_err(err, ACIDB_ERROR, ERRCODE_CANNOT_COERCE, pos, "cannot cast type %s to %s",
+                       v->type == VT_BOOL ? "boolean" : "double precision", ty_name(to));
     switch (vt) {
     case VT_INT:
         if (v->type == VT_BOOL) {
             *out = val_int(v->u.i != 0);
             return 0;
         }
+        if (v->type == VT_FLOAT)
+            return float_to_int(v->u.f, to, out, pos, err);
         return text_to_int(v, to, out, pos, err);
+    case VT_FLOAT:
+        if (v->type == VT_INT) {
+            *out = to == TY_FLOAT4 ? val_float4((float)v->u.i) : val_float((double)v->u.i);
+            return 0;
+        }
+        return text_to_float(v, to, out, pos, err);
     case VT_BOOL:
         if (v->type == VT_INT) {
             *out = val_bool(v->u.i != 0);
             return 0;
         }
         return text_to_bool(v, out, pos, err);
-    case VT_TEXT:
+    case VT_TEXT: {
+        char buf[32];
+        int n;
         if (v->type == VT_BOOL) {
             *out = v->u.i ? val_text("true", 4) : val_text("false", 5);
             return 0;
-        } else {
-            char buf[24];
-            int n = snprintf(buf, sizeof buf, "%lld", (long long)v->u.i);
-            char *p = ar_strndup(a, buf, (size_t)n);
-            if (p == NULL)
-                return sql_err_nomem(err, NULL);
-            *out = val_text(p, (uint32_t)n);
-            return 0;
         }
+        if (v->type == VT_FLOAT)
+            n = val_float_text(v->u.f, v->len == 4, buf);
+        else
+            n = snprintf(buf, sizeof buf, "%lld", (long long)v->u.i);
+        char *p = ar_strndup(a, buf, (size_t)n);
+        if (p == NULL)
+            return sql_err_nomem(err, NULL);
+        *out = val_text(p, (uint32_t)n);
+        return 0;
+    }
     default:
         return sql_err(err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, pos, "cannot cast type %s to %s",
                        val_type_name(v->type), ty_name(to));

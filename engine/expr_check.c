@@ -65,13 +65,39 @@ static int ety(const sql_expr *e)
 static void set_ty(sql_expr *e, int t)
 {
     e->type = (uint8_t)ty_vt(t);
-    e->tid = (uint8_t)(e->type == VT_INT ? t : TY_NONE);
+    e->tid = (uint8_t)t;
+}
+
+/* A literal with a fraction or an exponent, not converted yet (types.h, TY_NUMERIC). */
+static int is_numlit(const sql_expr *e)
+{
+    return e->kind == EX_CONST && e->tid == TY_NUMERIC && e->v.type == VT_TEXT;
+}
+
+static int numlit_err(chk *k, const sql_expr *e)
+{
+    return sql_err(k->err, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, e->pos,
+                   "numeric literals with a fractional part are not supported");
 }
 
 /* The type name PostgreSQL would print for this input in a message. */
 static const char *tname(const sql_expr *e)
 {
-    return is_unknown(e) ? "unknown" : ty_name(ety(e));
+    return is_numlit(e) ? "numeric" : is_unknown(e) ? "unknown" : ty_name(ety(e));
+}
+
+/* The type two typed operands of a comparison or of CASE meet in: their own when equal or
+ * both integers (the wider); for numbers of which one is a float, real when both are real,
+ * else double precision; TY_NONE when they do not meet. */
+static int meet(int a, int b)
+{
+    if (a == b)
+        return a;
+    if (ty_is_int(a) && ty_is_int(b))
+        return ty_int_wider(a, b);
+    if (ty_is_number(a) && ty_is_number(b))
+        return ty_get(a)->rank >= ty_get(b)->rank ? a : b;
+    return TY_NONE;
 }
 
 /* Gives an unknown input the type t (TY_*); converts a string literal in place (22P02 /
@@ -81,11 +107,17 @@ static int adapt(chk *k, sql_expr *e, int t)
 {
     if (t == TY_NONE || !is_unknown(e))
         return 0;
+    /* A fraction literal becomes a float where one is wanted; acidb has no numeric for it
+     * anywhere else. */
+    if (is_numlit(e) && !ty_is_float(t))
+        return numlit_err(k, e);
     if (e->kind == EX_CONST && e->v.type == VT_TEXT && ty_vt(t) != VT_TEXT) {
         value out;
         int rc = ex_cast(&e->v, t, k->a, &out, e->pos, k->err);
         if (rc != 0)
             return rc;
+        if (is_numlit(e) && out.u.f == 0)
+            out.u.f = 0.0; /* a numeric has no negative zero: -0.0 is 0 */
         e->v = out;
     }
     set_ty(e, t);
@@ -127,14 +159,21 @@ static int no_operator(chk *k, int32_t pos, const char *l, const char *op, const
 static int unify_compared(chk *k, sql_expr **xs, int n, const char *op, int32_t pos)
 {
     int t = TY_NONE;
-    for (int i = 0; i < n && t == TY_NONE; i++)
-        if (!is_unknown(xs[i]) && xs[i]->type != VT_NULL)
-            t = ety(xs[i]);
     for (int i = 0; i < n; i++) {
-        /* Integers of different widths compare (PostgreSQL's int24eq, int48lt, ...). */
-        if (!is_unknown(xs[i]) && xs[i]->type != VT_NULL && xs[i]->type != ty_vt(t))
+        if (is_unknown(xs[i]) || xs[i]->type == VT_NULL)
+            continue;
+        /* Integers of different widths compare (PostgreSQL's int24eq, int48lt, ...), and an
+         * integer compares with a float as a float8 (the evaluator converts it). */
+        int m = t == TY_NONE ? ety(xs[i]) : meet(t, ety(xs[i]));
+        if (m == TY_NONE)
             return no_operator(k, pos, ty_name(t), op, ty_name(ety(xs[i])));
+        t = m;
     }
+    /* real = integer is decided as float8 (PostgreSQL's float84eq): only reals stay real. */
+    if (t == TY_FLOAT4)
+        for (int i = 0; i < n; i++)
+            if (!is_unknown(xs[i]) && xs[i]->type == VT_INT)
+                t = TY_FLOAT8;
     if (t == TY_NONE)
         t = TY_TEXT;
     for (int i = 0; i < n; i++) {
@@ -156,9 +195,9 @@ static int unify_results(chk *k, sql_expr **xs, int n, const char *context, int 
         int x = ety(xs[i]);
         if (t == TY_NONE)
             t = x;
-        else if (ty_is_int(t) && ty_is_int(x))
-            t = ty_int_wider(t, x); /* int2 and int4 cast implicitly to the wider */
-        else if (x != t)
+        else if (meet(t, x) != TY_NONE)
+            t = meet(t, x); /* int2 -> int4 -> int8 -> real -> double precision, implicitly */
+        else
             return sql_err(k->err, ACIDB_ERROR, ERRCODE_DATATYPE_MISMATCH, xs[i]->pos,
                            "%s types %s and %s cannot be matched", context, ty_name(t),
                            ty_name(x));
@@ -208,23 +247,27 @@ static int check_binary(chk *k, sql_expr *e)
         return 0;
     }
     case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD:
-        /* An unknown side takes the integer type of the other side (integer next to another
+        /* An unknown side takes the number type of the other side (integer next to another
          * unknown), as PostgreSQL resolves int4 + unknown to int4 + int4. */
-        if (is_unknown(l) && (is_unknown(r) || r->type == VT_INT))
+        if (is_unknown(l) && (is_unknown(r) || ty_is_number(ety(r))))
             if ((rc = adapt(k, l, is_unknown(r) ? TY_INT4 : ety(r))) != 0)
                 return rc;
-        if (is_unknown(r) && l->type == VT_INT)
+        if (is_unknown(r) && ty_is_number(ety(l)))
             if ((rc = adapt(k, r, ety(l))) != 0)
                 return rc;
-        if ((l->type != VT_INT && l->type != VT_NULL) || (r->type != VT_INT && r->type != VT_NULL))
+        if ((!ty_is_number(ety(l)) && l->type != VT_NULL) ||
+            (!ty_is_number(ety(r)) && r->type != VT_NULL))
             return no_operator(k, e->pos, ln, op_name(e->op), rn);
-        if (l->type == VT_NULL && (rc = adapt(k, l, TY_INT4)) != 0)
+        if (l->type == VT_NULL && (rc = adapt(k, l, r->type == VT_NULL ? TY_INT4 : ety(r))) != 0)
             return rc;
-        if (r->type == VT_NULL && (rc = adapt(k, r, TY_INT4)) != 0)
+        if (r->type == VT_NULL && (rc = adapt(k, r, ety(l))) != 0)
             return rc;
         /* int2 + int4 is int4, int4 + int8 is int8: the wider, which also decides the range
-         * the evaluator checks (PostgreSQL's int24pl, int48pl, ...). */
-        set_ty(e, ty_int_wider(ety(l), ety(r)));
+         * the evaluator checks (PostgreSQL's int24pl, int48pl, ...); a float operand makes
+         * it float8 (real only for real op real); there is no float %. */
+        if (e->op == OP_MOD && (ty_is_float(ety(l)) || ty_is_float(ety(r))))
+            return no_operator(k, e->pos, tname(l), "%", tname(r));
+        set_ty(e, ty_arith_result(ety(l), ety(r)));
         return 0;
     case OP_CONCAT:
         /* text || anynonarray: one side must be text (an unknown side becomes text). */
@@ -258,11 +301,11 @@ static int check_unary(chk *k, sql_expr *e)
                        op_name(e->op));
     if ((rc = adapt(k, e->l, TY_INT8)) != 0)
         return rc;
-    if (e->l->type != VT_INT && e->l->type != VT_NULL)
+    if (!ty_is_number(ety(e->l)) && e->l->type != VT_NULL)
         return sql_err(k->err, ACIDB_ERROR, ERRCODE_UNDEFINED_FUNCTION, e->pos,
                        "operator does not exist: %s %s",
                        op_name(e->op), n);
-    set_ty(e, e->l->type == VT_INT ? ety(e->l) : TY_INT8);
+    set_ty(e, e->l->type != VT_NULL ? ety(e->l) : TY_INT8);
     return 0;
 }
 
@@ -287,7 +330,9 @@ static int one_arg(chk *k, sql_expr *e, int t, const char **names)
     int rc = adapt(k, e->args[0], t);
     if (rc != 0)
         return rc;
-    if (e->args[0]->type != ty_vt(t) && e->args[0]->type != VT_NULL)
+    /* an integer t also takes floats: abs, sum and avg have float versions */
+    if (e->args[0]->type != ty_vt(t) && e->args[0]->type != VT_NULL &&
+        !(ty_is_int(t) && e->args[0]->type == VT_FLOAT))
         return no_function(k, e, names);
     return 0;
 }
@@ -314,12 +359,17 @@ static int check_agg(chk *k, sql_expr *e, const char **names)
          * there, bigint (22003 on overflow) here. */
         if ((rc = one_arg(k, e, TY_INT8, names)) != 0)
             return rc;
-        set_ty(e, TY_INT8);
+        /* sum(real) is real, sum(double precision) double precision */
+        set_ty(e, e->args[0]->type == VT_FLOAT ? ety(e->args[0]) : TY_INT8);
         return 0;
     case AGG_AVG:
         if ((rc = one_arg(k, e, TY_INT8, names)) != 0)
             return rc;
-        e->type = VT_TEXT; /* PostgreSQL: numeric; see ex_accum_final */
+        if (e->args[0]->type == VT_FLOAT) {
+            set_ty(e, TY_FLOAT8); /* avg of real or double precision is double precision */
+            return 0;
+        }
+        set_ty(e, TY_TEXT); /* PostgreSQL: numeric; see ex_accum_final */
         return 0;
     case AGG_MIN:
     case AGG_MAX:
@@ -377,7 +427,7 @@ static int check_func(chk *k, sql_expr *e, int in_agg)
     if (strcmp(n, "abs") == 0) {
         if ((rc = one_arg(k, e, TY_INT8, names)) != 0)
             return rc;
-        set_ty(e, e->args[0]->type == VT_INT ? ety(e->args[0]) : TY_INT8);
+        set_ty(e, e->args[0]->type != VT_NULL ? ety(e->args[0]) : TY_INT8);
         return 0;
     }
     if (strcmp(n, "length") == 0 || strcmp(n, "char_length") == 0 ||
@@ -547,7 +597,10 @@ int ex_check_clause(sql_expr *e, int want, const char *clause, arena *a, sql_err
         return rc;
     if (want == VT_BOOL)
         return need_bool(&k, e, clause ? clause : "WHERE");
-    return adapt(&k, e, want);
+    if ((rc = adapt(&k, e, want)) != 0)
+        return rc;
+    /* a fraction literal nothing converted (SELECT 1.5) */
+    return is_numlit(e) ? numlit_err(&k, e) : 0;
 }
 
 int ex_check(sql_expr *e, int want, arena *a, sql_error *err)

@@ -12,6 +12,7 @@
  * "operator does not exist" there); other nodes take their first token's offset.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "engine/acidb.h"
 #include "engine/parse.h"
@@ -64,6 +65,25 @@ static void p_type_length(parser *p)
     p->typmod = (int32_t)n.ival;
 }
 
+/* [( p )] after FLOAT: PostgreSQL's rule, p in bits of mantissa: 1..24 is real, 25..53
+ * double precision (22023 outside). */
+static int p_float_precision(parser *p)
+{
+    if (!ps_accept(p, TK_LPAREN))
+        return TY_FLOAT8;
+    lx_token n = ps_take(p);
+    if (n.kind != TK_INT)
+        ps_syntax_error(p, &n);
+    if (n.ival < 1)
+        ps_fail(p, ACIDB_ERROR, ERRCODE_INVALID_PARAMETER_VALUE, n.pos,
+                "precision for type float must be at least 1 bit");
+    if (n.big || n.ival > 53)
+        ps_fail(p, ACIDB_ERROR, ERRCODE_INVALID_PARAMETER_VALUE, n.pos,
+                "precision for type float must be less than 54 bits");
+    ps_expect(p, TK_RPAREN);
+    return n.ival <= 24 ? TY_FLOAT4 : TY_FLOAT8;
+}
+
 int ps_type(parser *p, int allow_serial, uint8_t *serial)
 {
     const lx_token *t = ps_cur(p);
@@ -80,7 +100,16 @@ int ps_type(parser *p, int allow_serial, uint8_t *serial)
         p_type_length(p);
         return TY_TEXT;
     }
+    if (strcmp(name, "double") == 0 && tok.kind != TK_QIDENT) {
+        const lx_token *n = ps_cur(p);
+        if (n->kind == TK_IDENT && n->len == 9 && strncasecmp(p->sql + n->pos, "precision", 9) == 0) {
+            ps_take(p);
+            return TY_FLOAT8;
+        }
+    }
     int tid = ty_lookup(name, allow_serial, serial);
+    if (tid == TY_FLOAT8 && strcmp(name, "float") == 0 && tok.kind != TK_QIDENT)
+        return p_float_precision(p);
     if (tid == TY_NONE)
         ps_fail(p, ACIDB_ERROR, ERRCODE_UNDEFINED_OBJECT, tok.pos, "type \"%s\" does not exist",
                 name);
@@ -117,6 +146,24 @@ static sql_expr *int_const(parser *p, const lx_token *t, int neg, int32_t pos)
         e->v = val_int(t->ival == min_mag ? INT64_MIN : -(int64_t)t->ival);
     else
         e->v = val_int((int64_t)t->ival);
+    return e;
+}
+
+/* A number with a fraction or an exponent: a constant of type numeric holding its text
+ * (with the folded minus sign), which the type checker converts where a float is wanted
+ * (engine/types.h, TY_NUMERIC). */
+static sql_expr *numeric_const(parser *p, const lx_token *t, int neg, int32_t pos)
+{
+    size_t n = (size_t)t->len;
+    char *out = ps_alloc(p, n + 2);
+    size_t k = 0;
+    if (neg)
+        out[k++] = '-';
+    memcpy(out + k, p->sql + t->pos, n);
+    out[k + n] = '\0';
+    sql_expr *e = ps_new_expr(p, EX_CONST, pos);
+    e->v = val_text(out, (uint32_t)(k + n));
+    e->tid = TY_NUMERIC;
     return e;
 }
 
@@ -189,6 +236,9 @@ static sql_expr *p_primary(parser *p)
     case TK_INT:
         ps_take(p);
         return int_const(p, &t, 0, t.pos);
+    case TK_NUMERIC:
+        ps_take(p);
+        return numeric_const(p, &t, 0, t.pos);
     case TK_STRING:
         ps_take(p);
         return ps_string_const(p, &t);
@@ -394,6 +444,11 @@ sql_expr *ps_expr(parser *p, int minprec)
         ps_take(p);
         lx_token n = ps_take(p);
         l = int_const(p, &n, 1, pos);
+    } else if (t->kind == TK_MINUS && ps_peek(p, 1)->kind == TK_NUMERIC &&
+               ps_peek(p, 2)->kind != TK_CAST) {
+        ps_take(p);
+        lx_token n = ps_take(p);
+        l = numeric_const(p, &n, 1, pos);
     } else if (t->kind == TK_MINUS || t->kind == TK_PLUS) {
         int op = t->kind == TK_MINUS ? OP_NEG : OP_POS;
         ps_take(p);

@@ -144,6 +144,10 @@ static int match_cmp(const sql_expr *f, int i, int col, const sql_expr **val)
     int op = f->op;
     if (op != OP_EQ && op != OP_LT && op != OP_LE && op != OP_GT && op != OP_GE)
         return OP_NONE;
+    /* A value of another representation (an integer against a float column) is compared as
+     * the evaluator compares it, not through the column's key encoding: no index use. */
+    if (f->l->type != f->r->type && f->l->type != VT_NULL && f->r->type != VT_NULL)
+        return OP_NONE;
     if (is_col(f->l, i, col) && !bind_refs_from(f->r, i)) {
         *val = f->r;
         return op;
@@ -169,6 +173,7 @@ static int find_range(plan_src *s, int i, int col)
         sql_expr *f = s->filters[k];
         const sql_expr *v = NULL;
         if (f->kind == EX_BETWEEN && !f->negate && is_col(f->l, i, col) &&
+            f->args[0]->type == f->l->type && f->args[1]->type == f->l->type &&
             !bind_refs_from(f->args[0], i) && !bind_refs_from(f->args[1], i)) {
             s->lo = f->args[0];
             s->lo_incl = 1;
@@ -506,11 +511,12 @@ static int plan_returning(acidb_stmt *st, dml_plan *d, const char *alias, sql_ta
 }
 
 /* PostgreSQL's assignment rules for our types: the same type, NULL, anything into TEXT (every
- * type has an assignment cast to text), or an untyped literal/parameter (converted when the
+ * type has an assignment cast to text), a number into a number column, or an untyped literal/parameter (converted when the
  * row is built; bad input is 22P02 then). */
 static int assignable(const cat_column *c, const sql_expr *e)
 {
     return e->type == VT_NULL || e->type == c->type || c->type == VT_TEXT ||
+           (ty_is_number(ex_tid(e)) && ty_is_number(c->tid)) ||
            (e->type == VT_TEXT && (e->kind == EX_CONST || e->kind == EX_PARAM));
 }
 

@@ -9,10 +9,12 @@
  */
 #include "engine/record.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { TAG_NULL = 0, TAG_INT = 1, TAG_TEXT = 2, TAG_FALSE = 3, TAG_TRUE = 4, TAG_ROWID = 5 };
+enum { TAG_NULL = 0, TAG_INT = 1, TAG_TEXT = 2, TAG_FALSE = 3, TAG_TRUE = 4, TAG_ROWID = 5,
+       TAG_FLOAT = 6 };
 enum { KEY_VALUE = 1, KEY_NULL = 2 };
 
 /* ---- row records -------------------------------------------------------------------------- */
@@ -73,6 +75,8 @@ int rec_encode(const value *vals, int ncols, int rowid_col, uint8_t **out, size_
             n += varint_len(zigzag(vals[i].u.i));
         else if (vals[i].type == VT_TEXT)
             n += varint_len(vals[i].len) + vals[i].len;
+        else if (vals[i].type == VT_FLOAT)
+            n += 8;
     }
     uint8_t *buf = malloc(n ? n : 1), *p = buf;
     if (buf == NULL)
@@ -99,6 +103,14 @@ int rec_encode(const value *vals, int ncols, int rowid_col, uint8_t **out, size_
         case VT_BOOL:
             *p++ = v->u.i ? TAG_TRUE : TAG_FALSE;
             break;
+        case VT_FLOAT: {
+            uint64_t u;
+            memcpy(&u, &v->u.f, 8);
+            *p++ = TAG_FLOAT;
+            for (int k = 0; k < 8; k++)
+                *p++ = (uint8_t)(u >> (8 * k)); /* little-endian IEEE 754 binary64 */
+            break;
+        }
         default:
             *p++ = TAG_NULL;
             break;
@@ -139,6 +151,18 @@ int rec_decode(const uint8_t *buf, size_t len, int64_t rowid, value *vals, int n
         case TAG_FALSE: vals[i] = val_bool(0); break;
         case TAG_TRUE: vals[i] = val_bool(1); break;
         case TAG_ROWID: vals[i] = val_int(rowid); break;
+        case TAG_FLOAT: {
+            if (len - off < 8)                           /* R1 */
+                return -1;
+            uint64_t bits = 0;
+            for (int k = 0; k < 8; k++)
+                bits |= (uint64_t)buf[off + k] << (8 * k);
+            double f;
+            memcpy(&f, &bits, 8);
+            vals[i] = val_float(f);
+            off += 8;
+            break;
+        }
         default: return -1;                              /* R3 */
         }
     }
@@ -198,9 +222,32 @@ static uint64_t get_be64(const uint8_t *p)
     return u;
 }
 
+/* A float as 8 bytes whose memcmp order is val_cmp's: -0 written as 0 and every NaN as the
+ * one quiet NaN (0x7FF8...), then a positive value's sign bit set and a negative value's
+ * every bit flipped, so -Infinity < ... < -0 = 0 < ... < Infinity < NaN. */
+static uint64_t float_key_bits(double f)
+{
+    uint64_t u;
+    if (f == 0)
+        f = 0.0;
+    if (isnan(f))
+        return UINT64_C(0x7FF8000000000000) | (UINT64_C(1) << 63);
+    memcpy(&u, &f, 8);
+    return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+}
+
 void rec_key_value(rec_buf *b, const value *v)
 {
     switch (v->type) {
+    case VT_FLOAT: {
+        if (buf_reserve(b, 9) != 0)
+            return;
+        b->p[b->len++] = KEY_VALUE;
+        uint64_t u = float_key_bits(v->u.f);
+        for (int k = 0; k < 8; k++)
+            b->p[b->len++] = (uint8_t)(u >> (56 - 8 * k));
+        break;
+    }
     case VT_INT:
         if (buf_reserve(b, 1) == 0)
             b->p[b->len++] = KEY_VALUE;
@@ -269,6 +316,17 @@ int rec_key_decode_value(const uint8_t *key, size_t len, size_t *off, arena *a, 
         *out = val_int((int64_t)(get_be64(key + o) ^ ((uint64_t)1 << 63)));
         o += 8;
         break;
+    case VT_FLOAT: {
+        if (len - o < 8)
+            return -1;
+        uint64_t u = get_be64(key + o);
+        u = u >> 63 ? u & ~(UINT64_C(1) << 63) : ~u;
+        double f;
+        memcpy(&f, &u, 8);
+        *out = val_float(f);
+        o += 8;
+        break;
+    }
     case VT_BOOL:
         if (o >= len || key[o] > 1)
             return -1;

@@ -29,20 +29,32 @@ enum ty_id {
     TY_INT8 = VT_INT,     /* bigint */
     TY_TEXT = VT_TEXT,    /* text, character varying */
     TY_BOOL = VT_BOOL,    /* boolean */
-    TY_INT2 = 4,          /* smallint */
-    TY_INT4 = 5,          /* integer */
+    TY_FLOAT8 = VT_FLOAT, /* double precision */
+    /* ids of types sharing a representation with one above */
+    TY_INT2 = 16,         /* smallint */
+    TY_INT4,              /* integer */
+    TY_FLOAT4,            /* real */
+    /* A literal with a fraction or an exponent (1.5, 1e3): numeric in PostgreSQL. acidb has
+     * no numeric values yet: such a literal is kept as its text and converted where its
+     * context needs a float (CAST, a float operand or column), else refused with 0A000. */
+    TY_NUMERIC,
     TY_COUNT
 };
 
 /* Typmod rules of a type: what may follow its name in parentheses. */
-enum { TYPMOD_NONE = 0, TYPMOD_LENGTH = 1 /* (n), n >= 1: VARCHAR(n) */ };
+enum {
+    TYPMOD_NONE = 0,
+    TYPMOD_LENGTH = 1,    /* (n), n >= 1: VARCHAR(n) */
+    TYPMOD_FLOAT_BITS = 2 /* FLOAT(p): 1..24 is real, 25..53 double precision, none: double */
+};
 
 typedef struct ty_desc {
     const char *name;      /* PostgreSQL's format_type name: "integer", "bigint" */
     const char *typname;   /* its pg_type name: "int4", "int8" (a cast's column name) */
     uint8_t vt;            /* the representation of its values (VT_*) */
     uint8_t typmod;        /* TYPMOD_* */
-    uint8_t rank;          /* integer family: promotion rank (int2 < int4 < int8); else 0 */
+    uint8_t rank;          /* number types: promotion rank (int2 < int4 < int8 < float4 <
+                              float8), the order of PostgreSQL's implicit casts; else 0 */
     int64_t min, max;      /* integer family: the range */
     const char *range_msg; /* integer family: 22003 text, "integer out of range" */
 } ty_desc;
@@ -52,12 +64,21 @@ const ty_desc *ty_get(int t);
 static inline int ty_vt(int t) { return ty_get(t)->vt; }
 const char *ty_name(int t);
 /* The type id of a name as PostgreSQL spells it in SQL (integer, int, int4, int2, smallint,
- * int8, bigint, text, varchar, boolean, bool), or TY_NONE. `*serial` (may be NULL) is set for
+ * int8, bigint, text, varchar, boolean, bool, real, float4, float8, float; "double
+ * precision" is two words and the parser's), or TY_NONE. `*serial` (may be NULL) is set for
  * the serial pseudo-types (serial, serial4, bigserial, serial8, smallserial, serial2), which
  * are only returned when allow_serial. */
 int ty_lookup(const char *name, int allow_serial, uint8_t *serial);
 /* Whether t is an integer type (smallint, integer, bigint). */
-static inline int ty_is_int(int t) { return ty_get(t)->rank != 0; }
+static inline int ty_is_int(int t) { return ty_get(t)->vt == VT_INT; }
+/* Whether t is a float type (real, double precision). */
+static inline int ty_is_float(int t) { return ty_get(t)->vt == VT_FLOAT; }
+/* Whether t is a number type: integer or float (PostgreSQL's numeric category). */
+static inline int ty_is_number(int t) { return ty_is_int(t) || ty_is_float(t); }
+/* The result type of arithmetic between number types a and b, as PostgreSQL's operator
+ * resolution gives it: the wider integer for two integers; real for two reals; else double
+ * precision (an integer meets a float as float8). */
+int ty_arith_result(int a, int b);
 /* The result type of integer arithmetic between a and b: the wider (PostgreSQL's int24pl,
  * int48pl, ... operators). */
 int ty_int_wider(int a, int b);

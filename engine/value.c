@@ -3,11 +3,14 @@
  *
  * The order is the one ORDER BY, DISTINCT, GROUP BY and the index keys (record.h) agree on:
  * NULL after everything, integers numerically, false before true, text bytewise with a proper
- * prefix first. val_hash must agree with val_cmp == 0, so it hashes exactly the bytes val_cmp
+ * prefix first, floats numerically with -0 = 0 and NaN (any NaN) above +Infinity. val_hash must agree with val_cmp == 0, so it hashes exactly the bytes val_cmp
  * compares.
  */
 #include "engine/value.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -17,6 +20,7 @@ const char *val_type_name(int vt)
     case VT_INT: return "integer";
     case VT_TEXT: return "text";
     case VT_BOOL: return "boolean";
+    case VT_FLOAT: return "double precision";
     default: return "unknown";
     }
 }
@@ -38,12 +42,25 @@ int val_cmp(const value *a, const value *b)
 {
     if (a->type == VT_NULL || b->type == VT_NULL)
         return (a->type == VT_NULL) - (b->type == VT_NULL);
-    if (a->type != b->type)
+    if (a->type != b->type) {
+        /* an integer meets a float as a float8, as PostgreSQL's int-float comparisons */
+        if ((a->type == VT_INT && b->type == VT_FLOAT) || (a->type == VT_FLOAT && b->type == VT_INT)) {
+            value x = a->type == VT_INT ? val_float((double)a->u.i) : *a;
+            value y = b->type == VT_INT ? val_float((double)b->u.i) : *b;
+            return val_cmp(&x, &y);
+        }
         return a->type < b->type ? -1 : 1;
+    }
     switch (a->type) {
     case VT_INT:
     case VT_BOOL:
         return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+    case VT_FLOAT: {
+        int an = isnan(a->u.f), bn = isnan(b->u.f);
+        if (an || bn)
+            return an - bn;
+        return (a->u.f > b->u.f) - (a->u.f < b->u.f);
+    }
     default: {
         uint32_t n = a->len < b->len ? a->len : b->len;
         int c = n ? memcmp(a->u.s, b->u.s, n) : 0;
@@ -66,9 +83,88 @@ uint64_t val_hash(const value *v, uint64_t seed)
         int64_t i = v->u.i;
         return XXH3_64bits_withSeed(&i, sizeof i, seed);
     }
+    case VT_FLOAT: {
+        /* Equal under val_cmp, equal bytes: -0 hashes as 0, every NaN as one NaN. */
+        double f = v->u.f == 0 ? 0.0 : isnan(v->u.f) ? (double)NAN : v->u.f;
+        return XXH3_64bits_withSeed(&f, sizeof f, seed);
+    }
     default:
         return XXH3_64bits_withSeed(v->u.s, v->len, seed);
     }
+}
+
+/* The shortest significant digits of f that read back to f (as float when real): the first
+ * precision of "%.*e" that round-trips. %.*e rounds correctly, so the digits are the closest
+ * to f of their length, which is the digit string Ryu (PostgreSQL's float output) picks. */
+static int shortest_digits(double f, int real, char *digits, int *exp10)
+{
+    char tmp[40];
+    int maxp = real ? 9 : 17;
+    for (int p = 1; p <= maxp; p++) {
+        snprintf(tmp, sizeof tmp, "%.*e", p - 1, f);
+        int back_ok = real ? strtof(tmp, NULL) == (float)f : strtod(tmp, NULL) == f;
+        if (back_ok || p == maxp)
+            break;
+    }
+    /* tmp: [-]d[.ddd]e[+-]xx */
+    const char *s = tmp;
+    if (*s == '-')
+        s++;
+    int n = 0;
+    for (; *s != 'e'; s++)
+        if (*s != '.')
+            digits[n++] = *s;
+    while (n > 1 && digits[n - 1] == '0')
+        n--;
+    digits[n] = '\0';
+    *exp10 = atoi(s + 1);
+    return n;
+}
+
+int val_float_text(double f, int real, char buf[32])
+{
+    if (isnan(f))
+        return snprintf(buf, 32, "NaN");
+    if (isinf(f))
+        return snprintf(buf, 32, f < 0 ? "-Infinity" : "Infinity");
+    if (f == 0)
+        return snprintf(buf, 32, signbit(f) ? "-0" : "0");
+    char d[24];
+    int e, n = shortest_digits(f, real, d, &e), k = 0;
+    if (signbit(f))
+        buf[k++] = '-';
+    if (e < -4 || e >= (real ? 6 : 15)) {
+        /* d.ddde[+-]XX, at least two exponent digits (C's %e, as PostgreSQL prints) */
+        buf[k++] = d[0];
+        if (n > 1) {
+            buf[k++] = '.';
+            memcpy(buf + k, d + 1, (size_t)n - 1);
+            k += n - 1;
+        }
+        k += snprintf(buf + k, (size_t)(32 - k), "e%c%02d", e < 0 ? '-' : '+', e < 0 ? -e : e);
+        return k;
+    }
+    if (e < 0) {
+        buf[k++] = '0';
+        buf[k++] = '.';
+        for (int z = -1; z > e; z--)
+            buf[k++] = '0';
+        memcpy(buf + k, d, (size_t)n);
+        k += n;
+    } else if (n <= e + 1) {
+        memcpy(buf + k, d, (size_t)n);
+        k += n;
+        for (int z = n; z <= e; z++)
+            buf[k++] = '0';
+    } else {
+        memcpy(buf + k, d, (size_t)e + 1);
+        k += e + 1;
+        buf[k++] = '.';
+        memcpy(buf + k, d + e + 1, (size_t)(n - e - 1));
+        k += n - e - 1;
+    }
+    buf[k] = '\0';
+    return k;
 }
 
 int val_utf8_valid(const char *str, size_t len)

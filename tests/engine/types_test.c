@@ -151,3 +151,69 @@ Test(types, legacy_tables_keep_their_64_bit_integers, .init = eng_setup, .fini =
     cr_expect_eq(problems, 0, "%s", report);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }
+
+/* Floats through the API: bound and read as doubles, typed ACIDB_FLOAT, named as PostgreSQL
+ * names them, printed as PostgreSQL prints them, indexed, and checked after a reopen. */
+Test(types, floats_bind_read_index_and_survive_a_reopen, .init = eng_setup, .fini = eng_teardown)
+{
+    acidb_db *db = eng_open(1);
+    acidb_conn *c = eng_connect(db);
+    eng_ok(c, "CREATE TABLE m (id INTEGER PRIMARY KEY, d DOUBLE PRECISION UNIQUE, r REAL,"
+              " f FLOAT(24), g FLOAT(25), h FLOAT)");
+    eng_ok(c, "CREATE INDEX m_r ON m (r)");
+    expect_schema_types(db, "m", "integer,double precision,real,real,double precision,"
+                                 "double precision");
+    acidb_stmt *st = NULL;
+    cr_assert_eq(acidb_prepare(c, "INSERT INTO m (id, d, r) VALUES ($1, $2, $3)", &st), ACIDB_OK);
+    const double ds[] = {0.1, -2.5, 1e300, -0.0, 3};
+    for (int i = 0; i < 5; i++) {
+        cr_assert_eq(acidb_bind_int64(st, 1, i + 1), ACIDB_OK);
+        cr_assert_eq(acidb_bind_double(st, 2, ds[i]), ACIDB_OK);
+        cr_assert_eq(acidb_bind_double(st, 3, ds[i] / 3), ACIDB_OK);
+        int rc = acidb_step(st);
+        if (i < 2 || i > 3) {
+            cr_assert_eq(rc, ACIDB_DONE, "%d: %s", i, acidb_errmsg(c));
+        } else if (i == 2) {
+            cr_assert_eq(rc, ACIDB_RANGE, "1e300 / 3 does not fit a real");
+            cr_expect_str_eq(acidb_errmsg(c), "value out of range: overflow");
+        } else {
+            cr_assert_eq(rc, ACIDB_DONE, "%s", acidb_errmsg(c));
+        }
+        acidb_reset(st);
+    }
+    acidb_finalize(st);
+    eng_fails(c, "INSERT INTO m (id, d) VALUES (9, 0)", "23505"); /* -0 = 0 in the index */
+    cr_assert_eq(acidb_prepare(c, "SELECT d, r, d + r, id::float8 FROM m WHERE d < $1 ORDER BY d",
+                               &st), ACIDB_OK);
+    cr_expect_str_eq(acidb_column_type_name(st, 0), "double precision");
+    cr_expect_str_eq(acidb_column_type_name(st, 1), "real");
+    cr_expect_str_eq(acidb_column_type_name(st, 2), "double precision");
+    cr_assert_eq(acidb_bind_double(st, 1, 1), ACIDB_OK);
+    cr_assert_eq(acidb_step(st), ACIDB_ROW);
+    cr_expect_eq(acidb_column_type(st, 0), ACIDB_FLOAT);
+    cr_expect_eq(acidb_column_double(st, 0), -2.5);
+    cr_expect_eq(acidb_column_double(st, 1), (double)(float)(-2.5 / 3));
+    cr_expect_str_eq(acidb_column_text(st, 1), "-0.8333333");
+    cr_expect_str_eq(acidb_column_text(st, 2), "-3.3333333134651184"); /* the real widened */
+    cr_expect_eq(acidb_column_double(st, 3), 2);
+    cr_assert_eq(acidb_step(st), ACIDB_ROW);
+    cr_expect_str_eq(acidb_column_text(st, 0), "-0", "-0 stored as bound");
+    cr_assert_eq(acidb_step(st), ACIDB_ROW);
+    cr_expect_str_eq(acidb_column_text(st, 0), "0.1");
+    cr_expect_str_eq(acidb_column_text(st, 1), "0.033333335");
+    cr_expect_eq(acidb_step(st), ACIDB_DONE);
+    acidb_finalize(st);
+    acidb_disconnect(c);
+    cr_assert_eq(acidb_close(db), ACIDB_OK);
+
+    db = eng_open(1);
+    c = eng_connect(db);
+    expect_rows(c, "SELECT id, d, r FROM m WHERE r > -1 ORDER BY r",
+                "2|-2.5|-0.8333333\n4|-0|-0\n1|0.1|0.033333335\n5|3|1\n");
+    acidb_disconnect(c);
+    char report[512];
+    uint64_t problems = 1;
+    cr_assert_eq(acidb_test_check(db, report, sizeof report, &problems), ACIDB_OK);
+    cr_expect_eq(problems, 0, "%s", report);
+    cr_assert_eq(acidb_close(db), ACIDB_OK);
+}

@@ -82,6 +82,8 @@ static void pr(const sql_expr *e, char **o, char *end)
             put(o, end, "DEFAULT");
         else if (e->v.type == VT_INT)
             put(o, end, "%lld", (long long)e->v.u.i);
+        else if (e->v.type == VT_TEXT && e->tid == TY_NUMERIC)
+            put(o, end, "%.*s", (int)e->v.len, e->v.u.s); /* 1.5, -1e3: a numeric literal */
         else if (e->v.type == VT_TEXT)
             put(o, end, "'%.*s'", (int)e->v.len, e->v.u.s);
         else if (e->v.type == VT_BOOL)
