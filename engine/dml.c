@@ -42,6 +42,10 @@ static void append_value(char *buf, size_t cap, size_t *off, const value *v)
     case VT_BOOL:
         append(buf, cap, off, "%.*s", v->u.i ? "t" : "f", 1);
         break;
+    case VT_FLOAT:
+        val_float_text(v->u.f, v->len == 4, num);
+        append(buf, cap, off, "%.*s", num, strlen(num));
+        break;
     default:
         append(buf, cap, off, "%.*s", v->u.s, v->len > 200 ? 200 : v->len);
         if (v->len > 200)

@@ -183,6 +183,12 @@ Test(types, floats_bind_read_index_and_survive_a_reopen, .init = eng_setup, .fin
     }
     acidb_finalize(st);
     eng_fails(c, "INSERT INTO m (id, d) VALUES (9, 0)", "23505"); /* -0 = 0 in the index */
+    cr_expect_str_eq(acidb_errmsg(c), "duplicate key value violates unique constraint \"m_d_key\"\n"
+                                      "DETAIL:  Key (d)=(0) already exists.");
+    eng_fails(c, "INSERT INTO m (d, r) VALUES (0.5, 0.1)", "23502");
+    cr_expect_str_eq(acidb_errmsg(c), "null value in column \"id\" of relation \"m\" violates "
+                                      "not-null constraint\nDETAIL:  Failing row contains "
+                                      "(null, 0.5, 0.1, null, null, null).");
     cr_assert_eq(acidb_prepare(c, "SELECT d, r, d + r, id::float8 FROM m WHERE d < $1 ORDER BY d",
                                &st), ACIDB_OK);
     cr_expect_str_eq(acidb_column_type_name(st, 0), "double precision");

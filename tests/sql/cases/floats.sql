@@ -96,3 +96,7 @@ SELECT 1.5;
 SELECT 1.5 + 1;
 SELECT 1 * 2.5;
 INSERT INTO a (i) VALUES (1.5);
+
+-- A float in a failing row's detail (and in a key's).
+CREATE TABLE fr (a REAL NOT NULL, b DOUBLE PRECISION, c INTEGER NOT NULL);
+INSERT INTO fr VALUES (0.1, 2.5, NULL);
