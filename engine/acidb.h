@@ -106,7 +106,8 @@ const char *acidb_errstr(int code);
 /* ---- value types (acidb_column_type) -------------------------------------------------------- */
 /* Value types (acidb_column_type): ACIDB_INTEGER is every integer width (smallint, integer,
  * bigint), ACIDB_FLOAT real and double precision. */
-enum { ACIDB_NULL = 0, ACIDB_INTEGER = 1, ACIDB_TEXT = 2, ACIDB_BOOLEAN = 3, ACIDB_FLOAT = 4 };
+enum { ACIDB_NULL = 0, ACIDB_INTEGER = 1, ACIDB_TEXT = 2, ACIDB_BOOLEAN = 3, ACIDB_FLOAT = 4,
+       ACIDB_BYTEA = 5 };
 
 /* ---- opening -------------------------------------------------------------------------------- */
 enum { ACIDB_DURABILITY_FULL = 0, ACIDB_DURABILITY_OFF = 1 };
@@ -192,6 +193,9 @@ int acidb_bind_int64(acidb_stmt *s, int idx, int64_t v);
  * float, 22003 "value out of range: overflow"). */
 int acidb_bind_double(acidb_stmt *s, int idx, double v);
 int acidb_bind_text(acidb_stmt *s, int idx, const char *v, int len);
+/* A BYTEA value: len bytes at v, copied (v NULL or len < 0: NULL). Where the parameter's
+ * context wants text it becomes its hex output ("\x0102"). */
+int acidb_bind_blob(acidb_stmt *s, int idx, const void *v, int len);
 int acidb_bind_bool(acidb_stmt *s, int idx, int v);
 int acidb_bind_null(acidb_stmt *s, int idx);
 int acidb_clear_bindings(acidb_stmt *s);
@@ -230,8 +234,13 @@ double acidb_column_double(acidb_stmt *s, int col);
  * with a NULL result is out of memory (the row stays readable: call again once memory is
  * back). acidb_column_bytes returns 0 in that case and sets the same error. */
 const char *acidb_column_text(acidb_stmt *s, int col);
-/* Byte length of acidb_column_text's result. */
+/* Byte length of acidb_column_text's result — or, when the last access to this column of
+ * this row was acidb_column_blob, of the blob (SQLite's rule). */
 int acidb_column_bytes(acidb_stmt *s, int col);
+/* A BYTEA value's bytes (acidb_column_bytes of them; a non-NULL pointer also for zero bytes),
+ * NULL for NULL and for other types. Valid until the next step, reset or finalize.
+ * acidb_column_text gives the same value as PostgreSQL prints it: "\x" and hex. */
+const void *acidb_column_blob(acidb_stmt *s, int col);
 
 /* Makes the statement runnable again from the start (bindings kept). If it was in autocommit
  * mode with rows unread, the rest is abandoned and its transaction committed. Returns the

@@ -484,6 +484,7 @@ static int prepare_stmt(acidb_conn *c, const char *sql, acidb_stmt **out, const 
     if (s == NULL)
         return sql_err_nomem(&c->err, NULL);
     s->magic = STMT_MAGIC;
+    s->blob_col = -1;
     s->conn = c;
     ar_init(&s->ar);
     ar_init(&s->run);
@@ -610,6 +611,31 @@ static int bind_text(acidb_stmt *s, int idx, const char *v, int len)
     s->param_text[idx - 1] = copy;
     s->params[idx - 1] = val_text(copy, (uint32_t)n);
     return ACIDB_OK;
+}
+
+int acidb_bind_blob(acidb_stmt *s, int idx, const void *v, int len)
+{
+    int rc = bind_begin(s, idx, "acidb_bind_blob");
+    if (rc != ACIDB_OK)
+        return rc;
+    if (v == NULL || len < 0) {
+        s->params[idx - 1] = val_null();
+    } else if ((size_t)len > (1u << 30)) {
+        rc = sql_err(&s->conn->err, ACIDB_TOOBIG, ERRCODE_PROGRAM_LIMIT_EXCEEDED, -1,
+                     "bytea parameter of %d bytes exceeds the 1 GiB limit", len);
+    } else {
+        char *copy = malloc((size_t)len + 1);
+        if (copy == NULL) {
+            rc = sql_err_nomem(&s->conn->err, NULL);
+        } else {
+            memcpy(copy, v, (size_t)len);
+            copy[len] = 0;
+            s->param_text[idx - 1] = copy; /* freed with the text copies (same owner) */
+            s->params[idx - 1] = val_bytes(copy, (uint32_t)len);
+        }
+    }
+    conn_leave(s->conn);
+    return rc;
 }
 
 int acidb_bind_text(acidb_stmt *s, int idx, const char *v, int len)
@@ -1038,6 +1064,7 @@ int acidb_step(acidb_stmt *s)
     int rc = stmt_enter(s, "acidb_step");
     if (rc != ACIDB_OK)
         return rc;
+    s->blob_col = -1;
     rc = stmt_step(s);
     conn_leave(s->conn);
     return rc;
@@ -1252,6 +1279,10 @@ static const char *column_text(acidb_stmt *s, int col)
         src = v->u.i ? "t" : "f";
         n = 1;
         break;
+    case VT_BYTES:
+        src = NULL; /* hex, written straight into the buffer below */
+        n = 2 + 2 * (size_t)v->len;
+        break;
     default:
         src = v->u.s;
         n = v->len;
@@ -1268,9 +1299,23 @@ static const char *column_text(acidb_stmt *s, int col)
         s->text[col] = nb;
         s->text_cap[col] = n + 1;
     }
-    memcpy(s->text[col], src, n);
+    if (src == NULL)
+        val_bytea_hex((const uint8_t *)v->u.s, v->len, s->text[col]);
+    else
+        memcpy(s->text[col], src, n);
     s->text[col][n] = 0;
     return s->text[col];
+}
+
+const void *acidb_column_blob(acidb_stmt *s, int col)
+{
+    if (stmt_enter(s, "acidb_column_blob") != ACIDB_OK)
+        return NULL;
+    const value *v = column_value(s, col);
+    const void *p = v != NULL && v->type == VT_BYTES ? (v->len ? (const void *)v->u.s : "") : NULL;
+    s->blob_col = col;
+    conn_leave(s->conn);
+    return p;
 }
 
 const char *acidb_column_text(acidb_stmt *s, int col)
@@ -1278,6 +1323,8 @@ const char *acidb_column_text(acidb_stmt *s, int col)
     if (stmt_enter(s, "acidb_column_text") != ACIDB_OK)
         return NULL;
     const char *t = column_text(s, col);
+    if (s->blob_col == col)
+        s->blob_col = -1;
     conn_leave(s->conn);
     return t;
 }
@@ -1286,8 +1333,10 @@ int acidb_column_bytes(acidb_stmt *s, int col)
 {
     if (stmt_enter(s, "acidb_column_bytes") != ACIDB_OK)
         return 0;
-    const char *t = column_text(s, col);
-    int n = t ? (int)strlen(t) : 0;
+    const value *v = column_value(s, col);
+    int blob = v != NULL && v->type == VT_BYTES && s->blob_col == col;
+    const char *t = blob ? NULL : column_text(s, col);
+    int n = blob ? (int)v->len : t ? (int)strlen(t) : 0;
     conn_leave(s->conn);
     return n;
 }

@@ -170,7 +170,11 @@ void cat_key_text(const cat_index *ix, const uint8_t *key, size_t len, char *buf
             key_put(buf, cap, &off, "%s%lld", sep, (long long)v.u.i);
         else if (v.type == VT_BOOL)
             key_put(buf, cap, &off, "%s%s", sep, v.u.i ? "t" : "f");
-        else if (v.type == VT_FLOAT) {
+        else if (v.type == VT_BYTES) {
+            char hex[2 + 2 * 100 + 1];
+            val_bytea_hex((const uint8_t *)v.u.s, v.len > 100 ? 100 : v.len, hex);
+            key_put(buf, cap, &off, "%s%s%s", sep, hex, v.len > 100 ? "..." : "");
+        } else if (v.type == VT_FLOAT) {
             char f[32];
             val_float_text(v.u.f, t->cols[ix->cols[i]].tid == TY_FLOAT4, f);
             key_put(buf, cap, &off, "%s%s", sep, f);

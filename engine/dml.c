@@ -46,6 +46,14 @@ static void append_value(char *buf, size_t cap, size_t *off, const value *v)
         val_float_text(v->u.f, v->len == 4, num);
         append(buf, cap, off, "%.*s", num, strlen(num));
         break;
+    case VT_BYTES: {
+        char hex[2 + 2 * 100 + 1];
+        size_t n = val_bytea_hex((const uint8_t *)v->u.s, v->len > 100 ? 100 : v->len, hex);
+        append(buf, cap, off, "%.*s", hex, n);
+        if (v->len > 100)
+            append(buf, cap, off, "%.*s", "...", 3);
+        break;
+    }
     default:
         append(buf, cap, off, "%.*s", v->u.s, v->len > 200 ? 200 : v->len);
         if (v->len > 200)
@@ -651,7 +659,7 @@ static int run_insert(dml_ctx *d)
         }
         for (int i = 0; i < nt; i++) {
             cp[i] = srow[i];
-            if (srow[i].type == VT_TEXT) {
+            if (val_has_bytes(&srow[i])) {
                 char *txt = malloc(srow[i].len + 1);
                 if (txt == NULL) {
                     /* The cleanup below frees every VT_TEXT of the row: this value still
@@ -686,7 +694,7 @@ static int run_insert(dml_ctx *d)
     }
     for (int64_t i = 0; i < n; i++) {
         for (int c = 0; c < nt; c++)
-            if (src[i][c].type == VT_TEXT)
+            if (val_has_bytes(&src[i][c]))
                 free((char *)src[i][c].u.s);
         free(src[i]);
     }

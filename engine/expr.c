@@ -308,8 +308,9 @@ static int eval_binary(const sql_expr *e, ex_ctx *c, value *out)
         return 0;
     }
     case OP_CONCAT: {
-        value a, b;
-        if ((rc = to_text(c, &l, &a)) != 0 || (rc = to_text(c, &r, &b)) != 0)
+        value a = l, b = r;
+        if (e->type != VT_BYTES &&
+            ((rc = to_text(c, &l, &a)) != 0 || (rc = to_text(c, &r, &b)) != 0))
             return rc;
         size_t n = (size_t)a.len + b.len;
         if (n > UINT32_MAX - 1)
@@ -321,7 +322,7 @@ static int eval_binary(const sql_expr *e, ex_ctx *c, value *out)
         memcpy(p, a.u.s, a.len);
         memcpy(p + a.len, b.u.s, b.len);
         p[n] = '\0';
-        *out = val_text(p, (uint32_t)n);
+        *out = e->type == VT_BYTES ? val_bytes(p, (uint32_t)n) : val_text(p, (uint32_t)n);
         return 0;
     }
     default: {
@@ -436,6 +437,10 @@ static int eval_case(const sql_expr *e, ex_ctx *c, value *out)
 
 static int eval_text_fn(const sql_expr *e, ex_ctx *c, const value *v, value *out)
 {
+    if (v->type == VT_BYTES || strcmp(e->name, "octet_length") == 0) {
+        *out = val_int(v->len); /* length(bytea), octet_length: bytes */
+        return 0;
+    }
     if (v->type != VT_TEXT)
         return type_err(c, e, e->name, v);
     const char *n = e->name;
@@ -505,6 +510,16 @@ static int eval_func(const sql_expr *e, ex_ctx *c, value *out)
         goto unknown;
     if ((rc = eval(e->args[0], c, &a)) != 0)
         return rc;
+    if ((strcmp(n, "encode") == 0 || strcmp(n, "decode") == 0) && e->nargs == 2) {
+        if ((rc = eval(e->args[1], c, &b)) != 0)
+            return rc;
+        if (a.type == VT_NULL || b.type == VT_NULL) {
+            *out = val_null();
+            return 0;
+        }
+        return n[0] == 'e' ? ex_bytea_encode(&a, &b, c->tmp, out, e->pos, c->err)
+                           : ex_bytea_decode(&a, &b, c->tmp, out, e->pos, c->err);
+    }
     if (strcmp(n, "nullif") == 0 && e->nargs == 2) {
         if ((rc = eval(e->args[1], c, &b)) != 0)
             return rc;
@@ -531,7 +546,8 @@ static int eval_func(const sql_expr *e, ex_ctx *c, value *out)
         return int_result(c, int_ty(e), a.u.i < 0 ? -a.u.i : a.u.i, out);
     }
     if (strcmp(n, "lower") == 0 || strcmp(n, "upper") == 0 || strcmp(n, "length") == 0 ||
-        strcmp(n, "char_length") == 0 || strcmp(n, "character_length") == 0)
+        strcmp(n, "char_length") == 0 || strcmp(n, "character_length") == 0 ||
+        strcmp(n, "octet_length") == 0)
         return eval_text_fn(e, c, &a, out);
 unknown:
     return sql_err(c->err, ACIDB_ERROR, ERRCODE_UNDEFINED_FUNCTION, e->pos,

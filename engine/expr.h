@@ -74,6 +74,23 @@ static inline int ex_true(const value *v) { return v->type == VT_BOOL && v->u.i 
  * integer -> boolean: 0 false, other true. NULL stays NULL. */
 int ex_cast(const value *v, int to, arena *a, value *out, int32_t pos, sql_error *err);
 
+/* Hex digit pairs (whitespace between pairs skipped) into out (room for n / 2 bytes):
+ * PostgreSQL's hex_decode, 22023 "invalid hexadecimal digit: \"g\"" / "invalid hexadecimal
+ * data: odd number of digits". */
+int ex_hex_decode(const char *s, size_t n, uint8_t *out, size_t *outlen, int32_t pos,
+                  sql_error *err);
+
+/* encode(bytea, format) -> text and decode(text, format) -> bytea, format hex, base64 or
+ * escape as PostgreSQL's (base64 lines of 76 characters; 22023 for an unknown format or bad
+ * input, 22P02 for bad escape input). */
+int ex_bytea_encode(const value *data, const value *fmt, arena *a, value *out, int32_t pos,
+                    sql_error *err);
+int ex_bytea_decode(const value *text, const value *fmt, arena *a, value *out, int32_t pos,
+                    sql_error *err);
+/* The escape format (byteain without "\x", esc_decode): bytes as they are, "\\", "\ooo". */
+int ex_bytea_unescape(const char *s, size_t n, uint8_t *out, size_t *outlen, int32_t pos,
+                      sql_error *err);
+
 /* A float result r of an operator (real: rounded to float): 22003 "value out of range:
  * overflow" when it is infinite and no input was (a_inf), "underflow" when it is 0 and the
  * inputs cannot give 0 (!zero_ok), as PostgreSQL's float8pl / float8mul / ... check. */

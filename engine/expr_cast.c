@@ -139,6 +139,63 @@ static int text_to_float(const value *v, int t, value *out, int32_t pos, sql_err
     return rc;
 }
 
+static int hex_value(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+int ex_hex_decode(const char *s, size_t n, uint8_t *out, size_t *outlen, int32_t pos,
+                  sql_error *err)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+            i++;
+            continue;
+        }
+        int hi = hex_value(s[i]);
+        if (hi < 0)
+            return sql_err(err, ACIDB_RANGE, ERRCODE_INVALID_PARAMETER_VALUE, pos,
+                           "invalid hexadecimal digit: \"%.*s\"", 1, s + i);
+        if (i + 1 >= n)
+            return sql_err(err, ACIDB_RANGE, ERRCODE_INVALID_PARAMETER_VALUE, pos,
+                           "invalid hexadecimal data: odd number of digits");
+        int lo = hex_value(s[i + 1]);
+        if (lo < 0)
+            return sql_err(err, ACIDB_RANGE, ERRCODE_INVALID_PARAMETER_VALUE, pos,
+                           "invalid hexadecimal digit: \"%.*s\"", 1, s + i + 1);
+        out[k++] = (uint8_t)(hi << 4 | lo);
+        i += 2;
+    }
+    *outlen = k;
+    return 0;
+}
+
+/* PostgreSQL's byteain: "\x" then hex digit pairs (spaces between pairs allowed), or the
+ * escape format: bytes as they are, "\\" for a backslash, "\ooo" (octal 000..377) for
+ * any byte; any other backslash is 22P02. */
+static int text_to_bytea(const value *v, arena *a, value *out, int32_t pos, sql_error *err)
+{
+    const char *s = v->u.s;
+    size_t n = v->len, k = 0;
+    uint8_t *p = ar_alloc(a, n + 1);
+    if (p == NULL)
+        return sql_err_nomem(err, NULL);
+    if (n >= 2 && s[0] == '\\' && s[1] == 'x') {
+        int rc = ex_hex_decode(s + 2, n - 2, p, &k, pos, err);
+        if (rc != 0)
+            return rc;
+        *out = val_bytes(p, (uint32_t)k);
+        return 0;
+    }
+    int rc = ex_bytea_unescape(s, n, p, &k, pos, err);
+    if (rc != 0)
+        return rc;
+    *out = val_bytes(p, (uint32_t)k);
+    return 0;
+}
+
 static int float_range_err(sql_error *err, int32_t pos, int over)
 {
     return sql_err(err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, pos,
@@ -195,9 +252,10 @@ int ex_cast(const value *v, int to, arena *a, value *out, int32_t pos, sql_error
         *out = *v;
         return 0;
     }
-    if ((v->type == VT_FLOAT && vt == VT_BOOL) || (v->type == VT_BOOL && vt == VT_FLOAT))
+    if ((v->type == VT_FLOAT && vt == VT_BOOL) || (v->type == VT_BOOL && vt == VT_FLOAT) ||
+        (v->type == VT_BYTES && vt != VT_TEXT) || (vt == VT_BYTES && v->type != VT_TEXT))
         return sql_err(err, ACIDB_ERROR, ERRCODE_CANNOT_COERCE, pos, "cannot cast type %s to %s",
-                       v->type == VT_BOOL ? "boolean" : "double precision", ty_name(to));
+                       val_type_name(v->type), ty_name(to));
     switch (vt) {
     case VT_INT:
         if (v->type == VT_BOOL) {
@@ -213,6 +271,8 @@ int ex_cast(const value *v, int to, arena *a, value *out, int32_t pos, sql_error
             return 0;
         }
         return text_to_float(v, to, out, pos, err);
+    case VT_BYTES:
+        return text_to_bytea(v, a, out, pos, err);
     case VT_BOOL:
         if (v->type == VT_INT) {
             *out = val_bool(v->u.i != 0);
@@ -224,6 +284,14 @@ int ex_cast(const value *v, int to, arena *a, value *out, int32_t pos, sql_error
         int n;
         if (v->type == VT_BOOL) {
             *out = v->u.i ? val_text("true", 4) : val_text("false", 5);
+            return 0;
+        }
+        if (v->type == VT_BYTES) {
+            char *p = ar_alloc(a, 3 + 2 * (size_t)v->len);
+            if (p == NULL)
+                return sql_err_nomem(err, NULL);
+            n = (int)val_bytea_hex((const uint8_t *)v->u.s, v->len, p);
+            *out = val_text(p, (uint32_t)n);
             return 0;
         }
         if (v->type == VT_FLOAT)

@@ -270,6 +270,14 @@ static int check_binary(chk *k, sql_expr *e)
         set_ty(e, ty_arith_result(ety(l), ety(r)));
         return 0;
     case OP_CONCAT:
+        /* bytea || bytea (an unknown side becomes bytea) */
+        if ((l->type == VT_BYTES && (r->type == VT_BYTES || is_unknown(r))) ||
+            (r->type == VT_BYTES && is_unknown(l))) {
+            if ((rc = adapt(k, l, TY_BYTEA)) != 0 || (rc = adapt(k, r, TY_BYTEA)) != 0)
+                return rc;
+            set_ty(e, TY_BYTEA);
+            return 0;
+        }
         /* text || anynonarray: one side must be text (an unknown side becomes text). */
         if (!is_unknown(l) && !is_unknown(r) && l->type != VT_TEXT && r->type != VT_TEXT)
             return no_operator(k, e->pos, ln, "||", rn);
@@ -377,6 +385,8 @@ static int check_agg(chk *k, sql_expr *e, const char **names)
             return no_function(k, e, names);
         if ((rc = adapt(k, e->args[0], TY_TEXT)) != 0)
             return rc;
+        if (e->args[0]->type == VT_BYTES) /* PostgreSQL has no min / max of bytea */
+            return no_function(k, e, names);
         set_ty(e, e->args[0]->type == VT_NULL ? TY_NONE : ety(e->args[0]));
         return 0;
     default:
@@ -428,6 +438,31 @@ static int check_func(chk *k, sql_expr *e, int in_agg)
         if ((rc = one_arg(k, e, TY_INT8, names)) != 0)
             return rc;
         set_ty(e, e->args[0]->type != VT_NULL ? ety(e->args[0]) : TY_INT8);
+        return 0;
+    }
+    if ((strcmp(n, "length") == 0 || strcmp(n, "octet_length") == 0) && e->nargs == 1 &&
+        e->args[0]->type == VT_BYTES) {
+        set_ty(e, TY_INT4); /* bytes */
+        return 0;
+    }
+    if (strcmp(n, "encode") == 0 || strcmp(n, "decode") == 0) {
+        /* encode(bytea, text) -> text, decode(text, text) -> bytea */
+        int enc = n[0] == 'e';
+        if (e->nargs != 2)
+            return no_function(k, e, names);
+        if ((rc = adapt(k, e->args[0], enc ? TY_BYTEA : TY_TEXT)) != 0 ||
+            (rc = adapt(k, e->args[1], TY_TEXT)) != 0)
+            return rc;
+        if ((e->args[0]->type != (enc ? VT_BYTES : VT_TEXT) && e->args[0]->type != VT_NULL) ||
+            (e->args[1]->type != VT_TEXT && e->args[1]->type != VT_NULL))
+            return no_function(k, e, names);
+        set_ty(e, enc ? TY_TEXT : TY_BYTEA);
+        return 0;
+    }
+    if (strcmp(n, "octet_length") == 0) {
+        if ((rc = one_arg(k, e, TY_TEXT, names)) != 0)
+            return rc;
+        set_ty(e, TY_INT4);
         return 0;
     }
     if (strcmp(n, "length") == 0 || strcmp(n, "char_length") == 0 ||

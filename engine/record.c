@@ -14,7 +14,7 @@
 #include <string.h>
 
 enum { TAG_NULL = 0, TAG_INT = 1, TAG_TEXT = 2, TAG_FALSE = 3, TAG_TRUE = 4, TAG_ROWID = 5,
-       TAG_FLOAT = 6 };
+       TAG_FLOAT = 6, TAG_BYTES = 7 };
 enum { KEY_VALUE = 1, KEY_NULL = 2 };
 
 /* ---- row records -------------------------------------------------------------------------- */
@@ -73,7 +73,7 @@ int rec_encode(const value *vals, int ncols, int rowid_col, uint8_t **out, size_
             continue;
         if (vals[i].type == VT_INT)
             n += varint_len(zigzag(vals[i].u.i));
-        else if (vals[i].type == VT_TEXT)
+        else if (val_has_bytes(&vals[i]))
             n += varint_len(vals[i].len) + vals[i].len;
         else if (vals[i].type == VT_FLOAT)
             n += 8;
@@ -94,7 +94,8 @@ int rec_encode(const value *vals, int ncols, int rowid_col, uint8_t **out, size_
             p = varint_put(p, zigzag(v->u.i));
             break;
         case VT_TEXT:
-            *p++ = TAG_TEXT;
+        case VT_BYTES:
+            *p++ = v->type == VT_TEXT ? TAG_TEXT : TAG_BYTES;
             p = varint_put(p, v->len);
             if (v->len)
                 memcpy(p, v->u.s, v->len);
@@ -143,9 +144,11 @@ int rec_decode(const uint8_t *buf, size_t len, int64_t rowid, value *vals, int n
             vals[i] = val_int(unzigzag(u));
             break;
         case TAG_TEXT:
+        case TAG_BYTES:
             if (varint_get(buf, len, &off, &u) != 0 || u > len - off || u > UINT32_MAX)
                 return -1;                               /* R1 */
-            vals[i] = val_text((const char *)buf + off, (uint32_t)u);
+            vals[i] = tag == TAG_TEXT ? val_text((const char *)buf + off, (uint32_t)u)
+                                      : val_bytes(buf + off, (uint32_t)u);
             off += (size_t)u;
             break;
         case TAG_FALSE: vals[i] = val_bool(0); break;
@@ -259,7 +262,8 @@ void rec_key_value(rec_buf *b, const value *v)
             b->p[b->len++] = v->u.i ? 1 : 0;
         }
         break;
-    case VT_TEXT: {
+    case VT_TEXT:
+    case VT_BYTES: {
         size_t zeros = 0;
         for (uint32_t i = 0; i < v->len; i++)
             zeros += v->u.s[i] == '\0';
@@ -333,7 +337,8 @@ int rec_key_decode_value(const uint8_t *key, size_t len, size_t *off, arena *a, 
         *out = val_bool(key[o]);
         o++;
         break;
-    case VT_TEXT: {
+    case VT_TEXT:
+    case VT_BYTES: {
         /* First pass: find the terminator and the unescaped length. */
         size_t n = 0, i = o;
         for (;;) {
@@ -364,7 +369,7 @@ int rec_key_decode_value(const uint8_t *key, size_t len, size_t *off, arena *a, 
             o += key[o] == 0x00 ? 2 : 1;
         }
         s[k] = '\0';
-        *out = val_text(s, (uint32_t)n);
+        *out = type == VT_TEXT ? val_text(s, (uint32_t)n) : val_bytes(s, (uint32_t)n);
         o = i + 2;
         break;
     }

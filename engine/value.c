@@ -21,20 +21,22 @@ const char *val_type_name(int vt)
     case VT_TEXT: return "text";
     case VT_BOOL: return "boolean";
     case VT_FLOAT: return "double precision";
+    case VT_BYTES: return "bytea";
     default: return "unknown";
     }
 }
 
 int val_copy(arena *a, const value *in, value *out)
 {
-    if (in->type != VT_TEXT) {
+    if (!val_has_bytes(in)) {
         *out = *in;
         return 0;
     }
     char *p = ar_strndup(a, in->u.s, in->len);
     if (p == NULL)
         return -1;
-    *out = val_text(p, in->len);
+    *out = *in;
+    out->u.s = p;
     return 0;
 }
 
@@ -165,6 +167,19 @@ int val_float_text(double f, int real, char buf[32])
     }
     buf[k] = '\0';
     return k;
+}
+
+size_t val_bytea_hex(const uint8_t *p, size_t n, char *buf)
+{
+    static const char hex[] = "0123456789abcdef";
+    buf[0] = '\\';
+    buf[1] = 'x';
+    for (size_t i = 0; i < n; i++) {
+        buf[2 + 2 * i] = hex[p[i] >> 4];
+        buf[3 + 2 * i] = hex[p[i] & 15];
+    }
+    buf[2 + 2 * n] = '\0';
+    return 2 + 2 * n;
 }
 
 int val_utf8_valid(const char *str, size_t len)

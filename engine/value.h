@@ -1,5 +1,5 @@
 /*
- * value.h — SQL values: NULL, 64-bit INTEGER, UTF-8 TEXT, BOOLEAN, IEEE FLOAT.
+ * value.h — SQL values: NULL, 64-bit INTEGER, UTF-8 TEXT, BOOLEAN, IEEE FLOAT, BYTEA bytes.
  *
  * A value is a small struct passed by value. TEXT does not own its bytes: they live in the
  * statement's arena (literals, results of || and casts), in a bound parameter's copy, or in the
@@ -7,7 +7,9 @@
  * that must outlive its source (a sort buffer, a group key, a bound parameter) copies it
  * (val_copy).
  *
- * Type codes equal the public ACIDB_NULL .. ACIDB_FLOAT (engine/acidb.h). They name a value's
+ * BYTEA (VT_BYTES) is held like TEXT (u.s, len; the same ownership rules) but is any bytes.
+ *
+ * Type codes equal the public ACIDB_NULL .. ACIDB_BYTEA (engine/acidb.h). They name a value's
  * representation; the SQL type (smallint or bigint, real or double precision) is the
  * expression's or column's (engine/types.h).
  */
@@ -19,7 +21,7 @@
 
 #include "engine/arena.h"
 
-enum { VT_NULL = 0, VT_INT = 1, VT_TEXT = 2, VT_BOOL = 3, VT_FLOAT = 4 };
+enum { VT_NULL = 0, VT_INT = 1, VT_TEXT = 2, VT_BOOL = 3, VT_FLOAT = 4, VT_BYTES = 5 };
 
 typedef struct value {
     uint8_t type;        /* VT_* */
@@ -28,7 +30,7 @@ typedef struct value {
                             VT_FLOAT: 4 for a real (its output has float precision), else 0 */
     union {
         int64_t i;       /* VT_INT; VT_BOOL: 0 or 1 */
-        const char *s;   /* VT_TEXT */
+        const char *s;   /* VT_TEXT, VT_BYTES */
         double f;        /* VT_FLOAT (a real's value is a double holding a float exactly) */
     } u;
 } value;
@@ -41,10 +43,15 @@ static inline value val_float(double f) { value v = {VT_FLOAT, 0, {0}}; v.u.f = 
 static inline value val_float4(float f) { value v = {VT_FLOAT, 4, {0}}; v.u.f = f; return v; }
 static inline value val_text(const char *s, uint32_t len)
 { value v = {VT_TEXT, len, {0}}; v.u.s = s; return v; }
+static inline value val_bytes(const void *p, uint32_t len)
+{ value v = {VT_BYTES, len, {0}}; v.u.s = (const char *)p; return v; }
+/* Whether v's bytes live outside the struct (TEXT, BYTEA): who copies a value copies them. */
+static inline int val_has_bytes(const value *v) { return v->type == VT_TEXT || v->type == VT_BYTES; }
 
 /* "integer", "text", "boolean", "unknown" (NULL) — PostgreSQL's names, for messages. */
 const char *val_type_name(int vt);
-/* Copies TEXT bytes into the arena (NUL-terminated); other types are returned as they are.
+/* Copies TEXT / BYTEA bytes into the arena (NUL-terminated); other types are returned as
+ * they are.
  * Returns -1 when out of memory. */
 int val_copy(arena *a, const value *in, value *out);
 /* Total order for ORDER BY, DISTINCT and GROUP BY on two values of the same type, NULL
@@ -58,6 +65,9 @@ int val_cmp(const value *a, const value *b);
  * "-Infinity", "-0". Writes a NUL-terminated text (at most 32 bytes) into buf and returns its
  * length. */
 int val_float_text(double f, int real, char buf[32]);
+/* BYTEA's output (bytea_output = hex): "\x" and two lower-case hex digits per byte, written
+ * into buf (2 + 2 * n bytes and a NUL). Returns the length. */
+size_t val_bytea_hex(const uint8_t *p, size_t n, char *buf);
 /* A hash consistent with val_cmp == 0, for DISTINCT / GROUP BY. */
 uint64_t val_hash(const value *v, uint64_t seed);
 /* Whether len bytes at s are valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */

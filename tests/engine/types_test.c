@@ -223,3 +223,59 @@ Test(types, floats_bind_read_index_and_survive_a_reopen, .init = eng_setup, .fin
     cr_expect_eq(problems, 0, "%s", report);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }
+
+/* BYTEA through the API: any bytes bound and read back exactly, text as PostgreSQL prints it,
+ * acidb_column_bytes counting the blob after acidb_column_blob and the text after
+ * acidb_column_text, a primary key of bytes, and a text parameter read as byteain reads it. */
+Test(types, bytea_binds_and_reads_any_bytes, .init = eng_setup, .fini = eng_teardown)
+{
+    acidb_db *db = eng_open(0);
+    acidb_conn *c = eng_connect(db);
+    eng_ok(c, "CREATE TABLE blobs (k BYTEA PRIMARY KEY, n INTEGER)");
+    expect_schema_types(db, "blobs", "bytea,integer");
+    static const unsigned char bin[] = {0x00, 0xff, 0x5c, 0x78, 0x00, 0x01};
+    acidb_stmt *st = NULL;
+    cr_assert_eq(acidb_prepare(c, "INSERT INTO blobs VALUES ($1, $2)", &st), ACIDB_OK);
+    cr_assert_eq(acidb_bind_blob(st, 1, bin, (int)sizeof bin), ACIDB_OK);
+    cr_assert_eq(acidb_bind_int64(st, 2, 1), ACIDB_OK);
+    cr_assert_eq(acidb_step(st), ACIDB_DONE, "%s", acidb_errmsg(c));
+    acidb_reset(st);
+    cr_assert_eq(acidb_bind_text(st, 1, "\\x0102", -1), ACIDB_OK);
+    cr_assert_eq(acidb_bind_int64(st, 2, 2), ACIDB_OK);
+    cr_assert_eq(acidb_step(st), ACIDB_DONE, "%s", acidb_errmsg(c));
+    acidb_reset(st);
+    cr_assert_eq(acidb_bind_blob(st, 1, "", 0), ACIDB_OK);
+    cr_assert_eq(acidb_bind_int64(st, 2, 3), ACIDB_OK);
+    cr_assert_eq(acidb_step(st), ACIDB_DONE, "%s", acidb_errmsg(c));
+    acidb_reset(st);
+    cr_assert_eq(acidb_bind_blob(st, 1, bin, (int)sizeof bin), ACIDB_OK);
+    cr_assert_eq(acidb_step(st), ACIDB_CONSTRAINT);
+    cr_expect_str_eq(acidb_errmsg(c), "duplicate key value violates unique constraint "
+                                      "\"blobs_pkey\"\nDETAIL:  Key (k)=(\\x00ff5c780001) already "
+                                      "exists.");
+    acidb_finalize(st);
+
+    cr_assert_eq(acidb_prepare(c, "SELECT k, n, length(k) FROM blobs WHERE k >= $1 ORDER BY k", &st),
+                 ACIDB_OK);
+    cr_expect_str_eq(acidb_column_type_name(st, 0), "bytea");
+    cr_assert_eq(acidb_bind_blob(st, 1, "", 0), ACIDB_OK);
+    cr_assert_eq(acidb_step(st), ACIDB_ROW);
+    cr_expect_eq(acidb_column_type(st, 0), ACIDB_BYTEA);
+    cr_expect_not_null(acidb_column_blob(st, 0), "zero bytes are not NULL");
+    cr_expect_eq(acidb_column_bytes(st, 0), 0);
+    cr_expect_str_eq(acidb_column_text(st, 0), "\\x");
+    cr_expect_eq(acidb_column_bytes(st, 0), 2, "after column_text: the text's length");
+    cr_assert_eq(acidb_step(st), ACIDB_ROW);
+    const unsigned char *got = acidb_column_blob(st, 0);
+    cr_assert_eq(acidb_column_bytes(st, 0), (int)sizeof bin);
+    cr_expect_eq(memcmp(got, bin, sizeof bin), 0);
+    cr_expect_str_eq(acidb_column_text(st, 0), "\\x00ff5c780001");
+    cr_expect_eq(acidb_column_int64(st, 2), 6);
+    cr_expect_null(acidb_column_blob(st, 1), "not a bytea");
+    cr_assert_eq(acidb_step(st), ACIDB_ROW);
+    cr_expect_str_eq(acidb_column_text(st, 0), "\\x0102");
+    cr_expect_eq(acidb_step(st), ACIDB_DONE);
+    acidb_finalize(st);
+    acidb_disconnect(c);
+    cr_assert_eq(acidb_close(db), ACIDB_OK);
+}
