@@ -107,7 +107,7 @@ const char *acidb_errstr(int code);
 /* Value types (acidb_column_type): ACIDB_INTEGER is every integer width (smallint, integer,
  * bigint), ACIDB_FLOAT real and double precision. */
 enum { ACIDB_NULL = 0, ACIDB_INTEGER = 1, ACIDB_TEXT = 2, ACIDB_BOOLEAN = 3, ACIDB_FLOAT = 4,
-       ACIDB_BYTEA = 5 };
+       ACIDB_BYTEA = 5, ACIDB_UUID = 6 };
 
 /* ---- opening -------------------------------------------------------------------------------- */
 enum { ACIDB_DURABILITY_FULL = 0, ACIDB_DURABILITY_OFF = 1 };
@@ -238,7 +238,7 @@ const char *acidb_column_text(acidb_stmt *s, int col);
  * this row was acidb_column_blob, of the blob (SQLite's rule). */
 int acidb_column_bytes(acidb_stmt *s, int col);
 /* A BYTEA value's bytes (acidb_column_bytes of them; a non-NULL pointer also for zero bytes),
- * NULL for NULL and for other types. Valid until the next step, reset or finalize.
+ * a UUID's 16 bytes, NULL for NULL and for other types. Valid until the next step, reset or finalize.
  * acidb_column_text gives the same value as PostgreSQL prints it: "\x" and hex. */
 const void *acidb_column_blob(acidb_stmt *s, int col);
 

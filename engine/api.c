@@ -1261,7 +1261,7 @@ static const char *column_text(acidb_stmt *s, int col)
     const value *v = column_value(s, col);
     if (v == NULL)
         return NULL;
-    char num[32];
+    char num[40];
     const char *src;
     size_t n;
     switch (v->type) {
@@ -1282,6 +1282,11 @@ static const char *column_text(acidb_stmt *s, int col)
     case VT_BYTES:
         src = NULL; /* hex, written straight into the buffer below */
         n = 2 + 2 * (size_t)v->len;
+        break;
+    case VT_UUID:
+        val_uuid_text((const uint8_t *)v->u.s, num);
+        src = num;
+        n = 36;
         break;
     default:
         src = v->u.s;
@@ -1312,7 +1317,8 @@ const void *acidb_column_blob(acidb_stmt *s, int col)
     if (stmt_enter(s, "acidb_column_blob") != ACIDB_OK)
         return NULL;
     const value *v = column_value(s, col);
-    const void *p = v != NULL && v->type == VT_BYTES ? (v->len ? (const void *)v->u.s : "") : NULL;
+    const void *p = v != NULL && (v->type == VT_BYTES || v->type == VT_UUID)
+                  ? (v->len ? (const void *)v->u.s : "") : NULL;
     s->blob_col = col;
     conn_leave(s->conn);
     return p;
@@ -1334,7 +1340,7 @@ int acidb_column_bytes(acidb_stmt *s, int col)
     if (stmt_enter(s, "acidb_column_bytes") != ACIDB_OK)
         return 0;
     const value *v = column_value(s, col);
-    int blob = v != NULL && v->type == VT_BYTES && s->blob_col == col;
+    int blob = v != NULL && (v->type == VT_BYTES || v->type == VT_UUID) && s->blob_col == col;
     const char *t = blob ? NULL : column_text(s, col);
     int n = blob ? (int)v->len : t ? (int)strlen(t) : 0;
     conn_leave(s->conn);

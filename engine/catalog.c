@@ -170,7 +170,11 @@ void cat_key_text(const cat_index *ix, const uint8_t *key, size_t len, char *buf
             key_put(buf, cap, &off, "%s%lld", sep, (long long)v.u.i);
         else if (v.type == VT_BOOL)
             key_put(buf, cap, &off, "%s%s", sep, v.u.i ? "t" : "f");
-        else if (v.type == VT_BYTES) {
+        else if (v.type == VT_UUID) {
+            char u[37];
+            val_uuid_text((const uint8_t *)v.u.s, u);
+            key_put(buf, cap, &off, "%s%s", sep, u);
+        } else if (v.type == VT_BYTES) {
             char hex[2 + 2 * 100 + 1];
             val_bytea_hex((const uint8_t *)v.u.s, v.len > 100 ? 100 : v.len, hex);
             key_put(buf, cap, &off, "%s%s%s", sep, hex, v.len > 100 ? "..." : "");

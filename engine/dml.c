@@ -46,6 +46,12 @@ static void append_value(char *buf, size_t cap, size_t *off, const value *v)
         val_float_text(v->u.f, v->len == 4, num);
         append(buf, cap, off, "%.*s", num, strlen(num));
         break;
+    case VT_UUID: {
+        char u[37];
+        val_uuid_text((const uint8_t *)v->u.s, u);
+        append(buf, cap, off, "%.*s", u, 36);
+        break;
+    }
     case VT_BYTES: {
         char hex[2 + 2 * 100 + 1];
         size_t n = val_bytea_hex((const uint8_t *)v->u.s, v->len > 100 ? 100 : v->len, hex);

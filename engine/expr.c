@@ -13,8 +13,10 @@
  * Case mapping (ILIKE, lower, upper) is ASCII only: other characters are left as they are
  * (PostgreSQL maps them by the database's locale).
  */
+#include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "engine/acidb.h"
 #include "engine/expr.h"
@@ -472,6 +474,29 @@ static int eval_text_fn(const sql_expr *e, ex_ctx *c, const value *v, value *out
     return 0;
 }
 
+/* A version 4 UUID from the kernel's random source (getrandom(2)), as PostgreSQL 13+'s
+ * gen_random_uuid: RFC 4122 version and variant bits set. */
+static int gen_random_uuid(ex_ctx *c, value *out)
+{
+    uint8_t *u = ar_alloc(c->tmp, 16);
+    if (u == NULL)
+        return oom(c);
+    size_t got = 0;
+    while (got < 16) {
+        ssize_t r = getrandom(u + got, 16 - got, 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return sql_err(c->err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, -1,
+                           "could not generate random values: %s", strerror(errno));
+        got += (size_t)r;
+    }
+    u[6] = (uint8_t)((u[6] & 0x0F) | 0x40); /* version 4 */
+    u[8] = (uint8_t)((u[8] & 0x3F) | 0x80); /* variant RFC 4122 */
+    *out = val_uuid(u);
+    return 0;
+}
+
 static int eval_func(const sql_expr *e, ex_ctx *c, value *out)
 {
     int rc;
@@ -506,6 +531,8 @@ static int eval_func(const sql_expr *e, ex_ctx *c, value *out)
         return 0;
     }
     value a, b;
+    if (strcmp(n, "gen_random_uuid") == 0 && e->nargs == 0)
+        return gen_random_uuid(c, out);
     if (e->nargs < 1)
         goto unknown;
     if ((rc = eval(e->args[0], c, &a)) != 0)

@@ -196,6 +196,39 @@ static int text_to_bytea(const value *v, arena *a, value *out, int32_t pos, sql_
     return 0;
 }
 
+/* PostgreSQL's uuid_in (string_to_uuid): 32 hex digits, a hyphen allowed after any group of
+ * four, the whole optionally in braces; nothing else (no spaces). */
+static int text_to_uuid(const value *v, arena *a, value *out, int32_t pos, sql_error *err)
+{
+    const char *s = v->u.s, *end = s + v->len;
+    uint8_t *u = ar_alloc(a, 16);
+    if (u == NULL)
+        return sql_err_nomem(err, NULL);
+    int braces = s < end && *s == '{';
+    s += braces;
+    for (int i = 0; i < 16; i++) {
+        int hi, lo;
+        if (end - s < 2 || (hi = hex_value(s[0])) < 0 || (lo = hex_value(s[1])) < 0)
+            goto bad;
+        u[i] = (uint8_t)(hi << 4 | lo);
+        s += 2;
+        if (s < end && *s == '-' && i % 2 == 1 && i < 15)
+            s++;
+    }
+    if (braces) {
+        if (s >= end || *s != '}')
+            goto bad;
+        s++;
+    }
+    if (s != end)
+        goto bad;
+    *out = val_uuid(u);
+    return 0;
+bad:
+    return sql_err(err, ACIDB_RANGE, ERRCODE_INVALID_TEXT_REPRESENTATION, pos,
+                   "invalid input syntax for type uuid: \"%.*s\"", (int)v->len, v->u.s);
+}
+
 static int float_range_err(sql_error *err, int32_t pos, int over)
 {
     return sql_err(err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, pos,
@@ -253,7 +286,8 @@ int ex_cast(const value *v, int to, arena *a, value *out, int32_t pos, sql_error
         return 0;
     }
     if ((v->type == VT_FLOAT && vt == VT_BOOL) || (v->type == VT_BOOL && vt == VT_FLOAT) ||
-        (v->type == VT_BYTES && vt != VT_TEXT) || (vt == VT_BYTES && v->type != VT_TEXT))
+        (v->type == VT_BYTES && vt != VT_TEXT) || (vt == VT_BYTES && v->type != VT_TEXT) ||
+        (v->type == VT_UUID && vt != VT_TEXT) || (vt == VT_UUID && v->type != VT_TEXT))
         return sql_err(err, ACIDB_ERROR, ERRCODE_CANNOT_COERCE, pos, "cannot cast type %s to %s",
                        val_type_name(v->type), ty_name(to));
     switch (vt) {
@@ -273,6 +307,8 @@ int ex_cast(const value *v, int to, arena *a, value *out, int32_t pos, sql_error
         return text_to_float(v, to, out, pos, err);
     case VT_BYTES:
         return text_to_bytea(v, a, out, pos, err);
+    case VT_UUID:
+        return text_to_uuid(v, a, out, pos, err);
     case VT_BOOL:
         if (v->type == VT_INT) {
             *out = val_bool(v->u.i != 0);
@@ -284,6 +320,14 @@ int ex_cast(const value *v, int to, arena *a, value *out, int32_t pos, sql_error
         int n;
         if (v->type == VT_BOOL) {
             *out = v->u.i ? val_text("true", 4) : val_text("false", 5);
+            return 0;
+        }
+        if (v->type == VT_UUID) {
+            char *p = ar_alloc(a, 37);
+            if (p == NULL)
+                return sql_err_nomem(err, NULL);
+            val_uuid_text((const uint8_t *)v->u.s, p);
+            *out = val_text(p, 36);
             return 0;
         }
         if (v->type == VT_BYTES) {

@@ -445,6 +445,12 @@ static int check_func(chk *k, sql_expr *e, int in_agg)
         set_ty(e, TY_INT4); /* bytes */
         return 0;
     }
+    if (strcmp(n, "gen_random_uuid") == 0) {
+        if (e->nargs != 0)
+            return no_function(k, e, names);
+        set_ty(e, TY_UUID);
+        return 0;
+    }
     if (strcmp(n, "encode") == 0 || strcmp(n, "decode") == 0) {
         /* encode(bytea, text) -> text, decode(text, text) -> bytea */
         int enc = n[0] == 'e';

@@ -14,7 +14,7 @@
 #include <string.h>
 
 enum { TAG_NULL = 0, TAG_INT = 1, TAG_TEXT = 2, TAG_FALSE = 3, TAG_TRUE = 4, TAG_ROWID = 5,
-       TAG_FLOAT = 6, TAG_BYTES = 7 };
+       TAG_FLOAT = 6, TAG_BYTES = 7, TAG_UUID = 8 };
 enum { KEY_VALUE = 1, KEY_NULL = 2 };
 
 /* ---- row records -------------------------------------------------------------------------- */
@@ -73,10 +73,12 @@ int rec_encode(const value *vals, int ncols, int rowid_col, uint8_t **out, size_
             continue;
         if (vals[i].type == VT_INT)
             n += varint_len(zigzag(vals[i].u.i));
-        else if (val_has_bytes(&vals[i]))
+        else if (vals[i].type == VT_TEXT || vals[i].type == VT_BYTES)
             n += varint_len(vals[i].len) + vals[i].len;
         else if (vals[i].type == VT_FLOAT)
             n += 8;
+        else if (vals[i].type == VT_UUID)
+            n += 16;
     }
     uint8_t *buf = malloc(n ? n : 1), *p = buf;
     if (buf == NULL)
@@ -103,6 +105,11 @@ int rec_encode(const value *vals, int ncols, int rowid_col, uint8_t **out, size_
             break;
         case VT_BOOL:
             *p++ = v->u.i ? TAG_TRUE : TAG_FALSE;
+            break;
+        case VT_UUID:
+            *p++ = TAG_UUID;
+            memcpy(p, v->u.s, 16);
+            p += 16;
             break;
         case VT_FLOAT: {
             uint64_t u;
@@ -154,6 +161,12 @@ int rec_decode(const uint8_t *buf, size_t len, int64_t rowid, value *vals, int n
         case TAG_FALSE: vals[i] = val_bool(0); break;
         case TAG_TRUE: vals[i] = val_bool(1); break;
         case TAG_ROWID: vals[i] = val_int(rowid); break;
+        case TAG_UUID:
+            if (len - off < 16)                          /* R1 */
+                return -1;
+            vals[i] = val_uuid(buf + off);
+            off += 16;
+            break;
         case TAG_FLOAT: {
             if (len - off < 8)                           /* R1 */
                 return -1;
@@ -242,6 +255,13 @@ static uint64_t float_key_bits(double f)
 void rec_key_value(rec_buf *b, const value *v)
 {
     switch (v->type) {
+    case VT_UUID:
+        if (buf_reserve(b, 17) != 0)
+            return;
+        b->p[b->len++] = KEY_VALUE;
+        memcpy(b->p + b->len, v->u.s, 16);
+        b->len += 16;
+        break;
     case VT_FLOAT: {
         if (buf_reserve(b, 9) != 0)
             return;
@@ -320,6 +340,17 @@ int rec_key_decode_value(const uint8_t *key, size_t len, size_t *off, arena *a, 
         *out = val_int((int64_t)(get_be64(key + o) ^ ((uint64_t)1 << 63)));
         o += 8;
         break;
+    case VT_UUID: {
+        if (len - o < 16)
+            return -1;
+        uint8_t *u = ar_alloc(a, 16);
+        if (u == NULL)
+            return -1;
+        memcpy(u, key + o, 16);
+        *out = val_uuid(u);
+        o += 16;
+        break;
+    }
     case VT_FLOAT: {
         if (len - o < 8)
             return -1;

@@ -14,6 +14,7 @@ static const ty_desc ty_table[TY_COUNT] = {
     [TY_BOOL] = {"boolean", "bool", VT_BOOL, TYPMOD_NONE, 0, 0, 0, NULL},
     [TY_FLOAT8] = {"double precision", "float8", VT_FLOAT, TYPMOD_FLOAT_BITS, 5, 0, 0, NULL},
     [TY_BYTEA] = {"bytea", "bytea", VT_BYTES, TYPMOD_NONE, 0, 0, 0, NULL},
+    [TY_UUID] = {"uuid", "uuid", VT_UUID, TYPMOD_NONE, 0, 0, 0, NULL},
     [TY_INT2] = {"smallint", "int2", VT_INT, TYPMOD_NONE, 1, INT16_MIN, INT16_MAX,
                  "smallint out of range"},
     [TY_INT4] = {"integer", "int4", VT_INT, TYPMOD_NONE, 2, INT32_MIN, INT32_MAX,
@@ -66,6 +67,7 @@ int ty_lookup(const char *name, int allow_serial, uint8_t *serial)
         {"smallserial", TY_INT2, 1}, {"serial2", TY_INT2, 1},
         {"real", TY_FLOAT4, 0},      {"float4", TY_FLOAT4, 0},   {"float8", TY_FLOAT8, 0},
         {"float", TY_FLOAT8, 0},     {"bytea", TY_BYTEA, 0},
+        {"uuid", TY_UUID, 0},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strcmp(name, names[i].name) != 0 || (names[i].serial && !allow_serial))

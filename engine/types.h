@@ -31,6 +31,7 @@ enum ty_id {
     TY_BOOL = VT_BOOL,    /* boolean */
     TY_FLOAT8 = VT_FLOAT, /* double precision */
     TY_BYTEA = VT_BYTES,  /* bytea */
+    TY_UUID = VT_UUID,    /* uuid */
     /* ids of types sharing a representation with one above */
     TY_INT2 = 16,         /* smallint */
     TY_INT4,              /* integer */

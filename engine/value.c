@@ -22,6 +22,7 @@ const char *val_type_name(int vt)
     case VT_BOOL: return "boolean";
     case VT_FLOAT: return "double precision";
     case VT_BYTES: return "bytea";
+    case VT_UUID: return "uuid";
     default: return "unknown";
     }
 }
@@ -180,6 +181,19 @@ size_t val_bytea_hex(const uint8_t *p, size_t n, char *buf)
     }
     buf[2 + 2 * n] = '\0';
     return 2 + 2 * n;
+}
+
+void val_uuid_text(const uint8_t *p, char buf[37])
+{
+    static const char hex[] = "0123456789abcdef";
+    int k = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            buf[k++] = '-';
+        buf[k++] = hex[p[i] >> 4];
+        buf[k++] = hex[p[i] & 15];
+    }
+    buf[k] = '\0';
 }
 
 int val_utf8_valid(const char *str, size_t len)

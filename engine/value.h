@@ -7,9 +7,10 @@
  * that must outlive its source (a sort buffer, a group key, a bound parameter) copies it
  * (val_copy).
  *
- * BYTEA (VT_BYTES) is held like TEXT (u.s, len; the same ownership rules) but is any bytes.
+ * BYTEA (VT_BYTES) is held like TEXT (u.s, len; the same ownership rules) but is any bytes;
+ * a UUID (VT_UUID) likewise, always 16 bytes.
  *
- * Type codes equal the public ACIDB_NULL .. ACIDB_BYTEA (engine/acidb.h). They name a value's
+ * Type codes equal the public ACIDB_NULL .. ACIDB_UUID (engine/acidb.h). They name a value's
  * representation; the SQL type (smallint or bigint, real or double precision) is the
  * expression's or column's (engine/types.h).
  */
@@ -21,7 +22,8 @@
 
 #include "engine/arena.h"
 
-enum { VT_NULL = 0, VT_INT = 1, VT_TEXT = 2, VT_BOOL = 3, VT_FLOAT = 4, VT_BYTES = 5 };
+enum { VT_NULL = 0, VT_INT = 1, VT_TEXT = 2, VT_BOOL = 3, VT_FLOAT = 4, VT_BYTES = 5,
+       VT_UUID = 6 };
 
 typedef struct value {
     uint8_t type;        /* VT_* */
@@ -45,8 +47,14 @@ static inline value val_text(const char *s, uint32_t len)
 { value v = {VT_TEXT, len, {0}}; v.u.s = s; return v; }
 static inline value val_bytes(const void *p, uint32_t len)
 { value v = {VT_BYTES, len, {0}}; v.u.s = (const char *)p; return v; }
-/* Whether v's bytes live outside the struct (TEXT, BYTEA): who copies a value copies them. */
-static inline int val_has_bytes(const value *v) { return v->type == VT_TEXT || v->type == VT_BYTES; }
+static inline value val_uuid(const uint8_t *p)
+{ value v = {VT_UUID, 16, {0}}; v.u.s = (const char *)p; return v; }
+/* Whether v's bytes live outside the struct (TEXT, BYTEA, UUID): who copies a value copies
+ * them. */
+static inline int val_has_bytes(const value *v)
+{
+    return v->type == VT_TEXT || v->type == VT_BYTES || v->type == VT_UUID;
+}
 
 /* "integer", "text", "boolean", "unknown" (NULL) — PostgreSQL's names, for messages. */
 const char *val_type_name(int vt);
@@ -68,6 +76,8 @@ int val_float_text(double f, int real, char buf[32]);
 /* BYTEA's output (bytea_output = hex): "\x" and two lower-case hex digits per byte, written
  * into buf (2 + 2 * n bytes and a NUL). Returns the length. */
 size_t val_bytea_hex(const uint8_t *p, size_t n, char *buf);
+/* A UUID's output: 36 lower-case characters, 8-4-4-4-12, and a NUL. */
+void val_uuid_text(const uint8_t *p, char buf[37]);
 /* A hash consistent with val_cmp == 0, for DISTINCT / GROUP BY. */
 uint64_t val_hash(const value *v, uint64_t seed);
 /* Whether len bytes at s are valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */

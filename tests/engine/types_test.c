@@ -279,3 +279,44 @@ Test(types, bytea_binds_and_reads_any_bytes, .init = eng_setup, .fini = eng_tear
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }
+
+/* UUID through the API: a primary key filled by DEFAULT gen_random_uuid(), read as text and as
+ * its 16 bytes, found again by a text parameter, refused twice. */
+Test(types, uuid_keys_from_gen_random_uuid, .init = eng_setup, .fini = eng_teardown)
+{
+    acidb_db *db = eng_open(0);
+    acidb_conn *c = eng_connect(db);
+    eng_ok(c, "CREATE TABLE pay (key UUID PRIMARY KEY DEFAULT gen_random_uuid(), amount INTEGER)");
+    expect_schema_types(db, "pay", "uuid,integer");
+    acidb_stmt *st = NULL;
+    cr_assert_eq(acidb_prepare(c, "INSERT INTO pay (amount) VALUES (1) RETURNING key", &st),
+                 ACIDB_OK);
+    cr_expect_str_eq(acidb_column_type_name(st, 0), "uuid");
+    cr_assert_eq(acidb_step(st), ACIDB_ROW, "%s", acidb_errmsg(c));
+    cr_expect_eq(acidb_column_type(st, 0), ACIDB_UUID);
+    char text[37];
+    snprintf(text, sizeof text, "%s", acidb_column_text(st, 0));
+    const unsigned char *raw = acidb_column_blob(st, 0);
+    cr_assert_not_null(raw);
+    cr_expect_eq(acidb_column_bytes(st, 0), 16);
+    cr_expect_eq(raw[6] >> 4, 4);
+    char hex[3];
+    snprintf(hex, sizeof hex, "%02x", raw[15]);
+    cr_expect_eq(memcmp(text + 34, hex, 2), 0, "the text spells the same bytes");
+    cr_expect_eq(acidb_step(st), ACIDB_DONE);
+    acidb_finalize(st);
+    cr_assert_eq(acidb_prepare(c, "SELECT amount FROM pay WHERE key = $1", &st), ACIDB_OK);
+    cr_assert_eq(acidb_bind_text(st, 1, text, -1), ACIDB_OK);
+    cr_assert_eq(acidb_step(st), ACIDB_ROW, "%s", acidb_errmsg(c));
+    cr_expect_eq(acidb_column_int64(st, 0), 1);
+    acidb_finalize(st);
+    char sql[128];
+    snprintf(sql, sizeof sql, "INSERT INTO pay VALUES ('%s', 2)", text);
+    eng_fails(c, sql, "23505");
+    char want[200];
+    snprintf(want, sizeof want, "duplicate key value violates unique constraint \"pay_pkey\"\n"
+                                "DETAIL:  Key (key)=(%s) already exists.", text);
+    cr_expect_str_eq(acidb_errmsg(c), want);
+    acidb_disconnect(c);
+    cr_assert_eq(acidb_close(db), ACIDB_OK);
+}
