@@ -213,9 +213,10 @@ int acidb_column_count(acidb_stmt *s);
 /* The output name ("balance", an alias, or "?column?"); valid until finalize. */
 const char *acidb_column_name(acidb_stmt *s, int col);
 /* The SQL type of result column col, known once the statement is prepared (before any row):
- * "smallint", "integer", "bigint", "real", "double precision", "text" or "boolean" —
- * PostgreSQL's names, as acidb_get_schema's columns use them (a column declared VARCHAR(n)
- * gives "text"; an expression has the type PostgreSQL gives it: count(*) is "bigint"). An output with no type of its
+ * "smallint", "integer", "bigint", "real", "double precision", "text", "character varying",
+ * "character", "boolean", "bytea" or "uuid" — PostgreSQL's format_type names without the
+ * length (acidb_get_schema's columns add it: "character varying(5)"); an expression has the
+ * type PostgreSQL gives it: count(*) is "bigint". An output with no type of its
  * own (SELECT NULL) is "text", as PostgreSQL resolves it. NULL when col is out of range.
  * Static storage. What a wire-protocol server describes a row with. */
 const char *acidb_column_type_name(acidb_stmt *s, int col);

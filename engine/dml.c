@@ -121,6 +121,24 @@ static uint32_t utf8_chars(const char *s, uint32_t n)
     return c;
 }
 
+/* CHAR(n): a value shorter than n characters is padded with blanks to n (PostgreSQL's
+ * bpchar input), into the statement's run arena. */
+static int pad_bpchar(acidb_stmt *s, value *v, int32_t n)
+{
+    uint32_t chars = utf8_chars(v->u.s, v->len);
+    if (chars >= (uint32_t)n)
+        return ACIDB_OK;
+    size_t len = v->len + (size_t)((uint32_t)n - chars);
+    char *p = ar_alloc(&s->run, len + 1);
+    if (p == NULL)
+        return sql_err_nomem(&s->conn->err, NULL);
+    memcpy(p, v->u.s, v->len);
+    memset(p + v->len, ' ', len - v->len);
+    p[len] = '\0';
+    *v = val_text(p, (uint32_t)len);
+    return ACIDB_OK;
+}
+
 static int check_row(acidb_stmt *s, const cat_table *t, value *vals)
 {
     char row[600];
@@ -142,8 +160,15 @@ static int check_row(acidb_stmt *s, const cat_table *t, value *vals)
                 keep--;
             if (utf8_chars(vals[c].u.s, keep) > (uint32_t)t->cols[c].maxlen)
                 return sql_err(&s->conn->err, ACIDB_RANGE, ERRCODE_STRING_DATA_RIGHT_TRUNCATION, -1,
-                               "value too long for type character varying(%d)", t->cols[c].maxlen);
+                               "value too long for type %s(%d)", ty_name(t->cols[c].tid),
+                               t->cols[c].maxlen);
             vals[c].len = keep;
+        }
+    for (int c = 0; c < t->ncols; c++)
+        if (t->cols[c].tid == TY_BPCHAR && t->cols[c].maxlen > 0 && vals[c].type == VT_TEXT) {
+            int rc = pad_bpchar(s, &vals[c], t->cols[c].maxlen);
+            if (rc != ACIDB_OK)
+                return rc;
         }
     for (int c = 0; c < t->ncols; c++)
         if (t->cols[c].not_null && vals[c].type == VT_NULL) {

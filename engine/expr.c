@@ -70,6 +70,15 @@ static int need_bool_val(ex_ctx *c, const sql_expr *e, const value *v, const cha
     return 0;
 }
 
+/* A CHAR(n) value as text: without its trailing blanks (PostgreSQL's bpchar comparisons,
+ * length, and casts to text and varchar ignore them). */
+static void bpchar_trim(const sql_expr *e, value *v)
+{
+    if (e->tid == TY_BPCHAR && v->type == VT_TEXT)
+        while (v->len > 0 && v->u.s[v->len - 1] == ' ')
+            v->len--;
+}
+
 /* ---- arithmetic ---------------------------------------------------------------------------- */
 
 static int num_type(int vt) { return vt == VT_INT || vt == VT_FLOAT; }
@@ -299,6 +308,8 @@ static int eval_binary(const sql_expr *e, ex_ctx *c, value *out)
     }
     switch (e->op) {
     case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
+        bpchar_trim(e->l, &l);
+        bpchar_trim(e->r, &r);
         if (l.type != r.type && !(num_type(l.type) && num_type(r.type)))
             return sql_err(c->err, ACIDB_ERROR, ERRCODE_UNDEFINED_FUNCTION, e->pos,
                            "operator does not exist: %s %s %s", val_type_name(l.type),
@@ -310,6 +321,8 @@ static int eval_binary(const sql_expr *e, ex_ctx *c, value *out)
         return 0;
     }
     case OP_CONCAT: {
+        bpchar_trim(e->l, &l);
+        bpchar_trim(e->r, &r);
         value a = l, b = r;
         if (e->type != VT_BYTES &&
             ((rc = to_text(c, &l, &a)) != 0 || (rc = to_text(c, &r, &b)) != 0))
@@ -572,6 +585,8 @@ static int eval_func(const sql_expr *e, ex_ctx *c, value *out)
             return range_err(c, TY_INT8);
         return int_result(c, int_ty(e), a.u.i < 0 ? -a.u.i : a.u.i, out);
     }
+    if (n[0] == 'l' || n[0] == 'c') /* length, char_length: a CHAR's trailing blanks ignored */
+        bpchar_trim(e->args[0], &a);
     if (strcmp(n, "lower") == 0 || strcmp(n, "upper") == 0 || strcmp(n, "length") == 0 ||
         strcmp(n, "char_length") == 0 || strcmp(n, "character_length") == 0 ||
         strcmp(n, "octet_length") == 0)
@@ -610,6 +625,38 @@ static void conform_float(const sql_expr *e, value *v)
 }
 
 static int eval_node(const sql_expr *e, ex_ctx *c, value *out);
+
+
+/* A cast's length: to VARCHAR(n) / CHAR(n) an explicit cast cuts at n characters (no error),
+ * CHAR(n) pads to n; from CHAR to another string type the trailing blanks go. */
+static int cast_length(const sql_expr *e, ex_ctx *c, value *v)
+{
+    if (v->type != VT_TEXT)
+        return 0;
+    if (e->cast_type != TY_BPCHAR && ty_is_string(e->cast_type))
+        bpchar_trim(e->l, v);
+    if ((e->cast_type != TY_VARCHAR && e->cast_type != TY_BPCHAR) || e->typmod <= 0)
+        return 0;
+    uint32_t i = 0, chars = 0;
+    while (i < v->len && chars < (uint32_t)e->typmod) {
+        i++;
+        while (i < v->len && ((unsigned char)v->u.s[i] & 0xC0) == 0x80)
+            i++;
+        chars++;
+    }
+    v->len = i;
+    if (e->cast_type == TY_BPCHAR && chars < (uint32_t)e->typmod) {
+        size_t len = v->len + (size_t)((uint32_t)e->typmod - chars);
+        char *p = ar_alloc(c->tmp, len + 1);
+        if (p == NULL)
+            return oom(c);
+        memcpy(p, v->u.s, v->len);
+        memset(p + v->len, ' ', len - v->len);
+        p[len] = '\0';
+        *v = val_text(p, (uint32_t)len);
+    }
+    return 0;
+}
 
 static int eval(const sql_expr *e, ex_ctx *c, value *out)
 {
@@ -666,9 +713,10 @@ static int eval_node(const sql_expr *e, ex_ctx *c, value *out)
         return eval_func(e, c, out);
     case EX_CAST: {
         value v;
-        if ((rc = eval(e->l, c, &v)) != 0)
+        if ((rc = eval(e->l, c, &v)) != 0 ||
+            (rc = ex_cast(&v, e->cast_type, c->tmp, out, -1, c->err)) != 0)
             return rc;
-        return ex_cast(&v, e->cast_type, c->tmp, out, -1, c->err);
+        return cast_length(e, c, out);
     }
     default:
         return sql_err(c->err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, e->pos,

@@ -93,6 +93,8 @@ static int meet(int a, int b)
 {
     if (a == b)
         return a;
+    if (ty_is_string(a) && ty_is_string(b))
+        return TY_TEXT; /* varchar and character meet text as text (character trimmed) */
     if (ty_is_int(a) && ty_is_int(b))
         return ty_int_wider(a, b);
     if (ty_is_number(a) && ty_is_number(b))

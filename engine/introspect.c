@@ -48,7 +48,7 @@ static const char *type_name(arena *a, const cat_column *col)
 {
     if (col->type == VT_TEXT && col->maxlen > 0) {
         char buf[48];
-        snprintf(buf, sizeof buf, "character varying(%d)", (int)col->maxlen);
+        snprintf(buf, sizeof buf, "%s(%d)", ty_name(col->tid), (int)col->maxlen);
         return copy_str(a, buf);
     }
     return ty_name(col->tid); /* a static string: format_type's "integer", "bigint" */

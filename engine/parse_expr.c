@@ -46,9 +46,9 @@ static sql_expr *new_op(parser *p, int kind, int op, int32_t pos, sql_expr *l, s
 
 /* ---- type names ------------------------------------------------------------------------------ */
 
-/* [( n )] after VARCHAR / CHARACTER VARYING: n is checked and left in p->typmod (column
- * definitions enforce it; casts ignore it). */
-static void p_type_length(parser *p)
+/* [( n )] after VARCHAR / CHARACTER VARYING / CHAR / CHARACTER: n is checked and left in
+ * p->typmod (column definitions enforce it, casts truncate to it). */
+static void p_type_length(parser *p, const char *type)
 {
     if (!ps_accept(p, TK_LPAREN))
         return;
@@ -57,10 +57,10 @@ static void p_type_length(parser *p)
         ps_syntax_error(p, &n);
     if (n.ival == 0)
         ps_fail(p, ACIDB_ERROR, ERRCODE_INVALID_PARAMETER_VALUE, n.pos,
-                "length for type varchar must be at least 1");
+                "length for type %s must be at least 1", type);
     if (n.big || n.ival > 10485760)
         ps_fail(p, ACIDB_ERROR, ERRCODE_INVALID_PARAMETER_VALUE, n.pos,
-                "length for type varchar cannot exceed 10485760");
+                "length for type %s cannot exceed 10485760", type);
     ps_expect(p, TK_RPAREN);
     p->typmod = (int32_t)n.ival;
 }
@@ -95,10 +95,10 @@ int ps_type(parser *p, int allow_serial, uint8_t *serial)
     p->typmod = 0;
     if (serial)
         *serial = 0;
-    if (strcmp(name, "character") == 0 && tok.kind != TK_QIDENT &&
+    if ((strcmp(name, "character") == 0 || strcmp(name, "char") == 0) && tok.kind != TK_QIDENT &&
         ps_accept_kw(p, KW_VARYING)) {
-        p_type_length(p);
-        return TY_TEXT;
+        p_type_length(p, "varchar");
+        return TY_VARCHAR;
     }
     if (strcmp(name, "double") == 0 && tok.kind != TK_QIDENT) {
         const lx_token *n = ps_cur(p);
@@ -113,8 +113,13 @@ int ps_type(parser *p, int allow_serial, uint8_t *serial)
     if (tid == TY_NONE)
         ps_fail(p, ACIDB_ERROR, ERRCODE_UNDEFINED_OBJECT, tok.pos, "type \"%s\" does not exist",
                 name);
-    if (ty_get(tid)->typmod == TYPMOD_LENGTH && name[0] == 'v')
-        p_type_length(p);
+    if (tid == TY_VARCHAR)
+        p_type_length(p, "varchar");
+    if (tid == TY_BPCHAR) {
+        p_type_length(p, "char");
+        if (p->typmod == 0 && strcmp(name, "bpchar") != 0)
+            p->typmod = 1; /* CHAR alone is CHAR(1); bpchar alone has no limit */
+    }
     return tid;
 }
 
@@ -279,6 +284,7 @@ static sql_expr *p_primary(parser *p)
             e->l = ps_a_expr(p);
             ps_expect_kw(p, KW_AS);
             e->cast_type = (uint8_t)ps_type(p, 0, NULL);
+            e->typmod = p->typmod;
             ps_expect(p, TK_RPAREN);
             return e;
         default:
@@ -482,6 +488,7 @@ sql_expr *ps_expr(parser *p, int minprec)
             ps_take(p);
             sql_expr *e = new_op(p, EX_CAST, OP_NONE, pos, l, NULL);
             e->cast_type = (uint8_t)ps_type(p, 0, NULL);
+            e->typmod = p->typmod;
             l = e;
         } else if (prec == PREC_OR || prec == PREC_AND) {
             ps_take(p);

@@ -148,6 +148,9 @@ static int match_cmp(const sql_expr *f, int i, int col, const sql_expr **val)
      * the evaluator compares it, not through the column's key encoding: no index use. */
     if (f->l->type != f->r->type && f->l->type != VT_NULL && f->r->type != VT_NULL)
         return OP_NONE;
+    /* CHAR(n) keys hold the padded value; a comparison ignores trailing blanks: no index. */
+    if (f->l->tid == TY_BPCHAR || f->r->tid == TY_BPCHAR)
+        return OP_NONE;
     if (is_col(f->l, i, col) && !bind_refs_from(f->r, i)) {
         *val = f->r;
         return op;
@@ -174,6 +177,7 @@ static int find_range(plan_src *s, int i, int col)
         const sql_expr *v = NULL;
         if (f->kind == EX_BETWEEN && !f->negate && is_col(f->l, i, col) &&
             f->args[0]->type == f->l->type && f->args[1]->type == f->l->type &&
+            f->l->tid != TY_BPCHAR &&
             !bind_refs_from(f->args[0], i) && !bind_refs_from(f->args[1], i)) {
             s->lo = f->args[0];
             s->lo_incl = 1;

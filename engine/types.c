@@ -21,6 +21,8 @@ static const ty_desc ty_table[TY_COUNT] = {
                  "integer out of range"},
     [TY_FLOAT4] = {"real", "float4", VT_FLOAT, TYPMOD_NONE, 4, 0, 0, NULL},
     [TY_NUMERIC] = {"numeric", "numeric", VT_TEXT, TYPMOD_NONE, 0, 0, 0, NULL},
+    [TY_VARCHAR] = {"character varying", "varchar", VT_TEXT, TYPMOD_LENGTH, 0, 0, 0, NULL},
+    [TY_BPCHAR] = {"character", "bpchar", VT_TEXT, TYPMOD_LENGTH, 0, 0, 0, NULL},
 };
 
 const ty_desc *ty_get(int t)
@@ -61,13 +63,14 @@ int ty_lookup(const char *name, int allow_serial, uint8_t *serial)
     } names[] = {
         {"integer", TY_INT4, 0},     {"int", TY_INT4, 0},        {"int4", TY_INT4, 0},
         {"int8", TY_INT8, 0},        {"bigint", TY_INT8, 0},     {"smallint", TY_INT2, 0},
-        {"int2", TY_INT2, 0},        {"text", TY_TEXT, 0},       {"varchar", TY_TEXT, 0},
+        {"int2", TY_INT2, 0},        {"text", TY_TEXT, 0},       {"varchar", TY_VARCHAR, 0},
         {"boolean", TY_BOOL, 0},     {"bool", TY_BOOL, 0},       {"serial", TY_INT4, 1},
         {"serial4", TY_INT4, 1},     {"serial8", TY_INT8, 1},    {"bigserial", TY_INT8, 1},
         {"smallserial", TY_INT2, 1}, {"serial2", TY_INT2, 1},
         {"real", TY_FLOAT4, 0},      {"float4", TY_FLOAT4, 0},   {"float8", TY_FLOAT8, 0},
         {"float", TY_FLOAT8, 0},     {"bytea", TY_BYTEA, 0},
-        {"uuid", TY_UUID, 0},
+        {"uuid", TY_UUID, 0},        {"char", TY_BPCHAR, 0},     {"character", TY_BPCHAR, 0},
+        {"bpchar", TY_BPCHAR, 0},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strcmp(name, names[i].name) != 0 || (names[i].serial && !allow_serial))

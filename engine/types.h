@@ -40,6 +40,8 @@ enum ty_id {
      * no numeric values yet: such a literal is kept as its text and converted where its
      * context needs a float (CAST, a float operand or column), else refused with 0A000. */
     TY_NUMERIC,
+    TY_VARCHAR,           /* character varying[(n)]: text with a length limit (typmod n) */
+    TY_BPCHAR,            /* character(n): blank-padded to n, trailing blanks insignificant */
     TY_COUNT
 };
 
@@ -73,6 +75,8 @@ const char *ty_name(int t);
 int ty_lookup(const char *name, int allow_serial, uint8_t *serial);
 /* Whether t is an integer type (smallint, integer, bigint). */
 static inline int ty_is_int(int t) { return ty_get(t)->vt == VT_INT; }
+/* Whether t is a string type (text, character varying, character). */
+static inline int ty_is_string(int t) { return ty_get(t)->vt == VT_TEXT && t != TY_NUMERIC; }
 /* Whether t is a float type (real, double precision). */
 static inline int ty_is_float(int t) { return ty_get(t)->vt == VT_FLOAT; }
 /* Whether t is a number type: integer or float (PostgreSQL's numeric category). */

@@ -146,7 +146,7 @@ Test(introspect, column_type_name_is_known_before_the_first_row, .init = eng_set
     acidb_db *db = eng_open(0);
     acidb_conn *c = eng_connect(db);
     eng_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v VARCHAR(5), ok BOOLEAN)");
-    expect_types(c, "SELECT * FROM t", "integer,text,boolean");
+    expect_types(c, "SELECT * FROM t", "integer,character varying,boolean");
     expect_types(c, "SELECT id + 1, v || 'x', NOT ok, count(*), avg(id), NULL, 'lit', $1::int"
                     " FROM t GROUP BY id, v, ok",
                  "integer,text,boolean,bigint,text,text,text,integer");

@@ -320,3 +320,34 @@ Test(types, uuid_keys_from_gen_random_uuid, .init = eng_setup, .fini = eng_teard
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }
+
+/* CHAR(n) and VARCHAR(n): declared names, 22001 past n (trailing blanks may be cut), CHAR
+ * padded on store and compared without its blanks, explicit casts cut at n. */
+Test(types, char_and_varchar_limits, .init = eng_setup, .fini = eng_teardown)
+{
+    acidb_db *db = eng_open(0);
+    acidb_conn *c = eng_connect(db);
+    eng_ok(c, "CREATE TABLE s (v VARCHAR(3), c CHAR(3), one CHAR, vv VARCHAR, b BPCHAR, t TEXT)");
+    expect_schema_types(db, "s", "character varying(3),character(3),character(1),"
+                                 "character varying,character,text");
+    eng_fails(c, "INSERT INTO s (v) VALUES ('abcd')", "22001");
+    cr_expect_str_eq(acidb_errmsg(c), "value too long for type character varying(3)");
+    eng_fails(c, "INSERT INTO s (c) VALUES ('abcd')", "22001");
+    cr_expect_str_eq(acidb_errmsg(c), "value too long for type character(3)");
+    eng_ok(c, "INSERT INTO s VALUES ('ab     ', 'a      ', 'z ', 'x  ', 'y ', 't ')");
+    expect_rows(c, "SELECT '<' || v || '>', c || '|', c::text || '|', length(c), one, vv || '|',"
+                   " b::text || '|', t || '|' FROM s WHERE c = 'a'",
+                "<ab >|a||a||1|z|x  ||y||t |\n"); /* as PostgreSQL 15 prints it */
+    acidb_stmt *st = NULL;
+    cr_assert_eq(acidb_prepare(c, "SELECT c, v, 'abcdef'::varchar(2), 'x'::char(3) FROM s", &st),
+                 ACIDB_OK);
+    cr_expect_str_eq(acidb_column_type_name(st, 0), "character");
+    cr_expect_str_eq(acidb_column_type_name(st, 1), "character varying");
+    cr_assert_eq(acidb_step(st), ACIDB_ROW);
+    cr_expect_str_eq(acidb_column_text(st, 0), "a  ", "stored padded");
+    cr_expect_str_eq(acidb_column_text(st, 2), "ab");
+    cr_expect_str_eq(acidb_column_text(st, 3), "x  ");
+    acidb_finalize(st);
+    acidb_disconnect(c);
+    cr_assert_eq(acidb_close(db), ACIDB_OK);
+}

@@ -89,8 +89,10 @@ Test(expr, primaries)
     SHAPE("a::integer", "(a::int4)");
     SHAPE("a::int4", "(a::int4)");
     SHAPE("a::int8", "(a::int8)");
-    SHAPE("a::character varying(10)", "(a::text)");
-    SHAPE("a::VARCHAR", "(a::text)");
+    SHAPE("a::character varying(10)", "(a::varchar)");
+    SHAPE("a::VARCHAR", "(a::varchar)");
+    SHAPE("a::char(3)", "(a::bpchar)");
+    SHAPE("a::character", "(a::bpchar)");
     SHAPE("a::bool", "(a::bool)");
     SHAPE("COUNT(*)", "count(*)");
     SHAPE("count(DISTINCT a)", "count(DISTINCT a)");

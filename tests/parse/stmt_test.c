@@ -441,7 +441,7 @@ Test(stmt, integer_type_names_keep_their_width)
         {"int8", TY_INT8, 0},        {"serial", TY_INT4, 1},     {"serial4", TY_INT4, 1},
         {"bigserial", TY_INT8, 1},   {"serial8", TY_INT8, 1},    {"smallserial", TY_INT2, 1},
         {"serial2", TY_INT2, 1},     {"text", TY_TEXT, 0},       {"boolean", TY_BOOL, 0},
-        {"varchar(3)", TY_TEXT, 0},
+        {"varchar(3)", TY_VARCHAR, 0}, {"char(2)", TY_BPCHAR, 0}, {"character", TY_BPCHAR, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char sql[80];
