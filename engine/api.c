@@ -1264,6 +1264,22 @@ static const char *column_text(acidb_stmt *s, int col)
     char num[40];
     const char *src;
     size_t n;
+    const ty_ops *ops = ty_vt_ops(v->type);
+    if (ops != NULL) { /* a module's type: its output function, straight into the buffer */
+        n = ops->out(v, num, sizeof num);
+        if (s->text_cap[col] < n + 1) {
+            char *nb = realloc(s->text[col], n + 1);
+            if (nb == NULL) {
+                sql_err(&s->conn->err, ACIDB_NOMEM, ERRCODE_OUT_OF_MEMORY, -1,
+                        "out of memory copying the text of column %d (%zu bytes)", col + 1, n);
+                return NULL;
+            }
+            s->text[col] = nb;
+            s->text_cap[col] = n + 1;
+        }
+        ops->out(v, s->text[col], n + 1);
+        return s->text[col];
+    }
     switch (v->type) {
     case VT_NULL:
         return NULL;

@@ -59,7 +59,8 @@ struct sql_expr {
     uint8_t tid;        /* result SQL type (engine/types.h, TY_*) when type is VT_INT: which
                            integer width; 0 elsewhere or when not known (then: bigint) */
     uint8_t cast_type;  /* EX_CAST: the target type id (TY_*) */
-    int32_t typmod;     /* EX_CAST: the target's length (VARCHAR(n), CHAR(n)), or 0 */
+    int32_t typmod;     /* EX_CAST: the target's length (VARCHAR(n), CHAR(n)), a module
+                           type's typmod (NUMERIC(p,s), -1 none), or 0 */
     uint8_t agg;        /* EX_FUNC: ex_agg, set by the binder */
     int32_t pos;        /* byte offset in the SQL text */
     value v;            /* EX_CONST (TEXT bytes in the arena) */
@@ -190,7 +191,7 @@ typedef struct sql_coldef {
     uint8_t identity;    /* IDENT_*: SERIAL / BIGSERIAL are IDENT_BY_DEFAULT with not_null */
     uint8_t serial;      /* declared SERIAL / BIGSERIAL (for .dump / messages) */
     int32_t maxlen;      /* VARCHAR(n) / CHAR(n): n characters at most (22001 beyond); 0: no
-                            limit */
+                            limit; a module type (NUMERIC(p,s)): its typmod, -1 none */
     sql_expr *def;       /* DEFAULT expr or NULL */
     sql_expr *check;     /* CHECK (expr) or NULL */
     const char *check_name; /* CONSTRAINT name before CHECK, or NULL */

@@ -170,7 +170,11 @@ void cat_key_text(const cat_index *ix, const uint8_t *key, size_t len, char *buf
             key_put(buf, cap, &off, "%s%lld", sep, (long long)v.u.i);
         else if (v.type == VT_BOOL)
             key_put(buf, cap, &off, "%s%s", sep, v.u.i ? "t" : "f");
-        else if (v.type == VT_UUID) {
+        else if (ty_vt_ops(v.type) != NULL) {
+            char x[128];
+            size_t n = ty_vt_ops(v.type)->out(&v, x, sizeof x);
+            key_put(buf, cap, &off, "%s%.*s", sep, (int)(n < sizeof x ? n : sizeof x - 1), x);
+        } else if (v.type == VT_UUID) {
             char u[37];
             val_uuid_text((const uint8_t *)v.u.s, u);
             key_put(buf, cap, &off, "%s%s", sep, u);

@@ -57,7 +57,8 @@ typedef struct cat_column {
     uint8_t identity;      /* IDENT_* */
     uint8_t serial;
     int32_t maxlen;        /* VARCHAR(n) / CHAR(n): at most n characters (CHAR: padded to n
-                              with blanks on store), else 0 */
+                              with blanks on store), else 0; a module type: its typmod (-1
+                              none), applied on store by ty_ops.apply_typmod */
     sql_expr *def;         /* DEFAULT, bound and checked (no column references) or NULL */
     const char *def_sql;   /* its text, for .schema / .dump */
 } cat_column;

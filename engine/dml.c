@@ -46,6 +46,17 @@ static void append_value(char *buf, size_t cap, size_t *off, const value *v)
         val_float_text(v->u.f, v->len == 4, num);
         append(buf, cap, off, "%.*s", num, strlen(num));
         break;
+    default:
+        if (ty_vt_ops(v->type) != NULL) {
+            char t[128];
+            size_t n = ty_vt_ops(v->type)->out(v, t, sizeof t);
+            append(buf, cap, off, "%.*s", t, n < sizeof t ? n : sizeof t - 1);
+            break;
+        }
+        append(buf, cap, off, "%.*s", v->u.s, v->len > 200 ? 200 : v->len);
+        if (v->len > 200)
+            append(buf, cap, off, "%.*s", "...", 3);
+        break;
     case VT_UUID: {
         char u[37];
         val_uuid_text((const uint8_t *)v->u.s, u);
@@ -60,10 +71,6 @@ static void append_value(char *buf, size_t cap, size_t *off, const value *v)
             append(buf, cap, off, "%.*s", "...", 3);
         break;
     }
-    default:
-        append(buf, cap, off, "%.*s", v->u.s, v->len > 200 ? 200 : v->len);
-        if (v->len > 200)
-            append(buf, cap, off, "%.*s", "...", 3);
     }
 }
 
@@ -573,6 +580,15 @@ static int returning(dml_ctx *d, value *vals)
 /* Type of a computed value against its column (parameters of unknown type, INSERT ... SELECT). */
 static int coerce(acidb_stmt *s, const cat_column *col, value *v)
 {
+    const ty_ops *ops = ty_vt_ops(col->type);
+    if (ops != NULL && v->type != VT_NULL) {
+        int rc = v->type == col->type ? ACIDB_OK
+                                      : ex_cast(v, col->tid, &s->run, v, -1, &s->conn->err);
+        if (rc == ACIDB_OK && ops->apply_typmod != NULL && col->maxlen != -1 &&
+            ty_get(col->tid)->typmod != TYPMOD_NONE)
+            rc = ops->apply_typmod(v, col->maxlen, &s->run, &s->conn->err);
+        return rc;
+    }
     if (v->type == VT_NULL || (v->type == col->type && col->tid != TY_FLOAT4))
         return ACIDB_OK;
     /* untyped input; assignment to text; the assignment casts between numbers (to real:

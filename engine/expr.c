@@ -631,6 +631,10 @@ static int eval_node(const sql_expr *e, ex_ctx *c, value *out);
  * CHAR(n) pads to n; from CHAR to another string type the trailing blanks go. */
 static int cast_length(const sql_expr *e, ex_ctx *c, value *v)
 {
+    const ty_ops *ops = ty_vt_ops(v->type);
+    if (ops != NULL && ops->apply_typmod != NULL && e->typmod != -1 &&
+        ty_vt(e->cast_type) == v->type && ty_get(e->cast_type)->typmod != TYPMOD_NONE)
+        return ops->apply_typmod(v, e->typmod, c->tmp, c->err);
     if (v->type != VT_TEXT)
         return 0;
     if (e->cast_type != TY_BPCHAR && ty_is_string(e->cast_type))

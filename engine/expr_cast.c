@@ -268,9 +268,41 @@ static int float_to_int(double f, int t, value *out, int32_t pos, sql_error *err
     return 0;
 }
 
+/* Casts to and from a module's type: from text through its input function, to text through its
+ * output function, to itself as is; nothing else (42846). */
+static int ext_cast(const value *v, int to, int vt, arena *a, value *out, int32_t pos,
+                    sql_error *err)
+{
+    const ty_ops *ops = ty_vt_ops(vt);
+    if (v->type == vt) {
+        *out = *v;
+        return 0;
+    }
+    if (ops != NULL && v->type == VT_TEXT)
+        return ops->in(v->u.s, v->len, -1, a, out, pos, err);
+    const ty_ops *from = ty_vt_ops(v->type);
+    if (from != NULL && vt == VT_TEXT) {
+        char small[64];
+        size_t n = from->out(v, small, sizeof small);
+        char *p = ar_alloc(a, n + 1);
+        if (p == NULL)
+            return sql_err_nomem(err, NULL);
+        if (n < sizeof small)
+            memcpy(p, small, n + 1);
+        else
+            from->out(v, p, n + 1);
+        *out = val_text(p, (uint32_t)n);
+        return 0;
+    }
+    return sql_err(err, ACIDB_ERROR, ERRCODE_CANNOT_COERCE, pos, "cannot cast type %s to %s",
+                   val_type_name(v->type), ty_name(to));
+}
+
 int ex_cast(const value *v, int to, arena *a, value *out, int32_t pos, sql_error *err)
 {
     int vt = ty_vt(to);
+    if (v->type != VT_NULL && (ty_vt_ops(vt) != NULL || ty_vt_ops(v->type) != NULL))
+        return ext_cast(v, to, vt, a, out, pos, err);
     if (v->type == VT_INT && vt == VT_INT && !ty_int_fits(to, v->u.i))
         return sql_err(err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, pos, "%s",
                        ty_get(to)->range_msg);

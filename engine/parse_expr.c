@@ -65,6 +65,37 @@ static void p_type_length(parser *p, const char *type)
     p->typmod = (int32_t)n.ival;
 }
 
+/* [( p [, s] )] after a module type with TYPMOD_PREC_SCALE (NUMERIC): checked as PostgreSQL's
+ * numerictypmodin checks it and left in p->typmod as (p << 16 | s) + 4; -1 when absent. */
+static void p_prec_scale(parser *p, const char *type)
+{
+    p->typmod = -1;
+    if (!ps_accept(p, TK_LPAREN))
+        return;
+    lx_token pt = ps_take(p);
+    if (pt.kind != TK_INT)
+        ps_syntax_error(p, &pt);
+    uint64_t scale = 0;
+    int32_t spos = pt.pos;
+    if (ps_accept(p, TK_COMMA)) {
+        lx_token st = ps_take(p);
+        if (st.kind != TK_INT)
+            ps_syntax_error(p, &st);
+        scale = st.big ? UINT64_MAX : st.ival;
+        spos = st.pos;
+    }
+    ps_expect(p, TK_RPAREN);
+    if (pt.big || pt.ival < 1 || pt.ival > 1000)
+        ps_fail(p, ACIDB_ERROR, ERRCODE_INVALID_PARAMETER_VALUE, pt.pos,
+                "%s precision %llu must be between 1 and 1000", type,
+                (unsigned long long)pt.ival);
+    if (scale > pt.ival)
+        ps_fail(p, ACIDB_ERROR, ERRCODE_INVALID_PARAMETER_VALUE, spos,
+                "%s scale %llu must be between 0 and precision %llu", type,
+                (unsigned long long)scale, (unsigned long long)pt.ival);
+    p->typmod = (int32_t)((pt.ival << 16) | scale) + 4;
+}
+
 /* [( p )] after FLOAT: PostgreSQL's rule, p in bits of mantissa: 1..24 is real, 25..53
  * double precision (22023 outside). */
 static int p_float_precision(parser *p)
@@ -115,6 +146,8 @@ int ps_type(parser *p, int allow_serial, uint8_t *serial)
                 name);
     if (tid == TY_VARCHAR)
         p_type_length(p, "varchar");
+    if (ty_get(tid)->typmod == TYPMOD_PREC_SCALE)
+        p_prec_scale(p, ty_get(tid)->sql_name);
     if (tid == TY_BPCHAR) {
         p_type_length(p, "char");
         if (p->typmod == 0 && strcmp(name, "bpchar") != 0)

@@ -8,13 +8,15 @@
  *      column make the record malformed (-1) — nothing is guessed.
  */
 #include "engine/record.h"
+#include "engine/types.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum { TAG_NULL = 0, TAG_INT = 1, TAG_TEXT = 2, TAG_FALSE = 3, TAG_TRUE = 4, TAG_ROWID = 5,
-       TAG_FLOAT = 6, TAG_BYTES = 7, TAG_UUID = 8 };
+       TAG_FLOAT = 6, TAG_BYTES = 7, TAG_UUID = 8,
+       TAG_EXT = 0x20 /* + vt: a module's value, its rec_put bytes (types.h, ty_ops) */ };
 enum { KEY_VALUE = 1, KEY_NULL = 2 };
 
 /* ---- row records -------------------------------------------------------------------------- */
@@ -79,6 +81,8 @@ int rec_encode(const value *vals, int ncols, int rowid_col, uint8_t **out, size_
             n += 8;
         else if (vals[i].type == VT_UUID)
             n += 16;
+        else if (ty_vt_ops(vals[i].type) != NULL)
+            n += ty_vt_ops(vals[i].type)->rec_size(&vals[i]);
     }
     uint8_t *buf = malloc(n ? n : 1), *p = buf;
     if (buf == NULL)
@@ -119,9 +123,17 @@ int rec_encode(const value *vals, int ncols, int rowid_col, uint8_t **out, size_
                 *p++ = (uint8_t)(u >> (8 * k)); /* little-endian IEEE 754 binary64 */
             break;
         }
-        default:
-            *p++ = TAG_NULL;
+        default: {
+            const ty_ops *ops = ty_vt_ops(v->type);
+            if (ops != NULL) {
+                *p++ = (uint8_t)(TAG_EXT + v->type);
+                ops->rec_put(v, p);
+                p += ops->rec_size(v);
+            } else {
+                *p++ = TAG_NULL;
+            }
             break;
+        }
         }
     }
     *out = buf;
@@ -179,7 +191,16 @@ int rec_decode(const uint8_t *buf, size_t len, int64_t rowid, value *vals, int n
             off += 8;
             break;
         }
-        default: return -1;                              /* R3 */
+        default: {
+            const ty_ops *ops = tag >= TAG_EXT ? ty_vt_ops(tag - TAG_EXT) : NULL;
+            size_t used = 0;
+            if (ops == NULL)                             /* R3 */
+                return -1;
+            if (ops->rec_get(buf + off, len - off, &used, &vals[i]) != 0 || used > len - off)
+                return -1;                               /* R1 */
+            off += used;
+            break;
+        }
         }
     }
     /* R3: every stored column read, nothing may follow. Columns beyond ncols are not ours. */
@@ -254,6 +275,16 @@ static uint64_t float_key_bits(double f)
 
 void rec_key_value(rec_buf *b, const value *v)
 {
+    const ty_ops *ops = ty_vt_ops(v->type);
+    if (ops != NULL) {
+        size_t n = ops->key_size(v);
+        if (buf_reserve(b, 1 + n) != 0)
+            return;
+        b->p[b->len++] = KEY_VALUE;
+        ops->key_put(v, b->p + b->len);
+        b->len += n;
+        return;
+    }
     switch (v->type) {
     case VT_UUID:
         if (buf_reserve(b, 17) != 0)
@@ -333,6 +364,14 @@ int rec_key_decode_value(const uint8_t *key, size_t len, size_t *off, arena *a, 
     }
     if (tag != KEY_VALUE)
         return -1;
+    const ty_ops *ops = ty_vt_ops(type);
+    if (ops != NULL) {
+        size_t used = 0;
+        if (ops->key_get(key + o, len - o, &used, a, out) != 0 || used > len - o)
+            return -1;
+        *off = o + used;
+        return 0;
+    }
     switch (type) {
     case VT_INT:
         if (len - o < 8)

@@ -6,29 +6,68 @@
 #include <assert.h>
 #include <string.h>
 
+/* A built-in row: no module name, no operations (its representation is built in). */
+#define T(name, typname, vt, typmod, rank, min, max, msg) \
+    {name, typname, vt, typmod, rank, min, max, msg, NULL, NULL}
+
 static const ty_desc ty_table[TY_COUNT] = {
-    [TY_NONE] = {"unknown", "unknown", VT_NULL, TYPMOD_NONE, 0, 0, 0, NULL},
-    [TY_INT8] = {"bigint", "int8", VT_INT, TYPMOD_NONE, 3, INT64_MIN, INT64_MAX,
-                 "bigint out of range"},
-    [TY_TEXT] = {"text", "text", VT_TEXT, TYPMOD_LENGTH, 0, 0, 0, NULL},
-    [TY_BOOL] = {"boolean", "bool", VT_BOOL, TYPMOD_NONE, 0, 0, 0, NULL},
-    [TY_FLOAT8] = {"double precision", "float8", VT_FLOAT, TYPMOD_FLOAT_BITS, 5, 0, 0, NULL},
-    [TY_BYTEA] = {"bytea", "bytea", VT_BYTES, TYPMOD_NONE, 0, 0, 0, NULL},
-    [TY_UUID] = {"uuid", "uuid", VT_UUID, TYPMOD_NONE, 0, 0, 0, NULL},
-    [TY_INT2] = {"smallint", "int2", VT_INT, TYPMOD_NONE, 1, INT16_MIN, INT16_MAX,
-                 "smallint out of range"},
-    [TY_INT4] = {"integer", "int4", VT_INT, TYPMOD_NONE, 2, INT32_MIN, INT32_MAX,
-                 "integer out of range"},
-    [TY_FLOAT4] = {"real", "float4", VT_FLOAT, TYPMOD_NONE, 4, 0, 0, NULL},
-    [TY_NUMERIC] = {"numeric", "numeric", VT_TEXT, TYPMOD_NONE, 0, 0, 0, NULL},
-    [TY_VARCHAR] = {"character varying", "varchar", VT_TEXT, TYPMOD_LENGTH, 0, 0, 0, NULL},
-    [TY_BPCHAR] = {"character", "bpchar", VT_TEXT, TYPMOD_LENGTH, 0, 0, 0, NULL},
+    [TY_NONE] = T("unknown", "unknown", VT_NULL, TYPMOD_NONE, 0, 0, 0, NULL),
+    [TY_INT8] = T("bigint", "int8", VT_INT, TYPMOD_NONE, 3, INT64_MIN, INT64_MAX,
+                 "bigint out of range"),
+    [TY_TEXT] = T("text", "text", VT_TEXT, TYPMOD_LENGTH, 0, 0, 0, NULL),
+    [TY_BOOL] = T("boolean", "bool", VT_BOOL, TYPMOD_NONE, 0, 0, 0, NULL),
+    [TY_FLOAT8] = T("double precision", "float8", VT_FLOAT, TYPMOD_FLOAT_BITS, 5, 0, 0, NULL),
+    [TY_BYTEA] = T("bytea", "bytea", VT_BYTES, TYPMOD_NONE, 0, 0, 0, NULL),
+    [TY_UUID] = T("uuid", "uuid", VT_UUID, TYPMOD_NONE, 0, 0, 0, NULL),
+    [TY_INT2] = T("smallint", "int2", VT_INT, TYPMOD_NONE, 1, INT16_MIN, INT16_MAX,
+                 "smallint out of range"),
+    [TY_INT4] = T("integer", "int4", VT_INT, TYPMOD_NONE, 2, INT32_MIN, INT32_MAX,
+                 "integer out of range"),
+    [TY_FLOAT4] = T("real", "float4", VT_FLOAT, TYPMOD_NONE, 4, 0, 0, NULL),
+    [TY_NUMERIC] = T("numeric", "numeric", VT_TEXT, TYPMOD_NONE, 0, 0, 0, NULL),
+    [TY_VARCHAR] = T("character varying", "varchar", VT_TEXT, TYPMOD_LENGTH, 0, 0, 0, NULL),
+    [TY_BPCHAR] = T("character", "bpchar", VT_TEXT, TYPMOD_LENGTH, 0, 0, 0, NULL),
 };
+
+/* Module types (ty_add), and the operations of their representations. Written only before
+ * any database is opened (types.h), read-only after. */
+static const ty_desc *ext_types[TY_EXT_LAST - TY_EXT_FIRST + 1];
+static const ty_ops *ext_ops[VT_EXT_LAST + 1];
 
 const ty_desc *ty_get(int t)
 {
+    if (t >= TY_EXT_FIRST && t <= TY_EXT_LAST) {
+        assert(ext_types[t - TY_EXT_FIRST] != NULL);
+        return ext_types[t - TY_EXT_FIRST];
+    }
     assert(t >= 0 && t < TY_COUNT && ty_table[t].name != NULL);
     return &ty_table[t];
+}
+
+int ty_add(const ty_desc *d)
+{
+    if (d == NULL || d->vt < VT_EXT_FIRST || d->vt > VT_EXT_LAST || d->ops == NULL ||
+        d->sql_name == NULL || d->name == NULL || d->typname == NULL)
+        return -1;
+    if (ext_ops[d->vt] != NULL && ext_ops[d->vt] != d->ops)
+        return -1; /* one representation, one set of operations */
+    for (int i = 0; i <= TY_EXT_LAST - TY_EXT_FIRST; i++)
+        if (ext_types[i] == NULL) {
+            ext_types[i] = d;
+            ext_ops[d->vt] = d->ops;
+            return TY_EXT_FIRST + i;
+        }
+    return -1;
+}
+
+const ty_desc *ty_ext_get(int t)
+{
+    return t >= TY_EXT_FIRST && t <= TY_EXT_LAST ? ext_types[t - TY_EXT_FIRST] : NULL;
+}
+
+const ty_ops *ty_vt_ops(int vt)
+{
+    return vt >= VT_EXT_FIRST && vt <= VT_EXT_LAST ? ext_ops[vt] : NULL;
 }
 
 const char *ty_name(int t)
@@ -79,5 +118,8 @@ int ty_lookup(const char *name, int allow_serial, uint8_t *serial)
             *serial = names[i].serial;
         return names[i].tid;
     }
+    for (int i = 0; i <= TY_EXT_LAST - TY_EXT_FIRST && ext_types[i] != NULL; i++)
+        if (strcmp(name, ext_types[i]->sql_name) == 0)
+            return TY_EXT_FIRST + i;
     return TY_NONE;
 }

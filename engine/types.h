@@ -45,12 +45,49 @@ enum ty_id {
     TY_COUNT
 };
 
+/* Type ids of module types (ty_add): TY_EXT_FIRST .. TY_EXT_LAST. */
+enum { TY_EXT_FIRST = 64, TY_EXT_LAST = 95 };
+
 /* Typmod rules of a type: what may follow its name in parentheses. */
 enum {
     TYPMOD_NONE = 0,
     TYPMOD_LENGTH = 1,    /* (n), n >= 1: VARCHAR(n) */
-    TYPMOD_FLOAT_BITS = 2 /* FLOAT(p): 1..24 is real, 25..53 double precision, none: double */
+    TYPMOD_FLOAT_BITS = 2, /* FLOAT(p): 1..24 is real, 25..53 double precision, none: double */
+    TYPMOD_PREC_SCALE = 3  /* (p [, s]): typmod = (p << 16 | s) + 4, as PostgreSQL's numeric;
+                              p 1..1000, s 0..p (22023 otherwise); none: -1 */
 };
+
+struct sql_error;
+
+/* The operations of a module's value representation (a VT_* code VT_EXT_FIRST..VT_EXT_LAST).
+ * The engine calls them wherever it handles values: input and output text (casts, literals,
+ * parameters, acidb_column_text, messages), order and hashing (comparisons, ORDER BY, GROUP
+ * BY, DISTINCT), the row and key encodings (engine/record.h: a row stores tag 0x20 + vt and
+ * rec_put's bytes; a key stores 0x01 and key_put's bytes) and typmod coercion (store into a
+ * NUMERIC(p,s) column, CAST(x AS NUMERIC(p,s))). Lengths given to rec_get / key_get come from
+ * disk: check them and return -1 when malformed. */
+typedef struct ty_ops {
+    /* 1: a value is len bytes at u.s (copied with its row, like text); 0: it lives in u.i
+     * (or u.f) */
+    uint8_t by_ref;
+    /* the input function: text -> value (bytes in a), typmod -1 when none; errors with
+     * PostgreSQL's SQLSTATE and message in err at pos */
+    int (*in)(const char *s, size_t n, int32_t typmod, arena *a, value *out, int32_t pos,
+              struct sql_error *err);
+    /* the output function: writes at most cap - 1 bytes and a NUL, returns the full length */
+    size_t (*out)(const value *v, char *buf, size_t cap);
+    int (*cmp)(const value *a, const value *b);       /* total order: -1, 0, 1 */
+    uint64_t (*hash)(const value *v, uint64_t seed);  /* equal for cmp == 0 */
+    size_t (*rec_size)(const value *v);
+    void (*rec_put)(const value *v, uint8_t *p);
+    /* reads one value at p[0..len), sets *used; a by_ref value may point into p */
+    int (*rec_get)(const uint8_t *p, size_t len, size_t *used, value *out);
+    size_t (*key_size)(const value *v);
+    void (*key_put)(const value *v, uint8_t *p);      /* memcmp order = cmp order */
+    int (*key_get)(const uint8_t *p, size_t len, size_t *used, arena *a, value *out);
+    /* coerces v to typmod (NUMERIC(p,s): rounds, 22003 when it does not fit); NULL: none */
+    int (*apply_typmod)(value *v, int32_t typmod, arena *a, struct sql_error *err);
+} ty_ops;
 
 typedef struct ty_desc {
     const char *name;      /* PostgreSQL's format_type name: "integer", "bigint" */
@@ -61,9 +98,21 @@ typedef struct ty_desc {
                               float8), the order of PostgreSQL's implicit casts; else 0 */
     int64_t min, max;      /* integer family: the range */
     const char *range_msg; /* integer family: 22003 text, "integer out of range" */
+    const char *sql_name;  /* module types: the name SQL spells it with ("numeric") */
+    const ty_ops *ops;     /* module types: the operations of its representation */
 } ty_desc;
 
-/* The descriptor of type id t (asserts t < TY_COUNT). */
+/* Adds a module's type (d->vt in VT_EXT_FIRST..VT_EXT_LAST, d->ops and d->sql_name set; d is
+ * kept, not copied). Returns its type id, or -1 when the table is full or d is invalid. Not
+ * thread-safe: call it before any database is opened (a module's init). A second type may
+ * share a representation (and its ops) with the first. */
+int ty_add(const ty_desc *d);
+/* The module type with id t, or NULL when there is none (no assertion). */
+const ty_desc *ty_ext_get(int t);
+/* The operations of representation vt, or NULL for a built-in one. */
+const ty_ops *ty_vt_ops(int vt);
+
+/* The descriptor of type id t (asserts that t is a type id: built-in or added). */
 const ty_desc *ty_get(int t);
 static inline int ty_vt(int t) { return ty_get(t)->vt; }
 const char *ty_name(int t);

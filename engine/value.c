@@ -7,12 +7,21 @@
  * compares.
  */
 #include "engine/value.h"
+#include "engine/types.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
+
+int val_has_bytes(const value *v)
+{
+    if (v->type == VT_TEXT || v->type == VT_BYTES || v->type == VT_UUID)
+        return 1;
+    const ty_ops *ops = ty_vt_ops(v->type);
+    return ops != NULL && ops->by_ref;
+}
 
 const char *val_type_name(int vt)
 {
@@ -23,7 +32,16 @@ const char *val_type_name(int vt)
     case VT_FLOAT: return "double precision";
     case VT_BYTES: return "bytea";
     case VT_UUID: return "uuid";
-    default: return "unknown";
+    case VT_NULL: return "unknown";
+    default: {
+        /* a module's representation: the first type using it names it */
+        for (int t = TY_EXT_FIRST; t <= TY_EXT_LAST; t++) {
+            const ty_desc *d = ty_ext_get(t);
+            if (d != NULL && d->vt == vt)
+                return d->name;
+        }
+        return "unknown";
+    }
     }
 }
 
@@ -54,6 +72,9 @@ int val_cmp(const value *a, const value *b)
         }
         return a->type < b->type ? -1 : 1;
     }
+    const ty_ops *ops = ty_vt_ops(a->type);
+    if (ops != NULL)
+        return ops->cmp(a, b);
     switch (a->type) {
     case VT_INT:
     case VT_BOOL:
@@ -78,6 +99,9 @@ uint64_t val_hash(const value *v, uint64_t seed)
 {
     /* The type goes into the seed so that 1 and true (never equal) rarely collide. */
     seed ^= (uint64_t)v->type * 0x9E3779B97F4A7C15ull;
+    const ty_ops *ops = ty_vt_ops(v->type);
+    if (ops != NULL)
+        return ops->hash(v, seed);
     switch (v->type) {
     case VT_NULL:
         return XXH3_64bits_withSeed("", 0, seed);

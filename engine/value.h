@@ -24,6 +24,9 @@
 
 enum { VT_NULL = 0, VT_INT = 1, VT_TEXT = 2, VT_BOOL = 3, VT_FLOAT = 4, VT_BYTES = 5,
        VT_UUID = 6 };
+/* Representations of module types (NUMERIC, dates and times): their operations are in
+ * engine/types.h (ty_ops, ty_vt_ops). */
+enum { VT_EXT_FIRST = 8, VT_EXT_LAST = 15 };
 
 typedef struct value {
     uint8_t type;        /* VT_* */
@@ -49,12 +52,9 @@ static inline value val_bytes(const void *p, uint32_t len)
 { value v = {VT_BYTES, len, {0}}; v.u.s = (const char *)p; return v; }
 static inline value val_uuid(const uint8_t *p)
 { value v = {VT_UUID, 16, {0}}; v.u.s = (const char *)p; return v; }
-/* Whether v's bytes live outside the struct (TEXT, BYTEA, UUID): who copies a value copies
- * them. */
-static inline int val_has_bytes(const value *v)
-{
-    return v->type == VT_TEXT || v->type == VT_BYTES || v->type == VT_UUID;
-}
+/* Whether v's bytes live outside the struct (TEXT, BYTEA, UUID, a by_ref module value): who
+ * copies a value copies them. */
+int val_has_bytes(const value *v);
 
 /* "integer", "text", "boolean", "unknown" (NULL) — PostgreSQL's names, for messages. */
 const char *val_type_name(int vt);
