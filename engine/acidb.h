@@ -220,6 +220,12 @@ const char *acidb_column_name(acidb_stmt *s, int col);
  * own (SELECT NULL) is "text", as PostgreSQL resolves it. NULL when col is out of range.
  * Static storage. What a wire-protocol server describes a row with. */
 const char *acidb_column_type_name(acidb_stmt *s, int col);
+/* The SQL type inferred for parameter idx (from 1) from its context, once the statement is
+ * prepared (before any binding): the column it is stored into or compared with, the other
+ * operand, a CAST — PostgreSQL's format_type name as for acidb_column_type_name; "text" when
+ * the context gives none (as PostgreSQL infers an unknown parameter). NULL when idx is out of
+ * range. Static storage. What a driver describes a statement's parameters with. */
+const char *acidb_param_type_name(acidb_stmt *s, int idx);
 /* The current row's value type in that column (ACIDB_NULL for NULL). */
 int acidb_column_type(acidb_stmt *s, int col);
 /* The value as integer (BOOLEAN: 0/1; NULL, TEXT and floats: 0). */

@@ -1199,6 +1199,29 @@ const char *acidb_column_name(acidb_stmt *s, int col)
     return name;
 }
 
+const char *acidb_param_type_name(acidb_stmt *s, int idx)
+{
+    if (stmt_enter(s, "acidb_param_type_name") != ACIDB_OK)
+        return NULL;
+    const char *name = NULL;
+    if (idx >= 1 && idx <= s->ast->nparams) {
+        /* The first occurrence the binder typed; untyped ones are text, as PostgreSQL infers
+         * an unknown parameter. */
+        int t = TY_TEXT;
+        for (int i = 0; i < s->ast->nparam_nodes; i++) {
+            const sql_expr *e = s->ast->param_nodes[i];
+            assert(e->kind == EX_PARAM);
+            if (e->param == idx && e->type != VT_NULL) {
+                t = ex_tid(e);
+                break;
+            }
+        }
+        name = ty_name(t);
+    }
+    conn_leave(s->conn);
+    return name;
+}
+
 const char *acidb_column_type_name(acidb_stmt *s, int col)
 {
     if (stmt_enter(s, "acidb_column_type_name") != ACIDB_OK)

@@ -250,6 +250,9 @@ struct sql_stmt {
     int32_t pos;         /* offset of the statement's first token */
     int32_t end;         /* offset just past its last token (the text is sql[pos..end)) */
     int nparams;         /* highest parameter number used */
+    sql_expr **param_nodes; /* every parameter node (a number may occur more than once); the
+                               binder types them (acidb_param_type_name) */
+    int nparam_nodes;
     uint8_t start_transaction; /* STMT_BEGIN spelled START TRANSACTION (its command tag) */
     union {
         sql_select select;

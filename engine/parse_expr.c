@@ -166,6 +166,11 @@ static void note_param(parser *p, const lx_token *t, sql_expr *e)
                 "cannot mix \"$n\" and \"?\" parameters in one statement");
     p->param_style = style;
     e->param = style == 1 ? (int)t->ival : ++p->nqmarks;
+    ps_vec v = {p->param_nodes, p->nparam_nodes, p->cap_param_nodes};
+    *(sql_expr **)ps_vec_push(p, &v, sizeof(sql_expr *)) = e;
+    p->param_nodes = v.a;
+    p->nparam_nodes = v.n;
+    p->cap_param_nodes = v.cap;
     if (e->param > p->nparams)
         p->nparams = e->param;
 }

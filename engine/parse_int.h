@@ -39,6 +39,8 @@ typedef struct parser {
     int param_style;        /* 0 none yet, 1 $n, 2 ? */
     int nqmarks;
     int32_t typmod;         /* the n of the last VARCHAR(n) type parsed (0: none) */
+    void *param_nodes;      /* ps_vec of sql_expr *: every EX_PARAM node, in text order */
+    int nparam_nodes, cap_param_nodes;
 } parser;
 
 /* A growable array in the arena: doubles when full (the old block stays in the arena, so the

@@ -531,6 +531,16 @@ static int assign_want(const cat_column *c)
     return c->type == VT_BOOL ? TY_NONE : c->tid;
 }
 
+/* A parameter assigned to a boolean column (not typed by assign_want) is a boolean, as
+ * PostgreSQL infers it (acidb_param_type_name; the value converts as before). */
+static void type_param(const cat_column *c, sql_expr *e)
+{
+    if (e->kind == EX_PARAM && e->type == VT_NULL && c->type == VT_BOOL) {
+        e->type = VT_BOOL;
+        e->tid = TY_BOOL;
+    }
+}
+
 static int col_type_error(sql_error *err, const cat_column *c, const sql_expr *e)
 {
     return sql_err(err, ACIDB_ERROR, ERRCODE_DATATYPE_MISMATCH, e->pos,
@@ -636,6 +646,7 @@ static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *er
                                    "GENERATED ALWAYS.", col->name, col->name);
                 if ((rc = bind_expr(&none, e, assign_want(col))) != ACIDB_OK)
                     return rc;
+                type_param(col, e);
                 if (!assignable(col, e))
                     return col_type_error(err, col, e);
                 d->rows[r][map[i]] = e;
@@ -704,6 +715,7 @@ static int plan_update(acidb_stmt *st, sql_update *q, dml_plan *d, sql_error *er
                            "ALWAYS.", t->cols[c].name, t->cols[c].name);
         if ((rc = bind_expr(&sc, e, assign_want(&t->cols[c]))) != ACIDB_OK)
             return rc;
+        type_param(&t->cols[c], e);
         if (!assignable(&t->cols[c], e))
             return col_type_error(err, &t->cols[c], e);
         d->set[c] = e;

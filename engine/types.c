@@ -65,9 +65,10 @@ const ty_desc *ty_ext_get(int t)
     return t >= TY_EXT_FIRST && t <= TY_EXT_LAST ? ext_types[t - TY_EXT_FIRST] : NULL;
 }
 
-const ty_ops *ty_vt_ops(int vt)
+const ty_ops *ty_ext_ops(int vt)
 {
-    return vt >= VT_EXT_FIRST && vt <= VT_EXT_LAST ? ext_ops[vt] : NULL;
+    assert(vt >= VT_EXT_FIRST && vt <= VT_EXT_LAST);
+    return ext_ops[vt];
 }
 
 const char *ty_name(int t)

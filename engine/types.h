@@ -109,8 +109,13 @@ typedef struct ty_desc {
 int ty_add(const ty_desc *d);
 /* The module type with id t, or NULL when there is none (no assertion). */
 const ty_desc *ty_ext_get(int t);
-/* The operations of representation vt, or NULL for a built-in one. */
-const ty_ops *ty_vt_ops(int vt);
+/* The operations of representation vt, or NULL for a built-in one (inline: every comparison
+ * and every encoded value asks). */
+const ty_ops *ty_ext_ops(int vt);
+static inline const ty_ops *ty_vt_ops(int vt)
+{
+    return vt >= VT_EXT_FIRST && vt <= VT_EXT_LAST ? ty_ext_ops(vt) : NULL;
+}
 
 /* The descriptor of type id t (asserts that t is a type id: built-in or added). */
 const ty_desc *ty_get(int t);
