@@ -144,7 +144,11 @@ static int shortest_digits(double f, int real, char *digits, int *exp10)
     while (n > 1 && digits[n - 1] == '0')
         n--;
     digits[n] = '\0';
-    *exp10 = atoi(s + 1);
+    /* the exponent %e wrote: a sign and at least two digits */
+    int e = 0, neg = s[1] == '-';
+    for (s += 2; *s >= '0' && *s <= '9'; s++)
+        e = e * 10 + (*s - '0');
+    *exp10 = neg ? -e : e;
     return n;
 }
 
