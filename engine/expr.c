@@ -396,6 +396,9 @@ static int eval_between(const sql_expr *e, ex_ctx *c, value *out)
     if ((rc = eval(e->l, c, &x)) != 0 || (rc = eval(e->args[0], c, &a)) != 0 ||
         (rc = eval(e->args[1], c, &b)) != 0)
         return rc;
+    bpchar_trim(e->l, &x);
+    bpchar_trim(e->args[0], &a);
+    bpchar_trim(e->args[1], &b);
     int t1 = x.type == VT_NULL || a.type == VT_NULL ? -1 : val_cmp(&x, &a) >= 0;
     int t2 = x.type == VT_NULL || b.type == VT_NULL ? -1 : val_cmp(&x, &b) <= 0;
     int t = t1 == 0 || t2 == 0 ? 0 : t1 < 0 || t2 < 0 ? -1 : 1;
@@ -411,6 +414,7 @@ static int eval_in(const sql_expr *e, ex_ctx *c, value *out)
     int rc;
     if ((rc = eval(e->l, c, &x)) != 0)
         return rc;
+    bpchar_trim(e->l, &x);
     int t = 0;
     if (x.type == VT_NULL) {
         t = -1;
@@ -418,6 +422,7 @@ static int eval_in(const sql_expr *e, ex_ctx *c, value *out)
         for (int i = 0; i < e->nargs && t != 1; i++) {
             if ((rc = eval(e->args[i], c, &y)) != 0)
                 return rc;
+            bpchar_trim(e->args[i], &y);
             if (y.type == VT_NULL)
                 t = -1;
             else if (val_cmp(&x, &y) == 0)
@@ -436,9 +441,13 @@ static int eval_case(const sql_expr *e, ex_ctx *c, value *out)
     int rc;
     if (e->l && (rc = eval(e->l, c, &x)) != 0)
         return rc;
+    if (e->l)
+        bpchar_trim(e->l, &x);
     for (int i = 0; i + 1 < e->nargs; i += 2) {
         if ((rc = eval(e->args[i], c, &w)) != 0)
             return rc;
+        if (e->l)
+            bpchar_trim(e->args[i], &w);
         int hit = e->l ? x.type != VT_NULL && w.type != VT_NULL && val_cmp(&x, &w) == 0
                        : ex_true(&w);
         if (hit)

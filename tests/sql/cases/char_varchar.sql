@@ -36,3 +36,8 @@ SELECT n FROM ck WHERE k >= 'k' AND k < 'kz' ORDER BY n;
 CREATE TABLE bad (v VARCHAR(0));
 CREATE TABLE bad (c CHAR(0));
 CREATE TABLE bad (c CHAR(10485761));
+
+-- IN, BETWEEN and simple CASE on CHAR ignore the blanks too.
+SELECT id FROM s WHERE c IN ('abc', 'ab') ORDER BY id;
+SELECT id FROM s WHERE c BETWEEN 'ab' AND 'abc' ORDER BY id;
+SELECT id, CASE c WHEN 'abc' THEN 'three' WHEN 'ab' THEN 'two' ELSE 'other' END FROM s WHERE c IS NOT NULL ORDER BY id;
