@@ -106,7 +106,10 @@ enum {
 const char *acidb_errstr(int code);
 
 /* ---- value types (acidb_column_type) -------------------------------------------------------- */
-enum { ACIDB_NULL = 0, ACIDB_INTEGER = 1, ACIDB_TEXT = 2, ACIDB_BOOLEAN = 3 };
+/* Value types (acidb_column_type): ACIDB_INTEGER is every integer width (smallint, integer,
+ * bigint), ACIDB_FLOAT real and double precision. */
+enum { ACIDB_NULL = 0, ACIDB_INTEGER = 1, ACIDB_TEXT = 2, ACIDB_BOOLEAN = 3, ACIDB_FLOAT = 4,
+       ACIDB_BYTEA = 5, ACIDB_UUID = 6 };
 
 /* ---- opening -------------------------------------------------------------------------------- */
 enum { ACIDB_DURABILITY_FULL = 0, ACIDB_DURABILITY_OFF = 1 };
@@ -194,7 +197,14 @@ int acidb_prepare(acidb_conn *c, const char *sql, acidb_stmt **out);
  * UTF-8 (ACIDB_RANGE, 22021). Bindings persist across acidb_reset; rebinding is allowed only
  * when the statement is not running (after reset, or before the first step). */
 int acidb_bind_int64(acidb_stmt *s, int idx, int64_t v);
+/* A double precision value; converted as CAST does where the parameter's context wants
+ * another type (to an integer: rounded half to even, 22003 out of range; to real: rounded to
+ * float, 22003 "value out of range: overflow"). */
+int acidb_bind_double(acidb_stmt *s, int idx, double v);
 int acidb_bind_text(acidb_stmt *s, int idx, const char *v, int len);
+/* A BYTEA value: len bytes at v, copied (v NULL or len < 0: NULL). Where the parameter's
+ * context wants text it becomes its hex output ("\x0102"). */
+int acidb_bind_blob(acidb_stmt *s, int idx, const void *v, int len);
 int acidb_bind_bool(acidb_stmt *s, int idx, int v);
 int acidb_bind_null(acidb_stmt *s, int idx);
 int acidb_clear_bindings(acidb_stmt *s);
@@ -212,25 +222,41 @@ int acidb_column_count(acidb_stmt *s);
 /* The output name ("balance", an alias, or "?column?"); valid until finalize. */
 const char *acidb_column_name(acidb_stmt *s, int col);
 /* The SQL type of result column col, known once the statement is prepared (before any row):
- * "integer" (64-bit), "text" or "boolean" — PostgreSQL's names, as acidb_get_schema's
- * columns use them (a column declared VARCHAR(n) gives "text"). An output with no type of its
+ * "smallint", "integer", "bigint", "real", "double precision", "text", "character varying",
+ * "character", "boolean", "bytea" or "uuid" — PostgreSQL's format_type names without the
+ * length (acidb_get_schema's columns add it: "character varying(5)"); an expression has the
+ * type PostgreSQL gives it: count(*) is "bigint". An output with no type of its
  * own (SELECT NULL) is "text", as PostgreSQL resolves it. NULL when col is out of range.
  * Static storage. What a wire-protocol server describes a row with. */
 const char *acidb_column_type_name(acidb_stmt *s, int col);
+/* The SQL type inferred for parameter idx (from 1) from its context, once the statement is
+ * prepared (before any binding): the column it is stored into or compared with, the other
+ * operand, a CAST — PostgreSQL's format_type name as for acidb_column_type_name; "text" when
+ * the context gives none (as PostgreSQL infers an unknown parameter). NULL when idx is out of
+ * range. Static storage. What a driver describes a statement's parameters with. */
+const char *acidb_param_type_name(acidb_stmt *s, int idx);
 /* The current row's value type in that column (ACIDB_NULL for NULL). */
 int acidb_column_type(acidb_stmt *s, int col);
-/* The value as integer (BOOLEAN: 0/1; NULL and TEXT: 0). */
+/* The value as integer (BOOLEAN: 0/1; NULL, TEXT and floats: 0). */
 int64_t acidb_column_int64(acidb_stmt *s, int col);
+/* The value as a double (floats as they are, integers converted; NULL, TEXT and BOOLEAN: 0). */
+double acidb_column_double(acidb_stmt *s, int col);
 /* The value as NUL-terminated text, as PostgreSQL prints it (integers in decimal, booleans
- * "t"/"f"); NULL for NULL. Valid until the next step, reset or finalize. The text is copied
+ * "t"/"f", floats as the shortest text that reads back exactly: "0.1", "1e+20", "NaN",
+ * "-Infinity", a real at float precision); NULL for NULL. Valid until the next step, reset or finalize. The text is copied
  * into a buffer of the statement, which can fail: then the result is NULL too, and the
  * connection's error is set — acidb_errcode(c) ACIDB_NOMEM, acidb_sqlstate(c) "53200". To
  * tell the two NULLs apart, ask acidb_column_type(): ACIDB_NULL is SQL NULL; any other type
  * with a NULL result is out of memory (the row stays readable: call again once memory is
  * back). acidb_column_bytes returns 0 in that case and sets the same error. */
 const char *acidb_column_text(acidb_stmt *s, int col);
-/* Byte length of acidb_column_text's result. */
+/* Byte length of acidb_column_text's result — or, when the last access to this column of
+ * this row was acidb_column_blob, of the blob (SQLite's rule). */
 int acidb_column_bytes(acidb_stmt *s, int col);
+/* A BYTEA value's bytes (acidb_column_bytes of them; a non-NULL pointer also for zero bytes),
+ * a UUID's 16 bytes, NULL for NULL and for other types. Valid until the next step, reset or finalize.
+ * acidb_column_text gives the same value as PostgreSQL prints it: "\x" and hex. */
+const void *acidb_column_blob(acidb_stmt *s, int col);
 
 /* Makes the statement runnable again from the start (bindings kept). If it was in autocommit
  * mode with rows unread, the rest is abandoned and its transaction committed. Returns the

@@ -509,6 +509,7 @@ static int prepare_stmt(acidb_conn *c, const char *sql, acidb_stmt **out, const 
     if (s == NULL)
         return sql_err_nomem(&c->err, NULL);
     s->magic = STMT_MAGIC;
+    s->blob_col = -1;
     s->conn = c;
     ar_init(&s->ar);
     ar_init(&s->run);
@@ -601,6 +602,11 @@ int acidb_bind_int64(acidb_stmt *s, int idx, int64_t v)
     return bind_value(s, idx, val_int(v), "acidb_bind_int64");
 }
 
+int acidb_bind_double(acidb_stmt *s, int idx, double v)
+{
+    return bind_value(s, idx, val_float(v), "acidb_bind_double");
+}
+
 int acidb_bind_bool(acidb_stmt *s, int idx, int v)
 {
     return bind_value(s, idx, val_bool(v), "acidb_bind_bool");
@@ -632,6 +638,31 @@ static int bind_text(acidb_stmt *s, int idx, const char *v, int len)
     s->param_text[idx - 1] = copy;
     s->params[idx - 1] = val_text(copy, (uint32_t)n);
     return ACIDB_OK;
+}
+
+int acidb_bind_blob(acidb_stmt *s, int idx, const void *v, int len)
+{
+    int rc = bind_begin(s, idx, "acidb_bind_blob");
+    if (rc != ACIDB_OK)
+        return rc;
+    if (v == NULL || len < 0) {
+        s->params[idx - 1] = val_null();
+    } else if ((size_t)len > (1u << 30)) {
+        rc = sql_err(&s->conn->err, ACIDB_TOOBIG, ERRCODE_PROGRAM_LIMIT_EXCEEDED, -1,
+                     "bytea parameter of %d bytes exceeds the 1 GiB limit", len);
+    } else {
+        char *copy = malloc((size_t)len + 1);
+        if (copy == NULL) {
+            rc = sql_err_nomem(&s->conn->err, NULL);
+        } else {
+            memcpy(copy, v, (size_t)len);
+            copy[len] = 0;
+            s->param_text[idx - 1] = copy; /* freed with the text copies (same owner) */
+            s->params[idx - 1] = val_bytes(copy, (uint32_t)len);
+        }
+    }
+    conn_leave(s->conn);
+    return rc;
 }
 
 int acidb_bind_text(acidb_stmt *s, int idx, const char *v, int len)
@@ -1086,6 +1117,7 @@ int acidb_step(acidb_stmt *s)
     int rc = stmt_enter(s, "acidb_step");
     if (rc != ACIDB_OK)
         return rc;
+    s->blob_col = -1;
     rc = stmt_step(s);
     /* A row leaves it stepping, the end done, an error failed (a misuse changes nothing). */
     assert(rc != ACIDB_ROW || s->state == SS_ROWS);
@@ -1228,6 +1260,29 @@ const char *acidb_column_name(acidb_stmt *s, int col)
     return name;
 }
 
+const char *acidb_param_type_name(acidb_stmt *s, int idx)
+{
+    if (stmt_enter(s, "acidb_param_type_name") != ACIDB_OK)
+        return NULL;
+    const char *name = NULL;
+    if (idx >= 1 && idx <= s->ast->nparams) {
+        /* The first occurrence the binder typed; untyped ones are text, as PostgreSQL infers
+         * an unknown parameter. */
+        int t = TY_TEXT;
+        for (int i = 0; i < s->ast->nparam_nodes; i++) {
+            const sql_expr *e = s->ast->param_nodes[i];
+            assert(e->kind == EX_PARAM);
+            if (e->param == idx && e->type != VT_NULL) {
+                t = ex_tid(e);
+                break;
+            }
+        }
+        name = ty_name(t);
+    }
+    conn_leave(s->conn);
+    return name;
+}
+
 const char *acidb_column_type_name(acidb_stmt *s, int col)
 {
     if (stmt_enter(s, "acidb_column_type_name") != ACIDB_OK)
@@ -1241,7 +1296,7 @@ const char *acidb_column_type_name(acidb_stmt *s, int col)
                                                          : NULL;
         assert(e != NULL || s->ast->kind == STMT_EXPLAIN);
         /* An untyped NULL output is text, as PostgreSQL resolves an unknown output column. */
-        name = val_type_name(e == NULL || e->type == VT_NULL ? VT_TEXT : e->type);
+        name = ty_name(e == NULL || e->type == VT_NULL ? TY_TEXT : ex_tid(e));
     }
     conn_leave(s->conn);
     return name;
@@ -1275,14 +1330,40 @@ int64_t acidb_column_int64(acidb_stmt *s, int col)
     return i;
 }
 
+double acidb_column_double(acidb_stmt *s, int col)
+{
+    if (stmt_enter(s, "acidb_column_double") != ACIDB_OK)
+        return 0;
+    const value *v = column_value(s, col);
+    double f = v == NULL ? 0 : v->type == VT_FLOAT ? v->u.f : v->type == VT_INT ? (double)v->u.i : 0;
+    conn_leave(s->conn);
+    return f;
+}
+
 static const char *column_text(acidb_stmt *s, int col)
 {
     const value *v = column_value(s, col);
     if (v == NULL)
         return NULL;
-    char num[24];
+    char num[40];
     const char *src;
     size_t n;
+    const ty_ops *ops = ty_vt_ops(v->type);
+    if (ops != NULL) { /* a module's type: its output function, straight into the buffer */
+        n = ops->out(v, num, sizeof num);
+        if (s->text_cap[col] < n + 1) {
+            char *nb = realloc(s->text[col], n + 1);
+            if (nb == NULL) {
+                sql_err(&s->conn->err, ACIDB_NOMEM, ERRCODE_OUT_OF_MEMORY, -1,
+                        "out of memory copying the text of column %d (%zu bytes)", col + 1, n);
+                return NULL;
+            }
+            s->text[col] = nb;
+            s->text_cap[col] = n + 1;
+        }
+        ops->out(v, s->text[col], n + 1);
+        return s->text[col];
+    }
     switch (v->type) {
     case VT_NULL:
         return NULL;
@@ -1290,9 +1371,22 @@ static const char *column_text(acidb_stmt *s, int col)
         n = (size_t)snprintf(num, sizeof num, "%lld", (long long)v->u.i);
         src = num;
         break;
+    case VT_FLOAT:
+        n = (size_t)val_float_text(v->u.f, v->len == 4, num);
+        src = num;
+        break;
     case VT_BOOL:
         src = v->u.i ? "t" : "f";
         n = 1;
+        break;
+    case VT_BYTES:
+        src = NULL; /* hex, written straight into the buffer below */
+        n = 2 + 2 * (size_t)v->len;
+        break;
+    case VT_UUID:
+        val_uuid_text((const uint8_t *)v->u.s, num);
+        src = num;
+        n = 36;
         break;
     default:
         src = v->u.s;
@@ -1310,9 +1404,24 @@ static const char *column_text(acidb_stmt *s, int col)
         s->text[col] = nb;
         s->text_cap[col] = n + 1;
     }
-    memcpy(s->text[col], src, n);
+    if (src == NULL)
+        val_bytea_hex((const uint8_t *)v->u.s, v->len, s->text[col]);
+    else
+        memcpy(s->text[col], src, n);
     s->text[col][n] = 0;
     return s->text[col];
+}
+
+const void *acidb_column_blob(acidb_stmt *s, int col)
+{
+    if (stmt_enter(s, "acidb_column_blob") != ACIDB_OK)
+        return NULL;
+    const value *v = column_value(s, col);
+    const void *p = v != NULL && (v->type == VT_BYTES || v->type == VT_UUID)
+                  ? (v->len ? (const void *)v->u.s : "") : NULL;
+    s->blob_col = col;
+    conn_leave(s->conn);
+    return p;
 }
 
 const char *acidb_column_text(acidb_stmt *s, int col)
@@ -1320,6 +1429,8 @@ const char *acidb_column_text(acidb_stmt *s, int col)
     if (stmt_enter(s, "acidb_column_text") != ACIDB_OK)
         return NULL;
     const char *t = column_text(s, col);
+    if (s->blob_col == col)
+        s->blob_col = -1;
     conn_leave(s->conn);
     return t;
 }
@@ -1328,8 +1439,10 @@ int acidb_column_bytes(acidb_stmt *s, int col)
 {
     if (stmt_enter(s, "acidb_column_bytes") != ACIDB_OK)
         return 0;
-    const char *t = column_text(s, col);
-    int n = t ? (int)strlen(t) : 0;
+    const value *v = column_value(s, col);
+    int blob = v != NULL && (v->type == VT_BYTES || v->type == VT_UUID) && s->blob_col == col;
+    const char *t = blob ? NULL : column_text(s, col);
+    int n = blob ? (int)v->len : t ? (int)strlen(t) : 0;
     conn_leave(s->conn);
     return n;
 }

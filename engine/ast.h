@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "engine/types.h"
 #include "engine/value.h"
 
 /* ---- expressions -------------------------------------------------------------------------- */
@@ -53,8 +54,13 @@ struct sql_expr {
     uint8_t ilike;      /* EX_LIKE: ILIKE */
     uint8_t star;       /* EX_FUNC: f(*) */
     uint8_t distinct;   /* EX_FUNC: f(DISTINCT ...) */
-    uint8_t type;       /* result type VT_*; set by the binder (VT_NULL: unknown / NULL) */
-    uint8_t cast_type;  /* EX_CAST: VT_INT, VT_TEXT or VT_BOOL */
+    uint8_t type;       /* result representation VT_*; set by the binder (VT_NULL: unknown /
+                           NULL) */
+    uint8_t tid;        /* result SQL type (engine/types.h, TY_*) when type is VT_INT: which
+                           integer width; 0 elsewhere or when not known (then: bigint) */
+    uint8_t cast_type;  /* EX_CAST: the target type id (TY_*) */
+    int32_t typmod;     /* EX_CAST: the target's length (VARCHAR(n), CHAR(n)), a module
+                           type's typmod (NUMERIC(p,s), -1 none), or 0 */
     uint8_t agg;        /* EX_FUNC: ex_agg, set by the binder */
     int32_t pos;        /* byte offset in the SQL text */
     value v;            /* EX_CONST (TEXT bytes in the arena) */
@@ -177,13 +183,15 @@ enum { IDENT_NONE = 0, IDENT_BY_DEFAULT = 1, IDENT_ALWAYS = 2 };
 
 typedef struct sql_coldef {
     const char *name;
-    uint8_t type;        /* VT_INT, VT_TEXT, VT_BOOL */
+    uint8_t type;        /* VT_INT, VT_TEXT, VT_BOOL: the representation of tid */
+    uint8_t tid;         /* the declared type (engine/types.h, TY_*) */
     uint8_t not_null;
     uint8_t primary_key;
     uint8_t unique;
     uint8_t identity;    /* IDENT_*: SERIAL / BIGSERIAL are IDENT_BY_DEFAULT with not_null */
     uint8_t serial;      /* declared SERIAL / BIGSERIAL (for .dump / messages) */
-    int32_t maxlen;      /* VARCHAR(n): n characters at most (22001 beyond); 0: no limit */
+    int32_t maxlen;      /* VARCHAR(n) / CHAR(n): n characters at most (22001 beyond); 0: no
+                            limit; a module type (NUMERIC(p,s)): its typmod, -1 none */
     sql_expr *def;       /* DEFAULT expr or NULL */
     sql_expr *check;     /* CHECK (expr) or NULL */
     const char *check_name; /* CONSTRAINT name before CHECK, or NULL */
@@ -242,6 +250,9 @@ struct sql_stmt {
     int32_t pos;         /* offset of the statement's first token */
     int32_t end;         /* offset just past its last token (the text is sql[pos..end)) */
     int nparams;         /* highest parameter number used */
+    sql_expr **param_nodes; /* every parameter node (a number may occur more than once); the
+                               binder types them (acidb_param_type_name) */
+    int nparam_nodes;
     uint8_t start_transaction; /* STMT_BEGIN spelled START TRANSACTION (its command tag) */
     union {
         sql_select select;

@@ -67,6 +67,7 @@ static int resolve_column(bind_scope *s, sql_expr *e)
     e->src = found_src;
     e->col = found_col;
     e->type = s->src[found_src].t->cols[found_col].type;
+    e->tid = s->src[found_src].t->cols[found_col].tid;
     return ACIDB_OK;
 }
 

@@ -4,6 +4,7 @@
  */
 #include "engine/catalog.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,23 @@ void cat_key_text(const cat_index *ix, const uint8_t *key, size_t len, char *buf
             key_put(buf, cap, &off, "%s%lld", sep, (long long)v.u.i);
         else if (v.type == VT_BOOL)
             key_put(buf, cap, &off, "%s%s", sep, v.u.i ? "t" : "f");
+        else if (ty_vt_ops(v.type) != NULL) {
+            char x[128];
+            size_t n = ty_vt_ops(v.type)->out(&v, x, sizeof x);
+            key_put(buf, cap, &off, "%s%.*s", sep, (int)(n < sizeof x ? n : sizeof x - 1), x);
+        } else if (v.type == VT_UUID) {
+            char u[37];
+            val_uuid_text((const uint8_t *)v.u.s, u);
+            key_put(buf, cap, &off, "%s%s", sep, u);
+        } else if (v.type == VT_BYTES) {
+            char hex[2 + 2 * 100 + 1];
+            val_bytea_hex((const uint8_t *)v.u.s, v.len > 100 ? 100 : v.len, hex);
+            key_put(buf, cap, &off, "%s%s%s", sep, hex, v.len > 100 ? "..." : "");
+        } else if (v.type == VT_FLOAT) {
+            char f[32];
+            val_float_text(v.u.f, t->cols[ix->cols[i]].tid == TY_FLOAT4, f);
+            key_put(buf, cap, &off, "%s%s", sep, f);
+        }
         else
             key_put(buf, cap, &off, "%s%.*s%s", sep, (int)(v.len > 200 ? 200 : v.len), v.u.s,
                     v.len > 200 ? "..." : "");
@@ -359,6 +377,10 @@ static int build_table(catalog *c, const cat_row *row, cat_registry *reg, cat_ta
         cat_column *col = &t->cols[i];
         col->name = d->name;
         col->type = d->type;
+        /* A table of the legacy type format had only 64-bit integers, whatever its CREATE
+         * TABLE text says (catalog.h, CAT_TYPEFMT_LEGACY). */
+        col->tid = row->typefmt == CAT_TYPEFMT_LEGACY && ty_is_int(d->tid) ? TY_INT8 : d->tid;
+        assert(ty_vt(col->tid) == col->type);
         col->not_null = d->not_null || d->primary_key || d->identity;
         col->identity = d->identity;
         col->serial = d->serial;
@@ -434,7 +456,7 @@ static int build_table(catalog *c, const cat_row *row, cat_registry *reg, cat_ta
     bind_scope none = {.src = NULL, .nsrc = 0, .clause = "DEFAULT expressions", .a = a,
                        .err = err};
     for (int i = 0; i < ct->ncols; i++)
-        if (t->cols[i].def && (rc = bind_expr(&none, t->cols[i].def, t->cols[i].type)) != ACIDB_OK)
+        if (t->cols[i].def && (rc = bind_expr(&none, t->cols[i].def, t->cols[i].tid)) != ACIDB_OK)
             return rc;
     /* Foreign keys: resolved against the referenced table once every table exists. */
     for (int i = 0; i < nitems; i++) {
@@ -537,8 +559,8 @@ static int resolve_fks(catalog *c, sql_error *err)
                                    "DETAIL:  Key columns \"%s\" and \"%s\" are of incompatible "
                                    "types: %s and %s.",
                                    f->name, t->cols[f->cols[k]].name, r->cols[f->ref_cols[k]].name,
-                                   val_type_name(t->cols[f->cols[k]].type),
-                                   val_type_name(r->cols[f->ref_cols[k]].type));
+                                   ty_name(t->cols[f->cols[k]].tid),
+                                   ty_name(r->cols[f->ref_cols[k]].tid));
             /* The unique structure: the row id, or a unique index on exactly these columns. */
             int found = f->ncols == 1 && r->rowid_col == f->ref_cols[0];
             for (int x = 0; !found && x < r->nidx; x++) {

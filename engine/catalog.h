@@ -5,7 +5,8 @@
  * On disk (engine/README.md, "Catalog"): the catalog is a table tree whose root page is in the
  * database header. Its rows, keyed by a signed 64-bit key, are records (engine/record.h):
  *   key  1 .. 2^47     an object:   (kind 'table'|'index', name, table name, root page,
- *                                    sql text or NULL, unique, primary, column list "0,2")
+ *                                    sql text or NULL, unique, primary, column list "0,2",
+ *                                    type format: 1, or absent (CAT_TYPEFMT_*))
  *                      Tables keep their CREATE TABLE text; the in-memory schema is rebuilt
  *                      by parsing it, as SQLite does. Indexes made by PRIMARY KEY / UNIQUE
  *                      constraints have sql NULL and name their columns by number.
@@ -37,6 +38,11 @@
 #include "pager/btree.h"
 
 #define CAT_SEQ_BASE ((int64_t)1 << 48)
+/* The type format of a table row (engine/README.md, "Catalog"): LEGACY rows (written before
+ * integer widths existed; their 9th field is absent) read every integer type name of their
+ * CREATE TABLE text as bigint; PG rows (9th field = 1) read them as PostgreSQL does. */
+#define CAT_TYPEFMT_LEGACY 0
+#define CAT_TYPEFMT_PG 1
 #define CAT_SEQ_STEP 32
 /* The lock-manager table id that serializes DDL (page 0 is the header: no tree has it). */
 #define CAT_LOCK_ID 0u
@@ -45,11 +51,14 @@ typedef struct cat_table cat_table;
 
 typedef struct cat_column {
     const char *name;
-    uint8_t type;          /* VT_INT, VT_TEXT, VT_BOOL */
+    uint8_t type;          /* VT_INT, VT_TEXT, VT_BOOL: the representation of tid */
+    uint8_t tid;           /* the column's SQL type (engine/types.h, TY_*) */
     uint8_t not_null;
     uint8_t identity;      /* IDENT_* */
     uint8_t serial;
-    int32_t maxlen;        /* VARCHAR(n): at most n characters, else 0 */
+    int32_t maxlen;        /* VARCHAR(n) / CHAR(n): at most n characters (CHAR: padded to n
+                              with blanks on store), else 0; a module type: its typmod (-1
+                              none), applied on store by ty_ops.apply_typmod */
     sql_expr *def;         /* DEFAULT, bound and checked (no column references) or NULL */
     const char *def_sql;   /* its text, for .schema / .dump */
 } cat_column;
@@ -119,6 +128,7 @@ typedef struct cat_row {
     const char *kind, *name, *tbl, *sql, *cols;
     uint64_t root;
     uint8_t unique, primary;
+    uint8_t typefmt;       /* tables: CAT_TYPEFMT_*, how to read the type names of `sql` */
 } cat_row;
 
 typedef struct catalog {

@@ -13,7 +13,7 @@
 #include "engine/sqlstate.h"
 
 #define OID_HWM_KEY (CAT_SEQ_BASE - 1)
-enum { CR_KIND, CR_NAME, CR_TBL, CR_ROOT, CR_SQL, CR_UNIQUE, CR_PRIMARY, CR_COLS, CR_N };
+enum { CR_KIND, CR_NAME, CR_TBL, CR_ROOT, CR_SQL, CR_UNIQUE, CR_PRIMARY, CR_COLS, CR_TYPEFMT, CR_N };
 
 int cat_constraint_names(arena *a, const sql_create_table *ct, const char **pk_name,
                          const char **unique_names, const char **check_names,
@@ -31,6 +31,8 @@ static int encode_row(const cat_row *r, uint8_t **out, size_t *len)
     v[CR_UNIQUE] = val_bool(r->unique);
     v[CR_PRIMARY] = val_bool(r->primary);
     v[CR_COLS] = TXT(r->cols);
+    /* Written only when set, so that a row of an older format is re-encoded as it was. */
+    v[CR_TYPEFMT] = r->typefmt ? val_int(r->typefmt) : val_null();
 #undef TXT
     return rec_encode(v, CR_N, -1, out, len) == 0 ? ACIDB_OK : ACIDB_NOMEM;
 }
@@ -255,6 +257,14 @@ int db_load_catalog(acidb_db *db, sql_error *err)
             r->unique = v[CR_UNIQUE].type == VT_BOOL && v[CR_UNIQUE].u.i;
             r->primary = v[CR_PRIMARY].type == VT_BOOL && v[CR_PRIMARY].u.i;
             r->cols = dup_text(&a, &v[CR_COLS]);
+            if (v[CR_TYPEFMT].type != VT_NULL &&
+                (v[CR_TYPEFMT].type != VT_INT || v[CR_TYPEFMT].u.i != CAT_TYPEFMT_PG)) {
+                rc = sql_err(err, ACIDB_CORRUPT, ERRCODE_DATA_CORRUPTED, -1,
+                             "catalog row %lld has an unknown type format",
+                             (long long)k.rowid);
+                goto out;
+            }
+            r->typefmt = v[CR_TYPEFMT].type == VT_INT ? CAT_TYPEFMT_PG : CAT_TYPEFMT_LEGACY;
             if (r->kind == NULL || r->name == NULL)
                 goto oom;
         }
@@ -553,7 +563,7 @@ static int create_table(acidb_conn *c, const sql_stmt *st, const char *sql, sql_
     if ((s = create_tree(c, BT_TABLE, &root)) != ST_OK)
         goto st_fail;
     add[nadd++] = (cat_row){.key = oid++, .kind = "table", .name = ct->name, .tbl = ct->name,
-                            .root = root,
+                            .root = root, .typefmt = CAT_TYPEFMT_PG,
                             .sql = ar_strndup(&a, sql + st->pos, (size_t)(st->end - st->pos))};
     /* Implicit indexes: a primary key that is not a single INTEGER column, and UNIQUE. */
     for (int i = 0; i <= nitems; i++) {

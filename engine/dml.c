@@ -42,10 +42,35 @@ static void append_value(char *buf, size_t cap, size_t *off, const value *v)
     case VT_BOOL:
         append(buf, cap, off, "%.*s", v->u.i ? "t" : "f", 1);
         break;
+    case VT_FLOAT:
+        val_float_text(v->u.f, v->len == 4, num);
+        append(buf, cap, off, "%.*s", num, strlen(num));
+        break;
     default:
+        if (ty_vt_ops(v->type) != NULL) {
+            char t[128];
+            size_t n = ty_vt_ops(v->type)->out(v, t, sizeof t);
+            append(buf, cap, off, "%.*s", t, n < sizeof t ? n : sizeof t - 1);
+            break;
+        }
         append(buf, cap, off, "%.*s", v->u.s, v->len > 200 ? 200 : v->len);
         if (v->len > 200)
             append(buf, cap, off, "%.*s", "...", 3);
+        break;
+    case VT_UUID: {
+        char u[37];
+        val_uuid_text((const uint8_t *)v->u.s, u);
+        append(buf, cap, off, "%.*s", u, 36);
+        break;
+    }
+    case VT_BYTES: {
+        char hex[2 + 2 * 100 + 1];
+        size_t n = val_bytea_hex((const uint8_t *)v->u.s, v->len > 100 ? 100 : v->len, hex);
+        append(buf, cap, off, "%.*s", hex, n);
+        if (v->len > 100)
+            append(buf, cap, off, "%.*s", "...", 3);
+        break;
+    }
     }
 }
 
@@ -103,9 +128,34 @@ static uint32_t utf8_chars(const char *s, uint32_t n)
     return c;
 }
 
+/* CHAR(n): a value shorter than n characters is padded with blanks to n (PostgreSQL's
+ * bpchar input), into the statement's run arena. */
+static int pad_bpchar(acidb_stmt *s, value *v, int32_t n)
+{
+    uint32_t chars = utf8_chars(v->u.s, v->len);
+    if (chars >= (uint32_t)n)
+        return ACIDB_OK;
+    size_t len = v->len + (size_t)((uint32_t)n - chars);
+    char *p = ar_alloc(&s->run, len + 1);
+    if (p == NULL)
+        return sql_err_nomem(&s->conn->err, NULL);
+    memcpy(p, v->u.s, v->len);
+    memset(p + v->len, ' ', len - v->len);
+    p[len] = '\0';
+    *v = val_text(p, (uint32_t)len);
+    return ACIDB_OK;
+}
+
 static int check_row(acidb_stmt *s, const cat_table *t, value *vals)
 {
     char row[600];
+    /* The assignment cast to a narrower integer column (PostgreSQL's int84: "integer out of
+     * range"), for every stored value: literals, expressions, parameters, defaults. */
+    for (int c = 0; c < t->ncols; c++)
+        if (vals[c].type == VT_INT && ty_is_int(t->cols[c].tid) &&
+            !ty_int_fits(t->cols[c].tid, vals[c].u.i))
+            return sql_err(&s->conn->err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, -1,
+                           "%s", ty_get(t->cols[c].tid)->range_msg);
     for (int c = 0; c < t->ncols; c++)
         if (t->cols[c].maxlen > 0 && vals[c].type == VT_TEXT &&
             vals[c].len > (uint32_t)t->cols[c].maxlen &&
@@ -117,8 +167,15 @@ static int check_row(acidb_stmt *s, const cat_table *t, value *vals)
                 keep--;
             if (utf8_chars(vals[c].u.s, keep) > (uint32_t)t->cols[c].maxlen)
                 return sql_err(&s->conn->err, ACIDB_RANGE, ERRCODE_STRING_DATA_RIGHT_TRUNCATION, -1,
-                               "value too long for type character varying(%d)", t->cols[c].maxlen);
+                               "value too long for type %s(%d)", ty_name(t->cols[c].tid),
+                               t->cols[c].maxlen);
             vals[c].len = keep;
+        }
+    for (int c = 0; c < t->ncols; c++)
+        if (t->cols[c].tid == TY_BPCHAR && t->cols[c].maxlen > 0 && vals[c].type == VT_TEXT) {
+            int rc = pad_bpchar(s, &vals[c], t->cols[c].maxlen);
+            if (rc != ACIDB_OK)
+                return rc;
         }
     for (int c = 0; c < t->ncols; c++)
         if (t->cols[c].not_null && vals[c].type == VT_NULL) {
@@ -523,13 +580,25 @@ static int returning(dml_ctx *d, value *vals)
 /* Type of a computed value against its column (parameters of unknown type, INSERT ... SELECT). */
 static int coerce(acidb_stmt *s, const cat_column *col, value *v)
 {
-    if (v->type == VT_NULL || v->type == col->type)
+    const ty_ops *ops = ty_vt_ops(col->type);
+    if (ops != NULL && v->type != VT_NULL) {
+        int rc = v->type == col->type ? ACIDB_OK
+                                      : ex_cast(v, col->tid, &s->run, v, -1, &s->conn->err);
+        if (rc == ACIDB_OK && ops->apply_typmod != NULL && col->maxlen != -1 &&
+            ty_get(col->tid)->typmod != TYPMOD_NONE)
+            rc = ops->apply_typmod(v, col->maxlen, &s->run, &s->conn->err);
+        return rc;
+    }
+    if (v->type == VT_NULL || (v->type == col->type && col->tid != TY_FLOAT4))
         return ACIDB_OK;
-    if (v->type == VT_TEXT || col->type == VT_TEXT) /* untyped input; assignment to text */
-        return ex_cast(v, col->type, &s->run, v, -1, &s->conn->err);
+    /* untyped input; assignment to text; the assignment casts between numbers (to real:
+     * rounded to float, 22003 on overflow; float to integer: rounded half to even) */
+    if (v->type == VT_TEXT || col->type == VT_TEXT ||
+        (ty_is_number(v->type) && ty_is_number(col->tid)))
+        return ex_cast(v, col->tid, &s->run, v, -1, &s->conn->err);
     return sql_err(&s->conn->err, ACIDB_ERROR, ERRCODE_DATATYPE_MISMATCH,  -1,
                    "column \"%s\" is of type %s but expression is of type %s", col->name,
-                   val_type_name(col->type), val_type_name(v->type));
+                   ty_name(col->tid), val_type_name(v->type));
 }
 
 static int default_value(dml_ctx *d, int c, value *out)
@@ -637,7 +706,7 @@ static int run_insert(dml_ctx *d)
         }
         for (int i = 0; i < nt; i++) {
             cp[i] = srow[i];
-            if (srow[i].type == VT_TEXT) {
+            if (val_has_bytes(&srow[i])) {
                 char *txt = malloc(srow[i].len + 1);
                 if (txt == NULL) {
                     /* The cleanup below frees every VT_TEXT of the row: this value still
@@ -672,7 +741,7 @@ static int run_insert(dml_ctx *d)
     }
     for (int64_t i = 0; i < n; i++) {
         for (int c = 0; c < nt; c++)
-            if (src[i][c].type == VT_TEXT)
+            if (val_has_bytes(&src[i][c]))
                 free((char *)src[i][c].u.s);
         free(src[i]);
     }

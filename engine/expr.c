@@ -13,7 +13,10 @@
  * Case mapping (ILIKE, lower, upper) is ASCII only: other characters are left as they are
  * (PostgreSQL maps them by the database's locale).
  */
+#include <errno.h>
+#include <math.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "engine/acidb.h"
 #include "engine/expr.h"
@@ -21,10 +24,26 @@
 
 static int eval(const sql_expr *e, ex_ctx *c, value *out);
 
-static int range_err(ex_ctx *c)
+/* The integer type of an integer-valued expression (expr_check.c set it; bigint when not). */
+static int int_ty(const sql_expr *e)
 {
-    return sql_err(c->err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, -1,
-                   "bigint out of range");
+    return e->tid != TY_NONE ? e->tid : TY_INT8;
+}
+
+/* 22003 with the message of integer type t ("integer out of range"). */
+static int range_err(ex_ctx *c, int t)
+{
+    return sql_err(c->err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, -1, "%s",
+                   ty_get(t)->range_msg);
+}
+
+/* An integer result of type t: 22003 unless it fits. */
+static int int_result(ex_ctx *c, int t, int64_t x, value *out)
+{
+    if (!ty_int_fits(t, x))
+        return range_err(c, t);
+    *out = val_int(x);
+    return 0;
 }
 
 static int oom(ex_ctx *c)
@@ -51,28 +70,72 @@ static int need_bool_val(ex_ctx *c, const sql_expr *e, const value *v, const cha
     return 0;
 }
 
+/* A CHAR(n) value as text: without its trailing blanks (PostgreSQL's bpchar comparisons,
+ * length, and casts to text and varchar ignore them). */
+static void bpchar_trim(const sql_expr *e, value *v)
+{
+    if (e->tid == TY_BPCHAR && v->type == VT_TEXT)
+        while (v->len > 0 && v->u.s[v->len - 1] == ' ')
+            v->len--;
+}
+
 /* ---- arithmetic ---------------------------------------------------------------------------- */
 
+static int num_type(int vt) { return vt == VT_INT || vt == VT_FLOAT; }
+
+static double as_double(const value *v) { return v->type == VT_INT ? (double)v->u.i : v->u.f; }
+
+/* l op r in float8, or in float4 when e is real (both operands are then reals), with
+ * PostgreSQL's checks: 22003 "value out of range: overflow" / "underflow", 22012 for a
+ * division by zero (NaN / 0 is NaN). An integer operand is converted first (float8). */
+static int float_arith(ex_ctx *c, const sql_expr *e, const value *l, const value *r, value *out)
+{
+    double a = as_double(l), b = as_double(r), x;
+    int real = ex_tid(e) == TY_FLOAT4, a_inf = isinf(a) || isinf(b), zero_ok = 1;
+    switch (e->op) {
+    case OP_ADD: x = real ? (double)((float)a + (float)b) : a + b; break;
+    case OP_SUB: x = real ? (double)((float)a - (float)b) : a - b; break;
+    case OP_MUL:
+        x = real ? (double)((float)a * (float)b) : a * b;
+        zero_ok = a == 0 || b == 0;
+        break;
+    case OP_DIV:
+        if (b == 0 && !isnan(a))
+            return sql_err(c->err, ACIDB_RANGE, ERRCODE_DIVISION_BY_ZERO, -1, "division by zero");
+        x = real ? (double)((float)a / (float)b) : a / b;
+        a_inf = isinf(a);
+        zero_ok = a == 0 || isinf(b);
+        break;
+    default:
+        return sql_err(c->err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, -1,
+                       "unknown float operator %d", e->op);
+    }
+    return ex_float_result(x, real, a_inf, zero_ok, out, -1, c->err);
+}
+
+/* a op b in 64 bits (22003 with bigint's message on overflow, 22012 on division by zero); the
+ * caller checks a narrower result type's range. Operands of a narrower type are in its range,
+ * so their results never overflow 64 bits. */
 static int arith(ex_ctx *c, int op, int64_t a, int64_t b, int64_t *r)
 {
     switch (op) {
     case OP_ADD:
         if (__builtin_add_overflow(a, b, r))
-            return range_err(c);
+            return range_err(c, TY_INT8);
         return 0;
     case OP_SUB:
         if (__builtin_sub_overflow(a, b, r))
-            return range_err(c);
+            return range_err(c, TY_INT8);
         return 0;
     case OP_MUL:
         if (__builtin_mul_overflow(a, b, r))
-            return range_err(c);
+            return range_err(c, TY_INT8);
         return 0;
     case OP_DIV:
         if (b == 0)
             return sql_err(c->err, ACIDB_RANGE, ERRCODE_DIVISION_BY_ZERO, -1, "division by zero");
         if (a == INT64_MIN && b == -1)
-            return range_err(c);
+            return range_err(c, TY_INT8);
         *r = a / b;
         return 0;
     case OP_MOD:
@@ -245,7 +308,9 @@ static int eval_binary(const sql_expr *e, ex_ctx *c, value *out)
     }
     switch (e->op) {
     case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
-        if (l.type != r.type)
+        bpchar_trim(e->l, &l);
+        bpchar_trim(e->r, &r);
+        if (l.type != r.type && !(num_type(l.type) && num_type(r.type)))
             return sql_err(c->err, ACIDB_ERROR, ERRCODE_UNDEFINED_FUNCTION, e->pos,
                            "operator does not exist: %s %s %s", val_type_name(l.type),
                            "=", val_type_name(r.type));
@@ -256,8 +321,11 @@ static int eval_binary(const sql_expr *e, ex_ctx *c, value *out)
         return 0;
     }
     case OP_CONCAT: {
-        value a, b;
-        if ((rc = to_text(c, &l, &a)) != 0 || (rc = to_text(c, &r, &b)) != 0)
+        bpchar_trim(e->l, &l);
+        bpchar_trim(e->r, &r);
+        value a = l, b = r;
+        if (e->type != VT_BYTES &&
+            ((rc = to_text(c, &l, &a)) != 0 || (rc = to_text(c, &r, &b)) != 0))
             return rc;
         size_t n = (size_t)a.len + b.len;
         if (n > UINT32_MAX - 1)
@@ -269,10 +337,12 @@ static int eval_binary(const sql_expr *e, ex_ctx *c, value *out)
         memcpy(p, a.u.s, a.len);
         memcpy(p + a.len, b.u.s, b.len);
         p[n] = '\0';
-        *out = val_text(p, (uint32_t)n);
+        *out = e->type == VT_BYTES ? val_bytes(p, (uint32_t)n) : val_text(p, (uint32_t)n);
         return 0;
     }
     default: {
+        if (e->type == VT_FLOAT && num_type(l.type) && num_type(r.type))
+            return float_arith(c, e, &l, &r, out);
         if (l.type != VT_INT)
             return type_err(c, e, "arithmetic", &l);
         if (r.type != VT_INT)
@@ -280,8 +350,7 @@ static int eval_binary(const sql_expr *e, ex_ctx *c, value *out)
         int64_t x = 0;
         if ((rc = arith(c, e->op, l.u.i, r.u.i, &x)) != 0)
             return rc;
-        *out = val_int(x);
-        return 0;
+        return int_result(c, int_ty(e), x, out);
     }
     }
 }
@@ -302,12 +371,18 @@ static int eval_unary(const sql_expr *e, ex_ctx *c, value *out)
         *out = val_bool(!v.u.i);
         return 0;
     }
+    if (v.type == VT_FLOAT) {
+        if (e->op == OP_NEG)
+            v.u.f = -v.u.f;
+        *out = v;
+        return 0;
+    }
     if (v.type != VT_INT)
         return type_err(c, e, "unary minus", &v);
     if (e->op == OP_NEG) {
         if (v.u.i == INT64_MIN)
-            return range_err(c);
-        v.u.i = -v.u.i;
+            return range_err(c, TY_INT8);
+        return int_result(c, int_ty(e), -v.u.i, out);
     }
     *out = v;
     return 0;
@@ -321,6 +396,9 @@ static int eval_between(const sql_expr *e, ex_ctx *c, value *out)
     if ((rc = eval(e->l, c, &x)) != 0 || (rc = eval(e->args[0], c, &a)) != 0 ||
         (rc = eval(e->args[1], c, &b)) != 0)
         return rc;
+    bpchar_trim(e->l, &x);
+    bpchar_trim(e->args[0], &a);
+    bpchar_trim(e->args[1], &b);
     int t1 = x.type == VT_NULL || a.type == VT_NULL ? -1 : val_cmp(&x, &a) >= 0;
     int t2 = x.type == VT_NULL || b.type == VT_NULL ? -1 : val_cmp(&x, &b) <= 0;
     int t = t1 == 0 || t2 == 0 ? 0 : t1 < 0 || t2 < 0 ? -1 : 1;
@@ -336,6 +414,7 @@ static int eval_in(const sql_expr *e, ex_ctx *c, value *out)
     int rc;
     if ((rc = eval(e->l, c, &x)) != 0)
         return rc;
+    bpchar_trim(e->l, &x);
     int t = 0;
     if (x.type == VT_NULL) {
         t = -1;
@@ -343,6 +422,7 @@ static int eval_in(const sql_expr *e, ex_ctx *c, value *out)
         for (int i = 0; i < e->nargs && t != 1; i++) {
             if ((rc = eval(e->args[i], c, &y)) != 0)
                 return rc;
+            bpchar_trim(e->args[i], &y);
             if (y.type == VT_NULL)
                 t = -1;
             else if (val_cmp(&x, &y) == 0)
@@ -361,9 +441,13 @@ static int eval_case(const sql_expr *e, ex_ctx *c, value *out)
     int rc;
     if (e->l && (rc = eval(e->l, c, &x)) != 0)
         return rc;
+    if (e->l)
+        bpchar_trim(e->l, &x);
     for (int i = 0; i + 1 < e->nargs; i += 2) {
         if ((rc = eval(e->args[i], c, &w)) != 0)
             return rc;
+        if (e->l)
+            bpchar_trim(e->args[i], &w);
         int hit = e->l ? x.type != VT_NULL && w.type != VT_NULL && val_cmp(&x, &w) == 0
                        : ex_true(&w);
         if (hit)
@@ -377,6 +461,10 @@ static int eval_case(const sql_expr *e, ex_ctx *c, value *out)
 
 static int eval_text_fn(const sql_expr *e, ex_ctx *c, const value *v, value *out)
 {
+    if (v->type == VT_BYTES || strcmp(e->name, "octet_length") == 0) {
+        *out = val_int(v->len); /* length(bytea), octet_length: bytes */
+        return 0;
+    }
     if (v->type != VT_TEXT)
         return type_err(c, e, e->name, v);
     const char *n = e->name;
@@ -405,6 +493,29 @@ static int eval_text_fn(const sql_expr *e, ex_ctx *c, const value *v, value *out
     for (uint32_t i = 0; i < v->len; i++)
         chars += ((unsigned char)v->u.s[i] & 0xC0) != 0x80;
     *out = val_int(chars);
+    return 0;
+}
+
+/* A version 4 UUID from the kernel's random source (getrandom(2)), as PostgreSQL 13+'s
+ * gen_random_uuid: RFC 4122 version and variant bits set. */
+static int gen_random_uuid(ex_ctx *c, value *out)
+{
+    uint8_t *u = ar_alloc(c->tmp, 16);
+    if (u == NULL)
+        return oom(c);
+    size_t got = 0;
+    while (got < 16) {
+        ssize_t r = getrandom(u + got, 16 - got, 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return sql_err(c->err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, -1,
+                           "could not generate random values: %s", strerror(errno));
+        got += (size_t)r;
+    }
+    u[6] = (uint8_t)((u[6] & 0x0F) | 0x40); /* version 4 */
+    u[8] = (uint8_t)((u[8] & 0x3F) | 0x80); /* variant RFC 4122 */
+    *out = val_uuid(u);
     return 0;
 }
 
@@ -442,10 +553,22 @@ static int eval_func(const sql_expr *e, ex_ctx *c, value *out)
         return 0;
     }
     value a, b;
+    if (strcmp(n, "gen_random_uuid") == 0 && e->nargs == 0)
+        return gen_random_uuid(c, out);
     if (e->nargs < 1)
         goto unknown;
     if ((rc = eval(e->args[0], c, &a)) != 0)
         return rc;
+    if ((strcmp(n, "encode") == 0 || strcmp(n, "decode") == 0) && e->nargs == 2) {
+        if ((rc = eval(e->args[1], c, &b)) != 0)
+            return rc;
+        if (a.type == VT_NULL || b.type == VT_NULL) {
+            *out = val_null();
+            return 0;
+        }
+        return n[0] == 'e' ? ex_bytea_encode(&a, &b, c->tmp, out, e->pos, c->err)
+                           : ex_bytea_decode(&a, &b, c->tmp, out, e->pos, c->err);
+    }
     if (strcmp(n, "nullif") == 0 && e->nargs == 2) {
         if ((rc = eval(e->args[1], c, &b)) != 0)
             return rc;
@@ -459,16 +582,23 @@ static int eval_func(const sql_expr *e, ex_ctx *c, value *out)
         *out = a;
         return 0;
     }
+    if (strcmp(n, "abs") == 0 && a.type == VT_FLOAT) {
+        a.u.f = fabs(a.u.f);
+        *out = a;
+        return 0;
+    }
     if (strcmp(n, "abs") == 0) {
         if (a.type != VT_INT)
             return type_err(c, e, "abs", &a);
         if (a.u.i == INT64_MIN)
-            return range_err(c);
-        *out = val_int(a.u.i < 0 ? -a.u.i : a.u.i);
-        return 0;
+            return range_err(c, TY_INT8);
+        return int_result(c, int_ty(e), a.u.i < 0 ? -a.u.i : a.u.i, out);
     }
+    if (n[0] == 'l' || n[0] == 'c') /* length, char_length: a CHAR's trailing blanks ignored */
+        bpchar_trim(e->args[0], &a);
     if (strcmp(n, "lower") == 0 || strcmp(n, "upper") == 0 || strcmp(n, "length") == 0 ||
-        strcmp(n, "char_length") == 0 || strcmp(n, "character_length") == 0)
+        strcmp(n, "char_length") == 0 || strcmp(n, "character_length") == 0 ||
+        strcmp(n, "octet_length") == 0)
         return eval_text_fn(e, c, &a, out);
 unknown:
     return sql_err(c->err, ACIDB_ERROR, ERRCODE_UNDEFINED_FUNCTION, e->pos,
@@ -484,13 +614,72 @@ static int eval_param(const sql_expr *e, ex_ctx *c, value *out)
     const value *v = &c->params[e->param - 1];
     /* A parameter typed by its context converts what was bound (text in PostgreSQL's input
      * syntax, or another type by CAST's rules); an untyped one passes the value through. */
-    if (e->type != VT_NULL && v->type != VT_NULL && v->type != e->type)
-        return ex_cast(v, e->type, c->tmp, out, -1, c->err);
+    if (e->type != VT_NULL && v->type != VT_NULL &&
+        (v->type != e->type || ex_tid(e) != e->type))
+        return ex_cast(v, ex_tid(e), c->tmp, out, -1, c->err);
     *out = *v;
     return 0;
 }
 
+/* A float-typed expression's value in its type: an integer branch of CASE / COALESCE (or an
+ * integer parameter) converted, and a real marked as one (or a double as not), so that its
+ * output has the expression's precision. */
+static void conform_float(const sql_expr *e, value *v)
+{
+    int real = ex_tid(e) == TY_FLOAT4;
+    if (v->type == VT_INT)
+        *v = real ? val_float4((float)v->u.i) : val_float((double)v->u.i);
+    else if (v->type == VT_FLOAT)
+        v->len = real ? 4 : 0;
+}
+
+static int eval_node(const sql_expr *e, ex_ctx *c, value *out);
+
+
+/* A cast's length: to VARCHAR(n) / CHAR(n) an explicit cast cuts at n characters (no error),
+ * CHAR(n) pads to n; from CHAR to another string type the trailing blanks go. */
+static int cast_length(const sql_expr *e, ex_ctx *c, value *v)
+{
+    const ty_ops *ops = ty_vt_ops(v->type);
+    if (ops != NULL && ops->apply_typmod != NULL && e->typmod != -1 &&
+        ty_vt(e->cast_type) == v->type && ty_get(e->cast_type)->typmod != TYPMOD_NONE)
+        return ops->apply_typmod(v, e->typmod, c->tmp, c->err);
+    if (v->type != VT_TEXT)
+        return 0;
+    if (e->cast_type != TY_BPCHAR && ty_is_string(e->cast_type))
+        bpchar_trim(e->l, v);
+    if ((e->cast_type != TY_VARCHAR && e->cast_type != TY_BPCHAR) || e->typmod <= 0)
+        return 0;
+    uint32_t i = 0, chars = 0;
+    while (i < v->len && chars < (uint32_t)e->typmod) {
+        i++;
+        while (i < v->len && ((unsigned char)v->u.s[i] & 0xC0) == 0x80)
+            i++;
+        chars++;
+    }
+    v->len = i;
+    if (e->cast_type == TY_BPCHAR && chars < (uint32_t)e->typmod) {
+        size_t len = v->len + (size_t)((uint32_t)e->typmod - chars);
+        char *p = ar_alloc(c->tmp, len + 1);
+        if (p == NULL)
+            return oom(c);
+        memcpy(p, v->u.s, v->len);
+        memset(p + v->len, ' ', len - v->len);
+        p[len] = '\0';
+        *v = val_text(p, (uint32_t)len);
+    }
+    return 0;
+}
+
 static int eval(const sql_expr *e, ex_ctx *c, value *out)
+{
+    int rc = eval_node(e, c, out);
+    if (rc == 0 && e->type == VT_FLOAT)
+        conform_float(e, out);
+    return rc;
+}
+
+static int eval_node(const sql_expr *e, ex_ctx *c, value *out)
 {
     int rc;
     switch (e->kind) {
@@ -537,9 +726,10 @@ static int eval(const sql_expr *e, ex_ctx *c, value *out)
         return eval_func(e, c, out);
     case EX_CAST: {
         value v;
-        if ((rc = eval(e->l, c, &v)) != 0)
+        if ((rc = eval(e->l, c, &v)) != 0 ||
+            (rc = ex_cast(&v, e->cast_type, c->tmp, out, -1, c->err)) != 0)
             return rc;
-        return ex_cast(&v, e->cast_type, c->tmp, out, -1, c->err);
+        return cast_length(e, c, out);
     }
     default:
         return sql_err(c->err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, e->pos,

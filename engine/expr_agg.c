@@ -15,6 +15,7 @@
  * avg(1) -> "1.00000000000000000000" (firstdigit 1 <= 1: scale 20), avg(100000000000) ->
  * "100000000000.00000000" (weight 2: scale 8).
  */
+#include <math.h>
 #include <string.h>
 
 #include "engine/acidb.h"
@@ -28,6 +29,44 @@ void ex_accum_init(ex_accum *acc, int agg)
     acc->best = val_null();
 }
 
+static int float_overflow(sql_error *err)
+{
+    return sql_err(err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, -1,
+                   "value out of range: overflow");
+}
+
+/* sum: float8pl / float4pl, one addition per row; avg: float8_accum / float4_accum (Youngs-
+ * Cramer: Sx and Sxx, whose overflow is an error too, as in PostgreSQL). */
+static int float_step(ex_accum *acc, const value *v, sql_error *err)
+{
+    double x = v->u.f;
+    acc->fl = v->len == 4 ? 4 : 8;
+    if (acc->agg == AGG_SUM) {
+        double s = acc->fl == 4 ? (double)((float)acc->fsum + (float)x) : acc->fsum + x;
+        if (isinf(s) && !isinf(acc->fsum) && !isinf(x))
+            return float_overflow(err);
+        acc->fsum = s;
+    } else {
+        double n = (double)(acc->count + 1), sx = acc->fsum + x, sxx = acc->fsxx;
+        if (acc->count > 0) {
+            double tmp = x * n - sx;
+            sxx += tmp * tmp / (n * (double)acc->count);
+            if (isinf(sx) || isinf(sxx)) {
+                if (!isinf(acc->fsum) && !isinf(x))
+                    return float_overflow(err);
+                sxx = NAN;
+            }
+        } else if (isnan(x) || isinf(x)) {
+            sxx = NAN;
+        }
+        acc->fsum = sx;
+        acc->fsxx = sxx;
+    }
+    acc->count++;
+    acc->any = 1;
+    return 0;
+}
+
 int ex_accum_step(ex_accum *acc, const value *v, arena *a, sql_error *err)
 {
     if (v->type == VT_NULL)
@@ -35,6 +74,8 @@ int ex_accum_step(ex_accum *acc, const value *v, arena *a, sql_error *err)
     switch (acc->agg) {
     case AGG_SUM:
     case AGG_AVG:
+        if (v->type == VT_FLOAT)
+            return float_step(acc, v, err);
         if (v->type != VT_INT)
             return sql_err(err, ACIDB_ERROR, ERRCODE_UNDEFINED_FUNCTION, -1,
                            "function %s(%s) does not exist",
@@ -151,6 +192,10 @@ int ex_accum_final(const ex_accum *acc, arena *a, value *out, sql_error *err)
             *out = val_null();
             return 0;
         }
+        if (acc->fl != 0) {
+            *out = acc->fl == 4 ? val_float4((float)acc->fsum) : val_float(acc->fsum);
+            return 0;
+        }
         if (acc->sum > INT64_MAX || acc->sum < INT64_MIN)
             return sql_err(err, ACIDB_RANGE, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, -1,
                            "bigint out of range");
@@ -159,6 +204,10 @@ int ex_accum_final(const ex_accum *acc, arena *a, value *out, sql_error *err)
     case AGG_AVG:
         if (!acc->any) {
             *out = val_null();
+            return 0;
+        }
+        if (acc->fl != 0) {
+            *out = val_float(acc->fsum / (double)acc->count);
             return 0;
         }
         if (avg_format(acc->sum, (uint64_t)acc->count, a, out) != 0)

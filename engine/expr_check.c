@@ -55,26 +55,74 @@ static int is_unknown(const sql_expr *e)
     return 0;
 }
 
+/* The SQL type (TY_*) of a checked expression: its integer width, or its representation's
+ * type (a VT_* code is a type id, types.h). */
+static int ety(const sql_expr *e)
+{
+    return ex_tid(e);
+}
+
+static void set_ty(sql_expr *e, int t)
+{
+    e->type = (uint8_t)ty_vt(t);
+    e->tid = (uint8_t)t;
+}
+
+/* A literal with a fraction or an exponent, not converted yet (types.h, TY_NUMERIC). */
+static int is_numlit(const sql_expr *e)
+{
+    return e->kind == EX_CONST && e->tid == TY_NUMERIC && e->v.type == VT_TEXT;
+}
+
+static int numlit_err(chk *k, const sql_expr *e)
+{
+    return sql_err(k->err, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, e->pos,
+                   "numeric literals with a fractional part are not supported");
+}
+
 /* The type name PostgreSQL would print for this input in a message. */
 static const char *tname(const sql_expr *e)
 {
-    return is_unknown(e) ? "unknown" : val_type_name(e->type);
+    return is_numlit(e) ? "numeric" : is_unknown(e) ? "unknown" : ty_name(ety(e));
 }
 
-/* Gives an unknown input the type t; converts a string literal in place (22P02 / 22003 at
- * the literal's position). Typed inputs are left as they are. */
+/* The type two typed operands of a comparison or of CASE meet in: their own when equal or
+ * both integers (the wider); for numbers of which one is a float, real when both are real,
+ * else double precision; TY_NONE when they do not meet. */
+static int meet(int a, int b)
+{
+    if (a == b)
+        return a;
+    if (ty_is_string(a) && ty_is_string(b))
+        return TY_TEXT; /* varchar and character meet text as text (character trimmed) */
+    if (ty_is_int(a) && ty_is_int(b))
+        return ty_int_wider(a, b);
+    if (ty_is_number(a) && ty_is_number(b))
+        return ty_get(a)->rank >= ty_get(b)->rank ? a : b;
+    return TY_NONE;
+}
+
+/* Gives an unknown input the type t (TY_*); converts a string literal in place (22P02 /
+ * 22003 at the literal's position, with t's name and range). Typed inputs are left as they
+ * are. */
 static int adapt(chk *k, sql_expr *e, int t)
 {
-    if (t == VT_NULL || !is_unknown(e))
+    if (t == TY_NONE || !is_unknown(e))
         return 0;
-    if (e->kind == EX_CONST && e->v.type == VT_TEXT && t != VT_TEXT) {
+    /* A fraction literal becomes a float where one is wanted; acidb has no numeric for it
+     * anywhere else. */
+    if (is_numlit(e) && !ty_is_float(t))
+        return numlit_err(k, e);
+    if (e->kind == EX_CONST && e->v.type == VT_TEXT && ty_vt(t) != VT_TEXT) {
         value out;
         int rc = ex_cast(&e->v, t, k->a, &out, e->pos, k->err);
         if (rc != 0)
             return rc;
+        if (is_numlit(e) && out.u.f == 0)
+            out.u.f = 0.0; /* a numeric has no negative zero: -0.0 is 0 */
         e->v = out;
     }
-    e->type = (uint8_t)t;
+    set_ty(e, t);
     return 0;
 }
 
@@ -112,16 +160,24 @@ static int no_operator(chk *k, int32_t pos, const char *l, const char *op, const
  * one type: the first typed one decides, unknowns adopt it (TEXT when all are unknown). */
 static int unify_compared(chk *k, sql_expr **xs, int n, const char *op, int32_t pos)
 {
-    int t = VT_NULL;
-    for (int i = 0; i < n && t == VT_NULL; i++)
-        if (!is_unknown(xs[i]) && xs[i]->type != VT_NULL)
-            t = xs[i]->type;
+    int t = TY_NONE;
     for (int i = 0; i < n; i++) {
-        if (!is_unknown(xs[i]) && xs[i]->type != VT_NULL && xs[i]->type != t)
-            return no_operator(k, pos, val_type_name(t), op, val_type_name(xs[i]->type));
+        if (is_unknown(xs[i]) || xs[i]->type == VT_NULL)
+            continue;
+        /* Integers of different widths compare (PostgreSQL's int24eq, int48lt, ...), and an
+         * integer compares with a float as a float8 (the evaluator converts it). */
+        int m = t == TY_NONE ? ety(xs[i]) : meet(t, ety(xs[i]));
+        if (m == TY_NONE)
+            return no_operator(k, pos, ty_name(t), op, ty_name(ety(xs[i])));
+        t = m;
     }
-    if (t == VT_NULL)
-        t = VT_TEXT;
+    /* real = integer is decided as float8 (PostgreSQL's float84eq): only reals stay real. */
+    if (t == TY_FLOAT4)
+        for (int i = 0; i < n; i++)
+            if (!is_unknown(xs[i]) && xs[i]->type == VT_INT)
+                t = TY_FLOAT8;
+    if (t == TY_NONE)
+        t = TY_TEXT;
     for (int i = 0; i < n; i++) {
         int rc = adapt(k, xs[i], t);
         if (rc != 0)
@@ -134,19 +190,22 @@ static int unify_compared(chk *k, sql_expr **xs, int n, const char *op, int32_t 
  * LEAST): 42804 "CASE types integer and text cannot be matched" at the first misfit. */
 static int unify_results(chk *k, sql_expr **xs, int n, const char *context, int *out)
 {
-    int t = VT_NULL;
+    int t = TY_NONE;
     for (int i = 0; i < n; i++) {
         if (is_unknown(xs[i]) || xs[i]->type == VT_NULL)
             continue;
-        if (t == VT_NULL)
-            t = xs[i]->type;
-        else if (xs[i]->type != t)
+        int x = ety(xs[i]);
+        if (t == TY_NONE)
+            t = x;
+        else if (meet(t, x) != TY_NONE)
+            t = meet(t, x); /* int2 -> int4 -> int8 -> real -> double precision, implicitly */
+        else
             return sql_err(k->err, ACIDB_ERROR, ERRCODE_DATATYPE_MISMATCH, xs[i]->pos,
-                           "%s types %s and %s cannot be matched", context, val_type_name(t),
-                           val_type_name(xs[i]->type));
+                           "%s types %s and %s cannot be matched", context, ty_name(t),
+                           ty_name(x));
     }
-    if (t == VT_NULL)
-        t = VT_TEXT;
+    if (t == TY_NONE)
+        t = TY_TEXT;
     for (int i = 0; i < n; i++) {
         int rc = adapt(k, xs[i], t);
         if (rc != 0)
@@ -165,7 +224,7 @@ static int need_bool(chk *k, sql_expr *e, const char *what)
     if (e->type != VT_BOOL && e->type != VT_NULL)
         return sql_err(k->err, ACIDB_ERROR, ERRCODE_DATATYPE_MISMATCH, e->pos,
                        "argument of %s must be type boolean, not type %s", what,
-                       val_type_name(e->type));
+                       ty_name(ety(e)));
     return 0;
 }
 
@@ -190,22 +249,37 @@ static int check_binary(chk *k, sql_expr *e)
         return 0;
     }
     case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD:
-        /* An unknown side becomes INTEGER only next to an INTEGER (or another unknown). */
-        if (is_unknown(l) && (is_unknown(r) || r->type == VT_INT))
-            if ((rc = adapt(k, l, VT_INT)) != 0)
+        /* An unknown side takes the number type of the other side (integer next to another
+         * unknown), as PostgreSQL resolves int4 + unknown to int4 + int4. */
+        if (is_unknown(l) && (is_unknown(r) || ty_is_number(ety(r))))
+            if ((rc = adapt(k, l, is_unknown(r) ? TY_INT4 : ety(r))) != 0)
                 return rc;
-        if (is_unknown(r) && l->type == VT_INT)
-            if ((rc = adapt(k, r, VT_INT)) != 0)
+        if (is_unknown(r) && ty_is_number(ety(l)))
+            if ((rc = adapt(k, r, ety(l))) != 0)
                 return rc;
-        if ((l->type != VT_INT && l->type != VT_NULL) || (r->type != VT_INT && r->type != VT_NULL))
+        if ((!ty_is_number(ety(l)) && l->type != VT_NULL) ||
+            (!ty_is_number(ety(r)) && r->type != VT_NULL))
             return no_operator(k, e->pos, ln, op_name(e->op), rn);
-        if (l->type == VT_NULL && (rc = adapt(k, l, VT_INT)) != 0)
+        if (l->type == VT_NULL && (rc = adapt(k, l, r->type == VT_NULL ? TY_INT4 : ety(r))) != 0)
             return rc;
-        if (r->type == VT_NULL && (rc = adapt(k, r, VT_INT)) != 0)
+        if (r->type == VT_NULL && (rc = adapt(k, r, ety(l))) != 0)
             return rc;
-        e->type = VT_INT;
+        /* int2 + int4 is int4, int4 + int8 is int8: the wider, which also decides the range
+         * the evaluator checks (PostgreSQL's int24pl, int48pl, ...); a float operand makes
+         * it float8 (real only for real op real); there is no float %. */
+        if (e->op == OP_MOD && (ty_is_float(ety(l)) || ty_is_float(ety(r))))
+            return no_operator(k, e->pos, tname(l), "%", tname(r));
+        set_ty(e, ty_arith_result(ety(l), ety(r)));
         return 0;
     case OP_CONCAT:
+        /* bytea || bytea (an unknown side becomes bytea) */
+        if ((l->type == VT_BYTES && (r->type == VT_BYTES || is_unknown(r))) ||
+            (r->type == VT_BYTES && is_unknown(l))) {
+            if ((rc = adapt(k, l, TY_BYTEA)) != 0 || (rc = adapt(k, r, TY_BYTEA)) != 0)
+                return rc;
+            set_ty(e, TY_BYTEA);
+            return 0;
+        }
         /* text || anynonarray: one side must be text (an unknown side becomes text). */
         if (!is_unknown(l) && !is_unknown(r) && l->type != VT_TEXT && r->type != VT_TEXT)
             return no_operator(k, e->pos, ln, "||", rn);
@@ -235,13 +309,13 @@ static int check_unary(chk *k, sql_expr *e)
         return sql_err(k->err, ACIDB_ERROR, ERRCODE_AMBIGUOUS_FUNCTION, e->pos,
                        "operator is not unique: %s unknown",
                        op_name(e->op));
-    if ((rc = adapt(k, e->l, VT_INT)) != 0)
+    if ((rc = adapt(k, e->l, TY_INT8)) != 0)
         return rc;
-    if (e->l->type != VT_INT && e->l->type != VT_NULL)
+    if (!ty_is_number(ety(e->l)) && e->l->type != VT_NULL)
         return sql_err(k->err, ACIDB_ERROR, ERRCODE_UNDEFINED_FUNCTION, e->pos,
                        "operator does not exist: %s %s",
                        op_name(e->op), n);
-    e->type = VT_INT;
+    set_ty(e, e->l->type != VT_NULL ? ety(e->l) : TY_INT8);
     return 0;
 }
 
@@ -257,7 +331,8 @@ static int no_function(chk *k, const sql_expr *e, const char **names)
                    e->name ? e->name : "?", buf);
 }
 
-/* One argument of type t (unknown adapts): abs, length, lower, upper, sum, avg. */
+/* One argument of type t (unknown adapts; any integer width passes for an integer t): abs,
+ * length, lower, upper, sum, avg. */
 static int one_arg(chk *k, sql_expr *e, int t, const char **names)
 {
     if (e->nargs != 1)
@@ -265,7 +340,9 @@ static int one_arg(chk *k, sql_expr *e, int t, const char **names)
     int rc = adapt(k, e->args[0], t);
     if (rc != 0)
         return rc;
-    if (e->args[0]->type != t && e->args[0]->type != VT_NULL)
+    /* an integer t also takes floats: abs, sum and avg have float versions */
+    if (e->args[0]->type != ty_vt(t) && e->args[0]->type != VT_NULL &&
+        !(ty_is_int(t) && e->args[0]->type == VT_FLOAT))
         return no_function(k, e, names);
     return 0;
 }
@@ -278,32 +355,41 @@ static int check_agg(chk *k, sql_expr *e, const char **names)
             return sql_err(k->err, ACIDB_ERROR, ERRCODE_WRONG_OBJECT_TYPE, e->pos,
                            "%s(*) specified, but %s is not an aggregate function taking *",
                            e->name, e->name);
-        e->type = VT_INT;
+        set_ty(e, TY_INT8);
         return 0;
     }
     switch (e->agg) {
     case AGG_COUNT:
         if (e->nargs != 1)
             return no_function(k, e, names);
-        e->type = VT_INT;
+        set_ty(e, TY_INT8);
         return 0;
     case AGG_SUM:
-        if ((rc = one_arg(k, e, VT_INT, names)) != 0)
+        /* sum(smallint) and sum(integer) are bigint in PostgreSQL; sum(bigint) is numeric
+         * there, bigint (22003 on overflow) here. */
+        if ((rc = one_arg(k, e, TY_INT8, names)) != 0)
             return rc;
-        e->type = VT_INT;
+        /* sum(real) is real, sum(double precision) double precision */
+        set_ty(e, e->args[0]->type == VT_FLOAT ? ety(e->args[0]) : TY_INT8);
         return 0;
     case AGG_AVG:
-        if ((rc = one_arg(k, e, VT_INT, names)) != 0)
+        if ((rc = one_arg(k, e, TY_INT8, names)) != 0)
             return rc;
-        e->type = VT_TEXT; /* PostgreSQL: numeric; see ex_accum_final */
+        if (e->args[0]->type == VT_FLOAT) {
+            set_ty(e, TY_FLOAT8); /* avg of real or double precision is double precision */
+            return 0;
+        }
+        set_ty(e, TY_TEXT); /* PostgreSQL: numeric; see ex_accum_final */
         return 0;
     case AGG_MIN:
     case AGG_MAX:
         if (e->nargs != 1)
             return no_function(k, e, names);
-        if ((rc = adapt(k, e->args[0], VT_TEXT)) != 0)
+        if ((rc = adapt(k, e->args[0], TY_TEXT)) != 0)
             return rc;
-        e->type = e->args[0]->type;
+        if (e->args[0]->type == VT_BYTES) /* PostgreSQL has no min / max of bytea */
+            return no_function(k, e, names);
+        set_ty(e, e->args[0]->type == VT_NULL ? TY_NONE : ety(e->args[0]));
         return 0;
     default:
         return sql_err(k->err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, e->pos,
@@ -339,7 +425,7 @@ static int check_func(chk *k, sql_expr *e, int in_agg)
         const char *ctx = n[0] == 'c' ? "COALESCE" : n[0] == 'g' ? "GREATEST" : "LEAST";
         if ((rc = unify_results(k, e->args, e->nargs, ctx, &t)) != 0)
             return rc;
-        e->type = (uint8_t)t;
+        set_ty(e, t);
         return 0;
     }
     if (strcmp(n, "nullif") == 0) {
@@ -347,20 +433,51 @@ static int check_func(chk *k, sql_expr *e, int in_agg)
             return no_function(k, e, names);
         if ((rc = unify_compared(k, e->args, 2, "=", e->pos)) != 0)
             return rc;
-        e->type = e->args[0]->type;
+        set_ty(e, e->args[0]->type == VT_NULL ? TY_NONE : ety(e->args[0]));
         return 0;
     }
     if (strcmp(n, "abs") == 0) {
-        if ((rc = one_arg(k, e, VT_INT, names)) != 0)
+        if ((rc = one_arg(k, e, TY_INT8, names)) != 0)
             return rc;
-        e->type = VT_INT;
+        set_ty(e, e->args[0]->type != VT_NULL ? ety(e->args[0]) : TY_INT8);
+        return 0;
+    }
+    if ((strcmp(n, "length") == 0 || strcmp(n, "octet_length") == 0) && e->nargs == 1 &&
+        e->args[0]->type == VT_BYTES) {
+        set_ty(e, TY_INT4); /* bytes */
+        return 0;
+    }
+    if (strcmp(n, "gen_random_uuid") == 0) {
+        if (e->nargs != 0)
+            return no_function(k, e, names);
+        set_ty(e, TY_UUID);
+        return 0;
+    }
+    if (strcmp(n, "encode") == 0 || strcmp(n, "decode") == 0) {
+        /* encode(bytea, text) -> text, decode(text, text) -> bytea */
+        int enc = n[0] == 'e';
+        if (e->nargs != 2)
+            return no_function(k, e, names);
+        if ((rc = adapt(k, e->args[0], enc ? TY_BYTEA : TY_TEXT)) != 0 ||
+            (rc = adapt(k, e->args[1], TY_TEXT)) != 0)
+            return rc;
+        if ((e->args[0]->type != (enc ? VT_BYTES : VT_TEXT) && e->args[0]->type != VT_NULL) ||
+            (e->args[1]->type != VT_TEXT && e->args[1]->type != VT_NULL))
+            return no_function(k, e, names);
+        set_ty(e, enc ? TY_TEXT : TY_BYTEA);
+        return 0;
+    }
+    if (strcmp(n, "octet_length") == 0) {
+        if ((rc = one_arg(k, e, TY_TEXT, names)) != 0)
+            return rc;
+        set_ty(e, TY_INT4);
         return 0;
     }
     if (strcmp(n, "length") == 0 || strcmp(n, "char_length") == 0 ||
         strcmp(n, "character_length") == 0) {
-        if ((rc = one_arg(k, e, VT_TEXT, names)) != 0)
+        if ((rc = one_arg(k, e, TY_TEXT, names)) != 0)
             return rc;
-        e->type = VT_INT;
+        set_ty(e, TY_INT4); /* PostgreSQL's length(text) returns integer */
         return 0;
     }
     if (strcmp(n, "lower") == 0 || strcmp(n, "upper") == 0) {
@@ -409,7 +526,7 @@ static int check_case(chk *k, sql_expr *e, int in_agg)
     int t;
     if ((rc = unify_results(k, rs, m, "CASE", &t)) != 0)
         return rc;
-    e->type = (uint8_t)t;
+    set_ty(e, t);
     return 0;
 }
 
@@ -418,8 +535,13 @@ static int check(chk *k, sql_expr *e, int in_agg)
     int rc;
     switch (e->kind) {
     case EX_CONST:
-        if (e->param != SQL_DEFAULT_MARK && e->v.type != VT_NULL)
+        if (e->param != SQL_DEFAULT_MARK && e->v.type != VT_NULL) {
             e->type = e->v.type;
+            /* An integer literal is integer when it fits 32 bits, else bigint; a string
+             * literal converted by adapt keeps the type it was given. */
+            if (e->type == VT_INT && e->tid == TY_NONE)
+                e->tid = (uint8_t)ty_int_literal(e->v.u.i);
+        }
         return 0;
     case EX_PARAM:
     case EX_COLUMN:
@@ -501,7 +623,7 @@ static int check(chk *k, sql_expr *e, int in_agg)
             return rc;
         if ((rc = adapt(k, e->l, e->cast_type)) != 0)
             return rc;
-        e->type = e->cast_type;
+        set_ty(e, e->cast_type);
         return 0;
     default:
         return sql_err(k->err, ACIDB_ERROR, ERRCODE_INTERNAL_ERROR, e->pos,
@@ -518,7 +640,10 @@ int ex_check_clause(sql_expr *e, int want, const char *clause, arena *a, sql_err
         return rc;
     if (want == VT_BOOL)
         return need_bool(&k, e, clause ? clause : "WHERE");
-    return adapt(&k, e, want);
+    if ((rc = adapt(&k, e, want)) != 0)
+        return rc;
+    /* a fraction literal nothing converted (SELECT 1.5) */
+    return is_numlit(e) ? numlit_err(&k, e) : 0;
 }
 
 int ex_check(sql_expr *e, int want, arena *a, sql_error *err)

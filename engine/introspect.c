@@ -46,12 +46,18 @@ static const char *const *column_names(arena *a, const cat_table *t, const int *
 
 static const char *type_name(arena *a, const cat_column *col)
 {
-    if (col->type == VT_TEXT && col->maxlen > 0) {
-        char buf[48];
-        snprintf(buf, sizeof buf, "character varying(%d)", (int)col->maxlen);
+    if (ty_get(col->tid)->typmod == TYPMOD_PREC_SCALE && col->maxlen >= 4) {
+        char buf[64];
+        int32_t m = col->maxlen - 4;
+        snprintf(buf, sizeof buf, "%s(%d,%d)", ty_name(col->tid), (int)(m >> 16), (int)(m & 0xFFFF));
         return copy_str(a, buf);
     }
-    return val_type_name(col->type); /* a static string */
+    if (col->type == VT_TEXT && col->maxlen > 0) {
+        char buf[48];
+        snprintf(buf, sizeof buf, "%s(%d)", ty_name(col->tid), (int)col->maxlen);
+        return copy_str(a, buf);
+    }
+    return ty_name(col->tid); /* a static string: format_type's "integer", "bigint" */
 }
 
 static int copy_columns(arena *a, const cat_table *t, acidb_table_info *out)

@@ -351,9 +351,11 @@ static int lex_number(lexer *lx, lx_token *t, sql_error *err)
         return junk_error(lx, err, "numeric literal", start, i);
     }
     lx->pos = i;
-    if (frac)
-        return sql_err(err, ACIDB_ERROR, ERRCODE_FEATURE_NOT_SUPPORTED, (int32_t)start,
-                       "numeric literals with a fractional part are not supported");
+    if (frac) {
+        t->kind = TK_NUMERIC;
+        t->len = (int32_t)(i - start);
+        return ACIDB_OK;
+    }
     t->kind = TK_INT;
     t->big = (uint8_t)big;
     t->ival = mag;

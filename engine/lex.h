@@ -11,7 +11,7 @@
  *   - identifiers [A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*, keywords among them recognised
  *     case-insensitively; "quoted identifiers" with "" for a quote (empty ones are an error);
  *   - 'strings' with '' for a quote (standard_conforming_strings: backslash is an ordinary
- *     character); integers [0-9]+; a fractional or exponent part is 0A000 (not supported);
+ *     character); integers [0-9]+; with a fractional or exponent part, TK_NUMERIC;
  *     digits or a parameter followed by an identifier character is "trailing junk" (42601);
  *   - parameters $1..$65535 and ?;
  *   - operators = <> != < <= > >= + - * / % || :: ( ) , ; . — anything else becomes a
@@ -119,6 +119,7 @@ typedef enum lx_kind {
     TK_PLUS, TK_MINUS, TK_STAR, TK_SLASH, TK_PERCENT, TK_CONCAT, TK_CAST,
     TK_LPAREN, TK_RPAREN, TK_COMMA, TK_SEMI, TK_DOT,
     TK_OTHER,     /* one character no rule accepts (@, #, [, ...): always a syntax error */
+    TK_NUMERIC,   /* a number with a fraction or an exponent: 1.5, .5, 1., 1e3 (the text) */
 } lx_kind;
 
 typedef struct lx_token {
@@ -145,7 +146,7 @@ static inline void lx_init(lexer *lx, const char *sql, size_t len, size_t off)
 
 /* Reads the next token (TK_EOF at the end, with pos = len). Returns ACIDB_OK, or an error code
  * with err filled: 42601 unterminated string / quoted identifier / comment, zero-length
- * quoted identifier, trailing junk; 0A000 fractional numbers; 42P02 $0 or $n past 65535.
+ * quoted identifier, trailing junk; 42P02 $0 or $n past 65535.
  * The text must already be valid UTF-8 (lx_skim checks). */
 int lx_next(lexer *lx, lx_token *t, sql_error *err);
 

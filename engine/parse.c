@@ -556,6 +556,8 @@ static sql_stmt *p_stmt(parser *p, int in_explain)
     }
     st->end = p->last_end;
     st->nparams = p->nparams;
+    st->param_nodes = (sql_expr **)p->param_nodes;
+    st->nparam_nodes = p->nparam_nodes;
     return st;
 }
 

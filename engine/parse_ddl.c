@@ -200,7 +200,8 @@ static void p_create_table(parser *p, sql_create_table *ct)
             }
             sql_coldef *c = ps_vec_push(p, &cols, sizeof *c);
             c->name = ps_colid(p, &c->pos);
-            c->type = (uint8_t)ps_type(p, 1, &c->serial);
+            c->tid = (uint8_t)ps_type(p, 1, &c->serial);
+            c->type = (uint8_t)ty_vt(c->tid);
             c->maxlen = p->typmod;
             if (c->serial) {
                 c->identity = IDENT_BY_DEFAULT;

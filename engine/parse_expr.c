@@ -12,6 +12,7 @@
  * "operator does not exist" there); other nodes take their first token's offset.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "engine/acidb.h"
 #include "engine/parse.h"
@@ -45,9 +46,9 @@ static sql_expr *new_op(parser *p, int kind, int op, int32_t pos, sql_expr *l, s
 
 /* ---- type names ------------------------------------------------------------------------------ */
 
-/* [( n )] after VARCHAR / CHARACTER VARYING: n is checked and left in p->typmod (column
- * definitions enforce it; casts ignore it). */
-static void p_type_length(parser *p)
+/* [( n )] after VARCHAR / CHARACTER VARYING / CHAR / CHARACTER: n is checked and left in
+ * p->typmod (column definitions enforce it, casts truncate to it). */
+static void p_type_length(parser *p, const char *type)
 {
     if (!ps_accept(p, TK_LPAREN))
         return;
@@ -56,27 +57,66 @@ static void p_type_length(parser *p)
         ps_syntax_error(p, &n);
     if (n.ival == 0)
         ps_fail(p, ACIDB_ERROR, ERRCODE_INVALID_PARAMETER_VALUE, n.pos,
-                "length for type varchar must be at least 1");
+                "length for type %s must be at least 1", type);
     if (n.big || n.ival > 10485760)
         ps_fail(p, ACIDB_ERROR, ERRCODE_INVALID_PARAMETER_VALUE, n.pos,
-                "length for type varchar cannot exceed 10485760");
+                "length for type %s cannot exceed 10485760", type);
     ps_expect(p, TK_RPAREN);
     p->typmod = (int32_t)n.ival;
 }
 
+/* [( p [, s] )] after a module type with TYPMOD_PREC_SCALE (NUMERIC): checked as PostgreSQL's
+ * numerictypmodin checks it and left in p->typmod as (p << 16 | s) + 4; -1 when absent. */
+static void p_prec_scale(parser *p, const char *type)
+{
+    p->typmod = -1;
+    if (!ps_accept(p, TK_LPAREN))
+        return;
+    lx_token pt = ps_take(p);
+    if (pt.kind != TK_INT)
+        ps_syntax_error(p, &pt);
+    uint64_t scale = 0;
+    int32_t spos = pt.pos;
+    if (ps_accept(p, TK_COMMA)) {
+        lx_token st = ps_take(p);
+        if (st.kind != TK_INT)
+            ps_syntax_error(p, &st);
+        scale = st.big ? UINT64_MAX : st.ival;
+        spos = st.pos;
+    }
+    ps_expect(p, TK_RPAREN);
+    if (pt.big || pt.ival < 1 || pt.ival > 1000)
+        ps_fail(p, ACIDB_ERROR, ERRCODE_INVALID_PARAMETER_VALUE, pt.pos,
+                "%s precision %llu must be between 1 and 1000", type,
+                (unsigned long long)pt.ival);
+    if (scale > pt.ival)
+        ps_fail(p, ACIDB_ERROR, ERRCODE_INVALID_PARAMETER_VALUE, spos,
+                "%s scale %llu must be between 0 and precision %llu", type,
+                (unsigned long long)scale, (unsigned long long)pt.ival);
+    p->typmod = (int32_t)((pt.ival << 16) | scale) + 4;
+}
+
+/* [( p )] after FLOAT: PostgreSQL's rule, p in bits of mantissa: 1..24 is real, 25..53
+ * double precision (22023 outside). */
+static int p_float_precision(parser *p)
+{
+    if (!ps_accept(p, TK_LPAREN))
+        return TY_FLOAT8;
+    lx_token n = ps_take(p);
+    if (n.kind != TK_INT)
+        ps_syntax_error(p, &n);
+    if (n.ival < 1)
+        ps_fail(p, ACIDB_ERROR, ERRCODE_INVALID_PARAMETER_VALUE, n.pos,
+                "precision for type float must be at least 1 bit");
+    if (n.big || n.ival > 53)
+        ps_fail(p, ACIDB_ERROR, ERRCODE_INVALID_PARAMETER_VALUE, n.pos,
+                "precision for type float must be less than 54 bits");
+    ps_expect(p, TK_RPAREN);
+    return n.ival <= 24 ? TY_FLOAT4 : TY_FLOAT8;
+}
+
 int ps_type(parser *p, int allow_serial, uint8_t *serial)
 {
-    static const struct {
-        const char *name;
-        uint8_t vt, serial;
-    } types[] = {
-        {"integer", VT_INT, 0},   {"int", VT_INT, 0},        {"int4", VT_INT, 0},
-        {"int8", VT_INT, 0},      {"bigint", VT_INT, 0},     {"smallint", VT_INT, 0},
-        {"int2", VT_INT, 0},      {"text", VT_TEXT, 0},      {"varchar", VT_TEXT, 0},
-        {"boolean", VT_BOOL, 0},  {"bool", VT_BOOL, 0},      {"serial", VT_INT, 1},
-        {"serial4", VT_INT, 1},   {"serial8", VT_INT, 1},    {"bigserial", VT_INT, 1},
-        {"smallserial", VT_INT, 1}, {"serial2", VT_INT, 1},
-    };
     const lx_token *t = ps_cur(p);
     if (!(t->kind == TK_IDENT || t->kind == TK_QIDENT ||
           (t->kind == TK_KEYWORD && lx_keyword_category(t->kw) != KWC_RESERVED)))
@@ -86,21 +126,34 @@ int ps_type(parser *p, int allow_serial, uint8_t *serial)
     p->typmod = 0;
     if (serial)
         *serial = 0;
-    if (strcmp(name, "character") == 0 && tok.kind != TK_QIDENT &&
+    if ((strcmp(name, "character") == 0 || strcmp(name, "char") == 0) && tok.kind != TK_QIDENT &&
         ps_accept_kw(p, KW_VARYING)) {
-        p_type_length(p);
-        return VT_TEXT;
+        p_type_length(p, "varchar");
+        return TY_VARCHAR;
     }
-    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-        if (strcmp(name, types[i].name) != 0 || (types[i].serial && !allow_serial))
-            continue;
-        if (types[i].vt == VT_TEXT && types[i].name[0] == 'v')
-            p_type_length(p);
-        if (serial)
-            *serial = types[i].serial;
-        return types[i].vt;
+    if (strcmp(name, "double") == 0 && tok.kind != TK_QIDENT) {
+        const lx_token *n = ps_cur(p);
+        if (n->kind == TK_IDENT && n->len == 9 && strncasecmp(p->sql + n->pos, "precision", 9) == 0) {
+            ps_take(p);
+            return TY_FLOAT8;
+        }
     }
-    ps_fail(p, ACIDB_ERROR, ERRCODE_UNDEFINED_OBJECT, tok.pos, "type \"%s\" does not exist", name);
+    int tid = ty_lookup(name, allow_serial, serial);
+    if (tid == TY_FLOAT8 && strcmp(name, "float") == 0 && tok.kind != TK_QIDENT)
+        return p_float_precision(p);
+    if (tid == TY_NONE)
+        ps_fail(p, ACIDB_ERROR, ERRCODE_UNDEFINED_OBJECT, tok.pos, "type \"%s\" does not exist",
+                name);
+    if (tid == TY_VARCHAR)
+        p_type_length(p, "varchar");
+    if (ty_get(tid)->typmod == TYPMOD_PREC_SCALE)
+        p_prec_scale(p, ty_get(tid)->sql_name);
+    if (tid == TY_BPCHAR) {
+        p_type_length(p, "char");
+        if (p->typmod == 0 && strcmp(name, "bpchar") != 0)
+            p->typmod = 1; /* CHAR alone is CHAR(1); bpchar alone has no limit */
+    }
+    return tid;
 }
 
 /* ---- primaries ------------------------------------------------------------------------------- */
@@ -113,6 +166,11 @@ static void note_param(parser *p, const lx_token *t, sql_expr *e)
                 "cannot mix \"$n\" and \"?\" parameters in one statement");
     p->param_style = style;
     e->param = style == 1 ? (int)t->ival : ++p->nqmarks;
+    ps_vec v = {p->param_nodes, p->nparam_nodes, p->cap_param_nodes};
+    *(sql_expr **)ps_vec_push(p, &v, sizeof(sql_expr *)) = e;
+    p->param_nodes = v.a;
+    p->nparam_nodes = v.n;
+    p->cap_param_nodes = v.cap;
     if (e->param > p->nparams)
         p->nparams = e->param;
 }
@@ -131,6 +189,24 @@ static sql_expr *int_const(parser *p, const lx_token *t, int neg, int32_t pos)
         e->v = val_int(t->ival == min_mag ? INT64_MIN : -(int64_t)t->ival);
     else
         e->v = val_int((int64_t)t->ival);
+    return e;
+}
+
+/* A number with a fraction or an exponent: a constant of type numeric holding its text
+ * (with the folded minus sign), which the type checker converts where a float is wanted
+ * (engine/types.h, TY_NUMERIC). */
+static sql_expr *numeric_const(parser *p, const lx_token *t, int neg, int32_t pos)
+{
+    size_t n = (size_t)t->len;
+    char *out = ps_alloc(p, n + 2);
+    size_t k = 0;
+    if (neg)
+        out[k++] = '-';
+    memcpy(out + k, p->sql + t->pos, n);
+    out[k + n] = '\0';
+    sql_expr *e = ps_new_expr(p, EX_CONST, pos);
+    e->v = val_text(out, (uint32_t)(k + n));
+    e->tid = TY_NUMERIC;
     return e;
 }
 
@@ -203,6 +279,9 @@ static sql_expr *p_primary(parser *p)
     case TK_INT:
         ps_take(p);
         return int_const(p, &t, 0, t.pos);
+    case TK_NUMERIC:
+        ps_take(p);
+        return numeric_const(p, &t, 0, t.pos);
     case TK_STRING:
         ps_take(p);
         return ps_string_const(p, &t);
@@ -243,6 +322,7 @@ static sql_expr *p_primary(parser *p)
             e->l = ps_a_expr(p);
             ps_expect_kw(p, KW_AS);
             e->cast_type = (uint8_t)ps_type(p, 0, NULL);
+            e->typmod = p->typmod;
             ps_expect(p, TK_RPAREN);
             return e;
         default:
@@ -408,6 +488,11 @@ sql_expr *ps_expr(parser *p, int minprec)
         ps_take(p);
         lx_token n = ps_take(p);
         l = int_const(p, &n, 1, pos);
+    } else if (t->kind == TK_MINUS && ps_peek(p, 1)->kind == TK_NUMERIC &&
+               ps_peek(p, 2)->kind != TK_CAST) {
+        ps_take(p);
+        lx_token n = ps_take(p);
+        l = numeric_const(p, &n, 1, pos);
     } else if (t->kind == TK_MINUS || t->kind == TK_PLUS) {
         int op = t->kind == TK_MINUS ? OP_NEG : OP_POS;
         ps_take(p);
@@ -441,6 +526,7 @@ sql_expr *ps_expr(parser *p, int minprec)
             ps_take(p);
             sql_expr *e = new_op(p, EX_CAST, OP_NONE, pos, l, NULL);
             e->cast_type = (uint8_t)ps_type(p, 0, NULL);
+            e->typmod = p->typmod;
             l = e;
         } else if (prec == PREC_OR || prec == PREC_AND) {
             ps_take(p);

@@ -39,6 +39,8 @@ typedef struct parser {
     int param_style;        /* 0 none yet, 1 $n, 2 ? */
     int nqmarks;
     int32_t typmod;         /* the n of the last VARCHAR(n) type parsed (0: none) */
+    void *param_nodes;      /* ps_vec of sql_expr *: every EX_PARAM node, in text order */
+    int nparam_nodes, cap_param_nodes;
 } parser;
 
 /* A growable array in the arena: doubles when full (the old block stays in the arena, so the
@@ -86,7 +88,7 @@ static inline sql_expr *ps_a_expr(parser *p) { return ps_expr(p, PREC_NONE); }
 sql_expr *ps_new_expr(parser *p, int kind, int32_t pos);
 sql_expr *ps_default_mark(parser *p, int32_t pos);
 sql_expr *ps_string_const(parser *p, const lx_token *t); /* 'text' with '' unescaped */
-/* A type name: VT_INT / VT_TEXT / VT_BOOL. With allow_serial, SERIAL and friends are
+/* A type name: its type id (engine/types.h, TY_*). With allow_serial, SERIAL and friends are
  * accepted (*serial = 1); otherwise they are 42704 like any unknown type. */
 int ps_type(parser *p, int allow_serial, uint8_t *serial);
 

@@ -64,7 +64,7 @@ static const char *output_name(const sql_expr *e)
     case EX_CAST:
         if (e->l && e->l->kind == EX_COLUMN)
             return e->l->name;
-        return e->cast_type == VT_INT ? "int8" : e->cast_type == VT_BOOL ? "bool" : "text";
+        return ty_get(e->cast_type)->typname; /* PostgreSQL names the column int4, bool, ... */
     default:
         return "?column?";
     }
@@ -144,6 +144,13 @@ static int match_cmp(const sql_expr *f, int i, int col, const sql_expr **val)
     int op = f->op;
     if (op != OP_EQ && op != OP_LT && op != OP_LE && op != OP_GT && op != OP_GE)
         return OP_NONE;
+    /* A value of another representation (an integer against a float column) is compared as
+     * the evaluator compares it, not through the column's key encoding: no index use. */
+    if (f->l->type != f->r->type && f->l->type != VT_NULL && f->r->type != VT_NULL)
+        return OP_NONE;
+    /* CHAR(n) keys hold the padded value; a comparison ignores trailing blanks: no index. */
+    if (f->l->tid == TY_BPCHAR || f->r->tid == TY_BPCHAR)
+        return OP_NONE;
     if (is_col(f->l, i, col) && !bind_refs_from(f->r, i)) {
         *val = f->r;
         return op;
@@ -169,6 +176,8 @@ static int find_range(plan_src *s, int i, int col)
         sql_expr *f = s->filters[k];
         const sql_expr *v = NULL;
         if (f->kind == EX_BETWEEN && !f->negate && is_col(f->l, i, col) &&
+            f->args[0]->type == f->l->type && f->args[1]->type == f->l->type &&
+            f->l->tid != TY_BPCHAR &&
             !bind_refs_from(f->args[0], i) && !bind_refs_from(f->args[1], i)) {
             s->lo = f->args[0];
             s->lo_incl = 1;
@@ -506,11 +515,12 @@ static int plan_returning(acidb_stmt *st, dml_plan *d, const char *alias, sql_ta
 }
 
 /* PostgreSQL's assignment rules for our types: the same type, NULL, anything into TEXT (every
- * type has an assignment cast to text), or an untyped literal/parameter (converted when the
+ * type has an assignment cast to text), a number into a number column, or an untyped literal/parameter (converted when the
  * row is built; bad input is 22P02 then). */
 static int assignable(const cat_column *c, const sql_expr *e)
 {
     return e->type == VT_NULL || e->type == c->type || c->type == VT_TEXT ||
+           (ty_is_number(ex_tid(e)) && ty_is_number(c->tid)) ||
            (e->type == VT_TEXT && (e->kind == EX_CONST || e->kind == EX_PARAM));
 }
 
@@ -518,14 +528,24 @@ static int assignable(const cat_column *c, const sql_expr *e)
  * rule (assignable) so the message names the column, not a WHERE. */
 static int assign_want(const cat_column *c)
 {
-    return c->type == VT_BOOL ? VT_NULL : c->type;
+    return c->type == VT_BOOL ? TY_NONE : c->tid;
+}
+
+/* A parameter assigned to a boolean column (not typed by assign_want) is a boolean, as
+ * PostgreSQL infers it (acidb_param_type_name; the value converts as before). */
+static void type_param(const cat_column *c, sql_expr *e)
+{
+    if (e->kind == EX_PARAM && e->type == VT_NULL && c->type == VT_BOOL) {
+        e->type = VT_BOOL;
+        e->tid = TY_BOOL;
+    }
 }
 
 static int col_type_error(sql_error *err, const cat_column *c, const sql_expr *e)
 {
     return sql_err(err, ACIDB_ERROR, ERRCODE_DATATYPE_MISMATCH, e->pos,
                    "column \"%s\" is of type %s but expression is of type %s", c->name,
-                   val_type_name(c->type), val_type_name(e->type));
+                   ty_name(c->tid), ty_name(ex_tid(e)));
 }
 
 static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *err)
@@ -626,6 +646,7 @@ static int plan_insert(acidb_stmt *st, sql_insert *q, dml_plan *d, sql_error *er
                                    "GENERATED ALWAYS.", col->name, col->name);
                 if ((rc = bind_expr(&none, e, assign_want(col))) != ACIDB_OK)
                     return rc;
+                type_param(col, e);
                 if (!assignable(col, e))
                     return col_type_error(err, col, e);
                 d->rows[r][map[i]] = e;
@@ -694,6 +715,7 @@ static int plan_update(acidb_stmt *st, sql_update *q, dml_plan *d, sql_error *er
                            "ALWAYS.", t->cols[c].name, t->cols[c].name);
         if ((rc = bind_expr(&sc, e, assign_want(&t->cols[c]))) != ACIDB_OK)
             return rc;
+        type_param(&t->cols[c], e);
         if (!assignable(&t->cols[c], e))
             return col_type_error(err, &t->cols[c], e);
         d->set[c] = e;

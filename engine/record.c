@@ -8,11 +8,15 @@
  *      column make the record malformed (-1) — nothing is guessed.
  */
 #include "engine/record.h"
+#include "engine/types.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { TAG_NULL = 0, TAG_INT = 1, TAG_TEXT = 2, TAG_FALSE = 3, TAG_TRUE = 4, TAG_ROWID = 5 };
+enum { TAG_NULL = 0, TAG_INT = 1, TAG_TEXT = 2, TAG_FALSE = 3, TAG_TRUE = 4, TAG_ROWID = 5,
+       TAG_FLOAT = 6, TAG_BYTES = 7, TAG_UUID = 8,
+       TAG_EXT = 0x20 /* + vt: a module's value, its rec_put bytes (types.h, ty_ops) */ };
 enum { KEY_VALUE = 1, KEY_NULL = 2 };
 
 /* ---- row records -------------------------------------------------------------------------- */
@@ -71,8 +75,14 @@ int rec_encode(const value *vals, int ncols, int rowid_col, uint8_t **out, size_
             continue;
         if (vals[i].type == VT_INT)
             n += varint_len(zigzag(vals[i].u.i));
-        else if (vals[i].type == VT_TEXT)
+        else if (vals[i].type == VT_TEXT || vals[i].type == VT_BYTES)
             n += varint_len(vals[i].len) + vals[i].len;
+        else if (vals[i].type == VT_FLOAT)
+            n += 8;
+        else if (vals[i].type == VT_UUID)
+            n += 16;
+        else if (ty_vt_ops(vals[i].type) != NULL)
+            n += ty_vt_ops(vals[i].type)->rec_size(&vals[i]);
     }
     uint8_t *buf = malloc(n ? n : 1), *p = buf;
     if (buf == NULL)
@@ -90,7 +100,8 @@ int rec_encode(const value *vals, int ncols, int rowid_col, uint8_t **out, size_
             p = varint_put(p, zigzag(v->u.i));
             break;
         case VT_TEXT:
-            *p++ = TAG_TEXT;
+        case VT_BYTES:
+            *p++ = v->type == VT_TEXT ? TAG_TEXT : TAG_BYTES;
             p = varint_put(p, v->len);
             if (v->len)
                 memcpy(p, v->u.s, v->len);
@@ -99,9 +110,30 @@ int rec_encode(const value *vals, int ncols, int rowid_col, uint8_t **out, size_
         case VT_BOOL:
             *p++ = v->u.i ? TAG_TRUE : TAG_FALSE;
             break;
-        default:
-            *p++ = TAG_NULL;
+        case VT_UUID:
+            *p++ = TAG_UUID;
+            memcpy(p, v->u.s, 16);
+            p += 16;
             break;
+        case VT_FLOAT: {
+            uint64_t u;
+            memcpy(&u, &v->u.f, 8);
+            *p++ = TAG_FLOAT;
+            for (int k = 0; k < 8; k++)
+                *p++ = (uint8_t)(u >> (8 * k)); /* little-endian IEEE 754 binary64 */
+            break;
+        }
+        default: {
+            const ty_ops *ops = ty_vt_ops(v->type);
+            if (ops != NULL) {
+                *p++ = (uint8_t)(TAG_EXT + v->type);
+                ops->rec_put(v, p);
+                p += ops->rec_size(v);
+            } else {
+                *p++ = TAG_NULL;
+            }
+            break;
+        }
         }
     }
     *out = buf;
@@ -131,15 +163,44 @@ int rec_decode(const uint8_t *buf, size_t len, int64_t rowid, value *vals, int n
             vals[i] = val_int(unzigzag(u));
             break;
         case TAG_TEXT:
+        case TAG_BYTES:
             if (varint_get(buf, len, &off, &u) != 0 || u > len - off || u > UINT32_MAX)
                 return -1;                               /* R1 */
-            vals[i] = val_text((const char *)buf + off, (uint32_t)u);
+            vals[i] = tag == TAG_TEXT ? val_text((const char *)buf + off, (uint32_t)u)
+                                      : val_bytes(buf + off, (uint32_t)u);
             off += (size_t)u;
             break;
         case TAG_FALSE: vals[i] = val_bool(0); break;
         case TAG_TRUE: vals[i] = val_bool(1); break;
         case TAG_ROWID: vals[i] = val_int(rowid); break;
-        default: return -1;                              /* R3 */
+        case TAG_UUID:
+            if (len - off < 16)                          /* R1 */
+                return -1;
+            vals[i] = val_uuid(buf + off);
+            off += 16;
+            break;
+        case TAG_FLOAT: {
+            if (len - off < 8)                           /* R1 */
+                return -1;
+            uint64_t bits = 0;
+            for (int k = 0; k < 8; k++)
+                bits |= (uint64_t)buf[off + k] << (8 * k);
+            double f;
+            memcpy(&f, &bits, 8);
+            vals[i] = val_float(f);
+            off += 8;
+            break;
+        }
+        default: {
+            const ty_ops *ops = tag >= TAG_EXT ? ty_vt_ops(tag - TAG_EXT) : NULL;
+            size_t used = 0;
+            if (ops == NULL)                             /* R3 */
+                return -1;
+            if (ops->rec_get(buf + off, len - off, &used, &vals[i]) != 0 || used > len - off)
+                return -1;                               /* R1 */
+            off += used;
+            break;
+        }
         }
     }
     /* R3: every stored column read, nothing may follow. Columns beyond ncols are not ours. */
@@ -198,9 +259,49 @@ static uint64_t get_be64(const uint8_t *p)
     return u;
 }
 
+/* A float as 8 bytes whose memcmp order is val_cmp's: -0 written as 0 and every NaN as the
+ * one quiet NaN (0x7FF8...), then a positive value's sign bit set and a negative value's
+ * every bit flipped, so -Infinity < ... < -0 = 0 < ... < Infinity < NaN. */
+static uint64_t float_key_bits(double f)
+{
+    uint64_t u;
+    if (f == 0)
+        f = 0.0;
+    if (isnan(f))
+        return UINT64_C(0x7FF8000000000000) | (UINT64_C(1) << 63);
+    memcpy(&u, &f, 8);
+    return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+}
+
 void rec_key_value(rec_buf *b, const value *v)
 {
+    const ty_ops *ops = ty_vt_ops(v->type);
+    if (ops != NULL) {
+        size_t n = ops->key_size(v);
+        if (buf_reserve(b, 1 + n) != 0)
+            return;
+        b->p[b->len++] = KEY_VALUE;
+        ops->key_put(v, b->p + b->len);
+        b->len += n;
+        return;
+    }
     switch (v->type) {
+    case VT_UUID:
+        if (buf_reserve(b, 17) != 0)
+            return;
+        b->p[b->len++] = KEY_VALUE;
+        memcpy(b->p + b->len, v->u.s, 16);
+        b->len += 16;
+        break;
+    case VT_FLOAT: {
+        if (buf_reserve(b, 9) != 0)
+            return;
+        b->p[b->len++] = KEY_VALUE;
+        uint64_t u = float_key_bits(v->u.f);
+        for (int k = 0; k < 8; k++)
+            b->p[b->len++] = (uint8_t)(u >> (56 - 8 * k));
+        break;
+    }
     case VT_INT:
         if (buf_reserve(b, 1) == 0)
             b->p[b->len++] = KEY_VALUE;
@@ -212,7 +313,8 @@ void rec_key_value(rec_buf *b, const value *v)
             b->p[b->len++] = v->u.i ? 1 : 0;
         }
         break;
-    case VT_TEXT: {
+    case VT_TEXT:
+    case VT_BYTES: {
         size_t zeros = 0;
         for (uint32_t i = 0; i < v->len; i++)
             zeros += v->u.s[i] == '\0';
@@ -262,6 +364,14 @@ int rec_key_decode_value(const uint8_t *key, size_t len, size_t *off, arena *a, 
     }
     if (tag != KEY_VALUE)
         return -1;
+    const ty_ops *ops = ty_vt_ops(type);
+    if (ops != NULL) {
+        size_t used = 0;
+        if (ops->key_get(key + o, len - o, &used, a, out) != 0 || used > len - o)
+            return -1;
+        *off = o + used;
+        return 0;
+    }
     switch (type) {
     case VT_INT:
         if (len - o < 8)
@@ -269,13 +379,36 @@ int rec_key_decode_value(const uint8_t *key, size_t len, size_t *off, arena *a, 
         *out = val_int((int64_t)(get_be64(key + o) ^ ((uint64_t)1 << 63)));
         o += 8;
         break;
+    case VT_UUID: {
+        if (len - o < 16)
+            return -1;
+        uint8_t *u = ar_alloc(a, 16);
+        if (u == NULL)
+            return -1;
+        memcpy(u, key + o, 16);
+        *out = val_uuid(u);
+        o += 16;
+        break;
+    }
+    case VT_FLOAT: {
+        if (len - o < 8)
+            return -1;
+        uint64_t u = get_be64(key + o);
+        u = u >> 63 ? u & ~(UINT64_C(1) << 63) : ~u;
+        double f;
+        memcpy(&f, &u, 8);
+        *out = val_float(f);
+        o += 8;
+        break;
+    }
     case VT_BOOL:
         if (o >= len || key[o] > 1)
             return -1;
         *out = val_bool(key[o]);
         o++;
         break;
-    case VT_TEXT: {
+    case VT_TEXT:
+    case VT_BYTES: {
         /* First pass: find the terminator and the unescaped length. */
         size_t n = 0, i = o;
         for (;;) {
@@ -306,7 +439,7 @@ int rec_key_decode_value(const uint8_t *key, size_t len, size_t *off, arena *a, 
             o += key[o] == 0x00 ? 2 : 1;
         }
         s[k] = '\0';
-        *out = val_text(s, (uint32_t)n);
+        *out = type == VT_TEXT ? val_text(s, (uint32_t)n) : val_bytes(s, (uint32_t)n);
         o = i + 2;
         break;
     }

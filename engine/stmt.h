@@ -119,6 +119,9 @@ struct acidb_stmt {
     const char **names;
     value *row;                 /* the current output row (ncols) */
     char **text;                /* acidb_column_text buffers, per column */
+    int blob_col;               /* the column whose last access in this row was
+                                   acidb_column_blob (acidb_column_bytes then counts its
+                                   bytes), or -1 */
     size_t *text_cap;
     /* execution */
     int state;

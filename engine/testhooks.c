@@ -147,3 +147,40 @@ int acidb_test_set_identity_counter(acidb_db *db, const char *table, const char 
     cat_unref(c);
     return rc;
 }
+
+int acidb_test_legacy_table_row(acidb_db *db, const char *table)
+{
+    if (db == NULL || db->magic != DB_MAGIC || table == NULL)
+        return ACIDB_MISUSE;
+    catalog *c = db_published_catalog(db);
+    cat_table *t = cat_find_table(c, table);
+    int rc = ACIDB_ERROR;
+    if (t != NULL) {
+        bt_key k = bt_int_key((int64_t)t->oid);
+        void *old = NULL;
+        size_t olen = 0;
+        sql_error e;
+        int st = bt_get(db->cattree, &k, &old, &olen);
+        if (st != ST_OK) {
+            rc = sql_err_status(&e, st, NULL);
+        } else {
+            /* The first 8 fields of the row, as a catalog without the type format field
+             * holds them (catalog.h, CAT_TYPEFMT_LEGACY). */
+            enum { LEGACY_FIELDS = 8 };
+            value v[LEGACY_FIELDS];
+            uint8_t *buf = NULL;
+            size_t len;
+            rc = rec_decode(old, olen, k.rowid, v, LEGACY_FIELDS) != 0 ? ACIDB_CORRUPT
+               : rec_encode(v, LEGACY_FIELDS, -1, &buf, &len) != 0     ? ACIDB_NOMEM
+                                                                       : ACIDB_OK;
+            if (rc == ACIDB_OK) {
+                st = bt_insert(db->cattree, &k, buf, len, BT_REPLACE);
+                rc = st == ST_OK ? ACIDB_OK : sql_err_status(&e, st, NULL);
+            }
+            free(buf);
+            free(old);
+        }
+    }
+    cat_unref(c);
+    return rc;
+}

@@ -11,7 +11,8 @@
  *   acidb_test_abandon  "the process died here": frees the handle without writing anything;
  *   acidb_test_tree, acidb_test_stamp_page, acidb_test_set_identity_counter, acidb_test_log_end
  *                       damage as a bug or a bad disk would leave it (nothing logged), for the
- *                       tests of the integrity check.
+ *                       tests of the integrity check;
+ *   acidb_test_legacy_table_row  a table's catalog row as an older version wrote it.
  *
  * Nothing here is thread-safe beyond what each function states.
  */
@@ -75,5 +76,10 @@ uint64_t acidb_test_log_end(acidb_db *db);
  * there is no such table or column. */
 int acidb_test_set_identity_counter(acidb_db *db, const char *table, const char *column,
                                     int64_t counter);
+
+/* Rewrites the catalog row of `table` as a catalog of the legacy type format holds it (no
+ * type format field: every integer column bigint, engine/catalog.h CAT_TYPEFMT_LEGACY), which
+ * the next open reads. ACIDB_ERROR when there is no such table. */
+int acidb_test_legacy_table_row(acidb_db *db, const char *table);
 
 #endif

@@ -146,11 +146,18 @@ Test(introspect, column_type_name_is_known_before_the_first_row, .init = eng_set
     acidb_db *db = eng_open(0);
     acidb_conn *c = fx_connect(db);
     fx_ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v VARCHAR(5), ok BOOLEAN)");
-    expect_types(c, "SELECT * FROM t", "integer,text,boolean");
+    expect_types(c, "SELECT * FROM t", "integer,character varying,boolean");
     expect_types(c, "SELECT id + 1, v || 'x', NOT ok, count(*), avg(id), NULL, 'lit', $1::int"
                     " FROM t GROUP BY id, v, ok",
-                 "integer,text,boolean,integer,text,text,text,integer");
+                 "integer,text,boolean,bigint,text,text,text,integer");
     expect_types(c, "INSERT INTO t VALUES (1, 'a', true) RETURNING ok, id", "boolean,integer");
+    /* Each integer width is its own type, and operators take the wider one (PostgreSQL). */
+    fx_ok(c, "CREATE TABLE w (s SMALLINT, i INT4, b BIGINT, ss SMALLSERIAL, se SERIAL,"
+              " bs BIGSERIAL)");
+    expect_types(c, "SELECT s, i, b, ss, se, bs, s + s, s + i, i * b, -s, 1, 2147483648,"
+                    " sum(s), s::int8, i::int2 FROM w GROUP BY s, i, b, ss, se, bs",
+                 "smallint,integer,bigint,smallint,integer,bigint,smallint,integer,bigint,"
+                 "smallint,integer,bigint,bigint,bigint,smallint");
     expect_types(c, "UPDATE t SET v = 'b'", "");
     expect_types(c, "EXPLAIN SELECT id FROM t", "text");
     expect_types(c, "BEGIN", "");
@@ -306,5 +313,41 @@ Test(introspect, schema_without_out_is_refused, .init = eng_setup, .fini = eng_t
 {
     acidb_db *db = eng_open(0);
     cr_expect_eq(acidb_get_schema(db, NULL), ACIDB_MISUSE);
+    cr_assert_eq(acidb_close(db), ACIDB_OK);
+}
+
+/* ---- acidb_param_type_name --------------------------------------------------------------- */
+
+static void expect_params(acidb_conn *c, const char *sql, const char *want)
+{
+    acidb_stmt *s = NULL;
+    cr_assert_eq(acidb_prepare(c, sql, &s), ACIDB_OK, "%s: %s", sql, acidb_errmsg(c));
+    char got[256];
+    size_t k = 0;
+    got[0] = 0;
+    for (int i = 1; i <= acidb_bind_parameter_count(s); i++)
+        k += (size_t)snprintf(got + k, sizeof got - k, "%s%s", i > 1 ? "," : "",
+                              acidb_param_type_name(s, i));
+    cr_expect_str_eq(got, want, "%s: %s", sql, got);
+    cr_expect_null(acidb_param_type_name(s, 0));
+    cr_expect_null(acidb_param_type_name(s, acidb_bind_parameter_count(s) + 1));
+    acidb_finalize(s);
+}
+
+/* Inferred from the context at prepare, before anything is bound: a driver's parameter
+ * description. */
+Test(introspect, param_type_name_is_inferred_at_prepare, .init = eng_setup, .fini = eng_teardown)
+{
+    acidb_db *db = eng_open(0);
+    acidb_conn *c = fx_connect(db);
+    fx_ok(c, "CREATE TABLE p (s SMALLINT, i INTEGER, b BIGINT, f REAL, d DOUBLE PRECISION,"
+              " v VARCHAR(3), t TEXT, ok BOOLEAN, y BYTEA, u UUID)");
+    expect_params(c, "INSERT INTO p VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                  "smallint,integer,bigint,real,double precision,character varying,text,"
+                  "boolean,bytea,uuid");
+    expect_params(c, "SELECT $1, $2::int2, $3 + 1, i FROM p WHERE b = $4 AND d < $3",
+                  "text,smallint,integer,bigint");
+    expect_params(c, "UPDATE p SET u = ? WHERE ok = ?", "uuid,boolean");
+    acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }

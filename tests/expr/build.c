@@ -63,7 +63,8 @@ sql_expr *x_col(int col, int type)
     sql_expr *e = node(EX_COLUMN);
     e->src = 0;
     e->col = col;
-    e->type = (uint8_t)type;
+    e->type = (uint8_t)ty_vt(type); /* type: a type id (VT_INT is bigint, TY_INT4 integer) */
+    e->tid = (uint8_t)type;
     e->name = "c";
     return e;
 }

@@ -44,23 +44,28 @@ Test(check, literal_adaptation)
 
 Test(check, bad_literal_reports_its_position)
 {
-    check_fails(x_bin(OP_EQ, x_col(0, VT_INT), at(x_text("x"), 10)), VT_BOOL, "22P02", 10,
-                "invalid input syntax for type bigint: \"x\"");
+    check_fails(x_bin(OP_EQ, x_col(0, TY_INT4), at(x_text("x"), 10)), VT_BOOL, "22P02", 10,
+                "invalid input syntax for type integer: \"x\"");
     check_fails(x_bin(OP_AND, x_col(0, VT_BOOL), at(x_text("maybe"), 3)), VT_NULL, "22P02", 3,
                 "invalid input syntax for type boolean: \"maybe\"");
     check_fails(x_bin(OP_EQ, x_col(0, VT_INT), at(x_text("99999999999999999999"), 4)), VT_NULL,
                 "22003", 4, "value \"99999999999999999999\" is out of range for type bigint");
     check_fails(x_in(x_col(0, VT_INT), 0, 2, x_int(1), at(x_text("two"), 20)), VT_NULL, "22P02",
                 20, "invalid input syntax for type bigint: \"two\"");
+    /* A literal takes the width of the column it meets, with that type's range. */
+    check_fails(x_bin(OP_EQ, x_col(0, TY_INT4), at(x_text("2147483648"), 4)), VT_NULL,
+                "22003", 4, "value \"2147483648\" is out of range for type integer");
+    check_fails(x_bin(OP_EQ, x_col(0, TY_INT2), at(x_text("-32769"), 4)), VT_NULL,
+                "22003", 4, "value \"-32769\" is out of range for type smallint");
 }
 
 Test(check, operator_does_not_exist)
 {
     check_fails(at(x_bin(OP_ADD, x_col(0, VT_TEXT), x_int(1)), 5), VT_NULL, "42883", 5,
                 "operator does not exist: text + integer");
-    check_fails(at(x_bin(OP_EQ, x_col(0, VT_INT), x_col(1, VT_TEXT)), 2), VT_NULL, "42883", 2,
+    check_fails(at(x_bin(OP_EQ, x_col(0, TY_INT4), x_col(1, VT_TEXT)), 2), VT_NULL, "42883", 2,
                 "operator does not exist: integer = text");
-    check_fails(at(x_bin(OP_LT, x_col(0, VT_BOOL), x_col(1, VT_INT)), 2), VT_NULL, "42883", 2,
+    check_fails(at(x_bin(OP_LT, x_col(0, VT_BOOL), x_col(1, TY_INT4)), 2), VT_NULL, "42883", 2,
                 "operator does not exist: boolean < integer");
     check_fails(at(x_bin(OP_CONCAT, x_int(1), x_int(2)), 1), VT_NULL, "42883", 1,
                 "operator does not exist: integer || integer");
@@ -68,9 +73,9 @@ Test(check, operator_does_not_exist)
                 "operator does not exist: boolean * integer");
     check_fails(at(x_un(OP_NEG, x_col(0, VT_TEXT)), 6), VT_NULL, "42883", 6,
                 "operator does not exist: - text");
-    check_fails(at(x_like(x_col(0, VT_INT), x_text("1%"), NULL, 0, 0), 3), VT_NULL, "42883", 3,
+    check_fails(at(x_like(x_col(0, TY_INT4), x_text("1%"), NULL, 0, 0), 3), VT_NULL, "42883", 3,
                 "operator does not exist: integer ~~ unknown");
-    check_fails(at(x_between(x_col(0, VT_INT), x_col(1, VT_TEXT), x_int(3), 0), 9), VT_NULL,
+    check_fails(at(x_between(x_col(0, TY_INT4), x_col(1, VT_TEXT), x_int(3), 0), 9), VT_NULL,
                 "42883", 9, "operator does not exist: integer >= text");
     check_fails(at(x_bin(OP_ADD, x_text("a"), x_col(0, VT_TEXT)), 1), VT_NULL, "42883", 1,
                 "operator does not exist: unknown + text");
@@ -78,7 +83,7 @@ Test(check, operator_does_not_exist)
 
 Test(check, boolean_contexts)
 {
-    check_fails(x_bin(OP_AND, at(x_col(0, VT_INT), 4), x_bool(1)), VT_NULL, "42804", 4,
+    check_fails(x_bin(OP_AND, at(x_col(0, TY_INT4), 4), x_bool(1)), VT_NULL, "42804", 4,
                 "argument of AND must be type boolean, not type integer");
     check_fails(x_bin(OP_OR, x_bool(1), at(x_col(0, VT_TEXT), 9)), VT_NULL, "42804", 9,
                 "argument of OR must be type boolean, not type text");
@@ -90,7 +95,7 @@ Test(check, boolean_contexts)
                 "argument of IS TRUE must be type boolean, not type integer");
     check_fails(x_case(NULL, NULL, 1, at(x_int(1), 10), x_int(2)), VT_NULL, "42804", 10,
                 "argument of CASE/WHEN must be type boolean, not type integer");
-    check_ok(x_bin(OP_GT, x_col(0, VT_INT), x_int(1)), VT_BOOL, VT_BOOL);
+    check_ok(x_bin(OP_GT, x_col(0, TY_INT4), x_int(1)), VT_BOOL, VT_BOOL);
     check_ok(x_null(), VT_BOOL, VT_BOOL);
 }
 
@@ -101,9 +106,9 @@ Test(check, case_and_coalesce_types_must_match)
                 17, "CASE types text and integer cannot be matched");
     check_fails(x_case(NULL, NULL, 2, x_bool(1), x_int(1), x_bool(0), at(x_col(1, VT_TEXT), 30)),
                 VT_NULL, "42804", 30, "CASE types integer and text cannot be matched");
-    check_fails(x_func("coalesce", 2, x_col(0, VT_INT), at(x_col(1, VT_BOOL), 12)), VT_NULL,
+    check_fails(x_func("coalesce", 2, x_col(0, TY_INT4), at(x_col(1, VT_BOOL), 12)), VT_NULL,
                 "42804", 12, "COALESCE types integer and boolean cannot be matched");
-    check_fails(at(x_case(x_col(0, VT_INT), NULL, 1, x_col(1, VT_TEXT), x_int(1)), 0), VT_NULL,
+    check_fails(at(x_case(x_col(0, TY_INT4), NULL, 1, x_col(1, VT_TEXT), x_int(1)), 0), VT_NULL,
                 "42883", 0, "operator does not exist: integer = text");
     check_ok(x_case(NULL, x_null(), 1, x_bool(1), x_text("a")), VT_NULL, VT_TEXT);
     check_ok(x_case(NULL, x_null(), 1, x_bool(1), x_int(1)), VT_NULL, VT_INT);
@@ -131,19 +136,19 @@ Test(check, aggregates)
 {
     check_ok(x_agg(AGG_COUNT, "count", 0, NULL), VT_NULL, VT_INT);
     check_ok(x_agg(AGG_COUNT, "count", 0, x_col(0, VT_TEXT)), VT_NULL, VT_INT);
-    check_ok(x_agg(AGG_SUM, "sum", 0, x_col(0, VT_INT)), VT_NULL, VT_INT);
-    check_ok(x_agg(AGG_AVG, "avg", 0, x_col(0, VT_INT)), VT_NULL, VT_TEXT);
+    check_ok(x_agg(AGG_SUM, "sum", 0, x_col(0, TY_INT4)), VT_NULL, VT_INT);
+    check_ok(x_agg(AGG_AVG, "avg", 0, x_col(0, TY_INT4)), VT_NULL, VT_TEXT);
     check_ok(x_agg(AGG_MIN, "min", 0, x_col(0, VT_TEXT)), VT_NULL, VT_TEXT);
     check_ok(x_agg(AGG_MAX, "max", 0, x_col(0, VT_BOOL)), VT_NULL, VT_BOOL);
     check_fails(at(x_agg(AGG_SUM, "sum", 0, x_col(0, VT_TEXT)), 7), VT_NULL, "42883", 7,
                 "function sum(text) does not exist");
     check_fails(at(x_agg(AGG_AVG, "avg", 0, x_col(0, VT_BOOL)), 7), VT_NULL, "42883", 7,
                 "function avg(boolean) does not exist");
-    sql_expr *inner = at(x_agg(AGG_COUNT, "count", 1, x_col(0, VT_INT)), 15);
+    sql_expr *inner = at(x_agg(AGG_COUNT, "count", 1, x_col(0, TY_INT4)), 15);
     check_fails(x_agg(AGG_SUM, "sum", 0, x_bin(OP_ADD, x_int(1), inner)), VT_NULL, "42803", 15,
                 "aggregate function calls cannot be nested");
     /* aggregate nodes evaluate to their slot */
-    sql_expr *e = x_bin(OP_ADD, x_agg(AGG_SUM, "sum", 1, x_col(0, VT_INT)), x_int(1));
+    sql_expr *e = x_bin(OP_ADD, x_agg(AGG_SUM, "sum", 1, x_col(0, TY_INT4)), x_int(1));
     check_ok(e, VT_NULL, VT_INT);
     value aggs[2] = {val_null(), val_int(41)}, out;
     cr_assert_eq(t_eval(e, aggs, &out), 0);
@@ -153,7 +158,7 @@ Test(check, aggregates)
 
 Test(check, checking_twice_is_stable)
 {
-    sql_expr *e = x_bin(OP_EQ, x_col(0, VT_INT), x_text("5"));
+    sql_expr *e = x_bin(OP_EQ, x_col(0, TY_INT4), x_text("5"));
     check_ok(e, VT_BOOL, VT_BOOL);
     check_ok(e, VT_BOOL, VT_BOOL);
     cr_assert_eq(e->r->v.type, VT_INT);
@@ -190,7 +195,7 @@ Test(check, parameters_take_types_from_context)
     sql_expr *p1 = x_param(1), *p2 = x_param(2), *p3 = x_param(3), *p4 = x_param(4);
     sql_expr *e = x_bin(OP_AND, x_bin(OP_EQ, x_col(0, VT_TEXT), p1),
                         x_bin(OP_AND, x_like(x_col(0, VT_TEXT), p2, NULL, 0, 0),
-                              x_in(x_col(1, VT_INT), 0, 2, p3, x_int(1))));
+                              x_in(x_col(1, TY_INT4), 0, 2, p3, x_int(1))));
     check_ok(e, VT_BOOL, VT_BOOL);
     cr_assert_eq(p1->type, VT_TEXT);
     cr_assert_eq(p2->type, VT_TEXT);

@@ -53,9 +53,9 @@ static const char *op_name(int op)
     return op >= 0 && op < (int)(sizeof names / sizeof names[0]) ? names[op] : "?";
 }
 
-static const char *type_name(int vt)
+static const char *type_name(int tid)
 {
-    return vt == VT_INT ? "int" : vt == VT_TEXT ? "text" : vt == VT_BOOL ? "bool" : "?";
+    return tid > TY_NONE && tid < TY_COUNT ? ty_get(tid)->typname : "?";
 }
 
 static void put(char **o, char *end, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -82,6 +82,8 @@ static void pr(const sql_expr *e, char **o, char *end)
             put(o, end, "DEFAULT");
         else if (e->v.type == VT_INT)
             put(o, end, "%lld", (long long)e->v.u.i);
+        else if (e->v.type == VT_TEXT && e->tid == TY_NUMERIC)
+            put(o, end, "%.*s", (int)e->v.len, e->v.u.s); /* 1.5, -1e3: a numeric literal */
         else if (e->v.type == VT_TEXT)
             put(o, end, "'%.*s'", (int)e->v.len, e->v.u.s);
         else if (e->v.type == VT_BOOL)

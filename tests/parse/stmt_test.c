@@ -2,6 +2,7 @@
  * stmt_test.c — every statement kind, with the syntax-tree fields the binder and executor
  * will read checked one by one, and the statement-level errors.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "tests/parse/ptest.h"
@@ -425,4 +426,30 @@ Test(stmt, statement_errors)
                   "syntax error at or near \";\"");
     pt_expect_err("SELECT 1 2", ACIDB_ERROR, "42601", 10, "syntax error at or near \"2\"");
     pt_expect_err("(SELECT 1)", ACIDB_ERROR, "42601", 1, "syntax error at or near \"(\"");
+}
+
+/* Each integer type name declares its own width, as PostgreSQL's: SERIAL is integer,
+ * BIGSERIAL bigint, SMALLSERIAL smallint. */
+Test(stmt, integer_type_names_keep_their_width)
+{
+    static const struct {
+        const char *name;
+        int tid, serial;
+    } cases[] = {
+        {"smallint", TY_INT2, 0},    {"int2", TY_INT2, 0},       {"integer", TY_INT4, 0},
+        {"int", TY_INT4, 0},         {"int4", TY_INT4, 0},       {"bigint", TY_INT8, 0},
+        {"int8", TY_INT8, 0},        {"serial", TY_INT4, 1},     {"serial4", TY_INT4, 1},
+        {"bigserial", TY_INT8, 1},   {"serial8", TY_INT8, 1},    {"smallserial", TY_INT2, 1},
+        {"serial2", TY_INT2, 1},     {"text", TY_TEXT, 0},       {"boolean", TY_BOOL, 0},
+        {"varchar(3)", TY_VARCHAR, 0}, {"char(2)", TY_BPCHAR, 0}, {"character", TY_BPCHAR, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char sql[80];
+        snprintf(sql, sizeof sql, "CREATE TABLE t (c %s)", cases[i].name);
+        sql_stmt *st = pt_ok(sql);
+        const sql_coldef *c = &st->u.create_table.cols[0];
+        cr_assert_eq(c->tid, cases[i].tid, "%s: tid %d", cases[i].name, c->tid);
+        cr_assert_eq(c->type, ty_vt(cases[i].tid), "%s", cases[i].name);
+        cr_assert_eq(c->serial, cases[i].serial, "%s", cases[i].name);
+    }
 }
