@@ -155,7 +155,7 @@ int dt_make_timestamp(int y, int m, int d, int h, int mi, double sec, dt_timesta
 int dt_to_char(dt_timestamp ts, const tz_zone *z, const char *fmt, char **out, dt_error *err);
 int dt_iv_to_char(const dt_interval *iv, const char *fmt, char **out, dt_error *err);
 
-/* ---- encodings (engine/README.md, "Date and time encodings") ---- */
+/* ---- encodings (engine/types.md, "Date and time encodings") ---- */
 #define DT_KEY_DATE 4
 #define DT_KEY_TS 8
 #define DT_KEY_TIME 8

@@ -1,6 +1,6 @@
 /*
  * dt_key.c — order-preserving index keys and record forms of the date/time values
- * (engine/README.md, "Date and time encodings").
+ * (engine/types.md, "Date and time encodings").
  *
  * Keys: big-endian two's complement with the sign bit flipped, so memcmp order is numeric
  * order; infinity (the largest integer) sorts last and -infinity first with no special case.

@@ -1,5 +1,5 @@
 /*
- * numeric.h — exact decimal numbers with PostgreSQL 15's NUMERIC semantics (engine/README.md,
+ * numeric.h — exact decimal numbers with PostgreSQL 15's NUMERIC semantics (engine/types.md,
  * "NUMERIC").
  *
  * A value is (kind, sign, coefficient, dscale): a finite value is (-1)^neg * coef / 10^dscale,
@@ -64,7 +64,7 @@ int num_in(const char *s, size_t len, int precision, int scale, arena *a, num *o
  * "NaN", "Infinity", "-Infinity"), NUL-terminated in the arena; *len its length (may be NULL). */
 int num_out(const num *x, arena *a, char **s, size_t *len, sql_error *e);
 
-/* ---- arithmetic (PostgreSQL's result scales, engine/README.md "NUMERIC") ------------------ */
+/* ---- arithmetic (PostgreSQL's result scales, engine/types.md, "NUMERIC") ------------------ */
 
 int num_add(const num *x, const num *y, arena *a, num *out, sql_error *e);
 int num_sub(const num *x, const num *y, arena *a, num *out, sql_error *e);
@@ -143,7 +143,7 @@ int num_agg_add_int64(num_agg *g, int64_t i, sql_error *e);
 int num_agg_sum(const num_agg *g, arena *a, num *out, sql_error *e);
 int num_agg_avg(const num_agg *g, arena *a, num *out, sql_error *e);
 
-/* ---- encodings (engine/README.md, "NUMERIC encodings") ----------------------------------- */
+/* ---- encodings (engine/types.md, "NUMERIC encodings") ----------------------------------- */
 
 /* Record form: compact, keeps the dscale. Appended to b (b->oom set when out of memory). */
 void num_rec_append(rec_buf *b, const num *x);

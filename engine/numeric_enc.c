@@ -1,6 +1,6 @@
 /*
  * numeric_enc.c — the two stored forms of a NUMERIC: the compact record form and the
- * memcmp-ordered index-key form, byte by byte in engine/README.md, "NUMERIC encodings".
+ * memcmp-ordered index-key form, byte by byte in engine/types.md, "NUMERIC encodings".
  * Decoders check every length and limit (the bytes come from disk) and refuse with XX001.
  */
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
  * numeric_mag.c — NUMERIC coefficients on GMP's mpn layer, and PostgreSQL's make_result and
- * round_var rules on them (engine/numeric_int.h; engine/README.md, "NUMERIC").
+ * round_var rules on them (engine/numeric_int.h; engine/types.md, "NUMERIC").
  *
  * Only mpn functions that take their memory from the caller are called (mpn_sec_mul and
  * mpn_sec_div_qr get scratch we allocate), so GMP's allocator, which aborts when memory runs

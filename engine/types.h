@@ -1,5 +1,5 @@
 /*
- * types.h — SQL type identity: one table of type descriptors (engine/README.md, "Types").
+ * types.h — SQL type identity: one table of type descriptors (engine/types.md, "The type table").
  *
  * A value's representation (value.h, VT_*) and its SQL type are different things: smallint,
  * integer and bigint are all VT_INT at run time (an int64_t), but each has its own name, range

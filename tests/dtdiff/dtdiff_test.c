@@ -100,7 +100,7 @@ static const char *const iv_corpus[] = {
 };
 
 /* PostgreSQL 15 computes age() of an infinite timestamp and a difference that overflows
- * int64 without a check (wrapped results); acidb refuses both with 22008 (engine/README.md,
+ * int64 without a check (wrapped results); acidb refuses both with 22008 (engine/types.md,
  * "Date and time"). Those cases draw their operands from the finite, moderate range. */
 static int moderate;
 

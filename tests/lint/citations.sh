@@ -2,7 +2,8 @@
 # citations.sh [ROOT] — the citation check of `make lint` (tests/README.md, "Static analysis").
 #
 # Fails (exit 1), listing each offender as "file:line: what", on
-#   - a citation `(dir/README.md, "X")` or `README.md, "X"` (a bare README.md is the one in the
+#   - a citation `(dir/README.md, "X")` or `README.md, "X"` (also of the reference files
+#     engine/types.md and engine/grammar.md; a bare README.md is the one in the
 #     citing file's folder, else the top-level one) where the named README has no heading
 #     (`#`, `##`, `###`, ...) whose text is X or begins with X followed by a non-alphanumeric
 #     character ("Latches" names "## Latches and lock ordering"); the quoted name may run
@@ -54,7 +55,7 @@ def resolve(cited, rel):
 # The README path, a comma, then the quoted name, which may be broken over lines carrying
 # comment markers (" * ", "# ", "// ", "-- ").
 CONT = r"(?:\s|\n[ \t]*(?:\*|#|//|--)?)"
-CITE = re.compile(r"((?:[\w.+-]+/)*README\.md),%s+\"([^\"]{1,200})\"" % CONT)
+CITE = re.compile(r"((?:[\w.+-]+/)*(?:README|types|grammar)\.md),%s+\"([^\"]{1,200})\"" % CONT)
 RULE = re.compile(r"((?:[\w.+-]+/)*README\.md),?[ \t]+(?:rules?[ \t]+)?([A-Z][0-9]+)\b")
 BUG = re.compile(r"\bbugs" r"-[a-z]+(?:\.md\b|[ \t]+[A-Z]?[0-9]+\b)")
 
