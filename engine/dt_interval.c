@@ -223,7 +223,7 @@ int dt_interval_in(const char *s, dt_interval *out, dt_error *err)
         const char *e = p + strlen(p);
         while (e > p && isspace((unsigned char)e[-1]))
             e--;
-        char tmp[256];
+        char tmp[256] = "";
         size_t n = (size_t)(e - p);
         if (n < sizeof tmp) {
             memcpy(tmp, p, n);

@@ -203,6 +203,9 @@ static enum dd_result dd_search(struct lk_mgr *m, struct lk_txn *start, struct l
     return DD_NONE;
 }
 
+/* Whether t is a node of the waits-for graph (has a queued request). */
+static inline bool lk_txn_waits(const struct lk_txn *t) { return t->wait_req != NULL; }
+
 bool lk_deadlock_check(struct lk_txn *t)
 {
     struct lk_mgr *m = t->mgr;
@@ -220,7 +223,7 @@ bool lk_deadlock_check(struct lk_txn *t)
         vr->lock->pins++; /* the victim still has to wake up and look at its lock */
         lk_dequeue(vr->lock, vr, LK_REQ_VICTIM);
         /* One victim per cycle: out of every queue, no longer a node with edges. */
-        assert(victim->wait_req == NULL && vr->status == LK_REQ_VICTIM);
+        assert(!lk_txn_waits(victim) && vr->status == LK_REQ_VICTIM);
         if (victim == t)
             break;
     }
