@@ -143,14 +143,6 @@ static int touch_full(mtr *m, mtr_page *mp)
     return rc;
 }
 
-/* The page's entry, added if new; NULL (out of memory) or *done when it has its before-image
- * already. */
-static mtr_page *entry_for(mtr *m, pgr_page *pg, bool *done)
-{
-    mtr_page *mp = page_of(m, pg);
-    *done = mp != NULL && mp->before != NULL;
-    return mp != NULL ? mp : page_add(m, pg);
-}
 
 /* A page about to change names in its LSN a record the log holds: its LSN is below the log's
  * end (wal/README.md, "LSNs never go backwards"). A page read from the file that breaks this
@@ -169,16 +161,32 @@ static int check_page_lsn(mtr *m, pgr_page *pg)
                   (unsigned long long)end);
 }
 
+/* The page's entry, added if new (after check_page_lsn); *done when it has its before-image
+ * already. NULL with *rc set (out of memory, a page refused) when there is none. */
+static mtr_page *entry_for(mtr *m, pgr_page *pg, bool *done, int *rc)
+{
+    mtr_page *mp = page_of(m, pg);
+    *done = mp != NULL && mp->before != NULL;
+    *rc = ST_OK;
+    if (mp != NULL)
+        return mp;
+    *rc = check_page_lsn(m, pg);
+    if (*rc != ST_OK)
+        return NULL;
+    mp = page_add(m, pg);
+    if (mp == NULL)
+        *rc = ST_ENOMEM;
+    return mp;
+}
+
 static int mtr_touch(void *ctx, pgr_page *pg)
 {
-    if (page_of(ctx, pg) == NULL) {
-        int rc = check_page_lsn(ctx, pg);
-        if (rc != ST_OK)
-            return rc;
-    }
     bool done;
-    mtr_page *mp = entry_for(ctx, pg, &done);
-    int rc = mp == NULL ? ST_ENOMEM : done ? ST_OK : touch_full(ctx, mp);
+    int rc;
+    mtr_page *mp = entry_for(ctx, pg, &done, &rc);
+    if (mp == NULL)
+        return rc;
+    rc = done ? ST_OK : touch_full(ctx, mp);
     /* A successful touch leaves the page with its whole before-image. */
     assert(rc != ST_OK || (mp == page_of(ctx, pg) && mp->before != NULL));
     if (rc == ST_OK)
@@ -188,15 +196,11 @@ static int mtr_touch(void *ctx, pgr_page *pg)
 
 static int mtr_touch_range(void *ctx, pgr_page *pg, uint32_t off, uint32_t len)
 {
-    if (page_of(ctx, pg) == NULL) {
-        int rc = check_page_lsn(ctx, pg);
-        if (rc != ST_OK)
-            return rc;
-    }
     bool done;
-    mtr_page *mp = entry_for(ctx, pg, &done);
+    int rc;
+    mtr_page *mp = entry_for(ctx, pg, &done, &rc);
     if (mp == NULL || done)
-        return mp == NULL ? ST_ENOMEM : ST_OK;
+        return rc;
     if (mp->nranges == MTR_RANGES || mp->nsaved + len > MTR_SAVED)
         return touch_full(ctx, mp);
     mp->r[mp->nranges++] = (mtr_range){(uint16_t)off, (uint16_t)len, mp->nsaved};
