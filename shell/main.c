@@ -205,18 +205,7 @@ int main(int argc, char **argv)
         repl_interactive();
     } else {
         sh.src = "<stdin>";
-        int lineno = 0;
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t n;
-        while (!sh.stop && (n = getline(&line, &cap, stdin)) >= 0) {
-            if (n > 0 && line[n - 1] == '\n')
-                line[n - 1] = 0;
-            repl_feed_line(line, ++lineno);
-        }
-        if (!sh.stop)
-            repl_feed_end();
-        free(line);
+        repl_run_stream(stdin);
     }
     sh_close_db();
     if (sh.out != stdout)

@@ -190,6 +190,15 @@ int repl_run_file(const char *path)
     int old_interactive = sh.interactive;
     sh.src = path;
     sh.interactive = 0;
+    repl_run_stream(f);
+    fclose(f);
+    sh.src = old_src;
+    sh.interactive = old_interactive;
+    return 0;
+}
+
+void repl_run_stream(FILE *f)
+{
     char *line = NULL;
     size_t lcap = 0;
     ssize_t n;
@@ -202,10 +211,6 @@ int repl_run_file(const char *path)
     if (!sh.stop)
         repl_feed_end();
     free(line);
-    fclose(f);
-    sh.src = old_src;
-    sh.interactive = old_interactive;
-    return 0;
 }
 
 /* ---- interactive --------------------------------------------------------------------------- */

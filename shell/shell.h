@@ -165,6 +165,8 @@ void repl_feed_line(const char *line, int lineno);
 void repl_feed_end(void);
 /* Reads a whole file of commands (.read, -f). Returns 0, or -1 if it cannot be opened. */
 int repl_run_file(const char *path);
+/* Feeds every line of f (until .quit or its end), then ends the input (repl_feed_end). */
+void repl_run_stream(FILE *f);
 /* The interactive loop on the terminal. */
 void repl_interactive(void);
 int dot_run(const char *line, int lineno);
