@@ -23,16 +23,11 @@
 #include <unistd.h>
 
 #include "engine/datetime.h"
+#include "tests/common/fixture.h"
 #include "tests/common/pgcluster.h"
 
 static uint64_t rng;
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t rnd(void) { return fx_xorshift(&rng); }
 static int R(int n) { return (int)(rnd() % (uint64_t)n); }
 #define PICK(a) (a[R((int)(sizeof a / sizeof a[0]))])
 

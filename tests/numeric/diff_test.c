@@ -26,18 +26,13 @@
 
 #include "engine/acidb.h"
 #include "engine/numeric.h"
+#include "tests/common/fixture.h"
 #include "tests/common/pgcluster.h"
 
-/* ---- random numbers (xorshift64*) ---------------------------------------------------------- */
+/* ---- random numbers ------------------------------------------------------------------------ */
 
 static uint64_t rs;
-static uint64_t rnd(void)
-{
-    rs ^= rs >> 12;
-    rs ^= rs << 25;
-    rs ^= rs >> 27;
-    return rs * 2685821657736338717ULL;
-}
+static uint64_t rnd(void) { return fx_splitmix(&rs); }
 static int rn(int n) { return (int)(rnd() % (uint64_t)n); }
 
 static void digits(char *p, int n, int lead_nonzero)
