@@ -93,18 +93,11 @@ const fx_pg *fx_pg_start(const char *tag)
     cluster.user = "postgres";
 
     int fds[2];
-    if (pipe(fds) != 0)
-        fx_die("pipe: %s", strerror(errno));
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        fx_die("fork: %s", strerror(errno));
-    if (pid == 0) {
+    if (fx_fork_piped(fds, O_CLOEXEC) == 0) { /* the server and psql must not hold it open */
         close(fds[1]);
         guard(fds[0], cluster.dir);
     }
     close(fds[0]);
-    fcntl(fds[1], F_SETFD, FD_CLOEXEC); /* the server and psql must not hold it open */
     guard_fd = fds[1];
 
     if (getuid() == 0 && sh("chown postgres '%s'", cluster.dir) != 0)

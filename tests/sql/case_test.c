@@ -611,10 +611,7 @@ Test(sql, postgresql_cleanup)
     if (no != NULL && strcmp(no, "1") == 0)
         cr_skip_test(FX_PG_SKIPPED);
     int fds[2];
-    cr_assert_eq(pipe2(fds, O_CLOEXEC), 0); /* the server must not hold it open */
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
+    pid_t pid = fx_fork_piped(fds, O_CLOEXEC); /* the server must not hold it open */
     if (pid == 0) {
         close(fds[0]);
         const fx_pg *pg = fx_pg_start("sqlpgkill");
