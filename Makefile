@@ -28,6 +28,8 @@ OPT      ?= -O2
 DEPS_PKGS := build-essential pkg-config libxxhash-dev libcriterion-dev libreadline-dev \
              libsqlite3-dev clang libclang-rt-dev tmux cppcheck clang-tidy gnuplot-nox \
              libpq-dev sqlite3 libgmp-dev postgresql-15
+# python3: tests/sql/pg_transcript.py (sql/postgresql) and the citation check of make lint.
+DEPS_PKGS += python3
 # Time zone rules (engine/tz.c reads /usr/share/zoneinfo).
 DEPS_PKGS += tzdata
 

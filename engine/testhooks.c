@@ -1,6 +1,6 @@
 /*
- * testhooks.c — TESTS ONLY (engine/testhooks.h): opening on another OS layer, the integrity
- * check of every tree, and abandoning a handle as a crash would.
+ * testhooks.c — TESTS ONLY (engine/testhooks.h): opening on another OS layer, abandoning a
+ * handle as a crash would, and damage for the tests of the integrity check.
  *
  * Opening goes through the real acidb_open: db_open_extra (engine/engine.h) is set on this
  * thread for the duration of the call, so the code under test is the code users run, with only
@@ -8,9 +8,7 @@
  */
 #include "engine/testhooks.h"
 
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "engine/engine.h"
 #include "engine/record.h"
@@ -30,35 +28,6 @@ int acidb_open_test(const char *path, const acidb_options *o, os_vfs *vfs, unsig
     db_open_extra = &x;
     int rc = acidb_open(path, o, out);
     db_open_extra = NULL;
-    return rc;
-}
-
-/* ---- integrity check -------------------------------------------------------------------- */
-
-typedef struct check_report {
-    char *buf;
-    size_t n, used;
-} check_report;
-
-static void on_problem(void *ctx, uint64_t pgno, const char *msg)
-{
-    check_report *r = ctx;
-    (void)pgno; /* the messages name their page, or their table, index and row */
-    if (r->n == 0 || r->used + 1 >= r->n)
-        return;
-    int w = snprintf(r->buf + r->used, r->n - r->used, "%s\n", msg);
-    if (w > 0)
-        r->used += (size_t)w < r->n - r->used ? (size_t)w : r->n - r->used - 1;
-}
-
-int acidb_test_check(acidb_db *db, char *report, size_t n, uint64_t *problems)
-{
-    if (report && n > 0)
-        report[0] = 0;
-    check_report r = {report, report ? n : 0, 0};
-    int rc = acidb_check(db, on_problem, &r, problems);
-    if (rc != ACIDB_OK && rc != ACIDB_MISUSE && r.used == 0 && report && n > 0)
-        snprintf(report, n, "the check stopped: %s", st_msg());
     return rc;
 }
 

@@ -6,7 +6,6 @@
  *
  *   acidb_open_test     acidb_open on a given OS layer (e.g. the fault-injecting one,
  *                       pager/os_fault.h), page size and txm_options.test_break switches;
- *   acidb_test_check    acidb_check with its report collected into a string;
  *   acidb_test_failed   whether the engine has fail-stopped after an I/O error;
  *   acidb_test_abandon  "the process died here": frees the handle without writing anything;
  *   acidb_test_tree, acidb_test_stamp_page, acidb_test_set_identity_counter, acidb_test_log_end
@@ -33,15 +32,6 @@
  * deliberately breaks a durability rule. */
 int acidb_open_test(const char *path, const acidb_options *o, os_vfs *vfs, unsigned test_break,
                     uint32_t page_size, acidb_db **out);
-
-/* The public acidb_check (engine/acidb.h: every tree, the free list, leaks, page LSNs, rows,
- * indexes against rows, identity counters), with its first problems written to `report`
- * (n bytes, may be 0), one per line as the check words them ("page N: what" for pages; table,
- * index, key and row for the cross-checks);
- * *problems (may be NULL) receives their count. Returns what acidb_check returns: ACIDB_OK
- * when the check ran, even if it found problems. Run it while no transaction is active (e.g.
- * right after acidb_open), or a tree being changed may look broken. */
-int acidb_test_check(acidb_db *db, char *report, size_t n, uint64_t *problems);
 
 /* Whether the database has fail-stopped (an I/O error: it refuses changes until reopened).
  * Thread-safe. */

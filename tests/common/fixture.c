@@ -110,16 +110,22 @@ void fx_end(void)
     fx_dir[0] = fx_db[0] = '\0';
 }
 
-int fx_in_child(void (*fn)(void *ctx, void *out), void *ctx, void *out, size_t size,
-                int *status)
+pid_t fx_fork_piped(int fds[2], int flags)
 {
-    int fds[2], st = -1;
-    if (pipe(fds) != 0)
+    if (pipe2(fds, flags) != 0)
         fx_die("pipe: %s", strerror(errno));
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
         fx_die("fork: %s", strerror(errno));
+    return pid;
+}
+
+int fx_in_child(void (*fn)(void *ctx, void *out), void *ctx, void *out, size_t size,
+                int *status)
+{
+    int fds[2], st = -1;
+    pid_t pid = fx_fork_piped(fds, 0);
     if (pid == 0) {
         close(fds[0]);
         memset(out, 0, size);

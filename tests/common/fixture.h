@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "engine/acidb.h"
 
@@ -81,6 +82,9 @@ const char *fx_path(const char *dir, const char *name);
 extern char fx_dir[PATH_MAX], fx_db[PATH_MAX + 16];
 void fx_begin(const char *tag, unsigned watchdog_s);
 void fx_end(void);
+
+/* pipe2(fds, flags), stdio flushed, then fork(): fork's result. Dies if either fails. */
+pid_t fx_fork_piped(int fds[2], int flags);
 
 /* Runs fn(ctx, out) in a forked child and copies the child's *out (size bytes, a plain struct)
  * back through a pipe: what another process sees (file locks are per process). 0 when the

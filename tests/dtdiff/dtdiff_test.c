@@ -10,32 +10,24 @@
  * helper sets the session TimeZone, evaluates the expression as text and turns an error into
  * "ERROR <SQLSTATE>: <message>"); the two lines must be identical.
  *
- * The reference is a throwaway cluster (initdb --locale=C -E UTF8, TimeZone UTC, Unix socket
- * only) in a temporary directory; as root the server runs as the postgres user. Without a
- * PostgreSQL installation the test is skipped with a message.
+ * The reference is a throwaway cluster (tests/common/pgcluster.h: without PostgreSQL 15 the
+ * test fails, unless ACIDB_NO_PG=1 skips it).
  *
  *   build/tests/dtdiff                          quick: DTDIFF_CASES (default 3000) cases, seed 1
  *   DTDIFF_SEED=7 DTDIFF_CASES=50000 build/tests/dtdiff   a larger sweep
  */
 #include <criterion/criterion.h>
-#include <glob.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "engine/datetime.h"
+#include "tests/common/fixture.h"
+#include "tests/common/pgcluster.h"
 
 static uint64_t rng;
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t rnd(void) { return fx_xorshift(&rng); }
 static int R(int n) { return (int)(rnd() % (uint64_t)n); }
 #define PICK(a) (a[R((int)(sizeof a / sizeof a[0]))])
 
@@ -624,76 +616,24 @@ static void gen(kase *k)
     }
 }
 
-/* ---- the reference cluster ---- */
-
-static char pgbin[256], pgdir[256];
-static int pg_running;  /* pgdir exists (and a server may run in it) */
-static void pg_stop(void);
-
-static int sh(const char *fmt, ...)
+Test(dtdiff, against_postgresql_15)
 {
-    char cmd[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return system(cmd);
-}
-
-static int pg_start(void)
-{
-    glob_t gl;
-    if (glob("/usr/lib/postgresql/15/bin/postgres", 0, NULL, &gl) != 0 || gl.gl_pathc == 0)
-        return -1;
-    snprintf(pgbin, sizeof pgbin, "%s", gl.gl_pathv[0]);
-    globfree(&gl);
-    *strrchr(pgbin, '/') = 0;
-    snprintf(pgdir, sizeof pgdir, "/tmp/dtdiff-XXXXXX");
-    if (!mkdtemp(pgdir))
-        return -1;
-    const char *as = getuid() == 0 ? "runuser -u postgres -- " : "";
-    pg_running = 1;  /* from here on the directory (and maybe a server) must be removed */
-    atexit(pg_stop);  /* also when an assertion ends the test early */
-    if (getuid() == 0)
-        sh("chown postgres '%s'", pgdir);
-    if (sh("%s'%s/initdb' -D '%s/data' --locale=C -E UTF8 -U postgres -A trust --no-sync "
-           ">'%s/initdb.log' 2>&1", as, pgbin, pgdir, pgdir) != 0)
-        return -1;
-    return sh("%s'%s/pg_ctl' -D '%s/data' -l '%s/log' -w -o \"-c listen_addresses='' "
-              "-c unix_socket_directories='%s' -p 54398 -c TimeZone=UTC -c fsync=off\" start "
-              ">/dev/null 2>&1", as, pgbin, pgdir, pgdir, pgdir) == 0 ? 0 : -1;
-}
-
-static void pg_stop(void)
-{
-    if (!pg_running)
-        return;
-    pg_running = 0;
-    const char *as = getuid() == 0 ? "runuser -u postgres -- " : "";
-    sh("%s'%s/pg_ctl' -D '%s/data' -m immediate -w stop >/dev/null 2>&1", as, pgbin, pgdir);
-    sh("rm -rf '%s'", pgdir);
-}
-
-Test(dtdiff, against_postgresql_15, .timeout = 300)
-{
+    alarm(300); /* a hung server or client fails the test (fixture.h: not .timeout) */
     const char *se = getenv("DTDIFF_SEED"), *ce = getenv("DTDIFF_CASES");
     uint64_t seed = se ? strtoull(se, NULL, 10) : 1;
     int ncases = ce ? atoi(ce) : 3000;
     printf("dtdiff: seed %llu, %d cases (DTDIFF_SEED / DTDIFF_CASES)\n", (unsigned long long)seed,
            ncases);
     fflush(stdout);
-    signal(SIGPIPE, SIG_IGN);  /* output piped into a pager that quits must not skip the cleanup */
-    if (pg_start() != 0) {
-        pg_stop();
-        cr_skip_test("PostgreSQL 15 not available (/usr/lib/postgresql/15/bin)");
-    }
+    const fx_pg *pg = fx_pg_start("dtdiff");
+    if (pg == NULL)
+        cr_skip_test(FX_PG_SKIPPED);
     rng = seed * 0x9E3779B97F4A7C15ull + 1;
     kase *ks = calloc((size_t)ncases, sizeof *ks);
     cr_assert_not_null(ks);
-    char sqlpath[300], outpath[300];
-    snprintf(sqlpath, sizeof sqlpath, "%s/cases.sql", pgdir);
-    snprintf(outpath, sizeof outpath, "%s/cases.out", pgdir);
-    FILE *f = fopen(sqlpath, "w");
+    char *sql = NULL;
+    size_t sqllen = 0;
+    FILE *f = open_memstream(&sql, &sqllen);
     cr_assert_not_null(f);
     fprintf(f, "SET client_min_messages = warning;\n"
                "CREATE FUNCTION t(z text, q text) RETURNS text LANGUAGE plpgsql AS $f$\n"
@@ -706,13 +646,13 @@ Test(dtdiff, against_postgresql_15, .timeout = 300)
         fprintf(f, "SELECT t('%s', $q$%s$q$);\n", ks[i].zone, ks[i].sql);
     }
     fclose(f);
-    int rc = sh("psql -X -q -At -h '%s' -p 54398 -U postgres -d postgres -f '%s' >'%s' 2>&1",
-                pgdir, sqlpath, outpath);
-    FILE *o = fopen(outpath, "r");
-    char line[1024];
+    int rc;
+    char *out = fx_pg_psql(pg, sql, &rc);
+    free(sql);
+    fx_pg_stop();
     int bad = 0, n = 0;
-    while (o && n < ncases && fgets(line, sizeof line, o)) {
-        line[strcspn(line, "\n")] = 0;
+    for (char *line = out, *nl; n < ncases && (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+        *nl = 0;
         if (strcmp(line, ks[n].want) != 0) {
             if (bad < 40)
                 printf("MISMATCH [%s] %s\n   postgres: %s\n   acidb:    %s\n", ks[n].zone,
@@ -721,10 +661,8 @@ Test(dtdiff, against_postgresql_15, .timeout = 300)
         }
         n++;
     }
-    if (o)
-        fclose(o);
+    free(out);
     printf("dtdiff: %d cases, %d differ\n", n, bad);
-    pg_stop();
     free(ks);
     cr_assert_eq(rc, 0, "psql failed");
     cr_assert_eq(n, ncases, "psql printed %d lines for %d cases", n, ncases);

@@ -7,10 +7,9 @@
  * expression — input, numeric_in with a typmod (as COPY calls it), + - * / %, comparison,
  * unary minus, abs, sign, round/trunc with a scale, ceil, floor, NUMERIC(p,s), casts to
  * smallint/integer/bigint/double precision/real, float8 and float4 to numeric, sum/avg of
- * numerics and of integers — and the same operation through numeric.h. A throwaway cluster (initdb --locale=C
- * -E UTF8 in a temporary directory, Unix socket only, as the `postgres` user when run as root)
- * evaluates them all in one psql run; a PL/pgSQL wrapper turns an error into "ERROR
- * <SQLSTATE>: <message> | DETAIL: <detail>". Results are compared as exact text (double
+ * numerics and of integers — and the same operation through numeric.h. A throwaway cluster
+ * (tests/common/pgcluster.h) evaluates them all in one psql run; a PL/pgSQL wrapper turns an
+ * error into "ERROR <SQLSTATE>: <message> | DETAIL: <detail>". Results are compared as exact text (double
  * precision through float8send: the exact bits).
  *
  *   NUM_DIFF_SEED=<n>   another seed (printed on every run)
@@ -18,7 +17,6 @@
  *   NUM_DIFF_SHOW=1     print every case's two answers
  */
 #include <criterion/criterion.h>
-#include <glob.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -28,17 +26,13 @@
 
 #include "engine/acidb.h"
 #include "engine/numeric.h"
+#include "tests/common/fixture.h"
+#include "tests/common/pgcluster.h"
 
-/* ---- random numbers (xorshift64*) ---------------------------------------------------------- */
+/* ---- random numbers ------------------------------------------------------------------------ */
 
 static uint64_t rs;
-static uint64_t rnd(void)
-{
-    rs ^= rs >> 12;
-    rs ^= rs << 25;
-    rs ^= rs >> 27;
-    return rs * 2685821657736338717ULL;
-}
+static uint64_t rnd(void) { return fx_splitmix(&rs); }
 static int rn(int n) { return (int)(rnd() % (uint64_t)n); }
 
 static void digits(char *p, int n, int lead_nonzero)
@@ -447,53 +441,7 @@ text:
     ar_free(&a);
 }
 
-/* ---- the reference cluster ----------------------------------------------------------------- */
-
-static char pg_bin[256], pg_dir[256];
-
-static int sh(const char *cmd)
-{
-    int rc = system(cmd);
-    return rc == -1 ? -1 : WEXITSTATUS(rc);
-}
-
-static const char *as_user(void) { return getuid() == 0 ? "runuser -u postgres -- " : ""; }
-
-static int pg_start(void)
-{
-    glob_t gl;
-    if (glob("/usr/lib/postgresql/15/bin/postgres", 0, NULL, &gl) != 0 || gl.gl_pathc == 0)
-        return -1;
-    snprintf(pg_bin, sizeof pg_bin, "%s", gl.gl_pathv[0]);
-    globfree(&gl);
-    *strrchr(pg_bin, '/') = 0;
-    snprintf(pg_dir, sizeof pg_dir, "/tmp/acidb-numdiff-XXXXXX");
-    if (!mkdtemp(pg_dir))
-        return -1;
-    char cmd[2048];
-    if (getuid() == 0) {
-        snprintf(cmd, sizeof cmd, "chown postgres '%s'", pg_dir);
-        sh(cmd);
-    }
-    snprintf(cmd, sizeof cmd, "%s'%s/initdb' -D '%s/data' -U t -A trust --no-sync --locale=C "
-             "-E UTF8 >'%s/initdb.log' 2>&1", as_user(), pg_bin, pg_dir, pg_dir);
-    if (sh(cmd) != 0)
-        return -1;
-    snprintf(cmd, sizeof cmd, "%s'%s/pg_ctl' -D '%s/data' -l '%s/log' -w -o \"-c "
-             "listen_addresses='' -c unix_socket_directories='%s' -p 54399 -c fsync=off "
-             "-c TimeZone=UTC\" start >/dev/null 2>&1", as_user(), pg_bin, pg_dir, pg_dir, pg_dir);
-    return sh(cmd) == 0 ? 0 : -1;
-}
-
-static void pg_stop(void)
-{
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s'%s/pg_ctl' -D '%s/data' -m immediate -w stop >/dev/null 2>&1",
-             as_user(), pg_bin, pg_dir);
-    sh(cmd);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", pg_dir);
-    sh(cmd);
-}
+/* ---- the reference ------------------------------------------------------------------------ */
 
 static const char EV_FN[] =
     "CREATE FUNCTION ev(q text) RETURNS text LANGUAGE plpgsql AS $f$\n"
@@ -504,8 +452,9 @@ static const char EV_FN[] =
     "RETURN 'ERROR ' || st || ': ' || m || CASE WHEN d <> '' THEN ' | DETAIL: ' || d ELSE '' END;"
     "\nEND $f$;\n";
 
-Test(numeric_diff, against_postgresql_15, .timeout = 1800)
+Test(numeric_diff, against_postgresql_15)
 {
+    alarm(1800); /* a hung server or client fails the test (fixture.h: not .timeout) */
     uint64_t seed = 20261208;
     int ncases = 2500;
     if (getenv("NUM_DIFF_SEED"))
@@ -520,23 +469,13 @@ Test(numeric_diff, against_postgresql_15, .timeout = 1800)
     for (int i = 0; i < ncases; i++)
         gen_case(&cases[i]);
 
-    if (pg_start() != 0) {
-        char cmd0[600];
-        snprintf(cmd0, sizeof cmd0, "tail -n 20 '%s/initdb.log' '%s/log' >&2 2>/dev/null", pg_dir,
-                 pg_dir);
-        sh(cmd0);
-        pg_stop();
-        cr_assert_fail("could not start PostgreSQL 15 (postgresql-15 is installed by `make "
-                       "deps`; its logs above)");
-    }
-    char sqlpath[300], outpath[300], cmd[2400];
-    snprintf(sqlpath, sizeof sqlpath, "%s/cases.sql", pg_dir);
-    snprintf(outpath, sizeof outpath, "%s/cases.out", pg_dir);
-    FILE *f = fopen(sqlpath, "w");
-    if (!f) {
-        pg_stop();
-        cr_assert_fail("cannot write %s", sqlpath);
-    }
+    const fx_pg *pg = fx_pg_start("numdiff");
+    if (pg == NULL)
+        cr_skip_test(FX_PG_SKIPPED);
+    char *sql = NULL;
+    size_t sqllen = 0;
+    FILE *f = open_memstream(&sql, &sqllen);
+    cr_assert_not_null(f);
     fputs(EV_FN, f);
     char q[4096];
     for (int i = 0; i < ncases; i++) {
@@ -545,19 +484,15 @@ Test(numeric_diff, against_postgresql_15, .timeout = 1800)
         if (i % 500 == 499 || i == ncases - 1)
             fputs(";\n", f);
     }
+    int prc;
     fclose(f);
-    snprintf(cmd, sizeof cmd, "psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 -h '%s' -p 54399 -U t "
-             "-d postgres -f '%s' -o '%s' 2>'%s/psql.err'", pg_dir, sqlpath, outpath, pg_dir);
-    int prc = sh(cmd);
+    char *out = fx_pg_psql(pg, sql, &prc);
+    free(sql);
+    fx_pg_stop();
+    cr_assert_eq(prc, 0, "psql failed (above)");
     char **want = calloc((size_t)ncases, sizeof *want);
     cr_assert(want);
-    FILE *o = fopen(outpath, "r");
-    char *line = NULL;
-    size_t lcap = 0;
-    ssize_t n;
-    while (o && (n = getline(&line, &lcap, o)) > 0) {
-        if (line[n - 1] == '\n')
-            line[--n] = 0;
+    for (char *line = strtok(out, "\n"); line != NULL; line = strtok(NULL, "\n")) {
         char *bar = strchr(line, '|');
         if (!bar)
             continue;
@@ -565,15 +500,7 @@ Test(numeric_diff, against_postgresql_15, .timeout = 1800)
         if (id >= 0 && id < ncases && !want[id])
             want[id] = strdup(bar + 1);
     }
-    free(line);
-    if (o)
-        fclose(o);
-    if (prc != 0) {
-        snprintf(cmd, sizeof cmd, "cat '%s/psql.err' >&2", pg_dir);
-        sh(cmd);
-    }
-    pg_stop();
-    cr_assert_eq(prc, 0, "psql failed (above)");
+    free(out);
 
     int bad = 0, shown = 0;
     static char got[1 << 20];

@@ -10,14 +10,18 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/acidb.h"
 #include "tests/common/fixture.h"
+#include "tests/common/pgcluster.h"
 
 /* ---- a growable string --------------------------------------------------------------------- */
 
@@ -205,53 +209,70 @@ static void run_stmt(acidb_conn *c, const char *sql, buf *out)
     }
 }
 
+/* A trailing comment that marks a statement whose result is a deliberate difference from
+ * PostgreSQL (README.md, "The .out files are reviewed, not recorded"). */
+#define PG_DIFFERS "-- differs from PostgreSQL:"
+
+/* One step through a script from *at: copies the gap before the next statement (blank lines
+ * and full-line -- comments) to gap (may be NULL), then sets [*s, *e) to the statement and
+ * moves *at past it and the rest of its line. *marked (may be NULL): whether that rest is a
+ * PG_DIFFERS comment. 0 at the end of the script. */
+static int next_stmt(const char *sql, size_t *at, buf *gap, size_t *s, size_t *e, int *marked)
+{
+    for (;;) {
+        size_t i = *at;
+        while (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\r')
+            i++;
+        if (sql[i] == '\n') {
+            if (gap)
+                buf_str(gap, "\n");
+            *at = i + 1;
+        } else if (sql[i] == '-' && sql[i + 1] == '-') {
+            size_t end = i;
+            while (sql[end] && sql[end] != '\n')
+                end++;
+            if (gap) {
+                buf_add(gap, sql + i, end - i);
+                buf_str(gap, "\n");
+            }
+            *at = sql[end] ? end + 1 : end;
+        } else {
+            *at = i;
+            break;
+        }
+    }
+    if (sql[*at] == 0)
+        return 0;
+    *s = *at;
+    *e = *at = stmt_end(sql, *at);
+    /* The rest of the line after ';' (a trailing comment) belongs to this statement. */
+    while (sql[*at] == ' ' || sql[*at] == '\t' || sql[*at] == '\r')
+        (*at)++;
+    if (marked)
+        *marked = strncmp(sql + *at, PG_DIFFERS, strlen(PG_DIFFERS)) == 0;
+    if (sql[*at] == '-' && sql[*at + 1] == '-')
+        while (sql[*at] && sql[*at] != '\n')
+            (*at)++;
+    if (sql[*at] == '\n')
+        (*at)++;
+    return 1;
+}
+
 /* The transcript of a whole script. Full-line comments and blank lines between statements are
  * copied, so the .out reads like the .sql. */
 static char *run_script(acidb_conn *c, const char *sql)
 {
     buf out = {0};
     buf_add(&out, "", 0);
-    size_t at = 0;
-    for (;;) {
-        /* Copy the gap: blank lines and -- comment lines. */
-        for (;;) {
-            size_t i = at;
-            while (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\r')
-                i++;
-            if (sql[i] == '\n') {
-                buf_str(&out, "\n");
-                at = i + 1;
-            } else if (sql[i] == '-' && sql[i + 1] == '-') {
-                size_t e = i;
-                while (sql[e] && sql[e] != '\n')
-                    e++;
-                buf_add(&out, sql + i, e - i);
-                buf_str(&out, "\n");
-                at = sql[e] ? e + 1 : e;
-            } else {
-                at = i;
-                break;
-            }
-        }
-        if (sql[at] == 0)
-            break;
-        size_t end = stmt_end(sql, at);
-        char *one = strndup(sql + at, end - at);
+    size_t at = 0, s, e;
+    while (next_stmt(sql, &at, &out, &s, &e, NULL)) {
+        char *one = strndup(sql + s, e - s);
         cr_assert_not_null(one);
         buf_str(&out, "> ");
         buf_first_line(&out, one, strlen(one));
         buf_str(&out, "\n");
         run_stmt(c, one, &out);
         free(one);
-        at = end;
-        /* The rest of the line after ';' (a trailing comment) belongs to this statement. */
-        while (sql[at] == ' ' || sql[at] == '\t' || sql[at] == '\r')
-            at++;
-        if (sql[at] == '-' && sql[at + 1] == '-')
-            while (sql[at] && sql[at] != '\n')
-                at++;
-        if (sql[at] == '\n')
-            at++;
     }
     return out.s;
 }
@@ -386,14 +407,14 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-Test(sql, cases)
+/* Runs fn on every case of the cases folder (or only SQL_CASE) in name order; fails the test
+ * naming the cases for which fn returned 0. */
+static void each_case(int (*fn)(const char *dir, const char *name, void *ctx), void *ctx,
+                      const char *what)
 {
     char dir[400];
     cases_dir(dir, sizeof dir);
     const char *only = getenv("SQL_CASE");
-    const char *upd = getenv("SQL_UPDATE");
-    int update = upd != NULL && strcmp(upd, "1") == 0;
-
     DIR *d = opendir(dir);
     cr_assert_not_null(d, "cannot open %s (run from the repository root or set SQL_CASES_DIR)",
                        dir);
@@ -417,14 +438,203 @@ Test(sql, cases)
         if (only != NULL && *only && strcmp(only, names[i]) != 0)
             continue;
         ran++;
-        if (!run_case(dir, names[i], update))
+        if (!fn(dir, names[i], ctx))
             buf_fmt(&failed, " %s", names[i]);
     }
     for (int i = 0; i < n; i++)
         free(names[i]);
     free(names);
     cr_assert_gt(ran, 0, "no case %s in %s", only ? only : "*.sql", dir);
-    cr_expect_eq(failed.len, 0, "transcripts differ:%s (diffs above; one case: SQL_CASE=name)",
-                 failed.s);
+    cr_expect_eq(failed.len, 0, "%s:%s (above; one case: SQL_CASE=name)", what, failed.s);
     free(failed.s);
+}
+
+static int acidb_case(const char *dir, const char *name, void *ctx)
+{
+    return run_case(dir, name, *(int *)ctx);
+}
+
+Test(sql, cases)
+{
+    const char *upd = getenv("SQL_UPDATE");
+    int update = upd != NULL && strcmp(upd, "1") == 0;
+    each_case(acidb_case, &update, "transcripts differ");
+}
+
+/* ---- the .out files against PostgreSQL 15 ------------------------------------------------- */
+
+/* The line index of every "> " line of t (n of them; caller frees). */
+static int *stmt_lines(const lines *t, int *n)
+{
+    int *at = malloc(((size_t)t->n + 1) * sizeof *at);
+    cr_assert_not_null(at);
+    *n = 0;
+    for (int i = 0; i < t->n; i++)
+        if (strncmp(t->l[i], "> ", 2) == 0)
+            at[(*n)++] = i;
+    return at;
+}
+
+/* Are lines [a, a+n) of x and [b, b+n) of y the same? */
+static int same_lines(const lines *x, int a, const lines *y, int b, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(x->l[a + i], y->l[b + i]) != 0)
+            return 0;
+    return 1;
+}
+
+/* Where the gap after a statement's result starts in lines [a, b): the trailing run of blank
+ * and -- lines (what the next statement's comments are). */
+static int gap_start(const lines *t, int a, int b)
+{
+    while (b > a + 1 && (t->l[b - 1][0] == 0 || strncmp(t->l[b - 1], "--", 2) == 0))
+        b--;
+    return b;
+}
+
+static void show_lines(char sign, const lines *t, int a, int b)
+{
+    for (int i = a; i < b; i++)
+        fprintf(stderr, "%c%s\n", sign, t->l[i]);
+}
+
+/* Compares PostgreSQL's transcript pg with want (the .out) statement by statement: equal,
+ * except the result of a statement marked PG_DIFFERS, which must differ (a mark where
+ * PostgreSQL agrees is stale). 1 when they agree so. */
+static int compare_with_pg(const char *name, char *want_s, char *pg_s, const int *marked,
+                           int nmarked)
+{
+    lines w = split_lines(want_s), p = split_lines(pg_s);
+    int nw, np, ok = 1, aligned;
+    int *sw = stmt_lines(&w, &nw), *sp = stmt_lines(&p, &np);
+    if (nw != np || nw != nmarked) {
+        fprintf(stderr, "sql: %s: %d statements in the .out, %d in PostgreSQL's transcript, %d "
+                "in the .sql\n", name, nw, np, nmarked);
+        ok = 0;
+    } else if (!same_lines(&w, 0, &p, 0, nw ? sw[0] : w.n) || (nw == 0 && w.n != p.n)) {
+        fprintf(stderr, "sql: %s: the lines before the first statement differ\n", name);
+        ok = 0;
+    }
+    aligned = ok;
+    for (int k = 0; aligned && k < nw; k++) {
+        int wa = sw[k], wb = k + 1 < nw ? sw[k + 1] : w.n;
+        int pa = sp[k], pb = k + 1 < np ? sp[k + 1] : p.n;
+        int wg = gap_start(&w, wa, wb), pg = gap_start(&p, pa, pb);
+        int agree = wg - wa == pg - pa && same_lines(&w, wa, &p, pa, wg - wa);
+        int frame = strcmp(w.l[wa], p.l[pa]) == 0 && wb - wg == pb - pg &&
+                    same_lines(&w, wg, &p, pg, wb - wg);
+        if (frame && agree == !marked[k])
+            continue;
+        fprintf(stderr, "sql: %s.out line %d, statement %d: %s\n", name, wa + 1, k + 1,
+                !frame ? "the statement or the comments after it differ from PostgreSQL's"
+                : agree ? "marked \"" PG_DIFFERS "\" but PostgreSQL agrees"
+                        : "differs from PostgreSQL 15 (- .out, + PostgreSQL)");
+        show_lines('-', &w, wa, wb);
+        show_lines('+', &p, pa, pb);
+        ok = 0;
+    }
+    free(sw);
+    free(sp);
+    free(w.l);
+    free(p.l);
+    return ok;
+}
+
+/* Output of a command, malloc'd; *status its wait status. */
+static char *command_output(const char *cmd, int *status)
+{
+    FILE *f = popen(cmd, "r");
+    cr_assert_not_null(f, "popen %s", cmd);
+    buf b = {0};
+    buf_add(&b, "", 0);
+    char tmp[4096];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        buf_add(&b, tmp, n);
+    *status = pclose(f);
+    return b.s;
+}
+
+static int pg_case(const char *dir, const char *name, void *ctx)
+{
+    (void)ctx;
+    char path[512], cmd[1400];
+    snprintf(path, sizeof path, "%s/%s.sql", dir, name);
+    char *sql = read_file(path);
+    cr_assert_not_null(sql, "cannot read %s", path);
+    int *marked = NULL, n = 0, m;
+    size_t at = 0, s, e;
+    while (next_stmt(sql, &at, NULL, &s, &e, &m)) {
+        marked = realloc(marked, (size_t)(n + 1) * sizeof *marked);
+        cr_assert_not_null(marked);
+        marked[n++] = m;
+    }
+    const char *f = __FILE__, *slash = strrchr(f, '/');
+    snprintf(cmd, sizeof cmd, "python3 '%.*spg_transcript.py' '%s'",
+             slash ? (int)(slash - f + 1) : 0, f, path);
+    int status;
+    char *pg = command_output(cmd, &status);
+    snprintf(path, sizeof path, "%s/%s.out", dir, name);
+    char *want = read_file(path);
+    int ok = status == 0 && want != NULL;
+    if (!ok)
+        fprintf(stderr, "sql: %s: %s\n", name, want ? "pg_transcript.py failed (above)"
+                                                    : "no .out file");
+    ok = ok && compare_with_pg(name, want, pg, marked, n);
+    free(want);
+    free(pg);
+    free(marked);
+    free(sql);
+    return ok;
+}
+
+/* Every .out is PostgreSQL 15's transcript (tests/sql/pg_transcript.py) except for the
+ * statements marked PG_DIFFERS. */
+Test(sql, postgresql)
+{
+    alarm(120); /* a hung server or client fails the test (fixture.h: not .timeout) */
+    const fx_pg *pg = fx_pg_start("sqlpg");
+    if (pg == NULL)
+        cr_skip_test(FX_PG_SKIPPED);
+    fx_pg_setenv(pg);
+    each_case(pg_case, NULL, ".out differs from PostgreSQL 15");
+    fx_pg_stop();
+}
+
+/* A test process that dies without fx_pg_stop (here by SIGKILL: no atexit, no handler) leaves
+ * no cluster behind: the fixture's guard stops the server and removes its directory. */
+Test(sql, postgresql_cleanup)
+{
+    alarm(60);
+    const char *no = getenv("ACIDB_NO_PG");
+    if (no != NULL && strcmp(no, "1") == 0)
+        cr_skip_test(FX_PG_SKIPPED);
+    int fds[2];
+    pid_t pid = fx_fork_piped(fds, O_CLOEXEC); /* the server must not hold it open */
+    if (pid == 0) {
+        close(fds[0]);
+        const fx_pg *pg = fx_pg_start("sqlpgkill");
+        ssize_t w = write(fds[1], pg->dir, strlen(pg->dir));
+        (void)w;
+        close(fds[1]);
+        kill(getpid(), SIGKILL);
+    }
+    close(fds[1]);
+    char dir[4096] = {0};
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof dir - 1 && (r = read(fds[0], dir + n, sizeof dir - 1 - n)) > 0)
+        n += (size_t)r;
+    close(fds[0]);
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFSIGNALED(st) && n > 0, "the child did not start a cluster (above)");
+    int gone = 0;
+    for (int i = 0; i < 200 && !gone; i++) {
+        gone = access(dir, F_OK) != 0;
+        if (!gone)
+            usleep(50 * 1000);
+    }
+    cr_assert(gone, "%s is still there 10 s after its test process was killed", dir);
 }

@@ -2,10 +2,9 @@
 """pg_transcript.py — the transcript a real PostgreSQL gives for a tests/sql case file.
 
 Writes, for cases/<name>.sql, what tests/sql/case_test.c would print if acidb behaved exactly
-like PostgreSQL: the same statement splitting, comment copying and row format (README.md). It
-is the reviewer's aid for the hand-checked .out files, not part of the suite: run it, diff its
-output with the .out, and explain every difference (EXPLAIN output is acidb's own; a few
-documented divergences, e.g. INTEGER being 64-bit, are listed in README.md).
+like PostgreSQL: the same statement splitting, comment copying and row format (README.md).
+The test sql/postgresql runs it on every case against a throwaway cluster and compares its
+output with the .out (README.md, "The .out files are reviewed, not recorded"); by hand:
 
     tests/sql/pg_transcript.py tests/sql/cases/banking.sql > /tmp/banking.pg
     diff /tmp/banking.pg tests/sql/cases/banking.out

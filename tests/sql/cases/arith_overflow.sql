@@ -44,5 +44,5 @@ UPDATE n SET v = 10 / v;
 SELECT id, v FROM n ORDER BY id;
 
 -- sum overflows too (acidb's sum is BIGINT; PostgreSQL's numeric would not: see README).
-SELECT sum(v) FROM n WHERE id IN (1, 4);
+SELECT sum(v) FROM n WHERE id IN (1, 4); -- differs from PostgreSQL: sum() is a BIGINT
 SELECT sum(v) AS s FROM n WHERE id IN (1, 2);

@@ -74,7 +74,7 @@ CREATE TABLE "user" (id BIGINT);
 DROP TABLE "user";
 DROP TABLE "Mixed Case";
 -- Type names acidb does not know are 42704 (NUMERIC exists in PostgreSQL: a documented gap).
-CREATE TABLE money_t (m NUMERIC);
+CREATE TABLE money_t (m NUMERIC); -- differs from PostgreSQL: outside acidb's subset
 CREATE TABLE wide (a INT, b INT4, c INT8, d SMALLINT, e VARCHAR(10), f CHARACTER VARYING(3), g BOOL);
 INSERT INTO wide VALUES (1, 2, 3, 4, 'e', 'f', true);
 SELECT a, b, c, d, e, f, g FROM wide;
