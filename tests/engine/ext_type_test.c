@@ -204,7 +204,7 @@ Test(ext_type, a_module_type_works_everywhere_a_type_can_appear, .init = setup,
     acidb_disconnect(c);
     char report[512];
     uint64_t problems = 1;
-    cr_assert_eq(acidb_test_check(db, report, sizeof report, &problems), ACIDB_OK);
+    cr_assert_eq(fx_check(db, report, sizeof report, &problems), ACIDB_OK);
     cr_expect_eq(problems, 0, "%s", report);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }

@@ -147,7 +147,7 @@ Test(types, legacy_tables_keep_their_64_bit_integers, .init = eng_setup, .fini =
     expect_schema_types(db, "fresh", "integer");
     char report[512];
     uint64_t problems = 1;
-    cr_assert_eq(acidb_test_check(db, report, sizeof report, &problems), ACIDB_OK);
+    cr_assert_eq(fx_check(db, report, sizeof report, &problems), ACIDB_OK);
     cr_expect_eq(problems, 0, "%s", report);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }
@@ -219,7 +219,7 @@ Test(types, floats_bind_read_index_and_survive_a_reopen, .init = eng_setup, .fin
     acidb_disconnect(c);
     char report[512];
     uint64_t problems = 1;
-    cr_assert_eq(acidb_test_check(db, report, sizeof report, &problems), ACIDB_OK);
+    cr_assert_eq(fx_check(db, report, sizeof report, &problems), ACIDB_OK);
     cr_expect_eq(problems, 0, "%s", report);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }

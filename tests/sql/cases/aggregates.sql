@@ -62,7 +62,7 @@ SELECT id FROM sale WHERE count(*) > 1;
 SELECT sum(count(*)) FROM sale;
 SELECT sum(rep) FROM sale;
 SELECT avg(region) FROM sale;
-SELECT nosuchfn(amount) FROM sale; -- differs from PostgreSQL: one 64-bit integer type
+SELECT nosuchfn(amount) FROM sale;
 SELECT count(*) FROM sale GROUP BY 5;
 UPDATE sale SET amount = max(amount);
 -- GROUP BY an output column position or name.

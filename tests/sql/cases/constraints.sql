@@ -80,4 +80,4 @@ CREATE TABLE bad3 (a BIGINT CHECK (b > 0));
 CREATE TABLE bad4 (a BIGINT DEFAULT 'x');
 CREATE TABLE bad5 (a BIGINT, UNIQUE (c));
 CREATE TABLE bad6 (a BIGINT NULL NOT NULL);
-CREATE TABLE bad7 (a BIGINT CHECK (a)); -- differs from PostgreSQL: one 64-bit integer type
+CREATE TABLE bad7 (a BIGINT CHECK (a));

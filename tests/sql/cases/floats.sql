@@ -92,10 +92,10 @@ SELECT v FROM kf WHERE v > 1;
 -- A literal with a fraction is numeric in PostgreSQL; without numeric values acidb accepts
 -- one only where a float is wanted (CAST, a float operand or column) and refuses it
 -- elsewhere (a deliberate difference: PostgreSQL prints 1.5, 2.5, 2.5 and stores 2).
-SELECT 1.5;
-SELECT 1.5 + 1;
-SELECT 1 * 2.5;
-INSERT INTO a (i) VALUES (1.5);
+SELECT 1.5; -- differs from PostgreSQL: outside acidb's subset
+SELECT 1.5 + 1; -- differs from PostgreSQL: outside acidb's subset
+SELECT 1 * 2.5; -- differs from PostgreSQL: outside acidb's subset
+INSERT INTO a (i) VALUES (1.5); -- differs from PostgreSQL: outside acidb's subset
 
 -- A float in a failing row's detail (and in a key's).
 CREATE TABLE fr (a REAL NOT NULL, b DOUBLE PRECISION, c INTEGER NOT NULL);

@@ -47,6 +47,6 @@ SELECT name FROM author a JOIN author b ON a.id = b.mentor;
 SELECT * FROM author JOIN author ON true;
 SELECT a.nosuch FROM author a;
 SELECT b.title FROM author a JOIN book b ON c.id = a.id;
-SELECT 1 FROM author a JOIN book b ON b.author_id; -- differs from PostgreSQL: one 64-bit integer type
+SELECT 1 FROM author a JOIN book b ON b.author_id;
 SELECT a.name FROM author a LEFT JOIN book b ON b.author_id = a.id; -- differs from PostgreSQL: outside acidb's subset
 SELECT a.name FROM author a CROSS JOIN book b; -- differs from PostgreSQL: outside acidb's subset

@@ -20,7 +20,7 @@ SELECT name FROM city WHERE id > 3 AND id < 6 OR id = 9 ORDER BY id;
 SELECT name FROM city WHERE true ORDER BY id LIMIT 1;
 SELECT name FROM city WHERE false;
 SELECT name FROM city WHERE NULL;
-SELECT name FROM city WHERE pop; -- differs from PostgreSQL: one 64-bit integer type
+SELECT name FROM city WHERE pop;
 
 -- ORDER BY: NULLs sort as larger than everything (last ascending, first descending).
 SELECT name, pop FROM city ORDER BY pop, name;
