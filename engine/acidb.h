@@ -66,9 +66,9 @@
 extern "C" {
 #endif
 
-/* The library's version (README.md, "Compatibility"): MAJOR.MINOR.PATCH, and as one number,
- * MAJOR * 1000000 + MINOR * 1000 + PATCH, for #if. The shared library's soname is
- * libacidb.so.MAJOR. acidb_libversion() returns the version the program runs against (which
+/* The library's version, MAJOR.MINOR.PATCH (what each bump promises: the Compatibility section
+ * of the top-level README), and as one number, MAJOR * 1000000 + MINOR * 1000 + PATCH, for #if.
+ * The shared library's soname is libacidb.so.MAJOR. acidb_libversion() returns the version the program runs against (which
  * may be a newer MINOR or PATCH than the header it was compiled with). */
 #define ACIDB_VERSION "0.5.0"
 #define ACIDB_VERSION_MAJOR 0

@@ -41,6 +41,8 @@ int main(int argc, char **argv)
     acidb_close(db);
     int own = bt_get() == 1001 && txn_begin() == 1002 && lk_acquire() == 1003 &&
               bind_expr() == 1004 && cat_unref() == 1005 && get_u64() == 1006;
-    printf("sum=%lld own=%d\n", sum, own);
-    return sum == 42 && own ? 0 : 1;
+    int ver = strcmp(acidb_libversion(), ACIDB_VERSION) == 0 &&
+              acidb_libversion_number() == ACIDB_VERSION_NUMBER;
+    printf("sum=%lld own=%d version=%s\n", sum, own, acidb_libversion());
+    return sum == 42 && own && ver ? 0 : 1;
 }
