@@ -12,6 +12,8 @@
 #   make bench   build the bench programs and run them: bank_bench's full run (acidb vs SQLite
 #                [vs PostgreSQL], < 30 min) writes bench/results/<date>-<host>.md and PNG plots
 #   make bench-quick   the same bank_bench in < 2 minutes (fewer threads, shorter runs)
+#   make install [PREFIX=/usr/local] [DESTDIR=]   the shell, libacidb.so/.a, acidb.h, acidb.pc,
+#                man pages; make uninstall removes them (see "install" below)
 #   make clean   remove build/
 #
 # Variants: BUILD selects the output directory, SANITIZE a -fsanitize= list, so
@@ -95,6 +97,9 @@ API_BENCH_OBJS  := $(BUILD)/obj/bench/bank_bench.o $(BUILD)/obj/bench/sql_bench.
 #   test-only objects, compiled position-independent into build/pic/, exporting acidb_* alone —
 #   the shared one through the version script engine/acidb.map, the static one as a single
 #   relocatable object (ld -r) whose other symbols objcopy made local. The shell links it.
+#   Only engine/testhooks.c sets the engine's db_open_extra (another OS layer, TXM_BREAK_*
+#   switches); in these libraries it is a local symbol nothing assigns, so acidb_open always
+#   takes the defaults there and no caller can weaken durability.
 ACIDB_VER   := $(shell sed -n 's/^\#define ACIDB_VERSION "\(.*\)"/\1/p' engine/acidb.h)
 ACIDB_MAJOR := $(firstword $(subst ., ,$(ACIDB_VER)))
 TEST_ONLY_SRCS := pager/os_fault.c engine/testhooks.c
