@@ -109,18 +109,21 @@ SHIP_SO     := $(BUILD)/libacidb.so.$(ACIDB_VER)
 SHIP_A      := $(BUILD)/libacidb.a
 SHIP_LIBS   := $(SHIP_SO) $(BUILD)/libacidb.so.$(ACIDB_MAJOR) $(BUILD)/libacidb.so $(SHIP_A)
 
+# Every reference resolved at link time, except under sanitizers (their runtime is the program's).
+SO_NOUNDEF  := $(if $(SANITIZE),,-Wl,--no-undefined)
+
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -MMD -MP -c $< -o $@
 
 $(SHIP_SO): $(PIC_OBJS) engine/acidb.map
-	$(CC) $(CFLAGS) -shared -Wl,-soname,libacidb.so.$(ACIDB_MAJOR) -Wl,--no-undefined \
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libacidb.so.$(ACIDB_MAJOR) $(SO_NOUNDEF) \
 	  -Wl,--version-script=engine/acidb.map $(PIC_OBJS) -o $@ $(LDLIBS)
 $(BUILD)/libacidb.so.$(ACIDB_MAJOR) $(BUILD)/libacidb.so: $(SHIP_SO)
 	ln -sf $(notdir $<) $@
 
 $(SHIP_A): $(PIC_OBJS)
-	$(CC) $(filter -fsanitize=%,$(CFLAGS)) -r -nostdlib $(PIC_OBJS) -o $(BUILD)/pic/acidb.o
+	$(CC) -r -nostdlib $(PIC_OBJS) -o $(BUILD)/pic/acidb.o
 	objcopy --wildcard --keep-global-symbol='acidb_*' $(BUILD)/pic/acidb.o
 	rm -f $@
 	ar rcs $@ $(BUILD)/pic/acidb.o
