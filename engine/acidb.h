@@ -78,6 +78,10 @@ extern "C" {
     (ACIDB_VERSION_MAJOR * 1000000 + ACIDB_VERSION_MINOR * 1000 + ACIDB_VERSION_PATCH)
 const char *acidb_libversion(void);
 int acidb_libversion_number(void);
+/* The database file's and the log's format versions this library writes (pager/README.md and
+ * wal/README.md; CHANGELOG.md names them per release). */
+#define ACIDB_FILE_FORMAT_VERSION 1
+#define ACIDB_LOG_FORMAT_VERSION 3
 
 /* ---- return codes -------------------------------------------------------------------------- */
 enum {
