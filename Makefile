@@ -97,9 +97,9 @@ API_BENCH_OBJS  := $(BUILD)/obj/bench/bank_bench.o $(BUILD)/obj/bench/sql_bench.
 #   test-only objects, compiled position-independent into build/pic/, exporting acidb_* alone —
 #   the shared one through the version script engine/acidb.map, the static one as a single
 #   relocatable object (ld -r) whose other symbols objcopy made local. The shell links it.
-#   Only engine/testhooks.c sets the engine's db_open_extra (another OS layer, TXM_BREAK_*
-#   switches); in these libraries it is a local symbol nothing assigns, so acidb_open always
-#   takes the defaults there and no caller can weaken durability.
+#   They are compiled with -DACIDB_NO_TEST_HOOKS, which removes the engine's test-open path
+#   (db_open_extra, engine/api.c: another OS layer, TXM_BREAK_* switches), so acidb_open there
+#   always takes the defaults and no caller can weaken durability.
 ACIDB_VER   := $(shell sed -n 's/^\#define ACIDB_VERSION "\(.*\)"/\1/p' engine/acidb.h)
 ACIDB_MAJOR := $(firstword $(subst ., ,$(ACIDB_VER)))
 TEST_ONLY_SRCS := pager/os_fault.c engine/testhooks.c
@@ -114,7 +114,7 @@ SO_NOUNDEF  := $(if $(SANITIZE),,-Wl,--no-undefined)
 
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) -fPIC -DACIDB_NO_TEST_HOOKS -MMD -MP -c $< -o $@
 
 $(SHIP_SO): $(PIC_OBJS) engine/acidb.map
 	$(CC) $(CFLAGS) -shared -Wl,-soname,libacidb.so.$(ACIDB_MAJOR) $(SO_NOUNDEF) \
