@@ -12,6 +12,8 @@
 #   make bench   build the bench programs and run them: bank_bench's full run (acidb vs SQLite
 #                [vs PostgreSQL], < 30 min) writes bench/results/<date>-<host>.md and PNG plots
 #   make bench-quick   the same bank_bench in < 2 minutes (fewer threads, shorter runs)
+#   make install [PREFIX=/usr/local] [DESTDIR=]   the shell, libacidb.so/.a, acidb.h, acidb.pc,
+#                man pages; make uninstall removes them (see "install" below)
 #   make clean   remove build/
 #
 # Variants: BUILD selects the output directory, SANITIZE a -fsanitize= list, so
@@ -59,12 +61,12 @@ endif
 LIB_DIRS := pager lockmgr wal engine
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-LIB      := $(BUILD)/libacidb.a
+LIB      := $(BUILD)/libacidb-internal.a
 
 # One Criterion binary per folder under tests/ (tests/<suite>/*.c -> build/tests/<suite>).
 # tests/common holds code shared by suites and the crash harness; tests/shim, tests/crash,
-# tests/soak and tests/fuzz are not Criterion suites.
-SUITES      := $(filter-out shim common crash soak fuzz,$(patsubst tests/%/,%,$(sort $(dir $(wildcard tests/*/*.c)))))
+# tests/soak, tests/fuzz and tests/install are not Criterion suites.
+SUITES      := $(filter-out shim common crash soak fuzz install,$(patsubst tests/%/,%,$(sort $(dir $(wildcard tests/*/*.c)))))
 COMMON_OBJS  = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/common/*.c))
 SUITE_BINS  := $(SUITES:%=$(BUILD)/tests/%)
 # Suites that exercise threads and therefore also run under ThreadSanitizer.
@@ -89,6 +91,47 @@ API_INC         := $(BUILD)/include
 API_CFLAGS       = $(filter-out -I. -Itests/shim,$(CFLAGS)) -I$(API_INC)
 API_BENCH_OBJS  := $(BUILD)/obj/bench/bank_bench.o $(BUILD)/obj/bench/sql_bench.o
 
+# --- the shipped libraries (the internal archive above, $(LIB), is what tests and tools link) --
+# build/libacidb-internal.a: every library object, all symbols global, plus the test-only
+#   objects (the fault-injecting OS layer, the test hooks); the suites, the crash harness, the
+#   soak, the fuzz targets and the module benches link it.
+# build/libacidb.so.X.Y.Z (soname libacidb.so.X) and build/libacidb.a: the library without the
+#   test-only objects, compiled position-independent into build/pic/, exporting acidb_* alone —
+#   the shared one through the version script engine/acidb.map, the static one as a single
+#   relocatable object (ld -r) whose other symbols objcopy made local. The shell links it.
+#   They are compiled with -DACIDB_NO_TEST_HOOKS, which removes the engine's test-open path
+#   (db_open_extra, engine/api.c: another OS layer, TXM_BREAK_* switches), so acidb_open there
+#   always takes the defaults and no caller can weaken durability.
+ACIDB_VER   := $(shell sed -n 's/^\#define ACIDB_VERSION "\(.*\)"/\1/p' engine/acidb.h)
+ACIDB_MAJOR := $(firstword $(subst ., ,$(ACIDB_VER)))
+TEST_ONLY_SRCS := pager/os_fault.c engine/testhooks.c
+SHIP_SRCS   := $(filter-out $(TEST_ONLY_SRCS),$(LIB_SRCS))
+PIC_OBJS    := $(SHIP_SRCS:%.c=$(BUILD)/pic/%.o)
+SHIP_SO     := $(BUILD)/libacidb.so.$(ACIDB_VER)
+SHIP_A      := $(BUILD)/libacidb.a
+SHIP_LIBS   := $(SHIP_SO) $(BUILD)/libacidb.so.$(ACIDB_MAJOR) $(BUILD)/libacidb.so $(SHIP_A)
+
+# Every reference resolved at link time, except under sanitizers (their runtime is the program's).
+SO_NOUNDEF  := $(if $(SANITIZE),,-Wl,--no-undefined)
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -DACIDB_NO_TEST_HOOKS -MMD -MP -c $< -o $@
+
+$(SHIP_SO): $(PIC_OBJS) engine/acidb.map
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libacidb.so.$(ACIDB_MAJOR) $(SO_NOUNDEF) \
+	  -Wl,--version-script=engine/acidb.map $(PIC_OBJS) -o $@ $(LDLIBS)
+$(BUILD)/libacidb.so.$(ACIDB_MAJOR) $(BUILD)/libacidb.so: $(SHIP_SO)
+	ln -sf $(notdir $<) $@
+
+$(SHIP_A): $(PIC_OBJS)
+	$(CC) -r -nostdlib $(PIC_OBJS) -o $(BUILD)/pic/acidb.o
+	objcopy --wildcard --keep-global-symbol='acidb_*' $(BUILD)/pic/acidb.o
+	rm -f $@
+	ar rcs $@ $(BUILD)/pic/acidb.o
+
+-include $(PIC_OBJS:.o=.d)
+
 .PHONY: deps all run test test-suites test-tsan crash crash-quick soak soak-quick bench bench-quick \
         fuzz fuzz-quick \
         fuzz-bins fuzz-run fuzz-seeds lint lint-cppcheck lint-tidy lint-citations clean
@@ -107,7 +150,7 @@ deps:
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
-all: $(LIB) $(SHELL_BIN) $(BENCH_BINS) $(SUITE_BINS) $(CRASH_BIN) $(SOAK_BIN)
+all: $(LIB) $(SHIP_LIBS) $(SHELL_BIN) $(BENCH_BINS) $(SUITE_BINS) $(CRASH_BIN) $(SOAK_BIN)
 
 # deps first, then a fresh make: flags from pkg-config are read when make starts, and on a
 # bare machine pkg-config itself arrives with deps.
@@ -120,7 +163,7 @@ run: deps
 # The README's test command: plain build (gcc), then ASan+UBSan (clang), then TSan on the
 # concurrent suites, then each fuzz target briefly (regressions replayed first), then lint. Each step stops the target on the first failing suite.
 test: deps
-	$(MAKE) --no-print-directory test-suites crash-quick soak-quick
+	$(MAKE) --no-print-directory test-suites test-install crash-quick soak-quick
 	$(MAKE) --no-print-directory test-suites BUILD=build/asan SANITIZE=address,undefined CC=clang
 	$(MAKE) --no-print-directory test-tsan BUILD=build/tsan SANITIZE=thread CRITERION_SHIM=1
 	$(MAKE) --no-print-directory fuzz-quick
@@ -313,6 +356,47 @@ bench-quick: deps
 clean:
 	rm -rf build
 
+# --- install -------------------------------------------------------------------------------------
+# `make install [PREFIX=/usr/local] [DESTDIR=]`, `make uninstall`. bin/acidb is the shell linked
+# against the static libacidb.a (no rpath, no ldconfig, unaffected by another libacidb.so on the
+# system); the shared library, its soname and dev links, the static library, acidb.h, acidb.pc and
+# the man pages acidb(1) and acidb(3) go beside it. tests/install/run.sh checks it all.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+INSTALL_FILES := bin/acidb lib/libacidb.so.$(ACIDB_VER) lib/libacidb.so.$(ACIDB_MAJOR) \
+                 lib/libacidb.so lib/libacidb.a include/acidb.h lib/pkgconfig/acidb.pc \
+                 share/man/man1/acidb.1 share/man/man3/acidb.3
+.PHONY: install uninstall test-install
+
+# acidb.pc is written at install time: its prefix is the PREFIX of that `make install`.
+PC_LINES = 'prefix=$(PREFIX)' 'exec_prefix=$${prefix}' 'libdir=$${exec_prefix}/lib' \
+           'includedir=$${prefix}/include' '' 'Name: acidb' \
+           'Description: embedded single-file transactional SQL engine' 'Version: $(ACIDB_VER)' \
+           'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lacidb' \
+           'Libs.private: -lxxhash -lgmp -pthread -lm'
+
+install: $(SHIP_LIBS) $(SHELL_BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 755 $(SHELL_BIN) $(DESTDIR)$(PREFIX)/bin/acidb
+	install -m 755 $(SHIP_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libacidb.so.$(ACIDB_VER) $(DESTDIR)$(PREFIX)/lib/libacidb.so.$(ACIDB_MAJOR)
+	ln -sf libacidb.so.$(ACIDB_MAJOR) $(DESTDIR)$(PREFIX)/lib/libacidb.so
+	install -m 644 $(SHIP_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 engine/acidb.h $(DESTDIR)$(PREFIX)/include/
+	printf '%s\n' $(PC_LINES) >$(DESTDIR)$(PREFIX)/lib/pkgconfig/acidb.pc
+	install -m 644 man/acidb.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/acidb.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+
+uninstall:
+	rm -f $(INSTALL_FILES:%=$(DESTDIR)$(PREFIX)/%)
+
+# The symbol checks, a host program with its own bt_get/txn_begin/... against both shipped
+# libraries, install into a temporary DESTDIR, examples/bank.c built with pkg-config (shared and
+# static) and run, uninstall leaving no file (tests/install/run.sh).
+test-install: $(SHIP_LIBS) $(LIB) $(SHELL_BIN) $(API_INC)/acidb.h
+	@sh tests/install/run.sh "$(BUILD)" "$(CC)" "$(MAKE)"
+
 # --- rules -----------------------------------------------------------------------------------
 
 $(BUILD)/obj/%.o: %.c
@@ -390,7 +474,7 @@ $(API_BENCH_OBJS): $(BUILD)/obj/bench/%.o: bench/%.c $(API_INC)/acidb.h
 	@mkdir -p $(dir $@)
 	$(CC) $(API_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/acidb: $(SHELL_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
+$(BUILD)/acidb: $(SHELL_SRCS:%.c=$(BUILD)/obj/%.o) $(SHIP_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(shell pkg-config --libs readline 2>/dev/null) $(LDLIBS)
 

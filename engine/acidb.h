@@ -66,7 +66,22 @@
 extern "C" {
 #endif
 
+/* The library's version, MAJOR.MINOR.PATCH (what each bump promises: the Compatibility section
+ * of the top-level README), and as one number, MAJOR * 1000000 + MINOR * 1000 + PATCH, for #if.
+ * The shared library's soname is libacidb.so.MAJOR. acidb_libversion() returns the version the program runs against (which
+ * may be a newer MINOR or PATCH than the header it was compiled with). */
 #define ACIDB_VERSION "0.5.0"
+#define ACIDB_VERSION_MAJOR 0
+#define ACIDB_VERSION_MINOR 5
+#define ACIDB_VERSION_PATCH 0
+#define ACIDB_VERSION_NUMBER                                                                     \
+    (ACIDB_VERSION_MAJOR * 1000000 + ACIDB_VERSION_MINOR * 1000 + ACIDB_VERSION_PATCH)
+const char *acidb_libversion(void);
+int acidb_libversion_number(void);
+/* The database file's and the log's format versions this library writes (pager/README.md and
+ * wal/README.md; CHANGELOG.md names them per release). */
+#define ACIDB_FILE_FORMAT_VERSION 1
+#define ACIDB_LOG_FORMAT_VERSION 3
 
 /* ---- return codes -------------------------------------------------------------------------- */
 enum {

@@ -16,7 +16,9 @@
 #include "engine/sqlstate.h"
 
 static _Thread_local char open_msg[SQL_ERRMSG_MAX];
+#ifndef ACIDB_NO_TEST_HOOKS /* the shipped libraries have no test-open path (Makefile) */
 _Thread_local const struct db_open_extra *db_open_extra; /* tests only (engine.h) */
+#endif
 
 /* The busy-flag refusals (engine.h conn_enter): the connection this thread was last refused
  * on, and the message acidb_errmsg then shows it instead of the connection's own error, which
@@ -136,6 +138,7 @@ int acidb_open(const char *path, const acidb_options *opts, acidb_db **out)
         .progress = o.progress,
         .progress_ctx = o.progress_ctx,
     };
+#ifndef ACIDB_NO_TEST_HOOKS
     const struct db_open_extra *x = db_open_extra;
     if (x != NULL) {
         to.pager.vfs = to.log.vfs = x->vfs;
@@ -143,6 +146,7 @@ int acidb_open(const char *path, const acidb_options *opts, acidb_db **out)
         to.log.prealloc = x->log_prealloc;
         to.test_break = x->test_break;
     }
+#endif
     int st = txm_open(path, &to, &db->tm);
     if (st != ST_OK) {
         db->tm = NULL;

@@ -147,7 +147,8 @@ int main(int argc, char **argv)
             free(cmds);
             return 0;
         } else if (strcmp(o, "-V") == 0 || strcmp(o, "-version") == 0) {
-            printf("acidb %s\n", ACIDB_VERSION);
+            printf("acidb %s\nlibrary %s, file format %d, log format %d\n", ACIDB_VERSION,
+                   acidb_libversion(), ACIDB_FILE_FORMAT_VERSION, ACIDB_LOG_FORMAT_VERSION);
             free(cmds);
             return 0;
         } else if (strcmp(o, "-c") == 0 || strcmp(o, "-f") == 0) {

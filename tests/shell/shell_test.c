@@ -43,7 +43,7 @@ Test(shell, help_and_version_exit_0)
     run_free(&r);
     r = run_shell(NULL, ARGS("--version"));
     cr_assert_eq(r.status, 0);
-    EQ(r.out, "acidb 0.5.0\n");
+    EQ(r.out, "acidb 0.5.0\nlibrary 0.5.0, file format 1, log format 3\n");
     run_free(&r);
 }
 
