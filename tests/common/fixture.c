@@ -356,6 +356,17 @@ int fx_check(acidb_db *db, char *report, size_t n, uint64_t *problems)
     return rc;
 }
 
+void fx_check_clean(acidb_db *db, const char *when)
+{
+    char report[512];
+    uint64_t problems = 0;
+    int rc = fx_check(db, report, sizeof report, &problems);
+    if (rc != ACIDB_OK)
+        fx_die("%s: the integrity check could not run: %s", when, report);
+    if (problems != 0)
+        fx_die("%s: %llu integrity problem(s): %s", when, (unsigned long long)problems, report);
+}
+
 char *fx_query(acidb_conn *c, const char *sql)
 {
     acidb_stmt *s = NULL;

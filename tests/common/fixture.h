@@ -162,6 +162,9 @@ long long fx_int(acidb_conn *c, const char *sql);
  * bytes, may be 0), one message per line; *problems (may be NULL) their count. Returns what
  * acidb_check returns: ACIDB_OK when the check ran, even if it found problems. */
 int fx_check(acidb_db *db, char *report, size_t n, uint64_t *problems);
+/* Runs fx_check and dies (fx_die) unless it ran and found nothing; `when` names the moment in
+ * the message ("after the race"). */
+void fx_check_clean(acidb_db *db, const char *when);
 /* The rows of a query as "a|b\n" lines (NULL as "NULL"); caller frees. Dies on an error. */
 char *fx_query(acidb_conn *c, const char *sql);
 

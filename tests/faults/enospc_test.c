@@ -73,7 +73,7 @@ static int disk_full_at(uint64_t nth, int big_rows)
     /* Space is freed; reopen (recovery) on the same disk. */
     os_fault_clear(f);
     db = ft_open(NULL, vfs, 32);
-    ft_check_clean(db, "after the reopen");
+    fx_check_clean(db, "after the reopen");
     c = fx_connect(db);
     cr_assert_eq(fx_int(c, "SELECT count(*) FROM t"), EARLY_ROWS,
                  "nth %llu: the earlier commits are not all there, or the big transaction left "
@@ -87,7 +87,7 @@ static int disk_full_at(uint64_t nth, int big_rows)
     cr_assert_eq(acidb_close(db), ACIDB_OK);
     os_fault_free(f);
     db = ft_open(NULL, NULL, 32);
-    ft_check_clean(db, "after a clean close on POSIX");
+    fx_check_clean(db, "after a clean close on POSIX");
     c = fx_connect(db);
     cr_assert_eq(fx_int(c, "SELECT count(*) FROM t"), EARLY_ROWS + 1);
     acidb_disconnect(c);

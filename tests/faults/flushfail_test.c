@@ -90,7 +90,7 @@ static void reopen_and_verify(void)
                  "A rolled back: its debit must not survive recovery");
     cr_expect_eq(fx_int(c, "SELECT balance FROM acct WHERE id = 2"), 100,
                  "B's commit failed: its flush never became durable");
-    ft_check_clean(db, "after recovery");
+    fx_check_clean(db, "after recovery");
     acidb_disconnect(c);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
 }

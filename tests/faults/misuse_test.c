@@ -251,7 +251,7 @@ Test(misuse, one_connection_stepped_from_two_threads)
     cr_assert_eq(acidb_disconnect(c), ACIDB_OK);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
     db = ft_open(NULL, NULL, 64);
-    ft_check_clean(db, "after the race");
+    fx_check_clean(db, "after the race");
     acidb_close(db);
 }
 
@@ -390,6 +390,6 @@ Test(misuse, statement_whose_transaction_another_ended_stops_cleanly)
     cr_assert_eq(acidb_disconnect(c), ACIDB_OK);
     cr_assert_eq(acidb_close(db), ACIDB_OK);
     db = ft_open(NULL, NULL, 64);
-    ft_check_clean(db, "after the stopped statements");
+    fx_check_clean(db, "after the stopped statements");
     acidb_close(db);
 }

@@ -101,7 +101,7 @@ static int attempt(uint64_t seed, uint64_t *pg_out)
     int ran = 0;
     acidb_recovery_info(db, &ran, NULL, NULL);
     cr_assert(ran, "recovery ran");
-    ft_check_clean(db, "after recovery");
+    fx_check_clean(db, "after recovery");
     c = fx_connect(db);
     cr_assert_eq(fx_int(c, "SELECT count(*) FROM t"), ROWS);
     cr_assert_eq(fx_int(c, "SELECT count(*) FROM t WHERE v LIKE '%-NEW-%'"), 101,

@@ -23,12 +23,3 @@ acidb_db *ft_open(const char *path, os_vfs *vfs, uint32_t cache_pages)
     return db;
 }
 
-void ft_check_clean(acidb_db *db, const char *when)
-{
-    char report[512] = "";
-    uint64_t problems = 0;
-    int rc = fx_check(db, report, sizeof report, &problems);
-    cr_assert_eq(rc, ACIDB_OK, "%s: the integrity check could not run: %s", when, report);
-    cr_assert_eq(problems, 0, "%s: %llu integrity problem(s): %s", when,
-                 (unsigned long long)problems, report);
-}

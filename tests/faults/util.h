@@ -20,7 +20,5 @@ void ft_teardown(void);
 /* acidb_open_test(fx_db or path) with 4 KiB pages, a cache of cache_pages pages, durability
  * FULL, a 1 s lock timeout; asserts success. vfs NULL: POSIX. */
 acidb_db *ft_open(const char *path, os_vfs *vfs, uint32_t cache_pages);
-/* The integrity check (fx_check) must run and find nothing; `when` names the moment in the message. */
-void ft_check_clean(acidb_db *db, const char *when);
 
 #endif
